@@ -1,0 +1,278 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* The BTF store: files in BTFHub's layout under <data>/btf, indexed in <data>/index.db. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <bpf/btf.h>
+
+#include "store_internal.h"
+
+#define STORE_SCHEMA_VERSION 1
+
+static const char store_schema[] =
+	"PRAGMA journal_mode=WAL;"
+	"PRAGMA foreign_keys=ON;"
+	"CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+	"CREATE TABLE IF NOT EXISTS kernels("
+	" id INTEGER PRIMARY KEY, release TEXT NOT NULL, distro TEXT NOT NULL,"
+	" version TEXT NOT NULL, arch TEXT NOT NULL, sha256 TEXT NOT NULL, size INTEGER NOT NULL,"
+	" source TEXT NOT NULL, origin TEXT NOT NULL, imported_at INTEGER NOT NULL,"
+	" types INTEGER NOT NULL, funcs INTEGER NOT NULL, features_known INTEGER NOT NULL,"
+	" path TEXT NOT NULL, UNIQUE(release, arch));"
+	"CREATE INDEX IF NOT EXISTS kernels_by_distro ON kernels(distro, version, arch);"
+	"CREATE INDEX IF NOT EXISTS kernels_by_sha ON kernels(sha256);"
+	"CREATE TABLE IF NOT EXISTS kernel_features("
+	" kernel_id INTEGER NOT NULL REFERENCES kernels(id) ON DELETE CASCADE,"
+	" kind INTEGER NOT NULL, name TEXT NOT NULL, value INTEGER NOT NULL,"
+	" PRIMARY KEY(kernel_id, kind, name)) WITHOUT ROWID;"
+	"INSERT OR IGNORE INTO meta VALUES('schema', '1');";
+
+int store_sql_error(const struct btf_store *store, struct eucc_error *err, const char *what)
+{
+	return eucc_error_set(err, -EIO, "store", "BTF index in %s: %s: %s", store->dir, what,
+			      sqlite3_errmsg(store->db));
+}
+
+static int store_open_db(struct btf_store *s, struct eucc_error *err)
+{
+	char path[PATH_MAX + 16];
+
+	snprintf(path, sizeof(path), "%s/index.db", s->dir);
+	if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL)) {
+		eucc_error_set(err, -EACCES, "data_dir", "cannot open the BTF index %s: %s", path,
+			       s->db ? sqlite3_errmsg(s->db) : "out of memory");
+		eucc_error_hint(err, "give a writable data dir with --data DIR or EUCC_DATA");
+		return -EACCES;
+	}
+	sqlite3_busy_timeout(s->db, 10000);
+	if (sqlite3_exec(s->db, store_schema, NULL, NULL, NULL) != SQLITE_OK) {
+		store_sql_error(s, err, "cannot initialize");
+		eucc_error_hint(err, "give a writable data dir with --data DIR or EUCC_DATA");
+		return -EIO;
+	}
+	return 0;
+}
+
+int btf_store_open(const char *data_dir, struct btf_store **out, struct eucc_error *err)
+{
+	struct btf_store *s = calloc(1, sizeof(*s));
+	int ret;
+
+	if (!s)
+		return eucc_error_set(err, -ENOMEM, "internal", "out of memory");
+	snprintf(s->dir, sizeof(s->dir), "%s", data_dir);
+	ret = fs_mkdir_p(data_dir, 0755);
+	if (!ret && access(data_dir, W_OK))
+		ret = -errno;
+	if (ret) {
+		eucc_error_set(err, ret, "data_dir", "cannot use data dir %s: %s", data_dir,
+			       strerror(-ret));
+		eucc_error_hint(err, "give a writable data dir with --data DIR or EUCC_DATA");
+		free(s);
+		return ret;
+	}
+	ret = store_open_db(s, err);
+	if (ret) {
+		btf_store_close(s);
+		return ret;
+	}
+	*out = s;
+	return 0;
+}
+
+void btf_store_close(struct btf_store *store)
+{
+	if (!store)
+		return;
+	sqlite3_close(store->db);
+	free(store);
+}
+
+const char *btf_store_dir(const struct btf_store *store)
+{
+	return store->dir;
+}
+
+static void copy_col(sqlite3_stmt *st, int col, char *dst, size_t size)
+{
+	const unsigned char *v = sqlite3_column_text(st, col);
+
+	snprintf(dst, size, "%s", v ? (const char *)v : "");
+}
+
+void kernel_from_row(const struct btf_store *store, sqlite3_stmt *st, struct btf_kernel *k)
+{
+	char rel[PATH_MAX];
+
+	memset(k, 0, sizeof(*k));
+	k->id = sqlite3_column_int64(st, 0);
+	copy_col(st, 1, k->release, sizeof(k->release));
+	copy_col(st, 2, k->distro, sizeof(k->distro));
+	copy_col(st, 3, k->version, sizeof(k->version));
+	copy_col(st, 4, k->arch, sizeof(k->arch));
+	copy_col(st, 5, k->sha256, sizeof(k->sha256));
+	k->size = sqlite3_column_int64(st, 6);
+	copy_col(st, 7, k->source, sizeof(k->source));
+	k->imported_at = sqlite3_column_int64(st, 8);
+	k->types = sqlite3_column_int64(st, 9);
+	k->funcs = sqlite3_column_int64(st, 10);
+	copy_col(st, 11, rel, sizeof(rel));
+	snprintf(k->path, sizeof(k->path), "%s/%s", store->dir, rel);
+}
+
+int store_query_kernels(struct btf_store *store, const char *sql, const char *const *params,
+			int nparams, struct btf_kernel **out, size_t *count, struct eucc_error *err)
+{
+	struct btf_kernel *list = NULL;
+	size_t n = 0, cap = 0;
+	sqlite3_stmt *st;
+	int rc;
+
+	if (sqlite3_prepare_v2(store->db, sql, -1, &st, NULL) != SQLITE_OK)
+		return store_sql_error(store, err, "query");
+	for (int i = 0; i < nparams; i++)
+		sqlite3_bind_text(st, i + 1, params[i], -1, SQLITE_STATIC);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (n == cap) {
+			cap = cap ? cap * 2 : 16;
+			struct btf_kernel *nl = realloc(list, cap * sizeof(*nl));
+			if (!nl) {
+				rc = SQLITE_NOMEM;
+				break;
+			}
+			list = nl;
+		}
+		kernel_from_row(store, st, &list[n++]);
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE) {
+		free(list);
+		return rc == SQLITE_NOMEM ? eucc_error_set(err, -ENOMEM, "internal", "out of memory")
+					  : store_sql_error(store, err, "query");
+	}
+	*out = list;
+	*count = n;
+	return 0;
+}
+
+int btf_store_get(struct btf_store *store, const char *release, const char *arch,
+		  struct btf_kernel *out, struct eucc_error *err)
+{
+	const char *params[] = {release, arch};
+	struct btf_kernel *list;
+	size_t n;
+	int ret;
+
+	ret = store_query_kernels(store,
+				  "SELECT " KERNEL_COLUMNS " FROM kernels WHERE release = ?1 "
+				  "AND (?2 IS NULL OR arch = ?2) ORDER BY arch",
+				  params, 2, &list, &n, err);
+	if (ret)
+		return ret;
+	if (n == 0) {
+		free(list);
+		btf_store_explain_miss(store, release, arch, err);
+		return -ENOENT;
+	}
+	if (n > 1) {
+		eucc_error_set(err, -EINVAL, "usage", "release %s is stored for %s and %s", release,
+			       list[0].arch, list[1].arch);
+		eucc_error_hint(err, "choose one with --arch");
+		free(list);
+		return -EINVAL;
+	}
+	*out = list[0];
+	free(list);
+	return 0;
+}
+
+int btf_store_load(struct btf_store *store, const struct btf_kernel *k, struct btf **btf,
+		   struct eucc_error *err)
+{
+	struct btf *b = btf__parse_raw(k->path);
+
+	(void)store;
+	if (!b)
+		return eucc_error_set(err, -errno, "store", "cannot read stored BTF of %s (%s): %s",
+				      k->release, k->path, strerror(errno));
+	*btf = b;
+	return 0;
+}
+
+int store_delete_row(struct btf_store *store, int64_t id)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (sqlite3_prepare_v2(store->db, "DELETE FROM kernels WHERE id = ?1", -1, &st, NULL))
+		return -EIO;
+	sqlite3_bind_int64(st, 1, id);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : -EIO;
+}
+
+void store_unlink_files(struct btf_store *store, const char *btf_path)
+{
+	char header[PATH_MAX];
+
+	snprintf(header, sizeof(header), "%.*s.h", (int)(strlen(btf_path) - 4), btf_path);
+	unlink(header);
+	fs_unlink_prune(btf_path, store->dir);
+}
+
+int btf_store_remove(struct btf_store *store, const struct btf_kernel *k, struct eucc_error *err)
+{
+	if (store_delete_row(store, k->id))
+		return store_sql_error(store, err, "remove");
+	store_unlink_files(store, k->path);
+	return 0;
+}
+
+int btf_store_features(struct btf_store *store, const struct btf_kernel *k,
+		       struct btf_features *out, struct eucc_error *err)
+{
+	sqlite3_stmt *st;
+	size_t cap = 0;
+	int rc, known = 0;
+
+	memset(out, 0, sizeof(*out));
+	if (sqlite3_prepare_v2(store->db,
+			       "SELECT features_known FROM kernels WHERE id = ?1", -1, &st, NULL))
+		return store_sql_error(store, err, "features");
+	sqlite3_bind_int64(st, 1, k->id);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		known = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	for (int i = 0; i < BTF_FEATURE_KIND_COUNT; i++)
+		out->known[i] = known & (1 << i);
+	if (sqlite3_prepare_v2(store->db,
+			       "SELECT kind, name, value FROM kernel_features WHERE kernel_id = ?1 "
+			       "ORDER BY kind, value",
+			       -1, &st, NULL))
+		return store_sql_error(store, err, "features");
+	sqlite3_bind_int64(st, 1, k->id);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (out->count == cap) {
+			cap = cap ? cap * 2 : 256;
+			struct btf_feature *n = realloc(out->items, cap * sizeof(*n));
+			if (!n) {
+				rc = SQLITE_NOMEM;
+				break;
+			}
+			out->items = n;
+		}
+		struct btf_feature *f = &out->items[out->count++];
+		f->kind = (enum btf_feature_kind)sqlite3_column_int(st, 0);
+		copy_col(st, 1, f->name, sizeof(f->name));
+		f->value = sqlite3_column_int64(st, 2);
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE) {
+		btf_features_free(out);
+		return store_sql_error(store, err, "features");
+	}
+	return 0;
+}

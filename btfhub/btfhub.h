@@ -1,0 +1,190 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * btfhub: the BTF store.
+ *
+ *  - btf_source_*: find raw BTF in whatever a fleet operator has (raw BTF, ELF vmlinux,
+ *    bzImage, arm64 Image, BTFHub tarballs and trees, Debian .deb, DWARF via pahole);
+ *  - btf_store_*: keep it in the data dir in BTFHub's layout, indexed in SQLite;
+ *  - btf_store_match: answer kernel specs ("4.19", "debian/12", a release) from the index;
+ *  - btf_features_*: what a kernel offers (helpers, map, program and attach types);
+ *  - btf_header_*: vmlinux.h and single type/function definitions, with libbpf's dumper.
+ */
+#ifndef EUCC_BTFHUB_H
+#define EUCC_BTFHUB_H
+
+#include <limits.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "common.h"
+
+struct btf;
+
+/* ---- sources ---------------------------------------------------------------------------- */
+
+/* One BTF found in a source, with what the source tells about its kernel ("" = unknown). */
+struct btf_blob {
+	const void *data;
+	size_t size;
+	char release[256];
+	char arch[16];	   /* normalized */
+	char distro[64];   /* from a BTFHub path or a .deb */
+	char version[64];
+	char format[64];   /* how it was found: "raw", "elf", "bzimage/zstd", "btfhub-tar", ... */
+	char origin[PATH_MAX + 256]; /* file it came from, "file:member" inside archives */
+};
+
+struct btf_source_ops {
+	/* Called for every BTF found; a negative return stops the scan with that error. */
+	int (*found)(const struct btf_blob *blob, void *ctx);
+	/* Called, inside a directory tree only, for a file that looked importable but failed. */
+	void (*failed)(const char *path, const struct eucc_error *e, void *ctx);
+	void *ctx;
+};
+
+/*
+ * Find the BTF in @path: a file of any supported kind, or a directory (a BTFHub archive tree,
+ * walked recursively; distro/version/arch come from <distro>/<version>/<arch>/<file>).
+ * Returns the number of BTF found (>= 1) or a negative errno with @err set. A directory with
+ * nothing importable is an error.
+ */
+int btf_source_scan(const char *path, const struct btf_source_ops *ops, struct eucc_error *err);
+
+/* Check that @data is BTF libbpf can parse; @err says what is wrong with it. */
+int btf_source_validate(const void *data, size_t size, struct eucc_error *err);
+
+/* ---- the store -------------------------------------------------------------------------- */
+
+struct btf_store;
+
+/* A stored kernel, as indexed. */
+struct btf_kernel {
+	int64_t id;
+	char release[256];
+	char distro[64];
+	char version[64];
+	char arch[16];
+	char sha256[EUCC_SHA256_HEX];
+	int64_t size;
+	char source[64];   /* format it was imported from */
+	int64_t imported_at; /* unix time */
+	int64_t types;	   /* number of BTF types */
+	int64_t funcs;	   /* number of FUNC records (0: made without them) */
+	char path[PATH_MAX]; /* the .btf file in the store */
+};
+
+/* Open (creating if needed) the store in @data_dir. */
+int btf_store_open(const char *data_dir, struct btf_store **store, struct eucc_error *err);
+void btf_store_close(struct btf_store *store);
+const char *btf_store_dir(const struct btf_store *store);
+
+struct btf_import_opts {
+	size_t sz;	   /* sizeof(struct btf_import_opts) */
+	const char *distro; /* override what the source says */
+	const char *version;
+	const char *arch;
+	const char *release;
+	bool replace;	   /* replace a stored kernel of the same release and arch */
+};
+
+enum btf_import_result { BTF_IMPORT_ADDED, BTF_IMPORT_UNCHANGED, BTF_IMPORT_REPLACED };
+
+/* Called for each kernel imported (or already there). */
+typedef void (*btf_import_fn)(const struct btf_kernel *k, enum btf_import_result r,
+			      const char *format, void *ctx);
+/* Called for each file of a tree that failed; the import of the others goes on. */
+typedef void (*btf_import_fail_fn)(const char *path, const struct eucc_error *e, void *ctx);
+
+struct btf_import_cbs {
+	btf_import_fn done;
+	btf_import_fail_fn failed;
+	void *ctx;
+};
+
+/*
+ * Import every BTF in @path. Returns the number of kernels imported or unchanged, or a
+ * negative errno. A source that fails leaves the store unchanged; in a tree, the files that
+ * failed are reported through cbs->failed and the call returns -EINVAL after importing the rest.
+ */
+int btf_store_import(struct btf_store *store, const char *path, const struct btf_import_opts *opts,
+		     const struct btf_import_cbs *cbs, struct eucc_error *err);
+
+/*
+ * Kernels matching @spec ("4.19", an exact release, "distro[/version[/arch]]", "" or NULL for
+ * all), optionally of @arch, sorted by arch then release. *out is malloc'd. No match is not an
+ * error here (*count = 0); see btf_store_explain_miss.
+ */
+int btf_store_match(struct btf_store *store, const char *spec, const char *arch,
+		    struct btf_kernel **out, size_t *count, struct eucc_error *err);
+
+/* Fill @err with "no stored kernel matches SPEC", naming the closest kernels and how to import. */
+int btf_store_explain_miss(struct btf_store *store, const char *spec, const char *arch,
+			   struct eucc_error *err);
+
+/* One kernel by exact release (and @arch, NULL for any; ambiguous without it is an error). */
+int btf_store_get(struct btf_store *store, const char *release, const char *arch,
+		  struct btf_kernel *out, struct eucc_error *err);
+
+/* Remove a kernel (index row, feature rows, files). */
+int btf_store_remove(struct btf_store *store, const struct btf_kernel *k, struct eucc_error *err);
+
+/* Parse a stored kernel's BTF. Free with btf__free. */
+int btf_store_load(struct btf_store *store, const struct btf_kernel *k, struct btf **btf,
+		   struct eucc_error *err);
+
+/* Path of the kernel's vmlinux.h, written (once) if not there yet. */
+int btf_store_header(struct btf_store *store, const struct btf_kernel *k, char *path, size_t size,
+		     struct eucc_error *err);
+
+/* ---- feature tables --------------------------------------------------------------------- */
+
+enum btf_feature_kind {
+	BTF_FEATURE_HELPER,	 /* enum bpf_func_id: BPF_FUNC_* */
+	BTF_FEATURE_MAP_TYPE,	 /* enum bpf_map_type: BPF_MAP_TYPE_* */
+	BTF_FEATURE_PROG_TYPE,	 /* enum bpf_prog_type: BPF_PROG_TYPE_* */
+	BTF_FEATURE_ATTACH_TYPE, /* enum bpf_attach_type: BPF_* */
+	BTF_FEATURE_KIND_COUNT,
+};
+
+struct btf_feature {
+	enum btf_feature_kind kind;
+	char name[96]; /* as the kernel names it: BPF_FUNC_loop, BPF_MAP_TYPE_RINGBUF, ... */
+	int64_t value;
+};
+
+struct btf_features {
+	struct btf_feature *items;
+	size_t count;
+	bool known[BTF_FEATURE_KIND_COUNT]; /* false: this BTF lacks the enum, so "unknown" */
+};
+
+/* Read the feature tables from a kernel's own BTF. */
+int btf_features_read(const struct btf *btf, struct btf_features *out);
+void btf_features_free(struct btf_features *f);
+/* "helper", "map_type", "prog_type", "attach_type". */
+const char *btf_feature_kind_name(enum btf_feature_kind kind);
+/* The user-facing name: BPF_FUNC_loop -> "bpf_loop", BPF_MAP_TYPE_RINGBUF -> "ringbuf". */
+void btf_feature_display_name(const struct btf_feature *f, char *buf, size_t size);
+
+/* Stored feature tables of a kernel (from the index). */
+int btf_store_features(struct btf_store *store, const struct btf_kernel *k,
+		       struct btf_features *out, struct eucc_error *err);
+
+/* ---- headers and definitions ------------------------------------------------------------- */
+
+/*
+ * Write a vmlinux.h for @btf: every type, CO-RE's preserve_access_index on records, and the BPF
+ * UAPI constants that old kernels' BTF lacks (BPF_ANY, BPF_F_CURRENT_CPU, ...).
+ */
+int btf_header_write(const struct btf *btf, FILE *out, struct eucc_error *err);
+
+/* Print the C definition of type @name ("task_struct", "struct task_struct", a typedef...). */
+int btf_header_print_type(const struct btf *btf, const char *name, FILE *out,
+			  struct eucc_error *err);
+/* Print the prototype of kernel function @name (an error says when the BTF has no FUNCs). */
+int btf_header_print_func(const struct btf *btf, const char *name, FILE *out,
+			  struct eucc_error *err);
+
+#endif

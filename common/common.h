@@ -1,0 +1,101 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * common: what eucc-server and eucc-remote share.
+ *
+ *  - one error type (struct eucc_error) and the documented exit codes;
+ *  - one logging path (eucc_log), configured once at start-up;
+ *  - sha256 digests, files written atomically, small file helpers;
+ *  - architecture names and kernel release helpers;
+ *  - one JSON writer for every --json output.
+ *
+ * Functions return 0 or a negative errno; where they take a struct eucc_error,
+ * it says what went wrong and what to do about it.
+ */
+#ifndef EUCC_COMMON_H
+#define EUCC_COMMON_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+struct cJSON;
+
+/* Exit codes of both binaries (docs/exit-codes.md). */
+enum eucc_exit {
+	EUCC_EXIT_OK = 0,
+	EUCC_EXIT_INCOMPATIBLE = 1, /* incompatible on some kernel */
+	EUCC_EXIT_INPUT = 2,	    /* compile or input error */
+	EUCC_EXIT_USAGE = 3,	    /* bad command line */
+	EUCC_EXIT_UNREACHABLE = 4,  /* server unreachable or refused */
+};
+
+/* The one error type: a negative errno, a stable machine code, a message, a hint. */
+struct eucc_error {
+	int err;	   /* negative errno */
+	char code[48];	   /* e.g. "kernel_not_found", "bad_input" */
+	char message[1024];
+	char hint[1024];
+};
+
+/* Fill @e (if not NULL) and return @err, so that callers can `return eucc_error_set(...)`. */
+int eucc_error_set(struct eucc_error *e, int err, const char *code, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+/* Set the hint of an error already set. */
+void eucc_error_hint(struct eucc_error *e, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+void eucc_error_clear(struct eucc_error *e);
+/* Print "PROG: error: message" and "  hint: ..." to stderr. */
+void eucc_error_print(const struct eucc_error *e, const char *prog);
+/* Exit code that fits an error's code. */
+int eucc_error_exit_code(const struct eucc_error *e);
+
+/* Logging: one path, to stderr. The level is configuration, set once. */
+enum eucc_log_level { EUCC_LOG_ERROR, EUCC_LOG_WARN, EUCC_LOG_INFO, EUCC_LOG_DEBUG };
+void eucc_log_set_level(enum eucc_log_level level);
+enum eucc_log_level eucc_log_level(void);
+void eucc_log(enum eucc_log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+#define eucc_warn(...)	eucc_log(EUCC_LOG_WARN, __VA_ARGS__)
+#define eucc_info(...)	eucc_log(EUCC_LOG_INFO, __VA_ARGS__)
+#define eucc_debug(...) eucc_log(EUCC_LOG_DEBUG, __VA_ARGS__)
+
+/* sha256 as 64 lowercase hex digits plus NUL. */
+#define EUCC_SHA256_HEX 65
+void eucc_sha256_hex(const void *data, size_t len, char out[EUCC_SHA256_HEX]);
+bool eucc_is_sha256_hex(const char *s);
+
+/* Files. */
+int fs_mkdir_p(const char *path, unsigned int mode);
+/* Write @len bytes to @path via a temp file in the same dir, fsync, rename, fsync dir. */
+int fs_write_atomic(const char *path, const void *data, size_t len);
+/* Read a whole file (at most @max bytes, else -EFBIG). *buf is malloc'd and NUL-terminated. */
+int fs_read_file(const char *path, size_t max, void **buf, size_t *len);
+bool fs_is_dir(const char *path);
+/* Remove a file and the empty parent dirs up to (not including) @stop. */
+void fs_unlink_prune(const char *path, const char *stop);
+
+/* Data dir: $EUCC_DATA, else $XDG_DATA_HOME/eucc, else ~/.local/share/eucc. */
+int eucc_default_data_dir(char *buf, size_t size);
+
+/* Architectures: "x86_64", "arm64", ... ("amd64" and "aarch64" are normalized). NULL if unknown. */
+const char *arch_normalize(const char *name);
+/* The running host's architecture, normalized. */
+const char *arch_host(void);
+/* The architecture a kernel release string names by its suffix, or NULL. */
+const char *arch_from_release(const char *release);
+
+/* Kernel releases: a plausible `uname -r` (starts with a digit, no '/' and no spaces). */
+bool release_is_valid(const char *release);
+/* True if @release equals @prefix or continues it at a component boundary (4.19 vs 4.190). */
+bool release_has_prefix(const char *release, const char *prefix);
+/* Order releases by version (4.9 < 4.18 < 4.19.90 < 5.10). */
+int release_cmp(const char *a, const char *b);
+
+/* Sizes: "1.2 MiB". */
+void format_size(uint64_t bytes, char *buf, size_t size);
+
+/* The one JSON writer of every --json output: prints @json to @out, pretty, with a newline. */
+void json_write(FILE *out, const struct cJSON *json);
+
+#endif

@@ -1,0 +1,344 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* The BTF store on the real fixture kernels: import, index, specs, features, bad input. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include <bpf/btf.h>
+#include <cmocka.h>
+
+#include "btfhub.h"
+
+#define FIXTURE_BTF EUCC_FIXTURES "/btf"
+
+struct fixture {
+	char dir[64];
+	struct btf_store *store;
+	int added;
+};
+
+static void count_added(const struct btf_kernel *k, enum btf_import_result r, const char *f,
+			void *ctx)
+{
+	(void)k;
+	(void)f;
+	if (r == BTF_IMPORT_ADDED)
+		(*(int *)ctx)++;
+}
+
+static int setup(void **state)
+{
+	static struct fixture fx;
+	struct btf_import_cbs cbs = {count_added, NULL, &fx.added};
+	struct eucc_error err = {0};
+	int n;
+
+	snprintf(fx.dir, sizeof(fx.dir), "/tmp/eucc-store-XXXXXX");
+	if (!mkdtemp(fx.dir) || btf_store_open(fx.dir, &fx.store, &err))
+		return -1;
+	n = btf_store_import(fx.store, FIXTURE_BTF, NULL, &cbs, &err);
+	if (n != 8) {
+		fprintf(stderr, "import of the fixture tree: %d (%s)\n", n, err.message);
+		return -1;
+	}
+	*state = &fx;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fixture *fx = *state;
+	char cmd[128];
+
+	btf_store_close(fx->store);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", fx->dir);
+	return system(cmd);
+}
+
+static size_t match(struct fixture *fx, const char *spec, const char *arch, struct btf_kernel **ks)
+{
+	struct eucc_error err = {0};
+	size_t n = 0;
+
+	assert_int_equal(btf_store_match(fx->store, spec, arch, ks, &n, &err), 0);
+	return n;
+}
+
+static void test_tree_indexed(void **state)
+{
+	static const char *const expect[][4] = {
+		{"4.19.90-2107.6.0.0248.35.oe1.bclinux.x86_64", "bclinux", "21.10U3", "x86_64"},
+		{"4.19.90-24.4.v2101.ky10.aarch64", "kylin", "V10", "arm64"},
+		{"4.19.90-52.22.v2207.ky10.aarch64", "kylin", "V10", "arm64"},
+		{"4.18.0-147.5.1.el8_1.aarch64", "centos", "8", "arm64"},
+		{"5.10.0-32-cloud-amd64", "debian", "11", "x86_64"},
+		{"6.1.0-47-cloud-amd64", "debian", "12", "x86_64"},
+		{"6.1.0-47-cloud-arm64", "debian", "12", "arm64"},
+		{"6.12.100+deb12-cloud-amd64", "debian", "12", "x86_64"},
+	};
+	struct fixture *fx = *state;
+	struct btf_kernel k;
+	struct eucc_error err;
+
+	assert_int_equal(fx->added, 8);
+	for (size_t i = 0; i < 8; i++) {
+		assert_int_equal(btf_store_get(fx->store, expect[i][0], NULL, &k, &err), 0);
+		assert_string_equal(k.distro, expect[i][1]);
+		assert_string_equal(k.version, expect[i][2]);
+		assert_string_equal(k.arch, expect[i][3]);
+		assert_true(k.size > 100000);
+		assert_true(k.types > 1000);
+		assert_int_equal(access(k.path, R_OK), 0);
+		assert_non_null(strstr(k.path, "/btf/"));
+	}
+	/* The non-deduplicated 4.18 stress case is there in full. */
+	assert_int_equal(btf_store_get(fx->store, "4.18.0-147.5.1.el8_1.aarch64", "arm64", &k, &err),
+			 0);
+	assert_true(k.types > 500000);
+}
+
+static void test_spec_matching(void **state)
+{
+	struct fixture *fx = *state;
+	struct btf_kernel *ks;
+	struct eucc_error err = {0};
+
+	assert_int_equal(match(fx, "4.19", NULL, &ks), 3);
+	assert_string_equal(ks[0].arch, "arm64");
+	assert_string_equal(ks[2].arch, "x86_64");
+	free(ks);
+	assert_int_equal(match(fx, "4.19", "x86_64", &ks), 1);
+	assert_string_equal(ks[0].release, "4.19.90-2107.6.0.0248.35.oe1.bclinux.x86_64");
+	free(ks);
+	assert_int_equal(match(fx, "4.19", "aarch64", &ks), 2);
+	free(ks);
+	assert_int_equal(match(fx, "debian/12", NULL, &ks), 3);
+	free(ks);
+	assert_int_equal(match(fx, "debian/12/amd64", NULL, &ks), 2);
+	assert_string_equal(ks[0].release, "6.1.0-47-cloud-amd64");
+	assert_string_equal(ks[1].release, "6.12.100+deb12-cloud-amd64");
+	free(ks);
+	assert_int_equal(match(fx, "kylin/V10/aarch64", NULL, &ks), 2);
+	free(ks);
+	assert_int_equal(match(fx, "6.1", NULL, &ks), 2);
+	free(ks);
+	assert_int_equal(match(fx, "6.1.0-47-cloud-amd64", NULL, &ks), 1);
+	free(ks);
+	assert_int_equal(match(fx, "", NULL, &ks), 8);
+	free(ks);
+	assert_int_equal(match(fx, "4.1", NULL, &ks), 0);
+	free(ks);
+	assert_int_equal(btf_store_explain_miss(fx->store, "4.1", NULL, &err), -ENOENT);
+	assert_string_equal(err.code, "kernel_not_found");
+	assert_non_null(strstr(err.message, "4.1"));
+	assert_non_null(strstr(err.hint, "4.18.0-147.5.1.el8_1.aarch64"));
+	assert_non_null(strstr(err.hint, "4.19.90"));
+	assert_non_null(strstr(err.hint, "eucc-server btf import"));
+	assert_int_equal(btf_store_match(fx->store, "4.19;drop", NULL, &ks, &(size_t){0}, &err),
+			 -EINVAL);
+	assert_int_equal(btf_store_match(fx->store, "debian/12/sparc", NULL, &ks, &(size_t){0}, &err),
+			 -EINVAL);
+}
+
+static bool has_feature(struct fixture *fx, const char *release, const char *name)
+{
+	struct btf_features f;
+	struct btf_kernel k;
+	struct eucc_error err;
+	bool found = false;
+
+	assert_int_equal(btf_store_get(fx->store, release, NULL, &k, &err), 0);
+	assert_int_equal(btf_store_features(fx->store, &k, &f, &err), 0);
+	for (int i = 0; i < BTF_FEATURE_KIND_COUNT; i++)
+		assert_true(f.known[i]);
+	for (size_t i = 0; i < f.count; i++)
+		found |= !strcmp(f.items[i].name, name);
+	btf_features_free(&f);
+	return found;
+}
+
+static void test_features(void **state)
+{
+	struct fixture *fx = *state;
+
+	assert_false(has_feature(fx, "5.10.0-32-cloud-amd64", "BPF_FUNC_loop"));
+	assert_true(has_feature(fx, "6.1.0-47-cloud-amd64", "BPF_FUNC_loop"));
+	assert_true(has_feature(fx, "5.10.0-32-cloud-amd64", "BPF_MAP_TYPE_RINGBUF"));
+	assert_false(has_feature(fx, "4.19.90-2107.6.0.0248.35.oe1.bclinux.x86_64",
+				 "BPF_MAP_TYPE_RINGBUF"));
+	assert_true(has_feature(fx, "4.19.90-2107.6.0.0248.35.oe1.bclinux.x86_64",
+				"BPF_FUNC_perf_event_output"));
+	assert_true(has_feature(fx, "6.12.100+deb12-cloud-amd64", "BPF_PROG_TYPE_TRACING"));
+	assert_true(has_feature(fx, "6.12.100+deb12-cloud-amd64", "BPF_TRACE_FENTRY"));
+}
+
+static int count_all(struct fixture *fx)
+{
+	struct btf_kernel *ks;
+	size_t n = match(fx, NULL, NULL, &ks);
+
+	free(ks);
+	return (int)n;
+}
+
+static void test_reimport_is_noop(void **state)
+{
+	struct fixture *fx = *state;
+	int added = 0;
+	struct btf_import_cbs cbs = {count_added, NULL, &added};
+	struct eucc_error err;
+
+	assert_int_equal(btf_store_import(fx->store, FIXTURE_BTF "/debian/11", NULL, &cbs, &err),
+			 1);
+	assert_int_equal(added, 0);
+	assert_int_equal(count_all(fx), 8);
+}
+
+static void write_file(const char *path, const void *data, size_t len)
+{
+	FILE *f = fopen(path, "w");
+
+	assert_non_null(f);
+	assert_int_equal(fwrite(data, 1, len, f), len);
+	fclose(f);
+}
+
+/* Every bad source fails with a message and leaves the index as it was. */
+static void test_bad_input_leaves_store_unchanged(void **state)
+{
+	struct fixture *fx = *state;
+	char dir[] = "/tmp/eucc-bad-XXXXXX", path[128], cmd[512];
+	static const unsigned char truncated[] = {0x9f, 0xeb, 1, 0, 24, 0, 0, 0, 0,	0, 0, 0,
+						  0x00, 0x10, 0, 0, 0x00, 0x10, 0, 0, 0x10, 0, 0, 0};
+	const char *cases[] = {"empty", "garbage", "truncated.btf", "nobtf.btf.tar.xz", "emptydir"};
+	struct eucc_error err;
+
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/empty", dir);
+	write_file(path, "", 0);
+	snprintf(path, sizeof(path), "%s/garbage", dir);
+	write_file(path, "this is not a kernel\n", 21);
+	snprintf(path, sizeof(path), "%s/truncated.btf", dir);
+	write_file(path, truncated, sizeof(truncated));
+	snprintf(cmd, sizeof(cmd),
+		 "cd %s && echo hi > readme.txt && tar -cJf nobtf.btf.tar.xz readme.txt && "
+		 "mkdir emptydir && cp readme.txt emptydir/",
+		 dir);
+	assert_int_equal(system(cmd), 0);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		memset(&err, 0, sizeof(err));
+		snprintf(path, sizeof(path), "%s/%s", dir, cases[i]);
+		assert_true(btf_store_import(fx->store, path, NULL, NULL, &err) < 0);
+		assert_true(strlen(err.message) > 10);
+		assert_int_equal(count_all(fx), 8);
+	}
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	assert_int_equal(system(cmd), 0);
+}
+
+static struct btf_store *fresh_store(char *dir)
+{
+	struct btf_store *s;
+	struct eucc_error err;
+
+	assert_non_null(mkdtemp(dir));
+	assert_int_equal(btf_store_open(dir, &s, &err), 0);
+	return s;
+}
+
+static void remove_dir(const char *dir)
+{
+	char cmd[128];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	assert_int_equal(system(cmd), 0);
+}
+
+/* Same release, other BTF: refused unless --replace. */
+static void test_conflict_and_replace(void **state)
+{
+	char dir[] = "/tmp/eucc-store-XXXXXX";
+	struct btf_store *s = fresh_store(dir);
+	struct btf_import_opts o = {.sz = sizeof(o), .release = "5.10.0-32-cloud-amd64"};
+	struct btf_kernel k;
+	struct eucc_error err;
+	char old_sha[EUCC_SHA256_HEX];
+
+	(void)state;
+	assert_int_equal(btf_store_import(s, FIXTURE_BTF "/debian/11", NULL, NULL, &err), 1);
+	assert_int_equal(btf_store_get(s, "5.10.0-32-cloud-amd64", NULL, &k, &err), 0);
+	memcpy(old_sha, k.sha256, sizeof(old_sha));
+	assert_int_equal(btf_store_import(s, "/sys/kernel/btf/vmlinux", &o, NULL, &err), -EEXIST);
+	assert_string_equal(err.code, "conflict");
+	assert_non_null(strstr(err.hint, "--replace"));
+	assert_int_equal(btf_store_get(s, "5.10.0-32-cloud-amd64", NULL, &k, &err), 0);
+	assert_string_equal(k.sha256, old_sha);
+	o.replace = true;
+	assert_int_equal(btf_store_import(s, "/sys/kernel/btf/vmlinux", &o, NULL, &err), 1);
+	assert_int_equal(btf_store_get(s, "5.10.0-32-cloud-amd64", NULL, &k, &err), 0);
+	assert_string_not_equal(k.sha256, old_sha);
+	assert_int_equal(btf_store_remove(s, &k, &err), 0);
+	assert_int_not_equal(access(k.path, F_OK), 0);
+	assert_int_equal(btf_store_get(s, "5.10.0-32-cloud-amd64", NULL, &k, &err), -ENOENT);
+	btf_store_close(s);
+	remove_dir(dir);
+}
+
+/* The running kernel's own BTF imports under its uname -r. */
+static void test_local_kernel(void **state)
+{
+	char dir[] = "/tmp/eucc-store-XXXXXX";
+	struct btf_store *s = fresh_store(dir);
+	struct utsname u;
+	struct btf_import_opts o = {.sz = sizeof(o)};
+	struct btf_kernel *ks;
+	struct eucc_error err;
+	size_t n;
+
+	(void)state;
+	assert_int_equal(uname(&u), 0);
+	o.release = u.release;
+	assert_int_equal(btf_store_import(s, "/sys/kernel/btf/vmlinux", &o, NULL, &err), 1);
+	assert_int_equal(btf_store_match(s, "local", NULL, &ks, &n, &err), 0);
+	assert_int_equal(n, 1);
+	assert_string_equal(ks[0].release, u.release);
+	assert_string_equal(ks[0].arch, arch_host());
+	assert_true(ks[0].funcs > 1000);
+	free(ks);
+	btf_store_close(s);
+	remove_dir(dir);
+}
+
+static void test_unwritable_data_dir(void **state)
+{
+	struct btf_store *s = NULL;
+	struct eucc_error err = {0};
+
+	(void)state;
+	/* A path below a regular file can never be created, not even by root. */
+	assert_true(btf_store_open("/etc/hostname/eucc", &s, &err) < 0);
+	assert_null(s);
+	assert_non_null(strstr(err.message, "/etc/hostname/eucc"));
+	assert_non_null(strstr(err.hint, "--data"));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_tree_indexed),
+		cmocka_unit_test(test_spec_matching),
+		cmocka_unit_test(test_features),
+		cmocka_unit_test(test_reimport_is_noop),
+		cmocka_unit_test(test_bad_input_leaves_store_unchanged),
+		cmocka_unit_test(test_conflict_and_replace),
+		cmocka_unit_test(test_local_kernel),
+		cmocka_unit_test(test_unwritable_data_dir),
+	};
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
