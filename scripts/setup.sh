@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Install every Debian 12 package eucc needs to build, test and run. Idempotent; run as root.
+set -euo pipefail
+
+packages=(
+	# build
+	build-essential cmake pkg-config clang llvm binutils
+	# libraries (DESIGN.md "Dependencies")
+	libbpf-dev libelf-dev zlib1g-dev libmicrohttpd-dev libcjson-dev libsqlite3-dev
+	libarchive-dev libssl-dev libcurl4-openssl-dev libclang-dev
+	# tools the server runs: pahole (DWARF to BTF), bubblewrap (compile sandbox), bpftool
+	dwarves bubblewrap bpftool
+	# tests and benchmarks
+	libcmocka-dev sqlite3 jq xz-utils gzip zstd lz4 python3 util-linux ca-certificates
+)
+
+missing=()
+for p in "${packages[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+	echo "setup: all ${#packages[@]} packages present"
+	exit 0
+fi
+if [ "$(id -u)" -ne 0 ]; then
+	echo "setup: missing packages: ${missing[*]}; run this script as root" >&2
+	exit 1
+fi
+echo "setup: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -q
+apt-get install -y -q --no-install-recommends "${missing[@]}"

@@ -1,0 +1,78 @@
+#!/usr/bin/env bash
+# eucc-server btf ...: the commands as an operator types them, on the real fixture BTF.
+. "$(dirname "$0")/lib.sh"
+B419=4.19.90-2107.6.0.0248.35.oe1.bclinux.x86_64
+
+run 0 eucc-server btf import "$EUCC_FIXTURES/btf"
+expect "tree import" "$OUT" "^8 added, 0 unchanged, 0 replaced$"
+expect "centos/8 stress case" "$OUT" "added +4.18.0-147.5.1.el8_1.aarch64 \(centos/8/arm64\)"
+run 0 eucc-server btf import "$EUCC_FIXTURES/btf"
+expect "second import is a no-op" "$OUT" "^0 added, 8 unchanged, 0 replaced$"
+expect "and says so" "$OUT" "unchanged 5.10.0-32-cloud-amd64 .*already stored"
+
+run 0 eucc-server btf list 4.19
+expect_eq "4.19 matches three" "$(tail -n +2 <<<"$OUT" | wc -l)" 3
+expect "4.19 x86_64" "$OUT" "^$B419 +bclinux +21.10U3 +x86_64"
+expect "4.19 arm64" "$OUT" "^4.19.90-24.4.v2101.ky10.aarch64 +kylin +V10 +arm64"
+run 0 eucc-server btf list 4.19 --arch x86_64
+expect_eq "4.19 --arch x86_64" "$(tail -n +2 <<<"$OUT" | awk '{print $1}')" "$B419"
+run 0 eucc-server btf list 4.19 --arch x86_64 --json
+expect_eq "--json same answer" "$(jq -r '.[].release' <<<"$OUT")" "$B419"
+run 0 eucc-server btf list debian/12 --json
+expect_eq "debian/12 matches three" "$(jq length <<<"$OUT")" 3
+run 2 eucc-server btf list 4.1
+expect "4.1 matches nothing" "$ERR" "no stored kernel matches '4.1'"
+expect "names the closest" "$ERR" "closest stored: 4.18.0-147.5.1.el8_1.aarch64"
+expect "says how to import" "$ERR" "eucc-server btf import"
+
+run 0 eucc-server btf show 5.10.0-32-cloud-amd64
+expect_not "5.10 has no bpf_loop" "$OUT" "bpf_loop"
+expect "5.10 sizes" "$OUT" "size: +3.2 MiB \(3359850 bytes\)"
+run 0 eucc-server btf show 6.1.0-47-cloud-amd64
+expect "6.1 has bpf_loop" "$OUT" " bpf_loop( |$)"
+expect "6.1 map types" "$OUT" " ringbuf( |$)"
+run 0 eucc-server btf show 6.1.0-47-cloud-amd64 --json
+expect_eq "json helpers" "$(jq '[.features.helper[] | select(.name == "bpf_loop")] | length' <<<"$OUT")" 1
+
+run 0 eucc-server btf show "$B419" --type task_struct
+expect "4.19 task_struct has state" "$OUT" "long int state;"
+run 0 eucc-server btf show 6.1.0-47-cloud-amd64 --func vfs_read
+expect "vfs_read prototype" "$OUT" "ssize_t vfs_read\(struct file \*"
+run 2 eucc-server btf show 4.19.90-52.22.v2207.ky10.aarch64 --func vfs_read
+expect "no FUNC records" "$ERR" "has no FUNC records"
+
+run 0 eucc-server btf import /sys/kernel/btf/vmlinux --release "$(uname -r)"
+expect "local kernel" "$OUT" "added +$(uname -r)"
+run 0 eucc-server btf list local --json
+expect_eq "local spec" "$(jq -r '.[0].release' <<<"$OUT")" "$(uname -r)"
+run 0 eucc-server btf rm "$(uname -r)"
+run 2 eucc-server btf show "$(uname -r)"
+
+# Bad input: clear errors, exit 2, store unchanged.
+printf '' >"$TMP/empty"
+head -c 4096 /dev/urandom >"$TMP/random"
+run 2 eucc-server btf import "$TMP/empty"
+expect "empty file" "$ERR" "empty"
+run 2 eucc-server btf import "$TMP/random"
+expect "random bytes" "$ERR" "error: .*random"
+run 2 eucc-server btf import "$TMP/nonexistent"
+run 0 eucc-server btf list --json
+expect_eq "store unchanged" "$(jq length <<<"$OUT")" 8
+
+# An unwritable data dir (a read-only mount, which binds root too).
+mkdir -p "$TMP/ro"
+run 2 unshare -m sh -c "mount -t tmpfs -o ro tmpfs '$TMP/ro' && \
+	eucc-server btf import '$EUCC_FIXTURES/btf/debian/11' --data '$TMP/ro/data'"
+expect "read-only data dir" "$ERR" "cannot use data dir .*/ro/data"
+expect "read-only hint" "$ERR" "hint: .*--data"
+
+# Usage and help.
+run 3 eucc-server btf frobnicate
+run 3 eucc-server btf list --arch sparc
+run 3 eucc-server btf import
+run 0 eucc-server btf --help
+expect "help lists import" "$OUT" "btf import PATH"
+run 0 eucc-server btf show --help
+run 0 eucc-server --version
+
+finish

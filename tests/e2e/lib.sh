@@ -1,0 +1,58 @@
+# Helpers for the end-to-end tests: run a command, check its exit code and output.
+set -uo pipefail
+: "${EUCC_BIN:?}" "${EUCC_FIXTURES:?}"
+PATH="$EUCC_BIN:$PATH"
+failures=0
+checks=0
+TMP=$(mktemp -d /tmp/eucc-e2e-XXXXXX)
+trap 'rm -rf "$TMP"' EXIT
+export EUCC_DATA="$TMP/data"
+
+# run EXPECTED_RC CMD...: runs CMD, keeps stdout in $OUT and stderr in $ERR.
+run() {
+	local want=$1
+	shift
+	OUT=$("$@" 2>"$TMP/stderr")
+	RC=$?
+	ERR=$(cat "$TMP/stderr")
+	checks=$((checks + 1))
+	if [ "$RC" != "$want" ]; then
+		echo "FAIL: '$*' exited $RC, expected $want"
+		echo "  stdout: ${OUT:0:2000}"
+		echo "  stderr: ${ERR:0:2000}"
+		failures=$((failures + 1))
+	fi
+}
+
+# expect WHAT TEXT PATTERN: TEXT must match the extended regex PATTERN.
+expect() {
+	checks=$((checks + 1))
+	if ! grep -Eq -- "$3" <<<"$2"; then
+		echo "FAIL: $1: no match for /$3/ in:"
+		echo "${2:0:3000}"
+		failures=$((failures + 1))
+	fi
+}
+
+# expect_not WHAT TEXT PATTERN
+expect_not() {
+	checks=$((checks + 1))
+	if grep -Eq -- "$3" <<<"$2"; then
+		echo "FAIL: $1: unexpected match for /$3/"
+		failures=$((failures + 1))
+	fi
+}
+
+# expect_eq WHAT GOT WANT
+expect_eq() {
+	checks=$((checks + 1))
+	if [ "$2" != "$3" ]; then
+		echo "FAIL: $1: got '$2', expected '$3'"
+		failures=$((failures + 1))
+	fi
+}
+
+finish() {
+	echo "$((checks - failures)) passed, $failures failed"
+	[ "$failures" -eq 0 ]
+}
