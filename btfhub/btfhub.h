@@ -187,4 +187,58 @@ int btf_header_print_type(const struct btf *btf, const char *name, FILE *out,
 int btf_header_print_func(const struct btf *btf, const char *name, FILE *out,
 			  struct eucc_error *err);
 
+/* ---- BPF objects and CO-RE checks -------------------------------------------------------- */
+
+/*
+ * What a compiled BPF object (ELF, -target bpf, with .BTF and .BTF.ext) asks of a kernel:
+ * programs (name, section, program type, attach target), maps (name, type, key/value sizes),
+ * helper calls per program, read-only globals, and its CO-RE relocations with their source
+ * lines (from .BTF.ext line info). Parsed once, checked against any number of kernels.
+ */
+struct bpf_obj_view;
+
+int obj_view_open(const void *data, size_t size, struct bpf_obj_view **out,
+		  struct eucc_error *err);
+void obj_view_free(struct bpf_obj_view *obj);
+/* {"programs":[{"name","section","type","attach"}], "maps":[{"name","type","key_size",
+ *  "value_size","max_entries"}], "globals":[{"name","type","section","size"}]} (cJSON, caller frees) */
+struct cJSON *obj_view_json(const struct bpf_obj_view *obj);
+
+enum core_severity { CORE_ERROR, CORE_WARNING };
+enum core_status { CORE_OK, CORE_STATUS_WARNING, CORE_INCOMPATIBLE };
+
+struct core_finding {
+	enum core_severity severity;
+	char kind[16];	    /* "field", "type", "enum", "helper", "map", "program", "attach" */
+	char message[512];  /* "task_struct.__state: no such field in R (it has 'state')" */
+	char file[256];	    /* source file from line info, "" if unknown */
+	int line;	    /* 0 if unknown */
+};
+
+struct core_report {
+	enum core_status status;
+	struct core_finding *findings;
+	size_t count;
+	void *min_btf;	     /* minimized BTF for btf_custom_path (raw BTF bytes, malloc'd) */
+	size_t min_btf_size;
+	unsigned int relocs; /* relocations checked */
+};
+
+struct core_check_opts {
+	size_t sz;	     /* sizeof(struct core_check_opts) */
+	const char *release; /* kernel name for messages */
+};
+
+/*
+ * Check @obj against kernel BTF @kernel and its feature tables @features (may be NULL: not
+ * checked): every CO-RE relocation resolved as libbpf would, helpers / map types / program
+ * types available (allowing for what libbpf rewrites itself on old kernels), attach targets
+ * present; and build the minimized BTF. Status: incompatible if any error finding.
+ */
+int core_check(const struct bpf_obj_view *obj, const struct btf *kernel,
+	       const struct btf_features *features, const struct core_check_opts *opts,
+	       struct core_report *report, struct eucc_error *err);
+void core_report_free(struct core_report *report);
+const char *core_status_name(enum core_status status); /* "ok", "warning", "incompatible" */
+
 #endif

@@ -98,4 +98,40 @@ void format_size(uint64_t bytes, char *buf, size_t size);
 /* The one JSON writer of every --json output: prints @json to @out, pretty, with a newline. */
 void json_write(FILE *out, const struct cJSON *json);
 
+/* ---- packages (NAME.eucc) --------------------------------------------------------------- */
+
+/*
+ * A package is a deterministic tar (gzip-compressed, gzip header without name or time):
+ * manifest.json first, then the members sorted by path; every member mode 0644, mtime 0,
+ * uid/gid 0, owner "root". The manifest gets "format" and "files" ({path: {sha256, size}})
+ * added by the writer; the reader checks both. Same inputs, same bytes, same digest.
+ * See docs/package-format.md.
+ */
+#define PKG_FORMAT_VERSION 1
+#define PKG_MAX_MEMBERS	   4096
+#define PKG_MAX_SIZE	   ((size_t)512 << 20)
+
+struct pkg_writer;
+int pkg_writer_new(struct pkg_writer **out);
+/* Add a member (the data is copied). @path: relative, no "..", no "//", unique. */
+int pkg_writer_add(struct pkg_writer *w, const char *path, const void *data, size_t size);
+/* Write the package to a malloc'd buffer. @manifest is modified (format, files) not consumed. */
+int pkg_writer_finish(struct pkg_writer *w, struct cJSON *manifest, void **out, size_t *size);
+void pkg_writer_free(struct pkg_writer *w);
+
+struct pkg;
+/*
+ * Parse and verify a package: a format version this code knows, every member listed in
+ * "files" with the same sha256 and size, nothing unlisted, no bad paths. @err says what is
+ * wrong ("member btf/x86_64/R.btf: sha256 mismatch", "format 7 is newer than this client").
+ */
+int pkg_open(const void *data, size_t size, struct pkg **out, struct eucc_error *err);
+int pkg_open_file(const char *path, struct pkg **out, struct eucc_error *err);
+const struct cJSON *pkg_manifest(const struct pkg *p);
+/* A member's bytes (valid until pkg_close), or -ENOENT. */
+int pkg_member(const struct pkg *p, const char *path, const void **data, size_t *size);
+size_t pkg_member_count(const struct pkg *p);
+const char *pkg_member_path(const struct pkg *p, size_t i);
+void pkg_close(struct pkg *p);
+
 #endif

@@ -1,0 +1,97 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The compile step of eucc-server: request checks, clang for the BPF target inside a bubblewrap
+ * sandbox with limits, diagnostics read from clang's serialized diagnostics through libclang,
+ * DWARF stripped from the object (.BTF and .BTF.ext kept).
+ */
+#ifndef EUCC_SERVER_COMPILE_H
+#define EUCC_SERVER_COMPILE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common.h"
+
+struct cJSON;
+
+/* Request limits (docs/security.md). */
+#define COMPILE_MAX_FILES	 256
+#define COMPILE_MAX_FILE_BYTES	 ((size_t)1 << 20)
+#define COMPILE_MAX_TOTAL_BYTES	 ((size_t)8 << 20)
+#define COMPILE_MAX_CFLAGS	 64
+#define COMPILE_MAX_KERNELS	 64
+
+struct compile_source {
+	char *path; /* relative, checked */
+	char *data;
+	size_t size;
+};
+
+/* A checked POST /v1/compile body. */
+struct compile_request {
+	char *name;		/* package name: [A-Za-z0-9_.-], from "name" or main's stem */
+	char *main;		/* one of the sources, ends in .c */
+	struct compile_source *sources;
+	size_t nsources;	/* sorted by path */
+	char **cflags;		/* allowed flags only */
+	size_t ncflags;
+	char **kernels;		/* specs as given */
+	size_t nkernels;
+	char *arch;		/* normalized; NULL: the server's default */
+	char *headers;		/* release of the header kernel, or NULL */
+};
+
+/*
+ * Parse and check a request body: sizes, file count, paths (relative, no "..", no absolute, no
+ * backslashes or NUL), allowed flags (-D, -U, relative -I inside the upload, -W...; never -o,
+ * -Xclang, -fplugin, @file, --sysroot, -include ...). A user's vmlinux.h is dropped (the
+ * server's replaces it). Errors: code "bad_request" with what was wrong and what to do.
+ */
+int compile_request_parse(const struct cJSON *body, struct compile_request *req,
+			  struct eucc_error *err);
+void compile_request_free(struct compile_request *req);
+
+struct compile_limits {
+	unsigned int cpu_seconds;  /* RLIMIT_CPU */
+	unsigned int wall_seconds; /* killed after */
+	uint64_t memory_bytes;	   /* RLIMIT_AS */
+	uint64_t output_bytes;	   /* RLIMIT_FSIZE */
+};
+
+struct compile_job {
+	const struct compile_request *req;
+	const char *arch;	    /* normalized: "x86_64" -> -D__TARGET_ARCH_x86 */
+	const char *vmlinux_h;	    /* the server's header for the header kernel */
+	const char *vmlinux_pch;    /* its precompiled form, or NULL */
+	const char *workdir;	    /* an empty private dir for this job */
+	struct compile_limits limits;
+};
+
+struct compile_diag {
+	char severity[16]; /* "error", "warning", "note", "fatal" */
+	char file[256];	   /* relative to the upload; "" for none */
+	unsigned int line, column;
+	char message[1024];
+	char fixits[512];  /* "replace 3:5-3:9 with 'foo'", "" for none */
+};
+
+struct compile_result {
+	bool ok;		/* an object was produced */
+	void *object;		/* stripped object (malloc'd) */
+	size_t object_size;
+	struct compile_diag *diags;
+	size_t ndiags;
+	char failure[256];	/* when !ok and no diagnostic says why: "killed at the 20 s limit" */
+	unsigned int wall_ms;
+};
+
+/* Compile a job in the sandbox. Returns 0 with res->ok false for a compile error. */
+int compile_run(const struct compile_job *job, struct compile_result *res, struct eucc_error *err);
+void compile_result_free(struct compile_result *res);
+/* Print diagnostics as clang does ("file:line:col: error: message"). */
+void compile_diag_print(FILE *out, const struct compile_diag *d);
+/* clang's identity for cache keys and /v1/info ("Debian clang version 14.0.6"). */
+const char *compile_clang_version(void);
+
+#endif
