@@ -2,6 +2,7 @@
 /* Diagnostics: clang's serialized diagnostics read with libclang, paths made safe to show. */
 #include <ctype.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -84,24 +85,37 @@ void compile_map_path(const char *in, char *out, size_t size)
 	snprintf(out, size, "%s", is_plain_name(base) && strcmp(base, "..") ? base : "<system>");
 }
 
-static void cut(char *s, const char *what)
+/* A path of the sandbox that may start at @p: "/job/...", "/eucc/...", "/usr/...". */
+static size_t sandbox_path_len(const char *s, const char *p)
 {
-	size_t n = strlen(what);
-	char *p;
-
-	while ((p = strstr(s, what)))
-		memmove(p, p + n, strlen(p + n) + 1);
+	if (*p != '/' || (p > s && !strchr(" '\"(`:=", p[-1])))
+		return 0;
+	if (strncmp(p, "/job/", 5) && strncmp(p, "/eucc/", 6) && strncmp(p, "/usr/", 5))
+		return 0;
+	return strcspn(p, " '\"():,`\n\t");
 }
 
 void compile_scrub_text(char *s)
 {
-	cut(s, SANDBOX_SRC "/");
-	cut(s, SANDBOX_OUT "/");
-	cut(s, SANDBOX_INC "/");
-	cut(s, "/job/");
-	for (; *s; s++)
-		if (iscntrl((unsigned char)*s) && *s != '\n' && *s != '\t')
-			*s = '?';
+	char tok[PATH_MAX], mapped[256];
+	char *o = s;
+
+	for (const char *p = s; *p;) {
+		size_t n = sandbox_path_len(s, p), m;
+
+		if (!n) {
+			*o++ = iscntrl((unsigned char)*p) && *p != '\n' && *p != '\t' ? '?' : *p;
+			p++;
+			continue;
+		}
+		snprintf(tok, sizeof(tok), "%.*s", (int)n, p);
+		compile_map_path(tok, mapped, sizeof(mapped));
+		m = strlen(mapped) < n ? strlen(mapped) : n; /* never longer: written in place */
+		memmove(o, mapped, m);
+		o += m;
+		p += n;
+	}
+	*o = '\0';
 }
 
 static const char *severity_name(enum CXDiagnosticSeverity s)

@@ -11,6 +11,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/pidfd.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -82,12 +83,24 @@ static uint64_t now_ms(void)
 
 /* ---- running a command with limits and a deadline --------------------------------------- */
 
+#define INFO_FD 3 /* bwrap --info-fd: {"child-pid": N}, the sandbox's init */
+
 struct run_result {
 	int status;	   /* from wait4 */
 	bool timed_out;	   /* killed at the wall-clock limit */
 	uint64_t cpu_ms;   /* user + system of the whole tree */
 	char out[STDERR_MAX]; /* stdout and stderr, the first STDERR_MAX - 1 bytes */
 	size_t outlen;
+};
+
+/* What the parent watches while the command runs. */
+struct run_watch {
+	pid_t pid;	 /* bwrap (or the command) */
+	int out_fd;	 /* its stdout and stderr */
+	int info_fd;	 /* bwrap's --info-fd, or -1 */
+	int init_pidfd;	 /* the sandbox's init, once known, or -1 */
+	char info[256];
+	size_t infolen;
 };
 
 /* In the child, before exec: only async-signal-safe calls. */
@@ -107,7 +120,7 @@ static void child_limits(const struct compile_limits *lim)
 }
 
 static void __attribute__((noreturn))
-child_exec(char *const argv[], const struct compile_limits *lim, int devnull, int out)
+child_exec(char *const argv[], const struct compile_limits *lim, int devnull, int out, int info)
 {
 	static char *const envp[] = {"PATH=/usr/bin:/bin", "LC_ALL=C", NULL};
 	sigset_t none;
@@ -120,75 +133,144 @@ child_exec(char *const argv[], const struct compile_limits *lim, int devnull, in
 	signal(SIGXFSZ, SIG_DFL);
 	if (dup2(devnull, 0) < 0 || dup2(out, 1) < 0 || dup2(out, 2) < 0)
 		_exit(126);
-	close_range(3, ~0U, 0);
+	if (info >= 0 && (info == INFO_FD ? fcntl(info, F_SETFD, 0) : dup2(info, INFO_FD)) < 0)
+		_exit(126);
+	close_range(info >= 0 ? INFO_FD + 1 : INFO_FD, ~0U, 0);
 	if (lim)
 		child_limits(lim);
 	execve(argv[0], argv, envp);
 	_exit(127);
 }
 
-/* Read the child's output until EOF or the deadline. */
-static void collect_output(int fd, uint64_t deadline, struct run_result *rr)
+/* A pidfd for the sandbox's init, once bwrap told its pid and it is still bwrap's child. */
+static int init_pidfd(const char *info, pid_t bwrap)
 {
-	struct pollfd pfd = {.fd = fd, .events = POLLIN};
-	char buf[4096];
+	const char *p = strstr(info, "\"child-pid\"");
+	char path[64], status[2048], *pp;
+	long pid;
+	ssize_t n;
+	int fd, sfd;
 
+	if (!p || !(p = strchr(p, ':')) || (pid = strtol(p + 1, NULL, 10)) <= 1)
+		return -1;
+	fd = pidfd_open((pid_t)pid, 0);
+	if (fd < 0)
+		return -1;
+	snprintf(path, sizeof(path), "/proc/%ld/status", pid);
+	sfd = open(path, O_RDONLY | O_CLOEXEC);
+	n = sfd < 0 ? -1 : read(sfd, status, sizeof(status) - 1);
+	if (sfd >= 0)
+		close(sfd);
+	status[n > 0 ? n : 0] = '\0';
+	pp = strstr(status, "\nPPid:");
+	if (!pp || strtol(pp + 7, NULL, 10) != bwrap) { /* not ours: the pid was reused */
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* Read from @fd into @buf (at most @size - 1 bytes kept); false at EOF or error. */
+static bool drain(int fd, char *buf, size_t size, size_t *len)
+{
+	char tmp[4096];
+	ssize_t n = read(fd, tmp, sizeof(tmp));
+
+	if (n < 0 && (errno == EINTR || errno == EAGAIN))
+		return true;
+	if (n <= 0)
+		return false;
+	if (*len + (size_t)n >= size)
+		n = (ssize_t)(size - 1 - *len);
+	memcpy(buf + *len, tmp, (size_t)n);
+	*len += (size_t)n;
+	buf[*len] = '\0';
+	return true;
+}
+
+/* Read the command's output (and bwrap's info) until EOF or the deadline. */
+static void collect_output(struct run_watch *w, uint64_t deadline, struct run_result *rr)
+{
 	for (;;) {
+		struct pollfd pfd[2] = {{.fd = w->out_fd, .events = POLLIN},
+					{.fd = w->info_fd, .events = POLLIN}};
 		uint64_t now = now_ms();
-		ssize_t n;
-		int r;
 
 		if (now >= deadline) {
 			rr->timed_out = true;
 			return;
 		}
-		r = poll(&pfd, 1, (int)(deadline - now));
-		if (r <= 0)
+		if (poll(pfd, w->info_fd >= 0 ? 2 : 1, (int)(deadline - now)) <= 0)
 			continue; /* EINTR or the deadline, checked above */
-		n = read(fd, buf, sizeof(buf));
-		if (n < 0 && (errno == EINTR || errno == EAGAIN))
-			continue;
-		if (n <= 0)
+		if (w->info_fd >= 0 && pfd[1].revents &&
+		    !drain(w->info_fd, w->info, sizeof(w->info), &w->infolen)) {
+			close(w->info_fd);
+			w->info_fd = -1;
+			w->init_pidfd = init_pidfd(w->info, w->pid);
+		}
+		if (pfd[0].revents && !drain(w->out_fd, rr->out, sizeof(rr->out), &rr->outlen))
 			return;
-		if (rr->outlen + (size_t)n >= sizeof(rr->out))
-			n = (ssize_t)(sizeof(rr->out) - 1 - rr->outlen);
-		memcpy(rr->out + rr->outlen, buf, (size_t)n);
-		rr->outlen += (size_t)n;
 	}
 }
 
-/* Wait for the child until the deadline, then kill its whole process group. */
-static void reap(pid_t pid, uint64_t deadline, struct run_result *rr)
+static bool reaped(pid_t pid, uint64_t until, struct run_result *rr, struct rusage *ru)
+{
+	for (;;) {
+		pid_t r = wait4(pid, &rr->status, WNOHANG, ru);
+
+		if (r == pid || (r < 0 && errno != EINTR))
+			return true;
+		if (now_ms() >= until)
+			return false;
+		nanosleep(&(struct timespec){0, 2 * 1000 * 1000}, NULL);
+	}
+}
+
+/*
+ * Wait for the command until the deadline. Then kill the sandbox's init: the kernel kills
+ * every process of its pid namespace and init exits only when they are gone, then bwrap
+ * exits. So once bwrap is reaped, nothing of the job runs. Without init: kill bwrap's group.
+ */
+static void reap(struct run_watch *w, uint64_t deadline, struct run_result *rr)
 {
 	struct rusage ru = {0};
-	pid_t r = 0;
 
-	while (!rr->timed_out) {
-		r = wait4(pid, &rr->status, WNOHANG, &ru);
-		if (r == pid || (r < 0 && errno != EINTR))
-			break;
-		if (now_ms() >= deadline)
-			rr->timed_out = true;
-		else
-			nanosleep(&(struct timespec){0, 2 * 1000 * 1000}, NULL);
-	}
+	if (!rr->timed_out && !reaped(w->pid, deadline, rr, &ru))
+		rr->timed_out = true;
 	if (rr->timed_out) {
-		kill(-pid, SIGKILL);
-		kill(pid, SIGKILL);
-		while ((r = wait4(pid, &rr->status, 0, &ru)) < 0 && errno == EINTR)
-			;
+		if (w->init_pidfd >= 0)
+			pidfd_send_signal(w->init_pidfd, SIGKILL, NULL, 0);
+		if (w->init_pidfd < 0 || !reaped(w->pid, now_ms() + 5000, rr, &ru)) {
+			kill(-w->pid, SIGKILL);
+			kill(w->pid, SIGKILL);
+			while (wait4(w->pid, &rr->status, 0, &ru) < 0 && errno == EINTR)
+				;
+		}
 	}
 	rr->cpu_ms = (uint64_t)ru.ru_utime.tv_sec * 1000 + (uint64_t)ru.ru_utime.tv_usec / 1000 +
 		     (uint64_t)ru.ru_stime.tv_sec * 1000 + (uint64_t)ru.ru_stime.tv_usec / 1000;
 }
 
-/* Run argv[0] (an absolute path) with @lim (NULL: none) for at most @wall_s seconds. */
+static void watch_close(struct run_watch *w)
+{
+	if (w->out_fd >= 0)
+		close(w->out_fd);
+	if (w->info_fd >= 0)
+		close(w->info_fd);
+	if (w->init_pidfd >= 0)
+		close(w->init_pidfd);
+}
+
+/*
+ * Run argv[0] (an absolute path) with @lim (NULL: none) for at most @wall_s seconds. With
+ * @bwrap_info, fd 3 of the command is a pipe for bwrap's --info-fd.
+ */
 static int run_limited(char *const argv[], const struct compile_limits *lim, unsigned int wall_s,
-		       struct run_result *rr)
+		       bool bwrap_info, struct run_result *rr)
 {
 	uint64_t deadline = now_ms() + (uint64_t)wall_s * 1000;
-	int fds[2], devnull;
-	pid_t pid;
+	struct run_watch w = {.out_fd = -1, .info_fd = -1, .init_pidfd = -1};
+	int out[2], info[2] = {-1, -1}, devnull, r = 0;
 
 	memset(rr, 0, offsetof(struct run_result, out));
 	rr->out[0] = '\0';
@@ -196,24 +278,32 @@ static int run_limited(char *const argv[], const struct compile_limits *lim, uns
 	devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	if (devnull < 0)
 		return -errno;
-	if (pipe2(fds, O_CLOEXEC)) {
+	if (pipe2(out, O_CLOEXEC) || (bwrap_info && pipe2(info, O_CLOEXEC))) {
+		r = -errno;
 		close(devnull);
-		return -errno;
+		if (info[0] < 0 && out[0] >= 0) {
+			close(out[0]);
+			close(out[1]);
+		}
+		return r;
 	}
-	pid = fork();
-	if (pid == 0)
-		child_exec(argv, lim, devnull, fds[1]);
+	w.pid = fork();
+	if (w.pid == 0)
+		child_exec(argv, lim, devnull, out[1], info[1]);
+	if (w.pid < 0)
+		r = -errno;
 	close(devnull);
-	close(fds[1]);
-	if (pid < 0) {
-		close(fds[0]);
-		return -errno;
+	close(out[1]);
+	if (info[1] >= 0)
+		close(info[1]);
+	w.out_fd = out[0];
+	w.info_fd = info[0];
+	if (!r) {
+		collect_output(&w, deadline, rr);
+		reap(&w, deadline, rr);
 	}
-	collect_output(fds[0], deadline, rr);
-	close(fds[0]);
-	reap(pid, deadline, rr);
-	rr->out[rr->outlen] = '\0';
-	return 0;
+	watch_close(&w);
+	return r;
 }
 
 /* ---- the sandbox ------------------------------------------------------------------------ */
@@ -273,7 +363,7 @@ static void add_root_dirs(struct argv_buf *a)
 static void sandbox_argv(const struct compile_job *job, struct argv_buf *a)
 {
 	static const char *const fixed[] = {
-		BWRAP_PATH, "--unshare-all", "--unshare-user", "--uid", SANDBOX_UID, "--gid",
+		BWRAP_PATH, "--info-fd", "3", "--unshare-all", "--unshare-user", "--uid", SANDBOX_UID, "--gid",
 		SANDBOX_UID, "--cap-drop", "ALL", "--die-with-parent", "--new-session",
 		"--clearenv", "--setenv", "PATH", "/usr/bin:/bin", "--setenv", "LC_ALL", "C",
 		"--ro-bind", "/usr", "/usr", "--ro-bind-try", "/etc/ld.so.cache",
@@ -334,6 +424,7 @@ static void clang_argv(const struct compile_job *job, const struct tools *t, con
 	for (size_t i = 0; i < job->req->ncflags; i++)
 		argv_add(a, "%s", job->req->cflags[i]);
 	argv_add(a, "-fno-color-diagnostics");
+	argv_add(a, "-fno-crash-diagnostics"); /* no reproducer run after a crash or a limit */
 	argv_add(a, "-serialize-diagnostics");
 	argv_add(a, SANDBOX_DIAG);
 	argv_add(a, "-c");
@@ -484,7 +575,7 @@ static int run_in_sandbox(const struct compile_job *job, const struct compile_li
 		argv_free(&a);
 		return eucc_error_set(err, -ENOMEM, "internal", "out of memory");
 	}
-	r = run_limited(a.v, lim, lim->wall_seconds, rr);
+	r = run_limited(a.v, lim, lim->wall_seconds, true, rr);
 	argv_free(&a);
 	if (r)
 		return eucc_error_set(err, r, "internal", "starting the sandbox: %s", strerror(-r));
@@ -512,27 +603,39 @@ static bool out_of_memory(const char *text)
 	return false;
 }
 
+/* "600 MiB", or "4.0 KiB" for sizes that are not whole MiB. */
+static void size_text(uint64_t bytes, char *buf, size_t size)
+{
+	if (bytes && !(bytes & ((1 << 20) - 1)))
+		snprintf(buf, size, "%llu MiB", (unsigned long long)(bytes >> 20));
+	else
+		format_size(bytes, buf, size);
+}
+
 /* Why clang was stopped by a limit, or false. */
 static bool limit_failure(const struct compile_limits *lim, const struct run_result *rr,
 			  struct compile_result *res)
 {
 	int sig = end_signal(rr->status);
+	bool failed = !WIFEXITED(rr->status) || WEXITSTATUS(rr->status);
+	char size[32];
 
-	if (rr->timed_out)
+	if (rr->timed_out) {
 		snprintf(res->failure, sizeof(res->failure),
 			 "compile killed at the %u s wall-time limit", lim->wall_seconds);
-	else if (sig == SIGXCPU || (sig == SIGKILL && rr->cpu_ms + 500 >= lim->cpu_seconds * 1000ULL))
+	} else if (sig == SIGXCPU ||
+		   (sig == SIGKILL && rr->cpu_ms + 500 >= lim->cpu_seconds * 1000ULL)) {
 		snprintf(res->failure, sizeof(res->failure),
 			 "compile killed at the %u s CPU-time limit", lim->cpu_seconds);
-	else if (sig == SIGXFSZ)
+	} else if (sig == SIGXFSZ) {
+		size_text(lim->output_bytes, size, sizeof(size));
 		snprintf(res->failure, sizeof(res->failure),
-			 "compile output exceeded the %llu MiB limit",
-			 (unsigned long long)(lim->output_bytes >> 20));
-	else if (!WIFEXITED(rr->status) || WEXITSTATUS(rr->status))
-		if (out_of_memory(rr->out))
-			snprintf(res->failure, sizeof(res->failure),
-				 "compile exceeded the memory limit (%llu MiB)",
-				 (unsigned long long)(lim->memory_bytes >> 20));
+			 "compile output exceeded the %s limit", size);
+	} else if (failed && out_of_memory(rr->out)) {
+		size_text(lim->memory_bytes, size, sizeof(size));
+		snprintf(res->failure, sizeof(res->failure),
+			 "compile exceeded the memory limit (%s)", size);
+	}
 	return res->failure[0] != '\0';
 }
 
@@ -691,7 +794,7 @@ static void clang_version_init(void)
 	snprintf(v, 128, "clang (unknown version)");
 	if (!rr)
 		return;
-	if (!run_limited(argv, NULL, 30, rr) && WIFEXITED(rr->status) &&
+	if (!run_limited(argv, NULL, 30, false, rr) && WIFEXITED(rr->status) &&
 	    !WEXITSTATUS(rr->status) && rr->out[0])
 		snprintf(v, 128, "%.*s", (int)strcspn(rr->out, "\n"), rr->out);
 	free(rr);
