@@ -14,6 +14,8 @@
 
 int diag_list_add(struct diag_list *l, struct compile_diag **out)
 {
+	if (l->n >= COMPILE_MAX_DIAGS)
+		return -ENOSPC;
 	if (l->n == l->cap) {
 		size_t cap = l->cap ? l->cap * 2 : 16;
 		struct compile_diag *v = realloc(l->v, cap * sizeof(*v));
@@ -183,11 +185,13 @@ static int add_one(CXDiagnostic d, struct diag_list *out)
 	const char *sev = severity_name(clang_getDiagnosticSeverity(d));
 	CXString msg, opt;
 	struct compile_diag *cd;
+	int r;
 
 	if (!sev)
 		return 0;
-	if (diag_list_add(out, &cd))
-		return -ENOMEM;
+	r = diag_list_add(out, &cd);
+	if (r)
+		return r;
 	snprintf(cd->severity, sizeof(cd->severity), "%s", sev);
 	location(clang_getDiagnosticLocation(d), cd->file, sizeof(cd->file), &cd->line,
 		 &cd->column);
@@ -240,15 +244,15 @@ int compile_diag_load(const char *dia_path, struct diag_list *out)
 	}
 	r = add_set(set, out, 0);
 	clang_disposeDiagnosticSet(set);
-	return r;
+	return r == -ENOSPC ? 0 : r; /* the first COMPILE_MAX_DIAGS are enough */
 }
 
 /* "fatal error: x", "error: x", "warning: x", "note: x" at @s; the message after it. */
 static const char *severity_prefix(const char *s, const char **sev)
 {
 	static const char *const names[][2] = {
-		{"fatal error: ", "fatal"}, {"error: ", "error"},     {"warning: ", "warning"},
-		{"note: ", "note"},	    {"LLVM ERROR: ", "error"},
+	    {"fatal error: ", "fatal"}, {"error: ", "error"},	   {"warning: ", "warning"},
+	    {"note: ", "note"},		{"LLVM ERROR: ", "error"},
 	};
 
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {

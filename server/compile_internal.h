@@ -16,7 +16,9 @@
 #define SANDBOX_OBJ	SANDBOX_OUT "/obj.o"
 #define SANDBOX_DIAG	SANDBOX_OUT "/diag.dia"
 
-/* A growable array of diagnostics. */
+/* A growable array of diagnostics, at most COMPILE_MAX_DIAGS (then -ENOSPC). */
+#define COMPILE_MAX_DIAGS 1000
+
 struct diag_list {
 	struct compile_diag *v;
 	size_t n, cap;

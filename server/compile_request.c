@@ -10,15 +10,15 @@
 
 #include "compile_internal.h"
 
-#define PATH_MAX_LEN  200
-#define NAME_MAX_LEN  64
-#define SPEC_MAX_LEN  200
+#define PATH_MAX_LEN 200
+#define NAME_MAX_LEN 64
+#define SPEC_MAX_LEN 200
 #define ALLOWED_FLAGS                                                                              \
 	"-DNAME, -DNAME=VALUE, -UNAME, -I<dir inside the upload>, -W<warning>, -Wno-<warning>, "   \
 	"-w, -std=<c89|c99|c11|c17|c2x|gnu89|gnu99|gnu11|gnu17|gnu2x>, -g, -O2"
 
 static int bad(struct eucc_error *err, const char *hint, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 static int bad(struct eucc_error *err, const char *hint, const char *fmt, ...)
 {
@@ -118,8 +118,9 @@ static int add_source(struct compile_request *req, const cJSON *item, size_t *to
 	size_t size;
 
 	if (compile_path_check(item->string, &why))
-		return bad(err, "use relative paths inside the upload, like \"probe.bpf.c\" or "
-				"\"include/probe.h\"",
+		return bad(err,
+			   "use relative paths inside the upload, like \"probe.bpf.c\" or "
+			   "\"include/probe.h\"",
 			   "source path '%.200s': %s", item->string, why);
 	if (!cJSON_IsString(item))
 		return bad(err, "every source is a string with the file's text",
@@ -174,7 +175,8 @@ static int parse_sources(const cJSON *body, struct compile_request *req, struct 
 	if (!cJSON_IsObject(src))
 		return bad(err, "send {\"sources\": {\"probe.bpf.c\": \"...\"}}",
 			   "\"sources\" is missing or not an object of path: text");
-	cJSON_ArrayForEach(item, src) n++;
+	for (item = src->child; item; item = item->next)
+		n++;
 	if (n == 0)
 		return bad(err, NULL, "\"sources\" is empty");
 	if (n > COMPILE_MAX_FILES)
@@ -183,7 +185,7 @@ static int parse_sources(const cJSON *body, struct compile_request *req, struct 
 	req->sources = calloc(n, sizeof(*req->sources));
 	if (!req->sources)
 		return -ENOMEM;
-	cJSON_ArrayForEach(item, src) {
+	for (item = src->child; item; item = item->next) {
 		r = add_source(req, item, &total, err);
 		if (r)
 			return r;
@@ -285,12 +287,13 @@ static int parse_kernels(const cJSON *body, struct compile_request *req, struct 
 	req->kernels = calloc((size_t)n, sizeof(*req->kernels));
 	if (!req->kernels)
 		return -ENOMEM;
-	cJSON_ArrayForEach(k, ks) {
+	for (k = ks->child; k; k = k->next) {
 		if (!cJSON_IsString(k))
 			return bad(err, NULL, "\"kernels\" holds something that is not a string");
 		if (!spec_is_valid(k->valuestring))
-			return bad(err, "a spec is a version (4.19), a release, "
-					"distro[/version[/arch]] or \"local\"",
+			return bad(err,
+				   "a spec is a version (4.19), a release, "
+				   "distro[/version[/arch]] or \"local\"",
 				   "kernel spec '%.200s' is not valid", k->valuestring);
 		req->kernels[req->nkernels] = strdup(k->valuestring);
 		if (!req->kernels[req->nkernels++])
@@ -354,8 +357,8 @@ static bool macro_is_valid(const char *s, bool value)
 
 static bool std_is_valid(const char *s)
 {
-	static const char *const stds[] = {"c89",   "c90",	 "c99",   "c11",   "c17",
-					   "c18",   "c2x",	 "gnu89", "gnu90", "gnu99",
+	static const char *const stds[] = {"c89",   "c90",   "c99",   "c11",   "c17",
+					   "c18",   "c2x",   "gnu89", "gnu90", "gnu99",
 					   "gnu11", "gnu17", "gnu18", "gnu2x"};
 
 	for (size_t i = 0; i < sizeof(stds) / sizeof(stds[0]); i++)
@@ -364,14 +367,17 @@ static bool std_is_valid(const char *s)
 	return false;
 }
 
-/* -I<dir>: "." or a checked relative path; stored without a trailing '/'. */
+/* -I<dir>: "." or a checked relative path; stored without leading "./" or trailing '/'. */
 static int include_dir(const char *flag, char **out, struct eucc_error *err)
 {
+	const char *d = flag + 2, *why;
 	char dir[PATH_MAX_LEN + 2];
-	const char *why;
 	size_t len;
 
-	snprintf(dir, sizeof(dir), "%s", flag + 2);
+	while (d[0] == '.' && d[1] == '/' && d[2])
+		for (d += 2; *d == '/'; d++)
+			;
+	snprintf(dir, sizeof(dir), "%s", d);
 	len = strlen(dir);
 	while (len > 1 && dir[len - 1] == '/')
 		dir[--len] = '\0';
@@ -406,7 +412,8 @@ static int cflag_joined(const char *f, char **out, struct eucc_error *err)
 	} else if (!strcmp(f, "-g") || !strcmp(f, "-O2")) {
 		return 0; /* the server always passes them */
 	} else if (strcmp(f, "-w")) {
-		return refuse_flag(err, f, strncmp(f, "-O", 2) ? NULL : "the server compiles with -O2");
+		return refuse_flag(err, f,
+				   strncmp(f, "-O", 2) ? NULL : "the server compiles with -O2");
 	}
 	*out = strdup(f);
 	return *out ? 0 : -ENOMEM;
@@ -468,7 +475,8 @@ int compile_request_parse(const cJSON *body, struct compile_request *req, struct
 
 	memset(req, 0, sizeof(*req));
 	if (!cJSON_IsObject(body))
-		return bad(err, "send a JSON object (docs/api.md)", "the body is not a JSON object");
+		return bad(err, "send a JSON object (docs/api.md)",
+			   "the body is not a JSON object");
 	r = parse_sources(body, req, err);
 	if (!r)
 		r = parse_main(body, req, err);

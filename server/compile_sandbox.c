@@ -20,14 +20,14 @@
 
 #include "compile_internal.h"
 
-#define BWRAP_PATH	 EUCC_BWRAP
-#define STDERR_MAX	 (64 * 1024)
-#define DEF_CPU_S	 30
-#define DEF_WALL_S	 60
-#define DEF_MEMORY	 ((uint64_t)2 << 30)
-#define DEF_OUTPUT	 ((uint64_t)64 << 20)
-#define SANDBOX_NPROC	 1024
-#define SANDBOX_UID	 "65534"
+#define BWRAP_PATH    EUCC_BWRAP
+#define STDERR_MAX    (64 * 1024)
+#define DEF_CPU_S     30
+#define DEF_WALL_S    60
+#define DEF_MEMORY    ((uint64_t)2 << 30)
+#define DEF_OUTPUT    ((uint64_t)64 << 20)
+#define SANDBOX_NPROC 1024
+#define SANDBOX_UID   "65534"
 
 struct argv_buf {
 	char **v;
@@ -35,7 +35,8 @@ struct argv_buf {
 	bool oom;
 };
 
-static void argv_add(struct argv_buf *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void argv_add(struct argv_buf *a, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 
 static void argv_add(struct argv_buf *a, const char *fmt, ...)
 {
@@ -86,19 +87,19 @@ static uint64_t now_ms(void)
 #define INFO_FD 3 /* bwrap --info-fd: {"child-pid": N}, the sandbox's init */
 
 struct run_result {
-	int status;	   /* from wait4 */
-	bool timed_out;	   /* killed at the wall-clock limit */
-	uint64_t cpu_ms;   /* user + system of the whole tree */
+	int status;	      /* from wait4 */
+	bool timed_out;	      /* killed at the wall-clock limit */
+	uint64_t cpu_ms;      /* user + system of the whole tree */
 	char out[STDERR_MAX]; /* stdout and stderr, the first STDERR_MAX - 1 bytes */
 	size_t outlen;
 };
 
 /* What the parent watches while the command runs. */
 struct run_watch {
-	pid_t pid;	 /* bwrap (or the command) */
-	int out_fd;	 /* its stdout and stderr */
-	int info_fd;	 /* bwrap's --info-fd, or -1 */
-	int init_pidfd;	 /* the sandbox's init, once known, or -1 */
+	pid_t pid;	/* bwrap (or the command) */
+	int out_fd;	/* its stdout and stderr */
+	int info_fd;	/* bwrap's --info-fd, or -1 */
+	int init_pidfd; /* the sandbox's init, once known, or -1 */
 	char info[256];
 	size_t infolen;
 };
@@ -329,8 +330,8 @@ static int find_tools(struct tools *t, struct eucc_error *err)
 		return 0;
 	if (realpath(EUCC_LLVM_STRIP, t->strip) && !strncmp(t->strip, "/usr/", 5))
 		return 0;
-	return eucc_error_set(err, -ENOENT, "internal", "llvm-strip (%s) is missing or outside /usr",
-			      EUCC_LLVM_STRIP);
+	return eucc_error_set(err, -ENOENT, "internal",
+			      "llvm-strip (%s) is missing or outside /usr", EUCC_LLVM_STRIP);
 }
 
 /* /lib, /lib64, /bin ... as on the host: the same symlink (merged /usr) or a read-only bind. */
@@ -362,12 +363,17 @@ static void add_root_dirs(struct argv_buf *a)
 /* bwrap and its options; the command follows. */
 static void sandbox_argv(const struct compile_job *job, struct argv_buf *a)
 {
+	/* clang-format off */
 	static const char *const fixed[] = {
-		BWRAP_PATH, "--info-fd", "3", "--unshare-all", "--unshare-user", "--uid", SANDBOX_UID, "--gid",
-		SANDBOX_UID, "--cap-drop", "ALL", "--die-with-parent", "--new-session",
+		BWRAP_PATH, "--info-fd", "3",
+		"--unshare-all", "--unshare-user", "--uid", SANDBOX_UID, "--gid", SANDBOX_UID,
+		"--cap-drop", "ALL", "--die-with-parent", "--new-session",
 		"--clearenv", "--setenv", "PATH", "/usr/bin:/bin", "--setenv", "LC_ALL", "C",
-		"--ro-bind", "/usr", "/usr", "--ro-bind-try", "/etc/ld.so.cache",
-		"/etc/ld.so.cache", "--dev", "/dev", "--tmpfs", "/tmp"};
+		"--ro-bind", "/usr", "/usr",
+		"--ro-bind-try", "/etc/ld.so.cache", "/etc/ld.so.cache",
+		"--dev", "/dev", "--tmpfs", "/tmp",
+	};
+	/* clang-format on */
 
 	for (size_t i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++)
 		argv_add(a, "%s", fixed[i]);
@@ -396,8 +402,8 @@ static void sandbox_argv(const struct compile_job *job, struct argv_buf *a)
 static const char *target_arch_define(const char *arch)
 {
 	static const char *const map[][2] = {
-		{"x86_64", "x86"},	{"arm64", "arm64"}, {"s390x", "s390"},
-		{"ppc64le", "powerpc"}, {"riscv64", "riscv"}, {"loongarch64", "loongarch"},
+	    {"x86_64", "x86"},	    {"arm64", "arm64"},	  {"s390x", "s390"},
+	    {"ppc64le", "powerpc"}, {"riscv64", "riscv"}, {"loongarch64", "loongarch"},
 	};
 	const char *norm = arch_normalize(arch);
 
@@ -504,8 +510,8 @@ static int prepare_workdir(const struct compile_job *job, struct eucc_error *err
 	if (outfd >= 0)
 		close(outfd);
 	if (r)
-		return eucc_error_set(err, r, "internal", "writing the sources into the job dir: %s",
-				      strerror(-r));
+		return eucc_error_set(err, r, "internal",
+				      "writing the sources into the job dir: %s", strerror(-r));
 	return 0;
 }
 
@@ -629,8 +635,8 @@ static bool limit_failure(const struct compile_limits *lim, const struct run_res
 			 "compile killed at the %u s CPU-time limit", lim->cpu_seconds);
 	} else if (sig == SIGXFSZ) {
 		size_text(lim->output_bytes, size, sizeof(size));
-		snprintf(res->failure, sizeof(res->failure),
-			 "compile output exceeded the %s limit", size);
+		snprintf(res->failure, sizeof(res->failure), "compile output exceeded the %s limit",
+			 size);
 	} else if (failed && out_of_memory(rr->out)) {
 		size_text(lim->memory_bytes, size, sizeof(size));
 		snprintf(res->failure, sizeof(res->failure),
@@ -716,8 +722,8 @@ static int check_job(const struct compile_job *job, const char **tarch, struct e
 }
 
 static int compile_steps(const struct compile_job *job, const struct compile_limits *lim,
-			 struct run_result *rr, struct diag_list *diags,
-			 struct compile_result *res, struct eucc_error *err)
+			 struct run_result *rr, struct diag_list *diags, struct compile_result *res,
+			 struct eucc_error *err)
 {
 	struct argv_buf cmd = {0};
 	struct tools t;

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cjson/cJSON.h>
@@ -172,6 +173,34 @@ static char *concat(const char *a, const char *b)
 	return s;
 }
 
+static uint64_t ms_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* The same compile with plain clang (and llvm-strip), outside the sandbox: one run. */
+static void plain_clang_ms(struct fixture *fx, const char *workdir)
+{
+	char cmd[4 * PATH_MAX], inc[PATH_MAX];
+	uint64_t t0;
+
+	snprintf(inc, sizeof(inc), "%s/plain-inc", workdir);
+	assert_int_equal(mkdir(inc, 0755), 0);
+	snprintf(cmd, sizeof(cmd), "ln -s %s %s/vmlinux.h", fx->vmlinux_h, inc);
+	assert_int_equal(system(cmd), 0);
+	snprintf(cmd, sizeof(cmd),
+		 "cd %s/src && %s -target bpf -O2 -g -D__TARGET_ARCH_x86 -I%s -Isub -DDEBUG=1 "
+		 "-Wall -c probe.bpf.c -o %s/plain.o && llvm-strip -g %s/plain.o",
+		 workdir, EUCC_CLANG, inc, workdir, workdir);
+	t0 = ms_now();
+	assert_int_equal(system(cmd), 0);
+	fprintf(stderr, "plain clang + llvm-strip: %llu ms (one run)\n",
+		(unsigned long long)(ms_now() - t0));
+}
+
 /* A CO-RE program with a header in a subdir (-Isub) compiles; DWARF goes, BTF stays. */
 static void test_core_program_compiles(void **state)
 {
@@ -201,6 +230,7 @@ static void test_core_program_compiles(void **state)
 	assert_non_null(strstr(secs, ",tracepoint/sched/sched_process_exec,"));
 	fprintf(stderr, "compiled %zu bytes in %u ms (sandbox, one run)\n", res.object_size,
 		res.wall_ms);
+	plain_clang_ms(fx, workdir);
 	compile_result_free(&res);
 	free(main_src);
 	free(with_check);
@@ -215,22 +245,22 @@ static const struct compile_diag *find_diag(const struct compile_result *res, co
 	return NULL;
 }
 
-static const char err_prog[] = "#include \"vmlinux.h\"\n"		   /* 1 */
-			       "#include <bpf/bpf_helpers.h>\n"		   /* 2 */
-			       "#include \"inc/util.h\"\n"		   /* 3 */
-			       "\n"					   /* 4 */
+static const char err_prog[] = "#include \"vmlinux.h\"\n"		  /* 1 */
+			       "#include <bpf/bpf_helpers.h>\n"		  /* 2 */
+			       "#include \"inc/util.h\"\n"		  /* 3 */
+			       "\n"					  /* 4 */
 			       "SEC(\"tracepoint/sched/sched_switch\")\n" /* 5 */
-			       "int handle(void *ctx)\n"		   /* 6 */
-			       "{\n"					   /* 7 */
-			       "\tint count = helper();\n"		   /* 8 */
-			       "\treturn conut;\n"			   /* 9 */
-			       "}\n"					   /* 10 */
-			       "\n"					   /* 11 */
-			       "int other(void)\n"			   /* 12 */
-			       "{\n"					   /* 13 */
-			       "\tint unused_var = 1;\n"		   /* 14 */
-			       "\treturn 0;\n"				   /* 15 */
-			       "}\n"					   /* 16 */
+			       "int handle(void *ctx)\n"		  /* 6 */
+			       "{\n"					  /* 7 */
+			       "\tint count = helper();\n"		  /* 8 */
+			       "\treturn conut;\n"			  /* 9 */
+			       "}\n"					  /* 10 */
+			       "\n"					  /* 11 */
+			       "int other(void)\n"			  /* 12 */
+			       "{\n"					  /* 13 */
+			       "\tint unused_var = 1;\n"		  /* 14 */
+			       "\treturn 0;\n"				  /* 15 */
+			       "}\n"					  /* 16 */
 			       "char LICENSE[] SEC(\"license\") = \"GPL\";\n";
 static const char err_hdr[] = "static inline int helper(void)\n" /* 1 */
 			      "{\n"				 /* 2 */
@@ -409,17 +439,21 @@ static void test_request_refused(void **state)
 	(void)state;
 	refused("{\"main\":\"/a.c\",\"sources\":{\"/a.c\":\"\"},\"kernels\":[\"6.1\"]}",
 		"'/a.c': absolute path");
-	refused("{\"main\":\"a.c\",\"sources\":{\"a.c\":\"\",\"../b.h\":\"\"},\"kernels\":[\"6.1\"]}",
-		"'../b.h': '..' component");
+	refused(
+	    "{\"main\":\"a.c\",\"sources\":{\"a.c\":\"\",\"../b.h\":\"\"},\"kernels\":[\"6.1\"]}",
+	    "'../b.h': '..' component");
 	refused("{\"main\":\"a.c\",\"sources\":{\"a.c\":\"\",\"x/../../b.h\":\"\"},"
 		"\"kernels\":[\"6.1\"]}",
 		"'..' component");
-	refused("{\"main\":\"a.c\",\"sources\":{\"a.c\":\"\",\"a//b.h\":\"\"},\"kernels\":[\"6.1\"]}",
-		"'a//b.h': empty path component");
-	refused("{\"main\":\"a.c\",\"sources\":{\"a.c\":\"\",\"a\\\\b.h\":\"\"},\"kernels\":[\"1\"]}",
-		"characters other than");
-	refused("{\"main\":\"a.c\",\"sources\":{\"a.c\":\"\",\"inc/CON.h\":\"\"},\"kernels\":[\"1\"]}",
-		"device name");
+	refused(
+	    "{\"main\":\"a.c\",\"sources\":{\"a.c\":\"\",\"a//b.h\":\"\"},\"kernels\":[\"6.1\"]}",
+	    "'a//b.h': empty path component");
+	refused(
+	    "{\"main\":\"a.c\",\"sources\":{\"a.c\":\"\",\"a\\\\b.h\":\"\"},\"kernels\":[\"1\"]}",
+	    "characters other than");
+	refused(
+	    "{\"main\":\"a.c\",\"sources\":{\"a.c\":\"\",\"inc/CON.h\":\"\"},\"kernels\":[\"1\"]}",
+	    "device name");
 	refused("{\"main\":\"a.c\",\"sources\":{\"a.c\":\"\",\"-o.c\":\"\"},\"kernels\":[\"1\"]}",
 		"starts with '-'");
 	refused("{\"main\":\"a.c\",\"sources\":{\"a.c\":\"\",\"a.c/b\":\"\"},\"kernels\":[\"1\"]}",
@@ -470,6 +504,7 @@ static void test_request_refused(void **state)
 	refused(FLAG("\"-I\",\"/usr\""), "cflag '-I/usr': absolute path");
 	refused(FLAG("\"-I../x\""), "cflag '-I../x': '..' component");
 	refused(FLAG("\"-Iinc/../..\""), "'..' component");
+	refused(FLAG("\"-I./../x\""), "'..' component");
 	refused(FLAG("\"-I\""), "cflag '-I' is not allowed: it needs an argument");
 	refused(FLAG("\"-D1X\""), "not a macro name");
 	refused(FLAG("\"-DX=a\\nb\""), "not a macro name");
@@ -525,10 +560,10 @@ static void test_request_accepted(void **state)
 	cJSON *body;
 
 	(void)state;
-	body = body_new("src/probe.bpf.c", "src/probe.bpf.c", "int x;", "inc/a.h", "",
-			"vmlinux.h", "junk", "inc/vmlinux.h", "junk", NULL);
+	body = body_new("src/probe.bpf.c", "src/probe.bpf.c", "int x;", "inc/a.h", "", "vmlinux.h",
+			"junk", "inc/vmlinux.h", "junk", NULL);
 	cJSON_ReplaceItemInObject(body, "arch", cJSON_CreateString("amd64"));
-	add_cflags(body, "-I", "inc/", "-I.", "-D", "X=1 2", "-UY", "-Wall", "-Wno-unused-variable",
+	add_cflags(body, "-I", "./inc/", "-I.", "-D", "X=1 2", "-UY", "-Wall", "-Wno-unused-variable",
 		   "-w", "-std=gnu11", "-g", "-O2", "-Werror=unused", NULL);
 	assert_int_equal(compile_request_parse(body, &req, &err), 0);
 	cJSON_Delete(body);
@@ -671,6 +706,48 @@ static void test_output_limit(void **state)
 	free(src);
 }
 
+/*
+ * A precompiled vmlinux.h is used when given. It has to be built where the sandbox sees the
+ * header (/eucc/include/vmlinux.h), as here.
+ */
+static void test_precompiled_header(void **state)
+{
+	struct fixture *fx = *state;
+	struct compile_request req;
+	struct compile_job job = {0};
+	struct compile_result res;
+	struct eucc_error err = {0};
+	char pch[PATH_MAX], workdir[PATH_MAX], cmd[4 * PATH_MAX];
+	cJSON *body = body_new("p.bpf.c", "p.bpf.c", fx->core_prog, NULL);
+
+	snprintf(pch, sizeof(pch), "%s/pch", fx->dir);
+	assert_int_equal(mkdir(pch, 0755), 0);
+	snprintf(cmd, sizeof(cmd),
+		 "bwrap --unshare-all --die-with-parent --ro-bind /usr /usr --symlink usr/lib /lib "
+		 "--symlink usr/lib64 /lib64 --ro-bind %s /eucc/include/vmlinux.h --bind %s /out "
+		 "%s -target bpf -O2 -g -D__TARGET_ARCH_x86 -x c-header /eucc/include/vmlinux.h "
+		 "-o /out/vmlinux.h.pch",
+		 fx->vmlinux_h, pch, EUCC_CLANG);
+	assert_int_equal(system(cmd), 0);
+	strcat(pch, "/vmlinux.h.pch");
+
+	assert_int_equal(compile_request_parse(body, &req, &err), 0);
+	cJSON_Delete(body);
+	snprintf(workdir, sizeof(workdir), "%s/job%u", fx->dir, fx->jobs++);
+	assert_int_equal(mkdir(workdir, 0700), 0);
+	job.req = &req;
+	job.arch = "x86_64";
+	job.vmlinux_h = fx->vmlinux_h;
+	job.vmlinux_pch = pch;
+	job.workdir = workdir;
+	assert_int_equal(compile_run(&job, &res, &err), 0);
+	print_diags(&res);
+	assert_true(res.ok);
+	fprintf(stderr, "with the precompiled header: %u ms (one run)\n", res.wall_ms);
+	compile_result_free(&res);
+	compile_request_free(&req);
+}
+
 static void test_clang_version(void **state)
 {
 	const char *v = compile_clang_version();
@@ -684,18 +761,19 @@ static void test_clang_version(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_request_refused),
-		cmocka_unit_test(test_request_too_big),
-		cmocka_unit_test(test_request_accepted),
-		cmocka_unit_test(test_clang_version),
-		cmocka_unit_test(test_core_program_compiles),
-		cmocka_unit_test(test_diagnostics),
-		cmocka_unit_test(test_sandbox_hides_the_host),
-		cmocka_unit_test(test_sandbox_diag_paths),
-		cmocka_unit_test(test_wall_time_limit),
-		cmocka_unit_test(test_cpu_time_limit),
-		cmocka_unit_test(test_memory_limit),
-		cmocka_unit_test(test_output_limit),
+	    cmocka_unit_test(test_request_refused),
+	    cmocka_unit_test(test_request_too_big),
+	    cmocka_unit_test(test_request_accepted),
+	    cmocka_unit_test(test_clang_version),
+	    cmocka_unit_test(test_core_program_compiles),
+	    cmocka_unit_test(test_diagnostics),
+	    cmocka_unit_test(test_sandbox_hides_the_host),
+	    cmocka_unit_test(test_sandbox_diag_paths),
+	    cmocka_unit_test(test_wall_time_limit),
+	    cmocka_unit_test(test_cpu_time_limit),
+	    cmocka_unit_test(test_memory_limit),
+	    cmocka_unit_test(test_output_limit),
+	    cmocka_unit_test(test_precompiled_header),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
