@@ -279,13 +279,16 @@ static int run_limited(char *const argv[], const struct compile_limits *lim, uns
 	devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	if (devnull < 0)
 		return -errno;
-	if (pipe2(out, O_CLOEXEC) || (bwrap_info && pipe2(info, O_CLOEXEC))) {
+	if (pipe2(out, O_CLOEXEC)) {
 		r = -errno;
 		close(devnull);
-		if (info[0] < 0 && out[0] >= 0) {
-			close(out[0]);
-			close(out[1]);
-		}
+		return r;
+	}
+	if (bwrap_info && pipe2(info, O_CLOEXEC)) {
+		r = -errno;
+		close(devnull);
+		close(out[0]);
+		close(out[1]);
 		return r;
 	}
 	w.pid = fork();
@@ -402,8 +405,8 @@ static void sandbox_argv(const struct compile_job *job, struct argv_buf *a)
 static const char *target_arch_define(const char *arch)
 {
 	static const char *const map[][2] = {
-	    {"x86_64", "x86"},	    {"arm64", "arm64"},	  {"s390x", "s390"},
-	    {"ppc64le", "powerpc"}, {"riscv64", "riscv"}, {"loongarch64", "loongarch"},
+		{"x86_64", "x86"},	    {"arm64", "arm64"},	  {"s390x", "s390"},
+		{"ppc64le", "powerpc"}, {"riscv64", "riscv"}, {"loongarch64", "loongarch"},
 	};
 	const char *norm = arch_normalize(arch);
 

@@ -434,7 +434,7 @@ static void refused(const char *json, const char *what)
 	"{\"main\":\"p.bpf.c\",\"sources\":{\"p.bpf.c\":\"int x;\"},\"kernels\":[\"6.1\"]" extra "}"
 #define FLAG(f) REQ(",\"cflags\":[" f "]")
 
-static void test_request_refused(void **state)
+static void test_request_bad_paths(void **state)
 {
 	(void)state;
 	refused("{\"main\":\"/a.c\",\"sources\":{\"/a.c\":\"\"},\"kernels\":[\"6.1\"]}",
@@ -460,6 +460,11 @@ static void test_request_refused(void **state)
 		"'a.c' is both a file and a directory");
 	refused("{\"main\":\"a.c\",\"sources\":{\"a.c\":\"\",\"a.c\":\"\"},\"kernels\":[\"1\"]}",
 		"given twice");
+}
+
+static void test_request_bad_fields(void **state)
+{
+	(void)state;
 	refused("{\"main\":\"a.c\",\"sources\":{\"a.c\":1},\"kernels\":[\"6.1\"]}",
 		"source 'a.c' is not a string");
 	refused("{\"main\":\"a.c\",\"sources\":[\"a.c\"],\"kernels\":[\"6.1\"]}", "\"sources\"");
@@ -484,6 +489,11 @@ static void test_request_refused(void **state)
 	refused(REQ(",\"headers\":\"../x\""), "\"headers\" is not a kernel release");
 	refused("[1]", "not a JSON object");
 	refused(REQ(",\"cflags\":\"-DX\""), "\"cflags\" is not an array");
+}
+
+static void test_request_bad_flags(void **state)
+{
+	(void)state;
 	refused(FLAG("7"), "cflags[0] is not a string");
 	refused(FLAG("\"-o\",\"x\""), "cflag '-o' is not allowed");
 	refused(FLAG("\"-ox\""), "cflag '-ox' is not allowed");
@@ -563,8 +573,8 @@ static void test_request_accepted(void **state)
 	body = body_new("src/probe.bpf.c", "src/probe.bpf.c", "int x;", "inc/a.h", "", "vmlinux.h",
 			"junk", "inc/vmlinux.h", "junk", NULL);
 	cJSON_ReplaceItemInObject(body, "arch", cJSON_CreateString("amd64"));
-	add_cflags(body, "-I", "./inc/", "-I.", "-D", "X=1 2", "-UY", "-Wall", "-Wno-unused-variable",
-		   "-w", "-std=gnu11", "-g", "-O2", "-Werror=unused", NULL);
+	add_cflags(body, "-I", "./inc/", "-I.", "-D", "X=1 2", "-UY", "-Wall",
+		   "-Wno-unused-variable", "-w", "-std=gnu11", "-g", "-O2", "-Werror=unused", NULL);
 	assert_int_equal(compile_request_parse(body, &req, &err), 0);
 	cJSON_Delete(body);
 	assert_string_equal(req.name, "probe");
@@ -761,19 +771,21 @@ static void test_clang_version(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_request_refused),
-	    cmocka_unit_test(test_request_too_big),
-	    cmocka_unit_test(test_request_accepted),
-	    cmocka_unit_test(test_clang_version),
-	    cmocka_unit_test(test_core_program_compiles),
-	    cmocka_unit_test(test_diagnostics),
-	    cmocka_unit_test(test_sandbox_hides_the_host),
-	    cmocka_unit_test(test_sandbox_diag_paths),
-	    cmocka_unit_test(test_wall_time_limit),
-	    cmocka_unit_test(test_cpu_time_limit),
-	    cmocka_unit_test(test_memory_limit),
-	    cmocka_unit_test(test_output_limit),
-	    cmocka_unit_test(test_precompiled_header),
+		cmocka_unit_test(test_request_bad_paths),
+		cmocka_unit_test(test_request_bad_fields),
+		cmocka_unit_test(test_request_bad_flags),
+		cmocka_unit_test(test_request_too_big),
+		cmocka_unit_test(test_request_accepted),
+		cmocka_unit_test(test_clang_version),
+		cmocka_unit_test(test_core_program_compiles),
+		cmocka_unit_test(test_diagnostics),
+		cmocka_unit_test(test_sandbox_hides_the_host),
+		cmocka_unit_test(test_sandbox_diag_paths),
+		cmocka_unit_test(test_wall_time_limit),
+		cmocka_unit_test(test_cpu_time_limit),
+		cmocka_unit_test(test_memory_limit),
+		cmocka_unit_test(test_output_limit),
+		cmocka_unit_test(test_precompiled_header),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
