@@ -405,8 +405,12 @@ static void sandbox_argv(const struct compile_job *job, struct argv_buf *a)
 static const char *target_arch_define(const char *arch)
 {
 	static const char *const map[][2] = {
-		{"x86_64", "x86"},	    {"arm64", "arm64"},	  {"s390x", "s390"},
-		{"ppc64le", "powerpc"}, {"riscv64", "riscv"}, {"loongarch64", "loongarch"},
+		{"x86_64", "x86"},
+		{"arm64", "arm64"},
+		{"s390x", "s390"},
+		{"ppc64le", "powerpc"},
+		{"riscv64", "riscv"},
+		{"loongarch64", "loongarch"},
 	};
 	const char *norm = arch_normalize(arch);
 
