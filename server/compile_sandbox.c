@@ -605,14 +605,24 @@ static int end_signal(int status)
 	return 0;
 }
 
+/* A line of clang's (or the loader's) own that says memory ran out; user text never starts so. */
 static bool out_of_memory(const char *text)
 {
-	static const char *const marks[] = {"out of memory", "bad_alloc", "cannot allocate memory",
-					    "failed to map segment", "memory exhausted"};
+	static const char *const marks[] = {
+		"LLVM ERROR: out of memory",
+		"terminate called after throwing an instance of 'std::bad_alloc'",
+		"bwrap: ",
+	};
 
-	for (size_t i = 0; i < sizeof(marks) / sizeof(marks[0]); i++)
-		if (strcasestr(text, marks[i]))
+	for (const char *l = text; *l; l += strcspn(l, "\n"), l += *l == '\n') {
+		for (size_t i = 0; i < sizeof(marks) / sizeof(marks[0]); i++)
+			if (!strncmp(l, marks[i], strlen(marks[i])) &&
+			    (i < 2 || strcasestr(l, "cannot allocate memory")))
+				return true;
+		if (strstr(l, "error while loading shared libraries") &&
+		    (strstr(l, "failed to map segment") || strcasestr(l, "cannot allocate memory")))
 			return true;
+	}
 	return false;
 }
 
@@ -644,7 +654,7 @@ static bool limit_failure(const struct compile_limits *lim, const struct run_res
 		size_text(lim->output_bytes, size, sizeof(size));
 		snprintf(res->failure, sizeof(res->failure), "compile output exceeded the %s limit",
 			 size);
-	} else if (failed && out_of_memory(rr->out)) {
+	} else if (failed && (sig || WEXITSTATUS(rr->status) >= 126) && out_of_memory(rr->out)) {
 		size_text(lim->memory_bytes, size, sizeof(size));
 		snprintf(res->failure, sizeof(res->failure),
 			 "compile exceeded the memory limit (%s)", size);

@@ -317,6 +317,17 @@ static void test_diagnostics(void **state)
 				  "  fix-it: replace 9:9-9:14 with 'count'\n");
 	free(text);
 	compile_result_free(&res);
+
+	/* a message of the user's that reads like a limit is just a diagnostic */
+	compile_body(fx,
+		     body_new("p.bpf.c", "p.bpf.c",
+			      "#error LLVM ERROR: out of memory\n#warning killed at the 1 s limit\n",
+			      NULL),
+		     NULL, &res, workdir, sizeof(workdir));
+	assert_false(res.ok);
+	assert_string_equal(res.failure, "");
+	assert_non_null(find_diag(&res, "error", "LLVM ERROR: out of memory"));
+	compile_result_free(&res);
 }
 
 static void assert_clean_text(const char *s, const char *workdir, const char *secret)
