@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* What the files of the compile step share (not part of the server's API). */
+#ifndef EUCC_SERVER_COMPILE_INTERNAL_H
+#define EUCC_SERVER_COMPILE_INTERNAL_H
+
+#include <stddef.h>
+
+#include "compile.h"
+
+/* Where things are inside the sandbox. */
+#define SANDBOX_SRC	"/job/src"
+#define SANDBOX_OUT	"/job/out"
+#define SANDBOX_INC	"/eucc/include"
+#define SANDBOX_VMLINUX SANDBOX_INC "/vmlinux.h"
+#define SANDBOX_PCH	SANDBOX_INC "/vmlinux.h.pch"
+#define SANDBOX_OBJ	SANDBOX_OUT "/obj.o"
+#define SANDBOX_DIAG	SANDBOX_OUT "/diag.dia"
+
+/* A growable array of diagnostics, at most COMPILE_MAX_DIAGS (then -ENOSPC). */
+#define COMPILE_MAX_DIAGS 1000
+
+struct diag_list {
+	struct compile_diag *v;
+	size_t n, cap;
+};
+
+int diag_list_add(struct diag_list *l, struct compile_diag **out);
+
+/*
+ * Map a file name as clang saw it in the sandbox to what a user may see: "/job/src/P" and a
+ * relative "P" -> "P", the server's vmlinux.h -> "vmlinux.h", "/usr/include/P" -> "P",
+ * anything else -> its basename, or "<system>" when even that is odd.
+ */
+void compile_map_path(const char *in, char *out, size_t size);
+
+/* Rewrite sandbox paths inside free text (messages, clang's stderr) in place. */
+void compile_scrub_text(char *s);
+
+/* Read clang's serialized diagnostics (notes after their parent). -ENOENT, -EINVAL if bad. */
+int compile_diag_load(const char *dia_path, struct diag_list *out);
+
+/*
+ * Fallback when there is no usable diag.dia: "file:line:col: severity: message" and
+ * "clang: error: message" lines of clang's stderr. Returns the number added.
+ */
+size_t compile_diag_from_stderr(const char *text, struct diag_list *out);
+
+/* A path from a request: relative, [A-Za-z0-9._+-/], no "", "." or ".." component. */
+int compile_path_check(const char *path, const char **why);
+
+#endif
