@@ -22,6 +22,7 @@
 struct code_edge {
 	int site_sec, sec; /* sec < 0: no target (a kfunc) */
 	uint32_t site_off, off;
+	int from, to; /* functions, once known */
 };
 
 struct elf_ctx {
@@ -62,11 +63,23 @@ int obj_sec_find(const struct bpf_obj_view *obj, const char *name)
 
 int obj_func_at(const struct bpf_obj_view *obj, int sec, uint32_t off)
 {
-	for (size_t i = 0; i < obj->nfuncs; i++) {
-		const struct obj_func *f = &obj->funcs[i];
+	size_t lo = 0, hi = obj->nfuncs;
 
-		if (f->sec == sec && off >= f->off && off < f->off + f->size)
-			return (int)i;
+	/* funcs are sorted by section and offset: the last one starting at or before @off */
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		const struct obj_func *f = &obj->funcs[mid];
+
+		if (f->sec < sec || (f->sec == sec && f->off <= off))
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo > 0) {
+		const struct obj_func *f = &obj->funcs[lo - 1];
+
+		if (f->sec == sec && off - f->off < f->size)
+			return (int)(lo - 1);
 	}
 	return -1;
 }
@@ -357,13 +370,9 @@ static int compute_reach(struct bpf_obj_view *obj, const struct elf_ctx *ec, str
 		int f = stack[--top];
 
 		for (size_t i = 0; i < ec->nedges; i++) {
-			int to;
+			int to = ec->edges[i].to;
 
-			if (ec->edges[i].sec < 0 ||
-			    obj_func_at(obj, ec->edges[i].site_sec, ec->edges[i].site_off) != f)
-				continue;
-			to = obj_func_at(obj, ec->edges[i].sec, ec->edges[i].off);
-			if (to >= 0 && !p->reach[to]) {
+			if (ec->edges[i].from == f && to >= 0 && !p->reach[to]) {
 				p->reach[to] = 1;
 				stack[top++] = to;
 			}
@@ -380,6 +389,12 @@ static int read_code(struct bpf_obj_view *obj, struct elf_ctx *ec)
 	for (size_t i = 1; !err && i < obj->nsecs; i++)
 		if (obj->secs[i].exec)
 			err = scan_code(obj, ec, (int)i);
+	for (size_t i = 0; i < ec->nedges; i++) {
+		struct code_edge *e = &ec->edges[i];
+
+		e->from = obj_func_at(obj, e->site_sec, e->site_off);
+		e->to = e->sec < 0 ? -1 : obj_func_at(obj, e->sec, e->off);
+	}
 	for (size_t i = 0; !err && i < obj->nprogs; i++)
 		err = compute_reach(obj, ec, &obj->progs[i]);
 	return err;
