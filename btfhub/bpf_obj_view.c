@@ -303,8 +303,10 @@ static int scan_reloc(struct bpf_obj_view *obj, struct elf_ctx *ec, int sec, con
 		if (!is_call(insn))
 			return 0; /* a __ksym variable or a Kconfig value */
 		r = add_ref(obj, OBJ_REF_KFUNC, sec, off);
-		if (r)
+		if (r) {
 			r->weak = GELF_ST_BIND(sym.st_info) == STB_WEAK;
+			snprintf(r->name, sizeof(r->name), "%s", name ? name : "");
+		}
 		return r ? add_edge(ec, sec, off, -1, 0) : -ENOMEM;
 	}
 	if (sym.st_shndx == ec->text && is_call(insn))

@@ -110,15 +110,23 @@ static size_t edit_distance(const char *a, const char *b)
 	return row[lb];
 }
 
-/* How close @have is to @want; (size_t)-1 if not close at all. */
+/*
+ * How close @have is to @want; (size_t)-1 if not close at all. One contains the other
+ * ("__state", "state"), or the parts after their common prefix are a few edits apart
+ * (BPF_FUNC_loop is not close to BPF_FUNC_bind).
+ */
 static size_t similarity(const char *want, const char *have)
 {
-	size_t d = edit_distance(want, have), lw = strlen(want);
-	size_t limit = lw / 3 > 2 ? lw / 3 : 2;
+	size_t p = 0, d, rest, limit;
 
 	if (strlen(have) >= 3 && (strstr(want, have) || strstr(have, want)))
-		return d ? d - 1 : 0; /* "__state" and "state" */
-	return d <= limit ? d : (size_t)-1;
+		return edit_distance(want, have) - 1;
+	while (want[p] && want[p] == have[p])
+		p++;
+	d = edit_distance(want + p, have + p);
+	rest = strlen(want + p);
+	limit = rest / 3 > 2 ? rest / 3 : 2;
+	return d <= limit && d < rest ? d : (size_t)-1;
 }
 
 struct suggestion {
