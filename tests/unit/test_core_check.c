@@ -36,7 +36,7 @@
 /* tests/data/core/NAME.bpf.c */
 static const char *const programs[] = {
     "basic",   "state",	     "state_guarded",  "subprog", "loop",
-    "ringbuf", "probe_read", "kprobe_missing", "rich",
+    "ringbuf", "probe_read", "kprobe_missing", "rich",	  "messages",
 };
 
 struct fixture {
@@ -354,6 +354,39 @@ static void test_kprobe_target(void **state)
 	core_report_free(&r);
 }
 
+/* Why each kind of relocation fails, and kfuncs, fentry targets, syscall tracepoints. */
+static void test_messages(void **state)
+{
+	const char *text[][2] = {
+	    {"field", "task_struct.tgid: incompatible type in " DEB11
+		      " (the kernel has 'int', the program a pointer)"},
+	    {"field",
+	     "task_struct.comm[20]: index out of range in " DEB11 " (the array has 16 elements)"},
+	    {"enum", "enum bpf_func_id: no value BPF_FUNC_loop in " DEB11},
+	    {"type", "struct eucc_no_such_struct: no such type in " DEB11},
+	    {"helper", "kfunc bpf_task_acquire is not available in " DEB11},
+	    {"helper", "bpf_get_current_task_btf (helper #158) is not available"},
+	    {"attach", "function 'eucc_no_such_function' does not exist in " DEB11},
+	};
+	const struct core_finding *f;
+	struct core_report r;
+
+	(void)state;
+	check("messages", DEB11, &r);
+	for (size_t i = 0; i < sizeof(text) / sizeof(text[0]); i++)
+		assert_non_null(find(&r, text[i][0], text[i][1]));
+	assert_int_equal(find(&r, "type", "eucc_no_such_struct")->severity, CORE_WARNING);
+	assert_null(find(&r, "attach", "sys_enter_openat"));
+	core_report_free(&r);
+
+	check("messages", DEB12_612, &r);
+	assert_null(find(&r, "helper", "")); /* bpf_task_acquire is there since 6.2 */
+	assert_null(find(&r, "enum", ""));
+	assert_non_null(f = find(&r, "attach", "eucc_no_such_function"));
+	assert_true(strstr(f->file, "messages.bpf.c") && f->line > 0);
+	core_report_free(&r);
+}
+
 /* Global data needs Linux 5.2 (or a backport, as kylin 52.22 has). */
 static void test_global_data(void **state)
 {
@@ -572,6 +605,7 @@ int main(void)
 		cmocka_unit_test(test_probe_read_rewrite),
 		cmocka_unit_test(test_kprobe_target),
 		cmocka_unit_test(test_global_data),
+		cmocka_unit_test(test_messages),
 		cmocka_unit_test(test_obj_json),
 		cmocka_unit_test(test_min_btf_loads),
 		cmocka_unit_test(test_min_btf_size),
