@@ -58,6 +58,26 @@ int core_fields_compat(const struct btf *lb, uint32_t lid, const struct btf *tb,
 	return -ELOOP;
 }
 
+/* Same number of parameters, each compatible. */
+static int params_compat(const struct btf *lb, const struct btf_type *l, const struct btf *tb,
+			 const struct btf_type *t, int level)
+{
+	if (btf_vlen(l) != btf_vlen(t))
+		return 0;
+	for (int i = 0; i < btf_vlen(l); i++) {
+		uint32_t lpid, tpid;
+		int r = -EINVAL;
+
+		btf_skip_mods(lb, btf_params(l)[i].type, &lpid);
+		btf_skip_mods(tb, btf_params(t)[i].type, &tpid);
+		if (level > 0)
+			r = core_types_compat(lb, lpid, tb, tpid, level - 1);
+		if (r <= 0)
+			return r;
+	}
+	return 1;
+}
+
 /* Type-based relocations (except TYPE_MATCHES): libbpf's looser compatibility. */
 int core_types_compat(const struct btf *lb, uint32_t lid, const struct btf *tb, uint32_t tid,
 		      int level)
@@ -92,21 +112,10 @@ int core_types_compat(const struct btf *lb, uint32_t lid, const struct btf *tb, 
 			tid = btf_array(t)->type;
 			continue;
 		case BTF_KIND_FUNC_PROTO: {
-			const struct btf_param *lp = btf_params(l), *tp = btf_params(t);
+			int r = params_compat(lb, l, tb, t, level);
 
-			if (btf_vlen(l) != btf_vlen(t))
-				return 0;
-			for (int i = 0; i < btf_vlen(l); i++) {
-				uint32_t lpid, tpid;
-				int r = -EINVAL;
-
-				btf_skip_mods(lb, lp[i].type, &lpid);
-				btf_skip_mods(tb, tp[i].type, &tpid);
-				if (level > 0)
-					r = core_types_compat(lb, lpid, tb, tpid, level - 1);
-				if (r <= 0)
-					return r;
-			}
+			if (r <= 0)
+				return r;
 			lid = l->type;
 			tid = t->type;
 			continue;
