@@ -1,0 +1,263 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * What the object needs of the kernel beyond types: helpers (allowing for what libbpf rewrites
+ * on old kernels), kfuncs, map types, program types, global data.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include <bpf/libbpf.h>
+
+#include "core_internal.h"
+
+/*
+ * Helper names of the UAPI header this was built with, for ids a kernel does not know. The
+ * mapper calls FN(name) with commas between (<= 6.1 headers) or FN(name, id) without.
+ */
+#define HELPER_NAME(x, ...) [BPF_FUNC_##x] = "bpf_" #x __VA_OPT__(, )
+static const char *const uapi_helpers[] = {__BPF_FUNC_MAPPER(HELPER_NAME)};
+#undef HELPER_NAME
+
+static bool feature_has(const struct btf_features *f, enum btf_feature_kind kind, int64_t value)
+{
+	for (size_t i = 0; i < f->count; i++)
+		if (f->items[i].kind == kind && f->items[i].value == value)
+			return true;
+	return false;
+}
+
+static bool feature_known(const struct core_ctx *c, enum btf_feature_kind kind)
+{
+	return c->features && c->features->known[kind];
+}
+
+static void helper_name(const struct core_ctx *c, int32_t id, char *buf, size_t size)
+{
+	size_t n = sizeof(uapi_helpers) / sizeof(uapi_helpers[0]);
+
+	if (id >= 0 && (size_t)id < n && uapi_helpers[id])
+		snprintf(buf, size, "%s", uapi_helpers[id]);
+	else
+		snprintf(buf, size, "helper #%d", id);
+	for (size_t i = 0; c->features && i < c->features->count; i++) {
+		const struct btf_feature *f = &c->features->items[i];
+
+		if (f->kind == BTF_FEATURE_HELPER && f->value == id)
+			btf_feature_display_name(f, buf, size);
+	}
+}
+
+/* libbpf 1.x replaces bpf_probe_read_{kernel,user}[_str] on kernels that lack them. */
+static bool helper_rewritten(const struct core_ctx *c, int32_t id)
+{
+	switch (id) {
+	case BPF_FUNC_probe_read_kernel:
+	case BPF_FUNC_probe_read_user:
+		return feature_has(c->features, BTF_FEATURE_HELPER, BPF_FUNC_probe_read);
+	case BPF_FUNC_probe_read_kernel_str:
+	case BPF_FUNC_probe_read_user_str:
+		return feature_has(c->features, BTF_FEATURE_HELPER, BPF_FUNC_probe_read_str);
+	default:
+		return false;
+	}
+}
+
+static bool ref_reached(const struct bpf_obj_view *obj, const struct obj_ref *r)
+{
+	for (size_t i = 0; i < obj->nprogs; i++)
+		if (r->func < 0 || obj->progs[i].reach[r->func])
+			return true;
+	return false;
+}
+
+/* Each missing helper once, at its first call. */
+static int check_helpers(struct core_ctx *c)
+{
+	const struct bpf_obj_view *obj = c->obj;
+
+	if (!feature_known(c, BTF_FEATURE_HELPER))
+		return 0;
+	for (size_t i = 0; i < obj->nrefs; i++) {
+		const struct obj_ref *r = &obj->refs[i];
+		bool first = true;
+		char name[96];
+		int err;
+
+		if (r->kind != OBJ_REF_HELPER || !ref_reached(obj, r) ||
+		    feature_has(c->features, BTF_FEATURE_HELPER, r->helper) ||
+		    helper_rewritten(c, r->helper))
+			continue;
+		for (size_t j = 0; j < i && first; j++)
+			first =
+			    !(obj->refs[j].kind == OBJ_REF_HELPER &&
+			      obj->refs[j].helper == r->helper && ref_reached(obj, &obj->refs[j]));
+		if (!first)
+			continue;
+		helper_name(c, r->helper, name, sizeof(name));
+		err = core_finding(c, CORE_ERROR, "helper", r->sec, r->off,
+				   "%s (helper #%d) is not available in %s", name, r->helper,
+				   c->release);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+/* kfuncs must be kernel functions; a __weak one may be missing (bpf_ksym_exists). */
+static int check_kfuncs(struct core_ctx *c)
+{
+	const struct bpf_obj_view *obj = c->obj;
+
+	for (size_t i = 0; i < obj->nrefs; i++) {
+		const struct obj_ref *r = &obj->refs[i];
+		int err = 0;
+
+		if (r->kind != OBJ_REF_KFUNC || !ref_reached(obj, r) ||
+		    btf__find_by_name_kind(c->kernel, r->name, BTF_KIND_FUNC) > 0)
+			continue;
+		if (!core_btf_has_funcs(c->kernel))
+			err = core_finding(c, CORE_WARNING, "helper", r->sec, r->off,
+					   "kfunc %s: cannot tell, %s's BTF has no functions",
+					   r->name, c->release);
+		else if (!r->weak)
+			err = core_finding(c, CORE_ERROR, "helper", r->sec, r->off,
+					   "kfunc %s is not available in %s", r->name, c->release);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+/* The first instruction that references map @name, for a location. */
+static const struct obj_ref *map_first_ref(const struct bpf_obj_view *obj, const char *name)
+{
+	for (size_t i = 0; i < obj->nrefs; i++)
+		if (obj->refs[i].kind == OBJ_REF_MAP && !strcmp(obj->refs[i].name, name))
+			return &obj->refs[i];
+	return NULL;
+}
+
+static int check_maps(struct core_ctx *c)
+{
+	if (!feature_known(c, BTF_FEATURE_MAP_TYPE))
+		return 0;
+	for (size_t i = 0; i < c->obj->nmaps; i++) {
+		const struct obj_map *m = &c->obj->maps[i];
+		const struct obj_ref *r;
+		int err;
+
+		if (feature_has(c->features, BTF_FEATURE_MAP_TYPE, m->type))
+			continue;
+		r = map_first_ref(c->obj, m->name);
+		err = core_finding(c, CORE_ERROR, "map", r ? r->sec : -1, r ? r->off : 0,
+				   "map '%s': map type %s is not available in %s", m->name,
+				   obj_map_type_name(m->type), c->release);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+static int check_prog_type(struct core_ctx *c, const struct obj_prog *p)
+{
+	const struct obj_func *f = &c->obj->funcs[p->func];
+	const char *type = obj_prog_type_name(p), *attach;
+	char uapi[96];
+
+	if (!p->type_known)
+		return core_finding(c, CORE_ERROR, "program", f->sec, f->off,
+				    "program '%s': libbpf does not know section '%s'", p->name,
+				    p->section);
+	obj_type_enum_name("BPF_PROG_TYPE_", type, uapi, sizeof(uapi));
+	if (feature_known(c, BTF_FEATURE_PROG_TYPE) &&
+	    !feature_has(c->features, BTF_FEATURE_PROG_TYPE, p->type))
+		return core_finding(c, CORE_ERROR, "program", f->sec, f->off,
+				    "program '%s': program type %s (%s) is not available in %s",
+				    p->name, type, uapi, c->release);
+	/* tracing and LSM programs need their attach type too (fentry 5.5, fmod_ret 5.7) */
+	if ((p->type != BPF_PROG_TYPE_TRACING && p->type != BPF_PROG_TYPE_LSM) ||
+	    !feature_known(c, BTF_FEATURE_ATTACH_TYPE) ||
+	    feature_has(c->features, BTF_FEATURE_ATTACH_TYPE, p->expected_attach))
+		return 0;
+	attach = libbpf_bpf_attach_type_str(p->expected_attach);
+	return core_finding(c, CORE_ERROR, "program", f->sec, f->off,
+			    "program '%s': attach type %s is not available in %s", p->name,
+			    attach ? attach : "?", c->release);
+}
+
+/*
+ * Global data (.data, .rodata, .bss as array maps) came with Linux 5.2, in the same change as
+ * the map operation map_direct_value_addr. Its presence in the kernel's own struct bpf_map_ops
+ * is the signal: it tells what the kernel implements, also for backports (enterprise 4.19
+ * kernels carry helper enums synced to later releases without the code behind them).
+ * 1: supported, 0: not, -1: cannot tell (no struct bpf_map_ops in the BTF).
+ */
+static int global_data_support(const struct btf *k)
+{
+	uint32_t n = btf__type_cnt(k);
+	bool seen = false;
+
+	for (uint32_t id = 1; id < n; id++) {
+		const struct btf_type *t = btf__type_by_id(k, id);
+		const struct btf_member *m;
+		const char *name;
+
+		if (!btf_is_struct(t) || !(name = btf__name_by_offset(k, t->name_off)) ||
+		    strcmp(name, "bpf_map_ops"))
+			continue;
+		seen = true;
+		m = btf_members(t);
+		for (int i = 0; i < btf_vlen(t); i++, m++)
+			if (!strcmp(btf__name_by_offset(k, m->name_off) ?: "",
+				    "map_direct_value_addr"))
+				return 1;
+	}
+	return seen ? 0 : -1;
+}
+
+/* libbpf only fails programs that reference global data: one finding per such program. */
+static int check_global_data(struct core_ctx *c)
+{
+	const struct bpf_obj_view *obj = c->obj;
+	int support = -2;
+
+	for (size_t i = 0; i < obj->nprogs; i++) {
+		const struct obj_prog *p = &obj->progs[i];
+		const struct obj_ref *r = NULL;
+
+		for (size_t j = 0; j < obj->nrefs && !r; j++)
+			if (obj->refs[j].kind == OBJ_REF_DATA && obj->refs[j].func >= 0 &&
+			    p->reach[obj->refs[j].func])
+				r = &obj->refs[j];
+		if (!r)
+			continue;
+		if (support == -2)
+			support = global_data_support(c->kernel);
+		if (support == 1)
+			return 0;
+		if (support == 0 &&
+		    core_finding(c, CORE_ERROR, "map", r->sec, r->off,
+				 "program '%s' uses global data (%s), which %s does not support "
+				 "(Linux 5.2+)",
+				 p->name, r->name, c->release))
+			return -ENOMEM;
+		if (support < 0 &&
+		    core_finding(c, CORE_WARNING, "map", r->sec, r->off,
+				 "program '%s' uses global data (%s): cannot tell whether %s "
+				 "supports it (Linux 5.2+)",
+				 p->name, r->name, c->release))
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+int core_check_features(struct core_ctx *c)
+{
+	int err = check_helpers(c);
+
+	err = err ?: check_kfuncs(c);
+	err = err ?: check_maps(c);
+	for (size_t i = 0; !err && i < c->obj->nprogs; i++)
+		err = check_prog_type(c, &c->obj->progs[i]);
+	return err ?: check_global_data(c);
+}

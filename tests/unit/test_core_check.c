@@ -1,0 +1,616 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * CO-RE checks on real data: the programs of tests/data/core compiled against the 6.12 header,
+ * checked against the fixture kernels and this machine's own; the minimized BTF loaded and
+ * attached here for real with libbpf, and compared with `bpftool gen min_core_btf`.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/utsname.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
+#include <cjson/cJSON.h>
+#include <cmocka.h>
+
+#include "btfhub.h"
+
+#define BCLINUX	     "4.19.90-2107.6.0.0248.35.oe1.bclinux.x86_64"
+#define KYLIN_OLD    "4.19.90-24.4.v2101.ky10.aarch64"	/* plain 4.19 helper table */
+#define KYLIN_NOFUNC "4.19.90-52.22.v2207.ky10.aarch64" /* BTF without FUNC records */
+#define DEB11	     "5.10.0-32-cloud-amd64"
+#define DEB12	     "6.1.0-47-cloud-amd64"
+#define DEB12_612    "6.12.100+deb12-cloud-amd64"
+#define BPFTOOL	     "/usr/sbin/bpftool"
+#define DATA_DIR     EUCC_SOURCE_DIR "/tests/data/core"
+
+/* tests/data/core/NAME.bpf.c */
+static const char *const programs[] = {
+    "basic",   "state",	     "state_guarded",  "subprog", "loop",
+    "ringbuf", "probe_read", "kprobe_missing", "rich",	  "messages",
+};
+
+struct fixture {
+	char dir[64];
+	char local[256]; /* uname -r */
+	struct btf_store *store;
+};
+
+static struct fixture fx;
+
+static int compile(const char *inc, const char *name)
+{
+	char cmd[4 * PATH_MAX];
+
+	snprintf(cmd, sizeof(cmd),
+		 "%s -target bpf -O2 -g -D__TARGET_ARCH_x86 -I%s -c %s/%s.bpf.c -o %s/%s.o",
+		 EUCC_CLANG, inc, DATA_DIR, name, fx.dir, name);
+	return system(cmd);
+}
+
+/* Every program, against the newest header (6.12), as the compile pipeline does. */
+static int compile_all(void)
+{
+	char header[PATH_MAX], inc[PATH_MAX], cmd[3 * PATH_MAX];
+	struct eucc_error err;
+	struct btf_kernel k;
+
+	if (btf_store_get(fx.store, DEB12_612, NULL, &k, &err) ||
+	    btf_store_header(fx.store, &k, header, sizeof(header), &err))
+		return -1;
+	snprintf(inc, sizeof(inc), "%s/inc", fx.dir);
+	snprintf(cmd, sizeof(cmd), "mkdir -p %s && ln -sf %s %s/vmlinux.h", inc, header, inc);
+	if (system(cmd))
+		return -1;
+	for (size_t i = 0; i < sizeof(programs) / sizeof(programs[0]); i++)
+		if (compile(inc, programs[i])) {
+			fprintf(stderr, "compiling %s failed\n", programs[i]);
+			return -1;
+		}
+	return 0;
+}
+
+static int setup(void **state)
+{
+	struct btf_import_opts o = {.sz = sizeof(o)};
+	struct eucc_error err = {0};
+	struct utsname u;
+
+	snprintf(fx.dir, sizeof(fx.dir), "/tmp/eucc-core-XXXXXX");
+	if (!mkdtemp(fx.dir) || btf_store_open(fx.dir, &fx.store, &err) || uname(&u))
+		return -1;
+	if (btf_store_import(fx.store, EUCC_FIXTURES "/btf", NULL, NULL, &err) != 8) {
+		fprintf(stderr, "import: %s\n", err.message);
+		return -1;
+	}
+	snprintf(fx.local, sizeof(fx.local), "%s", u.release);
+	o.release = fx.local;
+	o.arch = arch_host();
+	if (btf_store_import(fx.store, "/sys/kernel/btf/vmlinux", &o, NULL, &err) != 1) {
+		fprintf(stderr, "import of the local kernel: %s\n", err.message);
+		return -1;
+	}
+	*state = &fx;
+	return compile_all();
+}
+
+static int teardown(void **state)
+{
+	char cmd[128];
+
+	(void)state;
+	btf_store_close(fx.store);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", fx.dir);
+	return system(cmd);
+}
+
+static struct bpf_obj_view *open_obj(const char *name)
+{
+	struct bpf_obj_view *obj;
+	struct eucc_error err;
+	char path[PATH_MAX];
+	void *data;
+	size_t len;
+
+	snprintf(path, sizeof(path), "%s/%s.o", fx.dir, name);
+	assert_int_equal(fs_read_file(path, 64 << 20, &data, &len), 0);
+	assert_int_equal(obj_view_open(data, len, &obj, &err), 0);
+	free(data);
+	return obj;
+}
+
+static void print_report(const char *name, const char *release, const struct core_report *r)
+{
+	fprintf(stderr, "%-15s %-45s %-12s relocs %u, min BTF %zu bytes\n", name, release,
+		core_status_name(r->status), r->relocs, r->min_btf_size);
+	for (size_t i = 0; i < r->count; i++)
+		fprintf(stderr, "    %s %s %s:%d: %s\n",
+			r->findings[i].severity == CORE_ERROR ? "error" : "warning",
+			r->findings[i].kind, r->findings[i].file, r->findings[i].line,
+			r->findings[i].message);
+}
+
+/* Check program @name against stored kernel @release (with its feature tables if @features). */
+static void check_with(const char *name, const char *release, bool features, struct core_report *r)
+{
+	struct core_check_opts o = {.sz = sizeof(o), .release = release};
+	struct bpf_obj_view *obj = open_obj(name);
+	struct btf_features f = {0};
+	struct eucc_error err;
+	struct btf_kernel k;
+	struct btf *btf;
+
+	assert_int_equal(btf_store_get(fx.store, release, NULL, &k, &err), 0);
+	assert_int_equal(btf_store_load(fx.store, &k, &btf, &err), 0);
+	assert_int_equal(btf_store_features(fx.store, &k, &f, &err), 0);
+	assert_int_equal(core_check(obj, btf, features ? &f : NULL, &o, r, &err), 0);
+	print_report(name, release, r);
+	btf_features_free(&f);
+	btf__free(btf);
+	obj_view_free(obj);
+}
+
+static void check(const char *name, const char *release, struct core_report *r)
+{
+	check_with(name, release, true, r);
+}
+
+static void expect_status(const char *name, const char *release, enum core_status want)
+{
+	struct core_report r;
+
+	check(name, release, &r);
+	assert_string_equal(core_status_name(r.status), core_status_name(want));
+	core_report_free(&r);
+}
+
+static const struct core_finding *find(const struct core_report *r, const char *kind,
+				       const char *text)
+{
+	for (size_t i = 0; i < r->count; i++)
+		if (!strcmp(r->findings[i].kind, kind) && strstr(r->findings[i].message, text))
+			return &r->findings[i];
+	return NULL;
+}
+
+/* The line of tests/data/core/NAME.bpf.c that carries the FINDING marker. */
+static int marker_line(const char *name)
+{
+	char path[PATH_MAX], *text, *p;
+	size_t len;
+	int line = 1;
+
+	snprintf(path, sizeof(path), "%s/%s.bpf.c", DATA_DIR, name);
+	assert_int_equal(fs_read_file(path, 1 << 20, (void **)&text, &len), 0);
+	p = strstr(text, "/* FINDING */");
+	assert_non_null(p);
+	for (char *c = text; c < p; c++)
+		line += *c == '\n';
+	free(text);
+	return line;
+}
+
+/* The finding points at @name's marked line. */
+static void assert_at_marker(const struct core_finding *f, const char *name)
+{
+	char file[64];
+
+	snprintf(file, sizeof(file), "/%s.bpf.c", name);
+	assert_true(strlen(f->file) > strlen(file));
+	assert_string_equal(f->file + strlen(f->file) - strlen(file), file);
+	assert_int_equal(f->line, marker_line(name));
+}
+
+/* BPF_CORE_READ(task, tgid), BPF_ANY, a perf buffer with BPF_F_CURRENT_CPU: fine everywhere. */
+static void test_basic_everywhere(void **state)
+{
+	const char *rel[] = {BCLINUX, DEB11, DEB12, DEB12_612, fx.local};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(rel) / sizeof(rel[0]); i++)
+		expect_status("basic", rel[i], CORE_OK);
+}
+
+/* task_struct->__state unguarded: 5.14+ only, and the finding says where and why. */
+static void test_state_unguarded(void **state)
+{
+	const char *old[] = {DEB11, BCLINUX};
+	const char *new[] = {DEB12, DEB12_612, fx.local};
+
+	(void)state;
+	for (size_t i = 0; i < 2; i++) {
+		const struct core_finding *f;
+		struct core_report r;
+
+		check("state", old[i], &r);
+		assert_int_equal(r.status, CORE_INCOMPATIBLE);
+		f = find(&r, "field", "task_struct.__state: no such field");
+		assert_non_null(f);
+		assert_int_equal(f->severity, CORE_ERROR);
+		assert_non_null(strstr(f->message, old[i]));
+		assert_non_null(strstr(f->message, "(it has 'state')"));
+		assert_at_marker(f, "state");
+		core_report_free(&r);
+	}
+	for (size_t i = 0; i < 3; i++)
+		expect_status("state", new[i], CORE_OK);
+}
+
+/* Subprograms count for the programs that call them; code no program calls is not loaded. */
+static void test_subprograms(void **state)
+{
+	const struct core_finding *f;
+	struct core_report r;
+
+	(void)state;
+	check("subprog", DEB11, &r);
+	assert_int_equal(r.status, CORE_INCOMPATIBLE);
+	assert_int_equal(r.count, 1);
+	assert_int_equal(r.relocs, 2); /* tgid, and __state in read_state() */
+	assert_non_null(f = find(&r, "field", "task_struct.__state: no such field"));
+	assert_at_marker(f, "subprog");
+	core_report_free(&r);
+	expect_status("subprog", DEB12, CORE_OK);
+}
+
+/* The same with bpf_core_field_exists and a task_struct___pre514 flavor: fine everywhere. */
+static void test_state_guarded(void **state)
+{
+	const char *rel[] = {BCLINUX, KYLIN_OLD, KYLIN_NOFUNC, DEB11, DEB12, DEB12_612, fx.local};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(rel) / sizeof(rel[0]); i++)
+		expect_status("state_guarded", rel[i], CORE_OK);
+}
+
+static void test_bpf_loop(void **state)
+{
+	const struct core_finding *f;
+	struct core_report r;
+
+	(void)state;
+	check("loop", DEB11, &r);
+	assert_int_equal(r.status, CORE_INCOMPATIBLE);
+	assert_non_null(f = find(&r, "helper", "bpf_loop"));
+	assert_non_null(strstr(f->message, DEB11));
+	assert_at_marker(f, "loop");
+	core_report_free(&r);
+	expect_status("loop", DEB12, CORE_OK);
+}
+
+static void test_ringbuf(void **state)
+{
+	const char *ok[] = {DEB11, DEB12, DEB12_612, fx.local};
+	const struct core_finding *f;
+	struct core_report r;
+
+	(void)state;
+	check("ringbuf", BCLINUX, &r);
+	assert_int_equal(r.status, CORE_INCOMPATIBLE);
+	assert_non_null(f = find(&r, "map", "map 'events': map type ringbuf is not available"));
+	assert_at_marker(f, "ringbuf");
+	core_report_free(&r);
+	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++)
+		expect_status("ringbuf", ok[i], CORE_OK);
+	/* without feature tables, only the relocations are checked */
+	check_with("ringbuf", BCLINUX, false, &r);
+	assert_int_equal(r.status, CORE_OK);
+	core_report_free(&r);
+}
+
+static bool has_helper(const char *release, const char *name)
+{
+	struct btf_features f;
+	struct eucc_error err;
+	struct btf_kernel k;
+	bool found = false;
+
+	assert_int_equal(btf_store_get(fx.store, release, NULL, &k, &err), 0);
+	assert_int_equal(btf_store_features(fx.store, &k, &f, &err), 0);
+	for (size_t i = 0; i < f.count; i++)
+		found |= f.items[i].kind == BTF_FEATURE_HELPER && !strcmp(f.items[i].name, name);
+	btf_features_free(&f);
+	return found;
+}
+
+/* bpf_probe_read_kernel{,_str} on 4.19: libbpf falls back to bpf_probe_read{,_str}. */
+static void test_probe_read_rewrite(void **state)
+{
+	(void)state;
+	expect_status("probe_read", BCLINUX, CORE_OK);
+	/* a plain 4.19 lacks them: the rewrite is what makes it fine */
+	assert_false(has_helper(KYLIN_OLD, "BPF_FUNC_probe_read_kernel"));
+	assert_true(has_helper(KYLIN_OLD, "BPF_FUNC_probe_read"));
+	expect_status("probe_read", KYLIN_OLD, CORE_OK);
+	expect_status("loop", KYLIN_OLD, CORE_INCOMPATIBLE); /* no rewrite for other helpers */
+}
+
+static void test_kprobe_target(void **state)
+{
+	const struct core_finding *f;
+	struct core_report r;
+
+	(void)state;
+	check("kprobe_missing", DEB12, &r);
+	assert_int_equal(r.status, CORE_INCOMPATIBLE);
+	assert_non_null(f = find(&r, "attach", "'eucc_no_such_function' does not exist"));
+	assert_int_equal(f->severity, CORE_ERROR);
+	assert_true(f->line > 0);
+	core_report_free(&r);
+
+	check("kprobe_missing", KYLIN_NOFUNC, &r);
+	assert_int_equal(r.status, CORE_STATUS_WARNING);
+	assert_non_null(f = find(&r, "attach", "cannot tell"));
+	assert_int_equal(f->severity, CORE_WARNING);
+	core_report_free(&r);
+}
+
+/* Why each kind of relocation fails, and kfuncs, fentry targets, syscall tracepoints. */
+static void test_messages(void **state)
+{
+	const char *text[][2] = {
+	    {"field", "task_struct.tgid: incompatible type in " DEB11
+		      " (the kernel has 'int', the program a pointer)"},
+	    {"field",
+	     "task_struct.comm[20]: index out of range in " DEB11 " (the array has 16 elements)"},
+	    {"enum", "enum bpf_func_id: no value BPF_FUNC_loop in " DEB11},
+	    {"type", "struct eucc_no_such_struct: no such type in " DEB11},
+	    {"helper", "kfunc bpf_task_acquire is not available in " DEB11},
+	    {"helper", "bpf_get_current_task_btf (helper #158) is not available"},
+	    {"attach", "function 'eucc_no_such_function' does not exist in " DEB11},
+	};
+	const struct core_finding *f;
+	struct core_report r;
+
+	(void)state;
+	check("messages", DEB11, &r);
+	for (size_t i = 0; i < sizeof(text) / sizeof(text[0]); i++)
+		assert_non_null(find(&r, text[i][0], text[i][1]));
+	assert_int_equal(find(&r, "type", "eucc_no_such_struct")->severity, CORE_WARNING);
+	assert_null(find(&r, "attach", "sys_enter_openat"));
+	core_report_free(&r);
+
+	check("messages", DEB12_612, &r);
+	assert_null(find(&r, "helper", "")); /* bpf_task_acquire is there since 6.2 */
+	assert_null(find(&r, "enum", ""));
+	assert_non_null(f = find(&r, "attach", "eucc_no_such_function"));
+	assert_true(strstr(f->file, "messages.bpf.c") && f->line > 0);
+	core_report_free(&r);
+}
+
+/* Global data needs Linux 5.2 (or a backport, as kylin 52.22 has). */
+static void test_global_data(void **state)
+{
+	const struct core_finding *f;
+	struct core_report r;
+
+	(void)state;
+	check("rich", BCLINUX, &r);
+	assert_non_null(f = find(&r, "map", "uses global data (.rodata)"));
+	assert_int_equal(f->severity, CORE_ERROR);
+	core_report_free(&r);
+	check("rich", KYLIN_NOFUNC, &r);
+	assert_null(find(&r, "map", "global data"));
+	assert_non_null(find(&r, "map", "ringbuf"));
+	core_report_free(&r);
+	expect_status("rich", DEB11, CORE_OK);
+}
+
+static const cJSON *by_name(const cJSON *arr, const char *name)
+{
+	const cJSON *it;
+
+	cJSON_ArrayForEach(it, arr)
+	{
+		if (!strcmp(cJSON_GetObjectItem(it, "name")->valuestring, name))
+			return it;
+	}
+	fail_msg("no '%s' in the JSON", name);
+	return NULL;
+}
+
+static void assert_json_str(const cJSON *o, const char *key, const char *want)
+{
+	const cJSON *v = cJSON_GetObjectItem(o, key);
+
+	assert_true(cJSON_IsString(v));
+	assert_string_equal(v->valuestring, want);
+}
+
+static void assert_json_num(const cJSON *o, const char *key, double want)
+{
+	const cJSON *v = cJSON_GetObjectItem(o, key);
+
+	assert_true(cJSON_IsNumber(v));
+	assert_true(v->valuedouble == want);
+}
+
+static void test_obj_json(void **state)
+{
+	struct bpf_obj_view *obj = open_obj("rich");
+	cJSON *j = obj_view_json(obj);
+	const cJSON *progs = cJSON_GetObjectItem(j, "programs"), *m, *g;
+
+	(void)state;
+	assert_int_equal(cJSON_GetArraySize(progs), 1);
+	assert_json_str(cJSON_GetArrayItem(progs, 0), "name", "handle_exec");
+	assert_json_str(cJSON_GetArrayItem(progs, 0), "section",
+			"tracepoint/sched/sched_process_exec");
+	assert_json_str(cJSON_GetArrayItem(progs, 0), "type", "tracepoint");
+	assert_json_str(cJSON_GetArrayItem(progs, 0), "type_enum", "BPF_PROG_TYPE_TRACEPOINT");
+	assert_json_str(cJSON_GetArrayItem(progs, 0), "attach", "sched/sched_process_exec");
+
+	assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(j, "maps")), 2);
+	m = by_name(cJSON_GetObjectItem(j, "maps"), "events");
+	assert_json_str(m, "type", "ringbuf");
+	assert_json_num(m, "max_entries", 1 << 16);
+	m = by_name(cJSON_GetObjectItem(j, "maps"), "last");
+	assert_json_str(m, "type", "hash");
+	assert_json_num(m, "key_size", 4);
+	assert_json_num(m, "value_size", 80); /* struct event */
+	assert_json_num(m, "max_entries", 1024);
+
+	assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(j, "globals")), 2);
+	g = by_name(cJSON_GetObjectItem(j, "globals"), "target_tgid");
+	assert_json_str(g, "type", "const volatile u32");
+	assert_json_str(g, "section", ".rodata");
+	assert_json_num(g, "size", 4);
+	g = by_name(cJSON_GetObjectItem(j, "globals"), "exec_count");
+	assert_json_str(g, "type", "u64");
+	assert_json_str(g, "section", ".bss");
+	assert_json_num(g, "size", 8);
+	cJSON_Delete(j);
+	obj_view_free(obj);
+}
+
+/* struct event of rich.bpf.c */
+struct event {
+	uint32_t tgid, ppid;
+	uint64_t vruntime, start, arg_start;
+	uint32_t state, flags;
+	int32_t prio;
+	uint32_t reset_on_fork, pidtype, task_size;
+	uint16_t filename_loc;
+	char comm[16];
+};
+
+static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	return level == LIBBPF_WARN ? vfprintf(stderr, fmt, ap) : 0;
+}
+
+/* Run /bin/true; its pid. */
+static pid_t run_true(void)
+{
+	pid_t pid = fork();
+	int status;
+
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		execl("/bin/true", "true", (char *)NULL);
+		_exit(127);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_int_equal(status, 0);
+	return pid;
+}
+
+/* Open @obj_path with @btf_path as btf_custom_path, load, attach, see one exec event. */
+static void load_and_attach(const char *obj_path, const char *btf_path)
+{
+	LIBBPF_OPTS(bpf_object_open_opts, o, .btf_custom_path = btf_path);
+	struct bpf_object *bo;
+	struct bpf_link *link;
+	struct event e = {0};
+	size_t len;
+	void *data;
+	pid_t pid;
+
+	assert_int_equal(fs_read_file(obj_path, 64 << 20, &data, &len), 0);
+	bo = bpf_object__open_mem(data, len, &o);
+	assert_int_equal(libbpf_get_error(bo), 0);
+	assert_int_equal(bpf_object__load(bo), 0);
+	link = bpf_program__attach(bpf_object__find_program_by_name(bo, "handle_exec"));
+	assert_int_equal(libbpf_get_error(link), 0);
+	pid = run_true();
+	assert_int_equal(bpf_map__lookup_elem(bpf_object__find_map_by_name(bo, "last"), &pid,
+					      sizeof(pid), &e, sizeof(e), 0),
+			 0);
+	/* the relocations went to the right places */
+	assert_int_equal(e.tgid, pid);
+	assert_int_equal(e.ppid, getpid());
+	assert_string_equal(e.comm, "true");
+	assert_true(e.task_size > 1000);
+	bpf_link__destroy(link);
+	bpf_object__close(bo);
+	free(data);
+}
+
+/* The minimized BTF made against this machine's kernel: libbpf loads and attaches with it. */
+static void test_min_btf_loads(void **state)
+{
+	char obj_path[PATH_MAX], btf_path[PATH_MAX];
+	struct core_report r;
+
+	(void)state;
+	libbpf_set_print(libbpf_print);
+	check("rich", fx.local, &r);
+	assert_int_equal(r.status, CORE_OK);
+	assert_true(r.relocs > 15);
+	snprintf(obj_path, sizeof(obj_path), "%s/rich.o", fx.dir);
+	snprintf(btf_path, sizeof(btf_path), "%s/rich-min.btf", fx.dir);
+	assert_int_equal(fs_write_atomic(btf_path, r.min_btf, r.min_btf_size), 0);
+	load_and_attach(obj_path, btf_path);
+	core_report_free(&r);
+}
+
+static long bpftool_min_size(const struct btf_kernel *k, const char *name)
+{
+	char cmd[4 * PATH_MAX], out[PATH_MAX];
+	struct stat st;
+
+	snprintf(out, sizeof(out), "%s/%s-bpftool.btf", fx.dir, name);
+	snprintf(cmd, sizeof(cmd), "%s gen min_core_btf %s %s %s/%s.o", BPFTOOL, k->path, out,
+		 fx.dir, name);
+	assert_int_equal(system(cmd), 0);
+	assert_int_equal(stat(out, &st), 0);
+	return (long)st.st_size;
+}
+
+/* At most 1.2x what bpftool makes, on each x86 kernel, for every program with relocations. */
+static void test_min_btf_size(void **state)
+{
+	const char *rel[] = {BCLINUX, DEB11, DEB12, DEB12_612, fx.local};
+	const char *names[] = {"basic", "state_guarded", "probe_read", "rich"};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(rel) / sizeof(rel[0]); i++) {
+		struct eucc_error err;
+		struct btf_kernel k;
+
+		assert_int_equal(btf_store_get(fx.store, rel[i], NULL, &k, &err), 0);
+		for (size_t j = 0; j < sizeof(names) / sizeof(names[0]); j++) {
+			struct core_report r;
+			long theirs = bpftool_min_size(&k, names[j]);
+
+			check(names[j], rel[i], &r);
+			fprintf(stderr, "min BTF %-13s %-45s eucc %6zu bytes, bpftool %6ld bytes\n",
+				names[j], rel[i], r.min_btf_size, theirs);
+			assert_true(r.min_btf_size > 0);
+			assert_true((double)r.min_btf_size <= 1.2 * (double)theirs);
+			core_report_free(&r);
+		}
+	}
+}
+
+int main(void)
+{
+	/* clang-format off */
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_basic_everywhere),
+		cmocka_unit_test(test_state_unguarded),
+		cmocka_unit_test(test_state_guarded),
+		cmocka_unit_test(test_subprograms),
+		cmocka_unit_test(test_bpf_loop),
+		cmocka_unit_test(test_ringbuf),
+		cmocka_unit_test(test_probe_read_rewrite),
+		cmocka_unit_test(test_kprobe_target),
+		cmocka_unit_test(test_global_data),
+		cmocka_unit_test(test_messages),
+		cmocka_unit_test(test_obj_json),
+		cmocka_unit_test(test_min_btf_loads),
+		cmocka_unit_test(test_min_btf_size),
+	};
+	/* clang-format on */
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
