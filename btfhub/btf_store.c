@@ -188,6 +188,25 @@ int btf_store_get(struct btf_store *store, const char *release, const char *arch
 	return 0;
 }
 
+int btf_store_find_sha(struct btf_store *store, const char *sha256, struct btf_kernel *out,
+		       struct eucc_error *err)
+{
+	const char *params[] = {sha256};
+	struct btf_kernel *list;
+	size_t n;
+	int ret;
+
+	ret = store_query_kernels(store,
+				  "SELECT " KERNEL_COLUMNS " FROM kernels WHERE sha256 = ?1 LIMIT 1",
+				  params, 1, &list, &n, err);
+	if (ret)
+		return ret;
+	if (n)
+		*out = list[0];
+	free(list);
+	return n ? 0 : eucc_error_set(err, -ENOENT, "not_found", "no kernel with BTF %s", sha256);
+}
+
 int btf_store_load(struct btf_store *store, const struct btf_kernel *k, struct btf **btf,
 		   struct eucc_error *err)
 {

@@ -127,6 +127,10 @@ int btf_store_explain_miss(struct btf_store *store, const char *spec, const char
 int btf_store_get(struct btf_store *store, const char *release, const char *arch,
 		  struct btf_kernel *out, struct eucc_error *err);
 
+/* A kernel by the sha256 of its BTF, or -ENOENT. */
+int btf_store_find_sha(struct btf_store *store, const char *sha256, struct btf_kernel *out,
+		       struct eucc_error *err);
+
 /* Remove a kernel (index row, feature rows, files). */
 int btf_store_remove(struct btf_store *store, const struct btf_kernel *k, struct eucc_error *err);
 

@@ -54,6 +54,9 @@ int cache_key_put(struct cache *c, const char *ns, const char *key, const char *
 int cache_key_get(struct cache *c, const char *ns, const char *key, char digest[EUCC_SHA256_HEX],
 		  char **meta);
 
+/* sha256 over @parts, each prefixed by its length (so that no two part lists collide). */
+void cache_key_digest(char out[EUCC_SHA256_HEX], const char *const *parts, size_t n);
+
 struct cache_stats {
 	uint64_t blobs, blob_bytes;
 	uint64_t keys;

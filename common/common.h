@@ -72,6 +72,8 @@ int fs_write_atomic(const char *path, const void *data, size_t len);
 /* Read a whole file (at most @max bytes, else -EFBIG). *buf is malloc'd and NUL-terminated. */
 int fs_read_file(const char *path, size_t max, void **buf, size_t *len);
 bool fs_is_dir(const char *path);
+/* Remove a directory and everything below it (symlinks are removed, not followed). */
+int fs_remove_tree(const char *path);
 /* Remove a file and the empty parent dirs up to (not including) @stop. */
 void fs_unlink_prune(const char *path, const char *stop);
 
@@ -92,6 +94,8 @@ bool release_has_prefix(const char *release, const char *prefix);
 /* Order releases by version (4.9 < 4.18 < 4.19.90 < 5.10). */
 int release_cmp(const char *a, const char *b);
 
+/* "512M", "10G", "4096" (K, M, G, T: powers of 1024) to bytes; -EINVAL if malformed. */
+int parse_size(const char *text, uint64_t *out);
 /* Sizes: "1.2 MiB". */
 void format_size(uint64_t bytes, char *buf, size_t size);
 

@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include <ctype.h>
+#include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/utsname.h>
@@ -112,4 +114,35 @@ void format_size(uint64_t bytes, char *buf, size_t size)
 		snprintf(buf, size, "%.1f KiB", bytes / 1024.0);
 	else
 		snprintf(buf, size, "%.1f MiB", bytes / (1024.0 * 1024.0));
+}
+
+int parse_size(const char *text, uint64_t *out)
+{
+	static const char units[] = "KMGT";
+	unsigned long long v;
+	const char *u;
+	char *end;
+
+	if (!text || !isdigit((unsigned char)*text))
+		return -EINVAL;
+	errno = 0;
+	v = strtoull(text, &end, 10);
+	if (errno)
+		return -EINVAL;
+	if (*end && (u = strchr(units, toupper((unsigned char)*end)))) {
+		for (long i = 0; i <= u - units; i++) {
+			if (v > (~0ULL >> 10))
+				return -EINVAL;
+			v <<= 10;
+		}
+		end++;
+		if (*end == 'i' || *end == 'I')
+			end++;
+		if (*end == 'B' || *end == 'b')
+			end++;
+	}
+	if (*end)
+		return -EINVAL;
+	*out = v;
+	return 0;
 }

@@ -31,5 +31,7 @@ int cmd_fail(const struct eucc_error *e);
 int cmd_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 int do_btf(int argc, char **argv, struct server_config *cfg);
+int do_serve(int argc, char **argv, struct server_config *cfg);
+int do_cache(int argc, char **argv, struct server_config *cfg);
 
 #endif

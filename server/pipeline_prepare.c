@@ -1,0 +1,150 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Before any work: which kernels, which header, which cache keys. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <microhttpd.h>
+
+#include "pipeline.h"
+
+uint64_t monotonic_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static int cmp_kernel(const void *a, const void *b)
+{
+	const struct btf_kernel *x = a, *y = b;
+
+	return release_cmp(x->release, y->release);
+}
+
+static int add_kernels(struct compile_ctx *c, const struct btf_kernel *ks, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		bool dup = false;
+
+		for (size_t j = 0; j < c->nkernels && !dup; j++)
+			dup = c->kernels[j].id == ks[i].id;
+		if (dup)
+			continue;
+		struct btf_kernel *nk = realloc(c->kernels, (c->nkernels + 1) * sizeof(*nk));
+		if (!nk)
+			return -ENOMEM;
+		c->kernels = nk;
+		c->kernels[c->nkernels++] = ks[i];
+	}
+	return 0;
+}
+
+static unsigned int resolve_kernels(struct compile_ctx *c, struct eucc_error *err)
+{
+	for (size_t i = 0; i < c->req.nkernels; i++) {
+		struct btf_kernel *ks = NULL;
+		size_t n = 0;
+		int ret;
+
+		ret = btf_store_match(c->s->store, c->req.kernels[i], c->arch, &ks, &n, err);
+		if (ret)
+			return MHD_HTTP_BAD_REQUEST;
+		if (n == 0) {
+			btf_store_explain_miss(c->s->store, c->req.kernels[i], c->arch, err);
+			return MHD_HTTP_NOT_FOUND;
+		}
+		ret = add_kernels(c, ks, n);
+		free(ks);
+		if (ret) {
+			eucc_error_set(err, ret, "internal", "out of memory");
+			return MHD_HTTP_INTERNAL_SERVER_ERROR;
+		}
+	}
+	qsort(c->kernels, c->nkernels, sizeof(*c->kernels), cmp_kernel);
+	if (c->nkernels > COMPILE_MAX_KERNELS) {
+		eucc_error_set(err, -E2BIG, "bad_request", "the specs match %zu kernels, more than %d",
+			       c->nkernels, COMPILE_MAX_KERNELS);
+		eucc_error_hint(err, "narrow the specs (add a version or --arch)");
+		return MHD_HTTP_BAD_REQUEST;
+	}
+	return 0;
+}
+
+static unsigned int choose_header(struct compile_ctx *c, struct eucc_error *err)
+{
+	if (!c->req.headers) {
+		c->header = c->kernels[c->nkernels - 1]; /* the newest target */
+		return 0;
+	}
+	if (btf_store_get(c->s->store, c->req.headers, c->arch, &c->header, err))
+		return err->err == -ENOENT ? MHD_HTTP_NOT_FOUND : MHD_HTTP_BAD_REQUEST;
+	return 0;
+}
+
+/* sha256 over sorted (path, sha256(content)) pairs. */
+static void digest_sources(struct compile_ctx *c)
+{
+	size_t n = c->req.nsources * 2;
+	const char **parts = calloc(n, sizeof(*parts));
+	char (*hex)[EUCC_SHA256_HEX] = calloc(c->req.nsources, sizeof(*hex));
+
+	for (size_t i = 0; parts && hex && i < c->req.nsources; i++) {
+		eucc_sha256_hex(c->req.sources[i].data, c->req.sources[i].size, hex[i]);
+		parts[2 * i] = c->req.sources[i].path;
+		parts[2 * i + 1] = hex[i];
+	}
+	cache_key_digest(c->source_digest, parts, parts && hex ? n : 0);
+	free(parts);
+	free(hex);
+}
+
+static void compute_keys(struct compile_ctx *c)
+{
+	const char *okey[8 + COMPILE_MAX_CFLAGS];
+	const char *rkey[4 + 2 * COMPILE_MAX_KERNELS];
+	size_t n = 0;
+
+	digest_sources(c);
+	okey[n++] = "object";
+	okey[n++] = EUCC_PIPELINE_VERSION;
+	okey[n++] = compile_clang_version();
+	okey[n++] = c->arch;
+	okey[n++] = c->header.sha256;
+	okey[n++] = c->req.main;
+	okey[n++] = c->source_digest;
+	for (size_t i = 0; i < c->req.ncflags; i++)
+		okey[n++] = c->req.cflags[i];
+	cache_key_digest(c->object_key, okey, n);
+	n = 0;
+	rkey[n++] = "request";
+	rkey[n++] = c->object_key;
+	rkey[n++] = c->req.name;
+	for (size_t i = 0; i < c->nkernels; i++) {
+		rkey[n++] = c->kernels[i].release;
+		rkey[n++] = c->kernels[i].sha256;
+	}
+	cache_key_digest(c->request_key, rkey, n);
+}
+
+unsigned int pipeline_prepare(struct compile_ctx *c, struct eucc_error *err)
+{
+	unsigned int status;
+
+	c->arch = c->req.arch ? c->req.arch : arch_host();
+	status = resolve_kernels(c, err);
+	if (!status)
+		status = choose_header(c, err);
+	if (!status)
+		compute_keys(c);
+	return status;
+}
+
+void pipeline_free(struct compile_ctx *c)
+{
+	compile_request_free(&c->req);
+	free(c->kernels);
+	free(c);
+}

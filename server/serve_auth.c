@@ -1,0 +1,113 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Bearer tokens with scopes, from a tokens file (docs/operations.md). */
+#include <ctype.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "serve.h"
+
+static int parse_scopes(const char *text, unsigned int *out)
+{
+	char buf[128], *save = NULL;
+
+	*out = 0;
+	snprintf(buf, sizeof(buf), "%s", text);
+	for (char *s = strtok_r(buf, ",", &save); s; s = strtok_r(NULL, ",", &save)) {
+		if (!strcmp(s, "read"))
+			*out |= SCOPE_READ;
+		else if (!strcmp(s, "compile"))
+			*out |= SCOPE_COMPILE | SCOPE_READ;
+		else if (!strcmp(s, "admin"))
+			*out |= SCOPE_ADMIN | SCOPE_COMPILE | SCOPE_READ;
+		else
+			return -EINVAL;
+	}
+	return *out ? 0 : -EINVAL;
+}
+
+static int parse_token_line(char *line, struct auth_token *t)
+{
+	char *save = NULL, *tok, *scopes, *name;
+
+	tok = strtok_r(line, " \t", &save);
+	scopes = strtok_r(NULL, " \t", &save);
+	name = strtok_r(NULL, " \t", &save);
+	if (!tok || !scopes || strlen(tok) < 16 || strlen(tok) >= sizeof(t->token))
+		return -EINVAL;
+	memset(t, 0, sizeof(*t));
+	snprintf(t->token, sizeof(t->token), "%s", tok);
+	snprintf(t->name, sizeof(t->name), "%s", name ? name : "-");
+	return parse_scopes(scopes, &t->scopes);
+}
+
+int auth_tokens_load(const char *path, struct auth_tokens *out, struct eucc_error *err)
+{
+	char *text, *save = NULL;
+	size_t len;
+	int ret, lineno = 0;
+
+	memset(out, 0, sizeof(*out));
+	ret = fs_read_file(path, 1 << 20, (void **)&text, &len);
+	if (ret)
+		return eucc_error_set(err, ret, "usage", "cannot read tokens file %s: %s", path,
+				      strerror(-ret));
+	for (char *line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		struct auth_token t;
+
+		lineno++;
+		while (isspace((unsigned char)*line))
+			line++;
+		if (!*line || *line == '#')
+			continue;
+		if (parse_token_line(line, &t)) {
+			auth_tokens_free(out);
+			free(text);
+			eucc_error_set(err, -EINVAL, "usage", "%s:%d: bad token line", path, lineno);
+			eucc_error_hint(err, "each line: TOKEN SCOPE[,SCOPE...] [NAME], a token of at "
+					     "least 16 characters, scopes read, compile, admin");
+			return -EINVAL;
+		}
+		struct auth_token *n = realloc(out->items, (out->count + 1) * sizeof(*n));
+		if (!n) {
+			free(text);
+			return eucc_error_set(err, -ENOMEM, "internal", "out of memory");
+		}
+		out->items = n;
+		out->items[out->count++] = t;
+	}
+	free(text);
+	if (!out->count)
+		return eucc_error_set(err, -EINVAL, "usage", "tokens file %s holds no token", path);
+	return 0;
+}
+
+void auth_tokens_free(struct auth_tokens *t)
+{
+	free(t->items);
+	memset(t, 0, sizeof(*t));
+}
+
+/* Compare without an early exit, so that timing does not tell how much of a token matched. */
+static bool token_equal(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b);
+	unsigned char diff = (unsigned char)(la != lb);
+
+	for (size_t i = 0; i < la; i++)
+		diff |= (unsigned char)(a[i] ^ b[i % (lb ? lb : 1)]);
+	return diff == 0;
+}
+
+unsigned int auth_scopes(const struct auth_tokens *t, const char *authorization)
+{
+	unsigned int scopes = 0;
+
+	if (!authorization || strncasecmp(authorization, "Bearer ", 7))
+		return 0;
+	authorization += 7;
+	for (size_t i = 0; i < t->count; i++)
+		if (token_equal(authorization, t->items[i].token))
+			scopes = t->items[i].scopes;
+	return scopes;
+}
