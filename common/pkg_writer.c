@@ -205,7 +205,8 @@ int pkg_writer_finish(struct pkg_writer *w, struct cJSON *manifest, void **out, 
 		ret = -EINVAL;
 		goto out;
 	}
-	qsort(w->m, w->n, sizeof(*w->m), member_cmp);
+	if (w->n)
+		qsort(w->m, w->n, sizeof(*w->m), member_cmp);
 	ret = manifest_complete(w, manifest);
 	if (ret)
 		goto out;
