@@ -11,9 +11,9 @@
 #include "cache_internal.h"
 
 /* A blob is live while a key names it or while it was put in the last CACHE_PENDING_MS. */
-#define UNREFERENCED "NOT EXISTS(SELECT 1 FROM keys k WHERE k.digest = b.digest)"
-#define LIVE_BYTES                                                                                 \
-	"SELECT COALESCE(SUM(size), 0) FROM blobs b WHERE b.pending >= ?1 OR NOT " UNREFERENCED
+#define REFERENCED   "EXISTS(SELECT 1 FROM keys k WHERE k.digest = b.digest)"
+#define UNREFERENCED "NOT " REFERENCED
+#define LIVE_BYTES   "SELECT COALESCE(SUM(size), 0) FROM blobs b WHERE b.pending >= ?1 OR " REFERENCED
 
 /* Delete the least recently used key; the bytes this frees (0 if its blob stays live). */
 static int evict_one(struct cache *c, int64_t cutoff, int64_t *freed)

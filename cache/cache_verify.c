@@ -172,9 +172,15 @@ static int verify_rows(struct cache *c, struct cache_verify_result *res)
 			     "DELETE FROM keys WHERE NOT EXISTS"
 			     " (SELECT 1 FROM blobs b WHERE b.digest = keys.digest)",
 			     NULL);
-	pthread_mutex_unlock(&c->lock);
 	if (ret > 0)
 		res->keys_dropped += (uint64_t)ret;
+	/* and the totals from the rows, should they ever have drifted */
+	if (ret >= 0)
+		ret = cache_sql_exec(c,
+				     "UPDATE totals SET blobs = (SELECT COUNT(*) FROM blobs),"
+				     " bytes = (SELECT COALESCE(SUM(size), 0) FROM blobs)",
+				     NULL);
+	pthread_mutex_unlock(&c->lock);
 	return ret < 0 ? ret : 0;
 }
 

@@ -75,22 +75,24 @@ static int damaged(struct pkg_rd *rd, const char *fmt, ...)
 
 static int gz_inflate(struct pkg_src *s, unsigned char *buf, size_t n, size_t *got)
 {
+	int ret = 0;
+
 	s->z.next_out = buf;
 	s->z.avail_out = (uInt)n;
-	while (s->z.avail_out && !s->gz_end) {
-		int ret = inflate(&s->z, Z_NO_FLUSH);
+	while (!ret && s->z.avail_out && !s->gz_end) {
+		int zr = inflate(&s->z, Z_NO_FLUSH);
 
-		if (ret == Z_STREAM_END)
+		if (zr == Z_STREAM_END)
 			s->gz_end = true;
-		else if (ret == Z_BUF_ERROR && !s->z.avail_in)
-			return -EPIPE;
-		else if (ret == Z_MEM_ERROR)
-			return -ENOMEM;
-		else if (ret != Z_OK)
-			return -EBADMSG;
+		else if (zr == Z_BUF_ERROR && !s->z.avail_in)
+			ret = -EPIPE;
+		else if (zr == Z_MEM_ERROR)
+			ret = -ENOMEM;
+		else if (zr != Z_OK)
+			ret = -EBADMSG;
 	}
 	*got = n - s->z.avail_out;
-	return 0;
+	return ret;
 }
 
 /* Read up to @n tar bytes; *got < n only where the stream ends. */
@@ -353,7 +355,7 @@ static int rd_member(struct pkg_rd *rd, const struct pkg_tar_entry *e)
 /* After the first zero block: a second one, then only zero padding up to the stream's end. */
 static int rd_end(struct pkg_rd *rd)
 {
-	size_t got, trail = 0;
+	size_t got = 0, trail = 0;
 	int ret = rd_read(rd, rd->blk, PKG_BLOCK, "inside the end-of-archive marker");
 
 	if (ret)
