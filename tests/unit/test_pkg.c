@@ -36,12 +36,12 @@ static void add_members(struct pkg_writer *w, bool reverse)
 		const void *data;
 		size_t size;
 	} m[] = {
-	    {"probe.bpf.o", "\177ELF object", 11},
-	    {"btf/x86_64/5.10.0-32-cloud-amd64.btf", bin, sizeof(bin)},
-	    {"report.json", "{\"ok\":true}", 11},
-	    {"empty", "", 0},
-	    {long_path, "long", 4},
-	    {"Z-upper", "Z", 1},
+		{"probe.bpf.o", "\177ELF object", 11},
+		{"btf/x86_64/5.10.0-32-cloud-amd64.btf", bin, sizeof(bin)},
+		{"report.json", "{\"ok\":true}", 11},
+		{"empty", "", 0},
+		{long_path, "long", 4},
+		{"Z-upper", "Z", 1},
 	};
 	size_t n = sizeof(m) / sizeof(m[0]);
 
@@ -219,6 +219,34 @@ static void test_writer_refusals(void **state)
 	assert_int_equal(pkg_writer_add(w, "a", "y", 1), -EEXIST);
 	assert_int_equal(pkg_writer_add(w, "b", NULL, 1), -EINVAL);
 	pkg_writer_free(w);
+}
+
+/* The most members a package may have: the writer stops there, the reader takes them all. */
+static void test_max_members(void **state)
+{
+	struct eucc_error err = {0};
+	struct pkg_writer *w;
+	char path[32];
+	struct pkg *p;
+	void *out;
+	size_t len;
+	int n = 0, ret;
+
+	(void)state;
+	assert_int_equal(pkg_writer_new(&w), 0);
+	do {
+		snprintf(path, sizeof(path), "m/%05d", n);
+		ret = pkg_writer_add(w, path, path, strlen(path));
+	} while (!ret && ++n);
+	assert_int_equal(ret, -E2BIG);
+	assert_int_equal(n, PKG_MAX_MEMBERS - 1); /* and manifest.json */
+	assert_int_equal(pkg_writer_finish(w, NULL, &out, &len), 0);
+	pkg_writer_free(w);
+	assert_int_equal(pkg_open(out, len, &p, &err), 0);
+	assert_int_equal(pkg_member_count(p), PKG_MAX_MEMBERS - 1);
+	assert_string_equal(pkg_member_path(p, PKG_MAX_MEMBERS - 2), "m/04094");
+	pkg_close(p);
+	free(out);
 }
 
 /* The manifest given to the writer gets "format" and "files" (and keeps the caller's fields). */
@@ -466,15 +494,15 @@ static void check_shape(const struct shape *s)
 static void test_bad_shapes(void **state)
 {
 	static const struct shape shapes[] = {
-	    {NULL, {"a", "extra"}, "member extra is not listed in the manifest"},
-	    {"b", {"a"}, "member b is listed in the manifest but missing"},
-	    {NULL, {"a", "a"}, "duplicate member a"},
-	    {NULL, {"a", "manifest.json"}, "duplicate member manifest.json"},
-	    {"/abs", {"a", "/abs"}, "manifest.json lists a bad path '/abs': absolute path"},
-	    {"../up", {"a", "../up"}, "bad path '../up'"},
-	    {NULL, {"a", "/abs"}, "bad member path '/abs': absolute path"},
-	    {NULL, {"a", "x/../../y"}, "bad member path 'x/../../y'"},
-	    {NULL, {"a", "x//y"}, "bad member path 'x//y'"},
+		{NULL, {"a", "extra"}, "member extra is not listed in the manifest"},
+		{"b", {"a"}, "member b is listed in the manifest but missing"},
+		{NULL, {"a", "a"}, "duplicate member a"},
+		{NULL, {"a", "manifest.json"}, "duplicate member manifest.json"},
+		{"/abs", {"a", "/abs"}, "manifest.json lists a bad path '/abs': absolute path"},
+		{"../up", {"a", "../up"}, "bad path '../up'"},
+		{NULL, {"a", "/abs"}, "bad member path '/abs': absolute path"},
+		{NULL, {"a", "x/../../y"}, "bad member path 'x/../../y'"},
+		{NULL, {"a", "x//y"}, "bad member path 'x//y'"},
 	};
 
 	(void)state;
@@ -641,13 +669,20 @@ static int emit(const char *path)
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_round_trip),	    cmocka_unit_test(test_writer_refusals),
-	    cmocka_unit_test(test_writer_manifest), cmocka_unit_test(test_determinism),
-	    cmocka_unit_test(test_system_tar),	    cmocka_unit_test(test_plain_tar_and_file),
-	    cmocka_unit_test(test_tampered_member), cmocka_unit_test(test_truncated),
-	    cmocka_unit_test(test_format_newer),    cmocka_unit_test(test_bad_shapes),
-	    cmocka_unit_test(test_not_a_package),   cmocka_unit_test(test_garbage),
-	    cmocka_unit_test(test_gzip_bomb),
+		cmocka_unit_test(test_round_trip),
+		cmocka_unit_test(test_writer_refusals),
+		cmocka_unit_test(test_writer_manifest),
+		cmocka_unit_test(test_max_members),
+		cmocka_unit_test(test_determinism),
+		cmocka_unit_test(test_system_tar),
+		cmocka_unit_test(test_plain_tar_and_file),
+		cmocka_unit_test(test_tampered_member),
+		cmocka_unit_test(test_truncated),
+		cmocka_unit_test(test_format_newer),
+		cmocka_unit_test(test_bad_shapes),
+		cmocka_unit_test(test_not_a_package),
+		cmocka_unit_test(test_garbage),
+		cmocka_unit_test(test_gzip_bomb),
 	};
 
 	if (argc == 3 && !strcmp(argv[1], "--emit"))
