@@ -28,6 +28,9 @@ struct cache;
 struct cache_opts {
 	size_t sz;	    /* sizeof(struct cache_opts) */
 	uint64_t max_bytes; /* size cap of all blobs; 0: no cap */
+	/* Clock for last-use times, in ms since the epoch (tests set it); NULL: the real clock. */
+	uint64_t (*clock_ms)(void *ctx);
+	void *clock_ctx;
 };
 
 /* Open (creating) the cache in @dir (the data dir's "cache" subdir, say). */
@@ -35,9 +38,12 @@ int cache_open(const char *dir, const struct cache_opts *opts, struct cache **ou
 	       struct eucc_error *err);
 void cache_close(struct cache *c);
 
-/* Store @data as a blob (no-op if present); its digest goes to @digest. */
+/* Store @data as a blob (no-op if present); its digest goes to @digest. A blob no key names
+ * is kept for a minute (time to name it with cache_key_put), then gc may remove it. */
 int cache_blob_put(struct cache *c, const void *data, size_t size, char digest[EUCC_SHA256_HEX]);
-/* Read a whole blob (malloc'd), or -ENOENT. */
+/* Read a whole blob (malloc'd), or -ENOENT. The content is rehashed: a damaged blob is
+ * dropped (with its keys) and answered -ENOENT. Eviction may remove a blob between a key hit
+ * and this read: treat -ENOENT after a hit as a miss. */
 int cache_blob_read(struct cache *c, const char *digest, void **data, size_t *size);
 /* Path of a blob's file and its size, or -ENOENT (for serving it with sendfile/ranges). */
 int cache_blob_path(struct cache *c, const char *digest, char *path, size_t path_size,
@@ -54,7 +60,10 @@ int cache_key_put(struct cache *c, const char *ns, const char *key, const char *
 int cache_key_get(struct cache *c, const char *ns, const char *key, char digest[EUCC_SHA256_HEX],
 		  char **meta);
 
-/* sha256 over @parts, each prefixed by its length (so that no two part lists collide). */
+/*
+ * A cache key from its parts: sha256 over every part as an 8-byte big-endian length followed
+ * by its bytes (unambiguous: ("ab","c") and ("a","bc") differ). A NULL part counts as "".
+ */
 void cache_key_digest(char out[EUCC_SHA256_HEX], const char *const *parts, size_t n);
 
 struct cache_stats {

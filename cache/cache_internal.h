@@ -1,0 +1,67 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Shared by the cache/ files; not part of the module's interface. */
+#ifndef EUCC_CACHE_INTERNAL_H
+#define EUCC_CACHE_INTERNAL_H
+
+#include <limits.h>
+#include <pthread.h>
+
+#include <sqlite3.h>
+
+#include "cache.h"
+
+/* A blob put but not yet named by a key is kept by gc for this long (put -> key_put window). */
+#define CACHE_PENDING_MS (60 * 1000)
+/* A hit rewrites last_used only when it is older than this. */
+#define CACHE_TOUCH_MS 1000
+/* Temp files older than this are leftovers of a crash. */
+#define CACHE_TEMP_AGE_S 3600
+
+struct cache {
+	char dir[PATH_MAX];
+	sqlite3 *db;
+	pthread_mutex_t lock; /* guards db; held across every transaction */
+	uint64_t max_bytes;
+	uint64_t (*clock_ms)(void *ctx);
+	void *clock_ctx;
+};
+
+uint64_t cache_now(const struct cache *c);
+/* DIR/blobs/sha256/ab/<hex> */
+void cache_blob_file(const struct cache *c, const char *digest, char *path, size_t size);
+/* 0 and the size if the blob's file exists, else -ENOENT. */
+int cache_blob_stat(const struct cache *c, const char *digest, uint64_t *size);
+
+/*
+ * SQL helpers; call with c->lock held. @fmt describes the arguments: 't' text (NULL binds
+ * NULL), 'i' int64. They return a negative errno on failure (and log SQLite's message).
+ */
+int cache_sql(struct cache *c, sqlite3_stmt **st, const char *sql, const char *fmt, ...);
+/* Run a statement without rows: the number of rows changed, or a negative errno. */
+int cache_sql_exec(struct cache *c, const char *sql, const char *fmt, ...);
+/* One integer from the first row: 1 found, 0 no row, or a negative errno. */
+int cache_sql_int(struct cache *c, int64_t *out, const char *sql, const char *fmt, ...);
+int cache_sql_errno(struct cache *c, int rc);
+int cache_begin(struct cache *c);
+int cache_commit(struct cache *c);
+void cache_rollback(struct cache *c);
+
+struct blob_ref {
+	char digest[EUCC_SHA256_HEX];
+	int64_t size;
+};
+
+struct blob_list {
+	struct blob_ref *v;
+	size_t n, cap;
+};
+
+/* Collect the rows (digest, size) of @sql, whose ?1 is @arg. */
+int cache_blob_query(struct cache *c, const char *sql, int64_t arg, struct blob_list *l);
+
+/* Drop a blob (its keys first, committed; then its row and file). Adds to @keys_dropped. */
+int cache_drop_blob(struct cache *c, const char *digest, uint64_t *keys_dropped);
+/* The cap eviction: LRU keys, then unreferenced blobs. Takes the lock. */
+int cache_evict(struct cache *c, struct cache_gc_result *res);
+
+#endif

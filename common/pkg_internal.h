@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Internals of the package format shared by the writer and the reader (common/pkg_*.c). */
+#ifndef EUCC_PKG_INTERNAL_H
+#define EUCC_PKG_INTERNAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#define PKG_BLOCK	 512
+#define PKG_PATH_MAX	 255 /* ustar: 155 prefix + '/' + 100 name */
+#define PKG_MANIFEST	 "manifest.json"
+#define PKG_MANIFEST_MAX ((size_t)16 << 20)
+#define PKG_TRAIL_MAX	 ((size_t)1 << 20) /* zero padding allowed after the end marker */
+#define PKG_GZIP_LEVEL	 9
+
+/* Bytes a member of @size takes in the tar, header included. */
+static inline size_t pkg_tar_span(size_t size)
+{
+	return PKG_BLOCK + (size + PKG_BLOCK - 1) / PKG_BLOCK * PKG_BLOCK;
+}
+
+/* NULL if @path may name a member, else why not. */
+const char *pkg_path_problem(const char *path);
+/* Fill a 512-byte ustar header for a regular file (0644, root, mtime 0); -ENAMETOOLONG. */
+int pkg_tar_header(unsigned char hdr[PKG_BLOCK], const char *path, size_t size);
+
+struct pkg_tar_entry {
+	char path[PKG_PATH_MAX + 2];
+	char type;
+	size_t size;
+};
+/* Parse a header block; NULL or why it is not a valid ustar header. */
+const char *pkg_tar_parse(const unsigned char hdr[PKG_BLOCK], struct pkg_tar_entry *e);
+bool pkg_block_is_zero(const unsigned char *block, size_t len);
+
+#endif
