@@ -436,6 +436,9 @@ static void clang_argv(const struct compile_job *job, const struct tools *t, con
 	}
 	for (size_t i = 0; i < job->req->ncflags; i++)
 		argv_add(a, "%s", job->req->cflags[i]);
+	/* Source names in the object's line info relative to the upload, not the sandbox. */
+	argv_add(a, "-fdebug-prefix-map=" SANDBOX_SRC "=.");
+	argv_add(a, "-fdebug-prefix-map=" SANDBOX_INC "=.");
 	argv_add(a, "-fno-color-diagnostics");
 	argv_add(a, "-fno-crash-diagnostics"); /* no reproducer run after a crash or a limit */
 	argv_add(a, "-serialize-diagnostics");

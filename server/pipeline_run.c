@@ -159,7 +159,7 @@ static cJSON *report_to_json(const struct core_report *rep)
 		cJSON_AddStringToObject(j, "severity", f->severity == CORE_ERROR ? "error" : "warning");
 		cJSON_AddStringToObject(j, "kind", f->kind);
 		cJSON_AddStringToObject(j, "message", f->message);
-		cJSON_AddStringToObject(j, "file", f->file);
+		cJSON_AddStringToObject(j, "file", strncmp(f->file, "./", 2) ? f->file : f->file + 2);
 		cJSON_AddNumberToObject(j, "line", f->line);
 		cJSON_AddItemToArray(arr, j);
 	}
@@ -175,6 +175,7 @@ static int check_kernel(struct compile_ctx *c, struct run_state *st, const struc
 	struct eucc_error err = {0};
 	struct kernel_entry *e;
 	char *text = NULL;
+	uint64_t t0;
 	int ret;
 
 	for (;;) {
@@ -188,11 +189,14 @@ static int check_kernel(struct compile_ctx *c, struct run_state *st, const struc
 			break;
 	}
 	*hit = false;
+	t0 = monotonic_ns();
 	ret = kernel_cache_get(&c->s->kernels, c->s->store, k, &e, &err);
 	if (!ret) {
 		ret = core_check(st->view, e->btf, &e->features, &opts, &rep, &err);
 		kernel_cache_put(&c->s->kernels, e);
 	}
+	atomic_fetch_add(&c->s->metrics.kernel_checks, 1);
+	atomic_fetch_add(&c->s->metrics.kernel_check_ms_total, (monotonic_ns() - t0) / 1000000);
 	if (!ret)
 		ret = cache_blob_put(c->s->cache, rep.min_btf, rep.min_btf_size, digest);
 	if (!ret) {

@@ -1,0 +1,52 @@
+# Start and stop a real eucc-server on a loopback port for the end-to-end tests.
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+SRV_PID=
+PORT=
+URL=
+
+# A data dir with the fixture BTF and this machine's kernel, made once per test script.
+seed_store() {
+	eucc-server btf import "$EUCC_FIXTURES/btf" >/dev/null || { echo "FAIL: import fixtures"; exit 1; }
+	eucc-server btf import /sys/kernel/btf/vmlinux --release "$(uname -r)" >/dev/null ||
+		{ echo "FAIL: import local kernel"; exit 1; }
+}
+
+start_server() {
+	PORT=$((20000 + RANDOM % 20000))
+	URL="http://127.0.0.1:$PORT"
+	eucc-server serve --listen "127.0.0.1:$PORT" "$@" >>"$TMP/server.log" 2>&1 &
+	SRV_PID=$!
+	for _ in $(seq 100); do
+		curl -sf "$URL/healthz" >/dev/null && return 0
+		kill -0 "$SRV_PID" 2>/dev/null || break
+		sleep 0.1
+	done
+	echo "FAIL: server did not start"; cat "$TMP/server.log"; exit 1
+}
+
+stop_server() {
+	[ -n "$SRV_PID" ] || return 0
+	kill "${1:--TERM}" "$SRV_PID" 2>/dev/null
+	wait "$SRV_PID" 2>/dev/null
+	SRV_PID=
+}
+trap 'stop_server -KILL; rm -rf "$TMP"' EXIT
+
+# body NAME MAIN_FILE KERNELS_JSON [extra jq]: a compile request with one source file.
+body() {
+	jq -n --arg name "$1" --rawfile src "$2" --argjson kernels "$3" \
+		'{name:$name, main:($name + ".bpf.c"), sources:{($name + ".bpf.c"):$src},
+		  kernels:$kernels, arch:"x86_64"}'"${4:-}"
+}
+
+# post BODY: POST /v1/compile; status in $CODE, answer in $OUT.
+post() {
+	OUT=$(curl -s -o - -w '\n%{http_code}' -H 'Content-Type: application/json' \
+		--data-binary @- "$URL/v1/compile" <<<"$1")
+	CODE=$(tail -n1 <<<"$OUT")
+	OUT=$(sed '$d' <<<"$OUT")
+}
+
+metric() {
+	curl -s "$URL/metrics" | awk -v m="$1" '$1 == m {print $2}'
+}
