@@ -141,9 +141,13 @@ static int open_one(struct loader_ctx *ctx, struct bpf_map *map, struct eucc_err
 		eucc_info("map '%s': no EUCC_EVENT type, events print as hex", ev->name);
 	ret =
 	    ev->perf ? open_perf(ctx, ev, bpf_map__fd(map)) : open_ring(ctx, ev, bpf_map__fd(map));
-	if (ret)
+	if (ret) {
+		char ebuf[128];
+
+		libbpf_strerror(ret, ebuf, sizeof(ebuf));
 		eucc_error_set(err, ret, "events", "cannot read the %s buffer '%s': %s",
-			       ev->perf ? "perf" : "ring", ev->name, strerror(-ret));
+			       ev->perf ? "perf" : "ring", ev->name, ebuf);
+	}
 	return ret;
 }
 

@@ -150,6 +150,7 @@ struct loader_ctx {
 	bool json;
 	struct bpf_object *obj;
 	const struct btf *btf;	/* the object's */
+	const char *btf_desc;	/* the BTF CO-RE uses, as loader_pick_btf says it */
 	char btf_tmp[PATH_MAX]; /* bundled BTF written out, "" if none */
 	struct bpf_link **links;
 	size_t nlinks;

@@ -12,13 +12,20 @@ static const char *pkg_name(const struct loader_input *in)
 	return in->name && in->name[0] ? in->name : "prog";
 }
 
+/* strerror that knows libbpf's own codes (LIBBPF_ERRNO__*, 4000 and up). */
+static const char *errstr(int ret, char *buf, size_t size)
+{
+	libbpf_strerror(ret, buf, size);
+	return buf;
+}
+
 int load_open_object(const struct loader_input *in, const char *btf_path, struct bpf_object **obj,
 		     struct eucc_error *err)
 {
 	LIBBPF_OPTS(bpf_object_open_opts, opts, .object_name = in->name,
 		    .btf_custom_path = btf_path);
 	struct load_log log;
-	char tail[640];
+	char tail[640], ebuf[128];
 	int ret;
 
 	if (!in->object || !in->object_size)
@@ -32,7 +39,7 @@ int load_open_object(const struct loader_input *in, const char *btf_path, struct
 	if (ret) {
 		log_tail(&log, 4, tail, sizeof(tail));
 		eucc_error_set(err, ret, "bad_object", "cannot open the BPF object of %s: %s\n%s",
-			       pkg_name(in), strerror(-ret), tail);
+			       pkg_name(in), errstr(ret, ebuf, sizeof(ebuf)), tail);
 	}
 	log_free(&log);
 	return ret;
@@ -43,6 +50,7 @@ int load_open(struct loader_ctx *ctx, const struct btf_choice *c, struct eucc_er
 	const char *path = c->path[0] ? c->path : NULL;
 	int ret;
 
+	ctx->btf_desc = c->desc;
 	if (c->kind == BTF_FROM_BUNDLE) {
 		ret = btf_write_temp(c->bundled, ctx->btf_tmp, sizeof(ctx->btf_tmp), err);
 		if (ret)
@@ -71,13 +79,13 @@ static int no_global_data(const struct loader_ctx *ctx, const char *what, struct
 static int verifier_error(const char *prog, int ret, const char *vlog, size_t len,
 			  struct eucc_error *err)
 {
-	char head[160];
+	char head[256], ebuf[128];
 	size_t hl;
 
 	hl = (size_t)snprintf(head, sizeof(head),
 			      "program '%s' was rejected by the verifier "
 			      "(%s):\n",
-			      prog, strerror(-ret));
+			      prog, errstr(ret, ebuf, sizeof(ebuf)));
 	eucc_error_set(err, ret, "verifier", "%s", head);
 	if (err && hl < sizeof(err->message))
 		log_trim_verifier(vlog, len, 20, err->message + hl, sizeof(err->message) - hl);
@@ -93,6 +101,8 @@ static int verifier_error(const char *prog, int ret, const char *vlog, size_t le
 
 static int denied(int ret, struct eucc_error *err)
 {
+	char ebuf[128];
+
 	if (geteuid() != 0) {
 		eucc_error_set(err, ret, "not_root",
 			       "eucc-remote run needs root (or CAP_BPF and CAP_PERFMON)");
@@ -100,7 +110,7 @@ static int denied(int ret, struct eucc_error *err)
 		return ret;
 	}
 	eucc_error_set(err, ret, "bpf_denied", "the kernel refused bpf() to root: %s",
-		       strerror(-ret));
+		       errstr(ret, ebuf, sizeof(ebuf)));
 	eucc_error_hint(err,
 			"something forbids BPF here: kernel lockdown "
 			"(/sys/kernel/security/lockdown), a seccomp filter, a container without "
@@ -114,7 +124,7 @@ static int denied(int ret, struct eucc_error *err)
 static int load_error(struct loader_ctx *ctx, int ret, const struct load_log *log,
 		      struct eucc_error *err)
 {
-	char prog[128], tail[640];
+	char prog[128], tail[640], ebuf[128];
 	size_t len = 0;
 	const char *vlog = log_prog_failure(log, prog, sizeof(prog), &len);
 
@@ -125,8 +135,11 @@ static int load_error(struct loader_ctx *ctx, int ret, const struct load_log *lo
 	if (vlog)
 		return verifier_error(prog, ret, vlog, len, err);
 	log_tail(log, 4, tail, sizeof(tail));
-	return eucc_error_set(err, ret, "load_failed", "cannot load %s: %s\n%s", pkg_name(ctx->in),
-			      strerror(-ret), tail);
+	eucc_error_set(err, ret, "load_failed", "cannot load %s (CO-RE against BTF %s): %s\n%s",
+		       pkg_name(ctx->in), ctx->btf_desc ? ctx->btf_desc : "?",
+		       errstr(ret, ebuf, sizeof(ebuf)), tail);
+	eucc_error_hint(err, "the lines above are libbpf's last words; -v prints all of them");
+	return ret;
 }
 
 int load_load(struct loader_ctx *ctx, size_t nsets, struct eucc_error *err)
@@ -158,12 +171,12 @@ int load_load(struct loader_ctx *ctx, size_t nsets, struct eucc_error *err)
 static int attach_error(struct loader_ctx *ctx, struct bpf_program *prog, int ret,
 			const struct load_log *log, struct eucc_error *err)
 {
-	char tail[512];
+	char tail[512], ebuf[128];
 
 	log_tail(log, 3, tail, sizeof(tail));
 	eucc_error_set(err, ret, "attach_failed", "cannot attach program '%s' (%s) of %s: %s\n%s",
 		       bpf_program__name(prog), bpf_program__section_name(prog), pkg_name(ctx->in),
-		       strerror(-ret), tail);
+		       errstr(ret, ebuf, sizeof(ebuf)), tail);
 	if (ret == -ENOENT)
 		eucc_error_hint(err,
 				"the attach point does not exist on this kernel; for "

@@ -233,7 +233,8 @@ static int parse_enum(const struct btf *btf, const struct btf_type *t, const cha
 	for (__u16 i = 0; i < btf_vlen(t) && len < n; i++) {
 		__u32 off = btf_is_enum(t) ? btf_enum(t)[i].name_off : btf_enum64(t)[i].name_off;
 
-		len += (size_t)snprintf(why + len, n - len, " %s", btf__name_by_offset(btf, off));
+		len += (size_t)snprintf(why + len, n - len, "%s %s", i ? "," : "",
+					btf__name_by_offset(btf, off));
 	}
 	return -EINVAL;
 }
