@@ -10,7 +10,7 @@
 /*
  * libbpf's print callback takes no user data, so the capture of the load in progress is
  * reachable only through this pointer: set by log_begin, cleared by log_end, one per thread.
- * It is the loader's only static state besides none in the signal path (signalfd is used).
+ * It is the loader's only static state (signals go through a signalfd, see loader_run.c).
  */
 static _Thread_local struct load_log *capture;
 

@@ -16,12 +16,17 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <cjson/cJSON.h>
 #include <cmocka.h>
+#include <grp.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
 
 #include "loader_internal.h"
 
@@ -552,6 +557,67 @@ static void test_wrong_arch(void **state)
 	run_free(&r);
 }
 
+/* A seccomp filter that fails bpf() with EPERM, as a hardened container does. */
+static int deny_bpf(void)
+{
+	struct sock_filter f[] = {
+	    BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+	    BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_bpf, 0, 1),
+	    BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EPERM),
+	    BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+	};
+	struct sock_fprog prog = {.len = sizeof(f) / sizeof(f[0]), .filter = f};
+
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0))
+		return -1;
+	return prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog);
+}
+
+static int drop_root(void)
+{
+	return setgroups(0, NULL) || setgid(65534) || setuid(65534) ? -1 : 0;
+}
+
+/* Run the perf snoop in a child after @prepare; its error goes to @err. */
+static void run_in_child(struct fixture *fx, int (*prepare)(void), struct eucc_error *err)
+{
+	int fds[2], status;
+	pid_t pid;
+
+	assert_int_equal(pipe(fds), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		struct run r;
+
+		close(fds[0]);
+		run_init(&r, &fx->perf, NULL, 0);
+		r.opts.duration_sec = 1;
+		r.opts.out = stderr;
+		if (prepare() || loader_run(&r.in, &r.opts, &r.err) == 0)
+			_exit(1);
+		_exit(write(fds[1], &r.err, sizeof(r.err)) == sizeof(r.err) ? 0 : 1);
+	}
+	close(fds[1]);
+	assert_int_equal(read(fds[0], err, sizeof(*err)), sizeof(*err));
+	close(fds[0]);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+}
+
+static void test_not_root_and_denied(void **state)
+{
+	struct fixture *fx = *state;
+	struct eucc_error err;
+
+	run_in_child(fx, drop_root, &err);
+	assert_string_equal(err.code, "not_root");
+	assert_string_equal(err.message, "eucc-remote run needs root (or CAP_BPF and CAP_PERFMON)");
+	run_in_child(fx, deny_bpf, &err);
+	assert_string_equal(err.code, "bpf_denied");
+	contains(err.hint, "seccomp");
+}
+
 /* ---- BTF choice ---- */
 
 static const char junk[] = "not BTF";
@@ -725,15 +791,25 @@ static void test_sigterm_stops(void **state)
 
 int main(void)
 {
+	/* clang-format off */
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_params_parse),       cmocka_unit_test(test_trim_verifier_log),
-	    cmocka_unit_test(test_pick_btf),	       cmocka_unit_test(test_event_section),
-	    cmocka_unit_test(test_print_params),       cmocka_unit_test(test_bad_param),
-	    cmocka_unit_test(test_wrong_arch),	       cmocka_unit_test(test_verifier_rejects),
-	    cmocka_unit_test(test_perf_events),	       cmocka_unit_test(test_ring_events),
-	    cmocka_unit_test(test_histogram_and_maps), cmocka_unit_test(test_set_changes_behaviour),
-	    cmocka_unit_test(test_bundled_min_btf),    cmocka_unit_test(test_sigterm_stops),
-	    cmocka_unit_test(test_no_temp_btf_left),
+		cmocka_unit_test(test_params_parse),
+		cmocka_unit_test(test_trim_verifier_log),
+		cmocka_unit_test(test_pick_btf),
+		cmocka_unit_test(test_event_section),
+		cmocka_unit_test(test_print_params),
+		cmocka_unit_test(test_bad_param),
+		cmocka_unit_test(test_wrong_arch),
+		cmocka_unit_test(test_verifier_rejects),
+		cmocka_unit_test(test_not_root_and_denied),
+		cmocka_unit_test(test_perf_events),
+		cmocka_unit_test(test_ring_events),
+		cmocka_unit_test(test_histogram_and_maps),
+		cmocka_unit_test(test_set_changes_behaviour),
+		cmocka_unit_test(test_bundled_min_btf),
+		cmocka_unit_test(test_sigterm_stops),
+		cmocka_unit_test(test_no_temp_btf_left),
 	};
+	/* clang-format on */
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
