@@ -1,0 +1,68 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The loader of eucc-remote run: pick the BTF for CO-RE, load the object, auto-attach its
+ * programs, print events from ring buffers and perf buffers decoded through the object's BTF,
+ * dump the other maps at exit, stop on Ctrl-C, SIGTERM or a duration, detach everything.
+ */
+#ifndef EUCC_CLIENT_LOADER_H
+#define EUCC_CLIENT_LOADER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+#include "common.h"
+
+/* A minimized BTF bundled in a package. */
+struct loader_btf {
+	const char *release;
+	const char *arch;
+	const void *data;
+	size_t size;
+};
+
+/* What the loader needs from a package (the caller has verified it). */
+struct loader_input {
+	const char *name;	     /* package name */
+	const char *arch;	     /* package arch, normalized */
+	const void *object;	     /* the BPF object */
+	size_t object_size;
+	const struct loader_btf *btfs; /* bundled BTF, one per kernel */
+	size_t nbtfs;
+};
+
+enum loader_btf_mode { LOADER_BTF_AUTO, LOADER_BTF_BUNDLED, LOADER_BTF_NATIVE, LOADER_BTF_PATH };
+
+struct loader_opts {
+	size_t sz;			/* sizeof(struct loader_opts) */
+	enum loader_btf_mode btf_mode;
+	const char *btf_path;		/* LOADER_BTF_PATH */
+	unsigned int duration_sec;	/* 0: until Ctrl-C / SIGTERM */
+	bool json;			/* events and map dumps as JSON lines */
+	const char *const *sets;	/* "NAME=VALUE" for read-only globals */
+	size_t nsets;
+	FILE *out;			/* events and dumps; NULL: stdout */
+	/* for tests: what `uname -r` and the native BTF path are (NULL: the real ones) */
+	const char *release_override;
+	const char *native_btf_override;
+};
+
+/*
+ * Choose the BTF (DESIGN.md "The client loader": --btf PATH; /sys/kernel/btf/vmlinux; the
+ * bundled BTF of `uname -r` and arch; /boot/vmlinux-$(uname -r); else an error listing the
+ * bundled kernels and the compile command for this one), then load, attach, run, report.
+ * Errors: "no_btf" (exit 2), "wrong_arch", "not_root", "bpf_denied", "verifier" (the verifier
+ * log trimmed to what matters), "bad_param", "no_global_data".
+ */
+int loader_run(const struct loader_input *in, const struct loader_opts *opts,
+	       struct eucc_error *err);
+
+/* Which BTF would be used, as text ("bundled 6.1.0-47-cloud-amd64", "/sys/kernel/btf/vmlinux"). */
+int loader_pick_btf(const struct loader_input *in, const struct loader_opts *opts, char *desc,
+		    size_t size, struct eucc_error *err);
+
+/* The program's parameters (read-only globals: name, type, default, the comment above it are
+ * not in the object, so: name, C type, default value), printed as `run` options. */
+int loader_print_params(const struct loader_input *in, FILE *out, struct eucc_error *err);
+
+#endif

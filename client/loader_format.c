@@ -1,0 +1,164 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Values as text, through BTF: a top-level struct as `a=1 b=abc`, nested structs as
+ * `{x=1,y=2}`, arrays as `[1,2,3]`, char arrays as strings (bare when they hold no space,
+ * quote or unprintable byte, else quoted with C escapes), pointers as hex, enums by name.
+ * Nested values hold no spaces, so a line splits into fields at the spaces.
+ */
+#include <ctype.h>
+#include <string.h>
+
+#include "loader_internal.h"
+
+#define MAX_DEPTH 32
+
+static void text_value(FILE *out, const struct btf *btf, __u32 id, const void *p, int depth);
+
+static bool plain_string(const char *s, size_t n)
+{
+	if (n == 0)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (!isgraph(c) || c == '"' || c == '\\')
+			return false;
+	}
+	return true;
+}
+
+void fmt_text_string(FILE *out, const char *s, size_t max)
+{
+	size_t n = strnlen(s, max);
+
+	if (plain_string(s, n)) {
+		fwrite(s, 1, n, out);
+		return;
+	}
+	fputc('"', out);
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (c == '"' || c == '\\')
+			fprintf(out, "\\%c", c);
+		else if (c == '\n')
+			fputs("\\n", out);
+		else if (c == '\t')
+			fputs("\\t", out);
+		else if (isprint(c))
+			fputc(c, out);
+		else
+			fprintf(out, "\\x%02x", c);
+	}
+	fputc('"', out);
+}
+
+void fmt_text_hex(FILE *out, const void *p, size_t size)
+{
+	const unsigned char *b = p;
+
+	for (size_t i = 0; i < size; i++)
+		fprintf(out, "%s%02x", i ? " " : "", b[i]);
+}
+
+static void text_scalar(FILE *out, const struct btf *btf, __u32 id, const void *p, __u32 bit_off,
+			__u32 bit_size)
+{
+	struct scalar sc;
+	char buf[80];
+
+	if (val_scalar(btf, id, p, bit_off, bit_size, &sc)) {
+		fputs("?", out);
+		return;
+	}
+	val_scalar_text(&sc, buf, sizeof(buf));
+	fputs(buf, out);
+}
+
+static void text_array(FILE *out, const struct btf *btf, const struct btf_type *t, const void *p,
+		       int depth)
+{
+	const struct btf_array *a = btf_array(t);
+	__s64 esz = btf__resolve_size(btf, a->type);
+
+	fputc('[', out);
+	for (__u32 i = 0; esz > 0 && i < a->nelems; i++) {
+		if (i)
+			fputc(',', out);
+		text_value(out, btf, a->type, (const char *)p + i * esz, depth + 1);
+	}
+	fputc(']', out);
+}
+
+/* The members of struct/union @t at @p, anonymous ones inlined, @sep between them. */
+static void text_members(FILE *out, const struct btf *btf, const struct btf_type *t, const void *p,
+			 const char *sep, bool *first, int depth)
+{
+	for (__u16 i = 0; i < btf_vlen(t); i++) {
+		const struct btf_member *m = &btf_members(t)[i];
+		const char *name = btf__name_by_offset(btf, m->name_off);
+		__u32 bit_off = btf_member_bit_offset(t, i), bits = btf_member_bitfield_size(t, i);
+		const struct btf_type *mt = btf__type_by_id(btf, val_resolve(btf, m->type));
+
+		if ((!name || !name[0]) && mt && btf_is_composite(mt)) {
+			text_members(out, btf, mt, (const char *)p + bit_off / 8, sep, first,
+				     depth + 1);
+			continue;
+		}
+		fprintf(out, "%s%s=", *first ? "" : sep, name && name[0] ? name : "_");
+		*first = false;
+		if (bits || bit_off % 8)
+			text_scalar(out, btf, m->type, p, bit_off, bits);
+		else
+			text_value(out, btf, m->type, (const char *)p + bit_off / 8, depth + 1);
+	}
+}
+
+static void text_value(FILE *out, const struct btf *btf, __u32 id, const void *p, int depth)
+{
+	const struct btf_type *t = btf__type_by_id(btf, val_resolve(btf, id));
+	bool first = true;
+
+	if (!t || depth > MAX_DEPTH) {
+		fputs("?", out);
+	} else if (val_is_string(btf, id)) {
+		fmt_text_string(out, p, btf_array(t)->nelems);
+	} else if (btf_is_array(t)) {
+		text_array(out, btf, t, p, depth);
+	} else if (btf_is_composite(t)) {
+		fputc('{', out);
+		text_members(out, btf, t, p, ",", &first, depth);
+		fputc('}', out);
+	} else {
+		text_scalar(out, btf, id, p, 0, 0);
+	}
+}
+
+void fmt_text_value(FILE *out, const struct btf *btf, __u32 id, const void *p)
+{
+	text_value(out, btf, id, p, 0);
+}
+
+void fmt_text_fields(FILE *out, const struct btf *btf, __u32 id, const void *p)
+{
+	const struct btf_type *t = btf__type_by_id(btf, val_resolve(btf, id));
+	bool first = true;
+
+	if (t && btf_is_composite(t))
+		text_members(out, btf, t, p, " ", &first, 0);
+	else
+		text_value(out, btf, id, p, 0);
+}
+
+void fmt_text_any(FILE *out, const struct btf *btf, __u32 id, const void *p, size_t size)
+{
+	const unsigned char *b = p;
+
+	if (id) {
+		fmt_text_value(out, btf, id, p);
+		return;
+	}
+	fputs("hex:", out);
+	for (size_t i = 0; i < size; i++)
+		fprintf(out, "%02x", b[i]);
+}

@@ -1,0 +1,257 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Open the object, load it (a failure said in terms of what to do), attach, detach. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "loader_internal.h"
+
+static const char *pkg_name(const struct loader_input *in)
+{
+	return in->name && in->name[0] ? in->name : "prog";
+}
+
+/* strerror that knows libbpf's own codes (LIBBPF_ERRNO__*, 4000 and up). */
+static const char *errstr(int ret, char *buf, size_t size)
+{
+	libbpf_strerror(ret, buf, size);
+	return buf;
+}
+
+int load_open_object(const struct loader_input *in, const char *btf_path, struct bpf_object **obj,
+		     struct eucc_error *err)
+{
+	LIBBPF_OPTS(bpf_object_open_opts, opts, .object_name = in->name,
+		    .btf_custom_path = btf_path);
+	struct load_log log;
+	char tail[640], ebuf[128];
+	int ret;
+
+	if (!in->object || !in->object_size)
+		return eucc_error_set(err, -EINVAL, "bad_object", "the package has no object");
+	ret = log_begin(&log);
+	if (ret)
+		return eucc_error_set(err, ret, "io", "no memory");
+	*obj = bpf_object__open_mem(in->object, in->object_size, &opts);
+	ret = *obj ? 0 : -errno;
+	log_end(&log);
+	if (ret) {
+		log_tail(&log, 4, tail, sizeof(tail));
+		eucc_error_set(err, ret, "bad_object", "cannot open the BPF object of %s: %s\n%s",
+			       pkg_name(in), errstr(ret, ebuf, sizeof(ebuf)), tail);
+	}
+	log_free(&log);
+	return ret;
+}
+
+int load_open(struct loader_ctx *ctx, const struct btf_choice *c, struct eucc_error *err)
+{
+	const char *path = c->path[0] ? c->path : NULL;
+	int ret;
+
+	ctx->btf_desc = c->desc;
+	if (c->kind == BTF_FROM_BUNDLE) {
+		ret = btf_write_temp(c->bundled, ctx->btf_tmp, sizeof(ctx->btf_tmp), err);
+		if (ret)
+			return ret;
+		path = ctx->btf_tmp;
+	}
+	ret = load_open_object(ctx->in, path, &ctx->obj, err);
+	if (!ret)
+		ctx->btf = bpf_object__btf(ctx->obj);
+	return ret;
+}
+
+static int no_global_data(const struct loader_ctx *ctx, const char *what, struct eucc_error *err)
+{
+	eucc_error_set(err, -EOPNOTSUPP, "no_global_data",
+		       "this kernel cannot do BPF global data (it came with 5.2), so %s", what);
+	eucc_error_hint(err,
+			"run without --set to keep the compiled-in defaults, or build the "
+			"value in: eucc-remote compile %s.bpf.c -DNAME=VALUE; programs for 4.19 "
+			"need no .rodata/.data/.bss (const volatile globals, static data, "
+			"bpf_printk formats)",
+			pkg_name(ctx->in));
+	return -EOPNOTSUPP;
+}
+
+static int verifier_error(const char *prog, int ret, const char *vlog, size_t len,
+			  struct eucc_error *err)
+{
+	char head[256], ebuf[128];
+	size_t hl;
+
+	hl = (size_t)snprintf(head, sizeof(head),
+			      "program '%s' was rejected by the verifier "
+			      "(%s):\n",
+			      prog, errstr(ret, ebuf, sizeof(ebuf)));
+	eucc_error_set(err, ret, "verifier", "%s", head);
+	if (err && hl < sizeof(err->message))
+		log_trim_verifier(vlog, len, 20, err->message + hl, sizeof(err->message) - hl);
+	if (memmem(vlog, len, "CO-RE relocation", strlen("CO-RE relocation")))
+		eucc_error_hint(err, "a type or field the program reads is not in this kernel's "
+				     "BTF; see which with eucc-remote check --kernel local");
+	else
+		eucc_error_hint(err, "the last line is the verifier's complaint, the lines above "
+				     "are the path to it (';' lines are source); -v prints the "
+				     "whole log");
+	return ret;
+}
+
+static int denied(int ret, struct eucc_error *err)
+{
+	char ebuf[128];
+
+	if (geteuid() != 0) {
+		eucc_error_set(err, ret, "not_root",
+			       "eucc-remote run needs root (or CAP_BPF and CAP_PERFMON)");
+		eucc_error_hint(err, "run it with sudo");
+		return ret;
+	}
+	eucc_error_set(err, ret, "bpf_denied", "the kernel refused bpf() to root: %s",
+		       errstr(ret, ebuf, sizeof(ebuf)));
+	eucc_error_hint(err,
+			"something forbids BPF here: kernel lockdown "
+			"(/sys/kernel/security/lockdown), a seccomp filter, a container without "
+			"CAP_BPF/CAP_SYS_ADMIN, or an LSM policy");
+	return ret;
+}
+
+/* libbpf's fixed-up verifier log for a use of a global data map it could not create */
+#define NOT_CREATED "is referenced but wasn't created"
+
+static int load_error(struct loader_ctx *ctx, int ret, const struct load_log *log,
+		      struct eucc_error *err)
+{
+	char prog[128], tail[640], ebuf[128];
+	size_t len = 0;
+	const char *vlog = log_prog_failure(log, prog, sizeof(prog), &len);
+
+	if (ret == -EPERM)
+		return denied(ret, err);
+	if (vlog && memmem(vlog, len, NOT_CREATED, sizeof(NOT_CREATED) - 1))
+		return no_global_data(ctx, "the program's global variables cannot be made", err);
+	if (vlog)
+		return verifier_error(prog, ret, vlog, len, err);
+	log_tail(log, 4, tail, sizeof(tail));
+	eucc_error_set(err, ret, "load_failed", "cannot load %s (CO-RE against BTF %s): %s\n%s",
+		       pkg_name(ctx->in), ctx->btf_desc ? ctx->btf_desc : "?",
+		       errstr(ret, ebuf, sizeof(ebuf)), tail);
+	eucc_error_hint(err, "the lines above are libbpf's last words; -v prints all of them");
+	return ret;
+}
+
+int load_load(struct loader_ctx *ctx, size_t nsets, struct eucc_error *err)
+{
+	struct load_log log;
+	struct bpf_map *rodata;
+	__u32 sec;
+	int ret;
+
+	if (nsets && params_probe_global_data() == 0)
+		return no_global_data(ctx, "--set cannot set the program's parameters", err);
+	ret = log_begin(&log);
+	if (ret)
+		return eucc_error_set(err, ret, "io", "no memory");
+	ret = bpf_object__load(ctx->obj);
+	log_end(&log);
+	if (ctx->btf_tmp[0]) { /* read by now */
+		unlink(ctx->btf_tmp);
+		ctx->btf_tmp[0] = '\0';
+	}
+	if (ret)
+		ret = load_error(ctx, ret, &log, err);
+	log_free(&log);
+	if (!ret && nsets && !params_rodata(ctx->obj, &rodata, &sec) && bpf_map__fd(rodata) < 0)
+		return no_global_data(ctx, "--set cannot set the program's parameters", err);
+	return ret;
+}
+
+static int attach_error(struct loader_ctx *ctx, struct bpf_program *prog, int ret,
+			const struct load_log *log, struct eucc_error *err)
+{
+	char tail[512], ebuf[128];
+
+	log_tail(log, 3, tail, sizeof(tail));
+	eucc_error_set(err, ret, "attach_failed", "cannot attach program '%s' (%s) of %s: %s\n%s",
+		       bpf_program__name(prog), bpf_program__section_name(prog), pkg_name(ctx->in),
+		       errstr(ret, ebuf, sizeof(ebuf)), tail);
+	if (ret == -ENOENT)
+		eucc_error_hint(err,
+				"the attach point does not exist on this kernel; for "
+				"tracepoints, tracefs must be mounted: mount -t tracefs tracefs "
+				"/sys/kernel/tracing");
+	else if (ret == -EPERM || ret == -EACCES)
+		eucc_error_hint(err, "attaching needs root (or CAP_BPF and CAP_PERFMON)");
+	return ret;
+}
+
+/* Attach @prog; 1 if it has no auto-attach (reported, not an error). */
+static int attach_one(struct loader_ctx *ctx, struct bpf_program *prog, struct eucc_error *err)
+{
+	struct load_log log;
+	struct bpf_link *link;
+	int ret = log_begin(&log);
+
+	if (ret)
+		return eucc_error_set(err, ret, "io", "no memory");
+	link = bpf_program__attach(prog);
+	ret = link ? 0 : -errno;
+	log_end(&log);
+	if (link) {
+		ctx->links[ctx->nlinks++] = link;
+	} else if (ret == -EOPNOTSUPP) {
+		eucc_warn("program '%s' (%s) cannot be attached automatically: it is loaded, "
+			  "not attached",
+			  bpf_program__name(prog), bpf_program__section_name(prog));
+		ret = 1;
+	} else {
+		attach_error(ctx, prog, ret, &log, err);
+	}
+	log_free(&log);
+	return ret;
+}
+
+int load_attach(struct loader_ctx *ctx, struct eucc_error *err)
+{
+	struct bpf_program *prog;
+	size_t n = 0;
+	int ret;
+
+	bpf_object__for_each_program(prog, ctx->obj) n++;
+	ctx->links = calloc(n ? n : 1, sizeof(*ctx->links));
+	if (!ctx->links)
+		return eucc_error_set(err, -ENOMEM, "io", "no memory");
+	bpf_object__for_each_program(prog, ctx->obj)
+	{
+		if (!bpf_program__autoload(prog))
+			continue;
+		ret = attach_one(ctx, prog, err);
+		if (ret < 0)
+			return ret;
+	}
+	if (!ctx->nlinks)
+		eucc_warn("%s: no program is attached", pkg_name(ctx->in));
+	return 0;
+}
+
+void load_detach(struct loader_ctx *ctx)
+{
+	for (size_t i = 0; i < ctx->nlinks; i++)
+		bpf_link__destroy(ctx->links[i]);
+	free(ctx->links);
+	ctx->links = NULL;
+	ctx->nlinks = 0;
+}
+
+void load_close(struct loader_ctx *ctx)
+{
+	load_detach(ctx);
+	bpf_object__close(ctx->obj);
+	ctx->obj = NULL;
+	ctx->btf = NULL;
+	if (ctx->btf_tmp[0])
+		unlink(ctx->btf_tmp);
+	ctx->btf_tmp[0] = '\0';
+}
