@@ -1,0 +1,450 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* eucc-remote compile and check: upload, print diagnostics and the per-kernel table. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include <cjson/cJSON.h>
+
+#include "remote.h"
+
+enum out_format { FORMAT_TEXT, FORMAT_JSON, FORMAT_SARIF };
+
+struct compile_args {
+	const char *main;
+	const char *kernels[64];
+	size_t nkernels;
+	const char *incdirs[64];
+	size_t nincdirs;
+	char *defines[64]; /* "-DX=1", "-UX", "-Wall": owned */
+	size_t ndefines;
+	const char *arch;
+	const char *headers;
+	const char *out;
+	const char *name;
+	enum out_format format;
+	bool check; /* no package */
+};
+
+static int add_arg(const char **list, size_t *n, const char *v)
+{
+	if (*n == 64)
+		return remote_usage_error("too many options of one kind (at most 64)");
+	list[(*n)++] = v;
+	return 0;
+}
+
+static int add_flag(struct compile_args *a, char letter, const char *v)
+{
+	char *flag;
+
+	if (a->ndefines == 64)
+		return remote_usage_error("too many -D/-U/-W options (at most 64)");
+	if (asprintf(&flag, "-%c%s", letter, v) < 0)
+		return EUCC_EXIT_INPUT;
+	a->defines[a->ndefines++] = flag;
+	return 0;
+}
+
+static void compile_args_free(struct compile_args *a)
+{
+	for (size_t i = 0; i < a->ndefines; i++)
+		free(a->defines[i]);
+}
+
+static int parse_format(const char *v, enum out_format *f)
+{
+	if (!strcmp(v, "text"))
+		*f = FORMAT_TEXT;
+	else if (!strcmp(v, "json"))
+		*f = FORMAT_JSON;
+	else if (!strcmp(v, "sarif"))
+		*f = FORMAT_SARIF;
+	else
+		return remote_usage_error("--format is text, json or sarif, not '%s'", v);
+	return 0;
+}
+
+static int parse_compile_args(int argc, char **argv, struct compile_args *a, const char *usage)
+{
+	static const struct option longopts[] = {
+		{"kernel", required_argument, NULL, 'k'}, {"arch", required_argument, NULL, 'a'},
+		{"headers", required_argument, NULL, 'H'}, {"output", required_argument, NULL, 'o'},
+		{"name", required_argument, NULL, 'n'},	   {"json", no_argument, NULL, 'j'},
+		{"format", required_argument, NULL, 'f'},  {"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	int c, ret = 0;
+
+	optind = 0;
+	while (!ret && (c = getopt_long(argc, argv, "hk:I:D:U:W:o:", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'k': ret = add_arg(a->kernels, &a->nkernels, optarg); break;
+		case 'I': ret = add_arg(a->incdirs, &a->nincdirs, optarg); break;
+		case 'D':
+		case 'U':
+		case 'W': ret = add_flag(a, (char)c, optarg); break;
+		case 'a': a->arch = optarg; break;
+		case 'H': a->headers = optarg; break;
+		case 'o': a->out = optarg; break;
+		case 'n': a->name = optarg; break;
+		case 'j': a->format = FORMAT_JSON; break;
+		case 'f': ret = parse_format(optarg, &a->format); break;
+		case 'h': printf("Usage: eucc-remote %s\n", usage); return -1;
+		default: return EUCC_EXIT_USAGE;
+		}
+	}
+	if (ret)
+		return ret;
+	if (optind != argc - 1)
+		return remote_usage_error("give one FILE.bpf.c");
+	a->main = argv[optind];
+	if (a->arch && !arch_normalize(a->arch))
+		return remote_usage_error("unknown architecture '%s'", a->arch);
+	if (a->nkernels == 0)
+		a->kernels[a->nkernels++] = "local";
+	return 0;
+}
+
+/* "probe" from ".../probe.bpf.c" */
+static void default_name(const char *main, char *out, size_t size)
+{
+	const char *base = strrchr(main, '/') ? strrchr(main, '/') + 1 : main;
+	size_t len = strcspn(base, ".");
+
+	snprintf(out, size, "%.*s", (int)(len ? len : strlen(base)), base);
+}
+
+static cJSON *build_request(const struct compile_args *a, const struct source_set *src,
+			    struct eucc_error *err)
+{
+	cJSON *req = cJSON_CreateObject(), *sources, *kernels, *flags;
+	char name[128], rel[PATH_MAX + 2];
+	struct utsname u;
+
+	default_name(a->main, name, sizeof(name));
+	cJSON_AddStringToObject(req, "name", a->name ? a->name : name);
+	cJSON_AddStringToObject(req, "main", src->paths[0]);
+	sources = cJSON_AddObjectToObject(req, "sources");
+	for (size_t i = 0; i < src->count; i++)
+		cJSON_AddItemToObject(sources, src->paths[i],
+				      cJSON_CreateString(src->data[i]));
+	kernels = cJSON_AddArrayToObject(req, "kernels");
+	uname(&u);
+	for (size_t i = 0; i < a->nkernels; i++)
+		cJSON_AddItemToArray(kernels, cJSON_CreateString(strcmp(a->kernels[i], "local")
+									 ? a->kernels[i]
+									 : u.release));
+	cJSON_AddStringToObject(req, "arch", a->arch ? arch_normalize(a->arch) : arch_host());
+	flags = cJSON_AddArrayToObject(req, "cflags");
+	for (size_t i = 0; i < a->nincdirs; i++) {
+		snprintf(rel, sizeof(rel), "-I");
+		if (sources_relative_dir(src, a->incdirs[i], rel + 2, sizeof(rel) - 2)) {
+			cJSON_Delete(req);
+			eucc_error_set(err, -EINVAL, "usage", "-I %s: cannot be made relative",
+				       a->incdirs[i]);
+			return NULL;
+		}
+		cJSON_AddItemToArray(flags, cJSON_CreateString(rel));
+	}
+	for (size_t i = 0; i < a->ndefines; i++)
+		cJSON_AddItemToArray(flags, cJSON_CreateString(a->defines[i]));
+	if (a->headers)
+		cJSON_AddStringToObject(req, "headers", a->headers);
+	return req;
+}
+
+static const char *jstr(const cJSON *o, const char *key)
+{
+	const char *v = cJSON_GetStringValue(cJSON_GetObjectItem(o, key));
+
+	return v ? v : "";
+}
+
+static int jint(const cJSON *o, const char *key)
+{
+	const cJSON *v = cJSON_GetObjectItem(o, key);
+
+	return cJSON_IsNumber(v) ? v->valueint : 0;
+}
+
+/* As clang prints them: "file:line:col: severity: message". */
+static void print_diagnostics(const cJSON *diags)
+{
+	const cJSON *d;
+
+	cJSON_ArrayForEach(d, diags)
+	{
+		if (*jstr(d, "file"))
+			fprintf(stderr, "%s:%d:%d: ", jstr(d, "file"), jint(d, "line"),
+				jint(d, "column"));
+		fprintf(stderr, "%s: %s\n", jstr(d, "severity"), jstr(d, "message"));
+		if (*jstr(d, "fixits"))
+			fprintf(stderr, "fix-it: %s\n", jstr(d, "fixits"));
+	}
+}
+
+/* One line per kernel, then its findings; returns how many kernels are incompatible. */
+static int print_kernel_table(const cJSON *kernels)
+{
+	const cJSON *k, *f;
+	int w = 6, bad = 0;
+	char where[160];
+
+	cJSON_ArrayForEach(k, kernels)
+		if ((int)strlen(jstr(k, "release")) > w)
+			w = (int)strlen(jstr(k, "release"));
+	printf("%-*s  %-18s %-7s %-12s %s\n", w, "KERNEL", "DISTRO", "ARCH", "STATUS", "FINDINGS");
+	cJSON_ArrayForEach(k, kernels)
+	{
+		const cJSON *findings = cJSON_GetObjectItem(k, "findings");
+
+		snprintf(where, sizeof(where), "%s/%s", jstr(k, "distro"), jstr(k, "version"));
+		printf("%-*s  %-18s %-7s %-12s %d\n", w, jstr(k, "release"), where, jstr(k, "arch"),
+		       jstr(k, "status"), cJSON_GetArraySize(findings));
+		bad += !strcmp(jstr(k, "status"), "incompatible");
+		cJSON_ArrayForEach(f, findings)
+		{
+			if (*jstr(f, "file") && jint(f, "line"))
+				printf("    %s:%d: ", jstr(f, "file"), jint(f, "line"));
+			else
+				printf("    ");
+			printf("%s: %s\n", jstr(f, "severity"), jstr(f, "message"));
+		}
+	}
+	return bad;
+}
+
+static cJSON *sarif_result(const char *rule, const char *level, const char *msg, const char *file,
+			   int line, int column)
+{
+	cJSON *r = cJSON_CreateObject(), *locs, *loc, *phys, *region;
+
+	cJSON_AddStringToObject(r, "ruleId", rule);
+	cJSON_AddStringToObject(r, "level", level);
+	cJSON_AddStringToObject(cJSON_AddObjectToObject(r, "message"), "text", msg);
+	if (!*file)
+		return r;
+	locs = cJSON_AddArrayToObject(r, "locations");
+	loc = cJSON_CreateObject();
+	cJSON_AddItemToArray(locs, loc);
+	phys = cJSON_AddObjectToObject(loc, "physicalLocation");
+	cJSON_AddStringToObject(cJSON_AddObjectToObject(phys, "artifactLocation"), "uri", file);
+	region = cJSON_AddObjectToObject(phys, "region");
+	cJSON_AddNumberToObject(region, "startLine", line > 0 ? line : 1);
+	if (column > 0)
+		cJSON_AddNumberToObject(region, "startColumn", column);
+	return r;
+}
+
+/* SARIF 2.1.0: one result per finding (rule = its kind) and per diagnostic (rule "clang"). */
+static cJSON *to_sarif(const cJSON *answer)
+{
+	cJSON *s = cJSON_CreateObject(), *run = cJSON_CreateObject(), *driver, *results;
+	const cJSON *k, *f, *d;
+	char msg[1024];
+
+	cJSON_AddStringToObject(s, "$schema", "https://json.schemastore.org/sarif-2.1.0.json");
+	cJSON_AddStringToObject(s, "version", "2.1.0");
+	cJSON_AddItemToArray(cJSON_AddArrayToObject(s, "runs"), run);
+	driver = cJSON_AddObjectToObject(cJSON_AddObjectToObject(run, "tool"), "driver");
+	cJSON_AddStringToObject(driver, "name", "eucc");
+	cJSON_AddStringToObject(driver, "version", EUCC_VERSION);
+	results = cJSON_AddArrayToObject(run, "results");
+	cJSON_ArrayForEach(d, cJSON_GetObjectItem(answer, "diagnostics"))
+		cJSON_AddItemToArray(results,
+				     sarif_result("clang", strcmp(jstr(d, "severity"), "warning")
+							    ? "error" : "warning",
+						  jstr(d, "message"), jstr(d, "file"), jint(d, "line"),
+						  jint(d, "column")));
+	cJSON_ArrayForEach(k, cJSON_GetObjectItem(answer, "kernels"))
+		cJSON_ArrayForEach(f, cJSON_GetObjectItem(k, "findings"))
+		{
+			snprintf(msg, sizeof(msg), "%s [%s]", jstr(f, "message"), jstr(k, "release"));
+			cJSON_AddItemToArray(results, sarif_result(jstr(f, "kind"),
+								   jstr(f, "severity"), msg,
+								   jstr(f, "file"), jint(f, "line"), 0));
+		}
+	return s;
+}
+
+/* POST the request; a busy server (503) is retried a few times. */
+static int post_compile(const struct remote_config *cfg, const char *body, cJSON **answer,
+			long *status, struct eucc_error *err)
+{
+	struct http_answer ans;
+	int ret;
+
+	for (int attempt = 0;; attempt++) {
+		ret = http_request(cfg, "POST", "/v1/compile", body, &ans, err);
+		if (ret)
+			return ret;
+		if (ans.status != 503 || attempt == 5)
+			break;
+		http_answer_free(&ans);
+		sleep(2);
+	}
+	*status = ans.status;
+	if (ans.status != 200 && ans.status != 422) {
+		http_error(&ans, err);
+		http_answer_free(&ans);
+		return -EPROTO;
+	}
+	*answer = cJSON_Parse(ans.body);
+	http_answer_free(&ans);
+	if (!*answer)
+		return eucc_error_set(err, -EPROTO, "server_error", "the server's answer is not JSON");
+	return 0;
+}
+
+/* Download the package to @out and verify it (digest, then every member). */
+static int fetch_package(const struct remote_config *cfg, const cJSON *answer, const char *out,
+			 struct eucc_error *err)
+{
+	const cJSON *p = cJSON_GetObjectItem(answer, "package");
+	const char *digest = jstr(p, "digest"), *url = jstr(p, "url");
+	char part[PATH_MAX + 8], hex[EUCC_SHA256_HEX];
+	struct pkg *pkg;
+	void *data;
+	size_t len;
+	int ret;
+
+	snprintf(part, sizeof(part), "%s.part", out);
+	unlink(part);
+	ret = http_download(cfg, url, part, false, err);
+	if (!ret)
+		ret = fs_read_file(part, PKG_MAX_SIZE, &data, &len);
+	if (ret) {
+		unlink(part);
+		return err->message[0] ? ret : eucc_error_set(err, ret, "io", "cannot read %s", part);
+	}
+	eucc_sha256_hex(data, len, hex);
+	ret = strncmp(digest, "sha256:", 7) || strcmp(hex, digest + 7)
+		      ? eucc_error_set(err, -EBADMSG, "bad_package",
+				       "the downloaded package does not match its digest %s", digest)
+		      : pkg_open(data, len, &pkg, err);
+	free(data);
+	if (ret) {
+		unlink(part);
+		return ret;
+	}
+	pkg_close(pkg);
+	if (rename(part, out))
+		return eucc_error_set(err, -errno, "io", "cannot write %s: %s", out, strerror(errno));
+	return 0;
+}
+
+static int print_notes(const struct source_set *src, bool quiet)
+{
+	for (size_t i = 0; i < src->nnotes && !quiet; i++)
+		fprintf(stderr, "eucc-remote: note: %s\n", src->notes[i]);
+	return 0;
+}
+
+/* compile and check: everything up to the server's answer. */
+static int compile_common(struct remote_config *cfg, struct compile_args *a, cJSON **answer,
+			  long *status, struct eucc_error *err)
+{
+	struct source_set src;
+	cJSON *req;
+	char *body;
+	int ret;
+
+	ret = sources_collect(a->main, a->incdirs, a->nincdirs, &src, err);
+	if (ret)
+		return ret;
+	print_notes(&src, cfg->quiet || a->format != FORMAT_TEXT);
+	req = build_request(a, &src, err);
+	sources_free(&src);
+	if (!req)
+		return -EINVAL;
+	body = cJSON_PrintUnformatted(req);
+	cJSON_Delete(req);
+	ret = body ? post_compile(cfg, body, answer, status, err) : -ENOMEM;
+	free(body);
+	return ret;
+}
+
+/* Text report of an answer; returns the exit code it calls for. */
+static int report(const cJSON *answer, long status, enum out_format format)
+{
+	int bad;
+
+	if (format == FORMAT_JSON || format == FORMAT_SARIF) {
+		cJSON *out = format == FORMAT_SARIF ? to_sarif(answer) : (cJSON *)answer;
+
+		json_write(stdout, out);
+		if (out != answer)
+			cJSON_Delete(out);
+		if (status == 422)
+			return EUCC_EXIT_INPUT;
+		bad = 0;
+		const cJSON *k;
+		cJSON_ArrayForEach(k, cJSON_GetObjectItem(answer, "kernels"))
+			bad += !strcmp(jstr(k, "status"), "incompatible");
+		return bad ? EUCC_EXIT_INCOMPATIBLE : EUCC_EXIT_OK;
+	}
+	print_diagnostics(cJSON_GetObjectItem(answer, "diagnostics"));
+	if (status == 422) {
+		fprintf(stderr, "eucc-remote: error: the program does not compile\n");
+		return EUCC_EXIT_INPUT;
+	}
+	bad = print_kernel_table(cJSON_GetObjectItem(answer, "kernels"));
+	return bad ? EUCC_EXIT_INCOMPATIBLE : EUCC_EXIT_OK;
+}
+
+static int run_compile_cmd(int argc, char **argv, struct remote_config *cfg, bool check)
+{
+	struct compile_args a = {.check = check};
+	struct eucc_error err = {0};
+	cJSON *answer = NULL;
+	char out[PATH_MAX];
+	long status = 0;
+	int ret, code;
+
+	ret = parse_compile_args(argc, argv, &a, check ? "check FILE.bpf.c --kernel SPEC... "
+							 "[--format text|json|sarif]"
+						       : "compile FILE.bpf.c [--kernel SPEC]... "
+							 "[-I DIR] [-D N[=V]] [-o OUT]");
+	if (ret) {
+		compile_args_free(&a);
+		return ret < 0 ? EUCC_EXIT_OK : ret;
+	}
+	ret = compile_common(cfg, &a, &answer, &status, &err);
+	if (ret) {
+		compile_args_free(&a);
+		return remote_fail(&err);
+	}
+	code = report(answer, status, a.format);
+	if (!check && status == 200) {
+		if (a.out) {
+			snprintf(out, sizeof(out), "%s", a.out);
+		} else {
+			char name[128];
+
+			default_name(a.main, name, sizeof(name));
+			snprintf(out, sizeof(out), "%s.eucc", a.name ? a.name : name);
+		}
+		if (fetch_package(cfg, answer, out, &err))
+			code = remote_fail(&err);
+		else if (a.format == FORMAT_TEXT && !cfg->quiet)
+			printf("wrote %s (%s)\n", out,
+			       jstr(cJSON_GetObjectItem(answer, "package"), "digest"));
+	}
+	cJSON_Delete(answer);
+	compile_args_free(&a);
+	return code;
+}
+
+int do_compile(int argc, char **argv, struct remote_config *cfg)
+{
+	return run_compile_cmd(argc, argv, cfg, false);
+}
+
+int do_check(int argc, char **argv, struct remote_config *cfg)
+{
+	return run_compile_cmd(argc, argv, cfg, true);
+}

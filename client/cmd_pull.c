@@ -1,0 +1,97 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* eucc-remote pull DIGEST [-o OUT]: download, resume, verify. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cjson/cJSON.h>
+
+#include "remote.h"
+
+/* Verify the whole download: digest first, then the package's own member digests. */
+static int verify_download(const char *part, const char *hex, char *name, size_t size,
+			   struct eucc_error *err)
+{
+	char got[EUCC_SHA256_HEX];
+	struct pkg *pkg;
+	void *data;
+	size_t len;
+	int ret;
+
+	ret = fs_read_file(part, PKG_MAX_SIZE, &data, &len);
+	if (ret)
+		return eucc_error_set(err, ret, "io", "cannot read %s: %s", part, strerror(-ret));
+	eucc_sha256_hex(data, len, got);
+	if (strcmp(got, hex)) {
+		free(data);
+		eucc_error_set(err, -EBADMSG, "bad_package",
+			       "the download does not match the digest: got sha256:%.12s..., "
+			       "wanted sha256:%.12s...", got, hex);
+		eucc_error_hint(err, "the file was altered or the server is wrong; it was deleted, "
+				     "pull again");
+		return -EBADMSG;
+	}
+	ret = pkg_open(data, len, &pkg, err);
+	free(data);
+	if (ret)
+		return ret;
+	snprintf(name, size, "%s",
+		 cJSON_GetStringValue(cJSON_GetObjectItem(pkg_manifest(pkg), "name")) ?: "package");
+	pkg_close(pkg);
+	return 0;
+}
+
+int do_pull(int argc, char **argv, struct remote_config *cfg)
+{
+	static const struct option longopts[] = {
+		{"output", required_argument, NULL, 'o'}, {"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	const char *out = NULL, *digest;
+	char part[PATH_MAX], path[128], name[128], final[PATH_MAX];
+	struct eucc_error err = {0};
+	int c, ret;
+
+	optind = 0;
+	while ((c = getopt_long(argc, argv, "ho:", longopts, NULL)) != -1) {
+		if (c == 'o')
+			out = optarg;
+		else if (c == 'h')
+			return printf("Usage: eucc-remote pull DIGEST [-o OUT]\n"), EUCC_EXIT_OK;
+		else
+			return EUCC_EXIT_USAGE;
+	}
+	if (optind != argc - 1)
+		return remote_usage_error("give one DIGEST (sha256:<64 hex>)");
+	digest = argv[optind];
+	if (!strncmp(digest, "sha256:", 7))
+		digest += 7;
+	if (!eucc_is_sha256_hex(digest))
+		return remote_usage_error("'%s' is not a digest (sha256:<64 hex digits>)", argv[optind]);
+	/* The partial file keeps its name across attempts, so that a second pull resumes. */
+	if (out)
+		snprintf(part, sizeof(part), "%s.part", out);
+	else
+		snprintf(part, sizeof(part), ".eucc-%.16s.part", digest);
+	snprintf(path, sizeof(path), "/v1/artifacts/%s", digest);
+	ret = http_download(cfg, path, part, isatty(STDERR_FILENO) && !cfg->quiet, &err);
+	if (ret)
+		return remote_fail(&err); /* the partial file stays, for a resume */
+	ret = verify_download(part, digest, name, sizeof(name), &err);
+	if (ret) {
+		unlink(part);
+		return remote_fail(&err);
+	}
+	snprintf(final, sizeof(final), "%s", out ? out : name);
+	if (!out)
+		snprintf(final, sizeof(final), "%s.eucc", name);
+	if (rename(part, final)) {
+		eucc_error_set(&err, -errno, "io", "cannot write %s: %s", final, strerror(errno));
+		return remote_fail(&err);
+	}
+	if (!cfg->quiet)
+		printf("wrote %s (sha256:%s)\n", final, digest);
+	return EUCC_EXIT_OK;
+}

@@ -1,0 +1,216 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* The HTTP side of eucc-remote, with libcurl. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cjson/cJSON.h>
+#include <curl/curl.h>
+
+#include "remote.h"
+
+#define ANSWER_MAX ((size_t)64 << 20)
+
+static size_t collect(char *ptr, size_t size, size_t nmemb, void *userdata)
+{
+	struct http_answer *ans = userdata;
+	size_t n = size * nmemb;
+	char *grown;
+
+	if (ans->size + n > ANSWER_MAX)
+		return 0;
+	grown = realloc(ans->body, ans->size + n + 1);
+	if (!grown)
+		return 0;
+	memcpy(grown + ans->size, ptr, n);
+	ans->body = grown;
+	ans->size += n;
+	ans->body[ans->size] = '\0';
+	return n;
+}
+
+static struct curl_slist *common_headers(const struct remote_config *cfg, bool json_body)
+{
+	struct curl_slist *h = NULL;
+	char auth[300];
+
+	h = curl_slist_append(h, "Accept: application/json");
+	if (json_body)
+		h = curl_slist_append(h, "Content-Type: application/json");
+	if (cfg->token[0]) {
+		snprintf(auth, sizeof(auth), "Authorization: Bearer %s", cfg->token);
+		h = curl_slist_append(h, auth);
+	}
+	h = curl_slist_append(h, "Expect:"); /* no 100-continue round trip */
+	return h;
+}
+
+static int curl_failed(const struct remote_config *cfg, CURLcode rc, const char *detail,
+		       struct eucc_error *err)
+{
+	eucc_error_set(err, -EHOSTUNREACH, "unreachable", "cannot reach the eucc server at %s: %s",
+		       cfg->server, detail[0] ? detail : curl_easy_strerror(rc));
+	eucc_error_hint(err, "start one with `eucc-server serve`, or point to yours with --server "
+			     "URL or EUCC_SERVER");
+	return -EHOSTUNREACH;
+}
+
+int http_request(const struct remote_config *cfg, const char *method, const char *path,
+		 const char *body, struct http_answer *ans, struct eucc_error *err)
+{
+	char url[1024], detail[CURL_ERROR_SIZE] = "";
+	struct curl_slist *headers;
+	CURL *curl;
+	CURLcode rc;
+
+	memset(ans, 0, sizeof(*ans));
+	curl = curl_easy_init();
+	if (!curl)
+		return eucc_error_set(err, -ENOMEM, "internal", "cannot start libcurl");
+	snprintf(url, sizeof(url), "%s%s", cfg->server, path);
+	headers = common_headers(cfg, body != NULL);
+	curl_easy_setopt(curl, CURLOPT_URL, url);
+	curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
+	curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, collect);
+	curl_easy_setopt(curl, CURLOPT_WRITEDATA, ans);
+	curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, detail);
+	curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT, 10L);
+	curl_easy_setopt(curl, CURLOPT_TIMEOUT, (long)cfg->timeout_sec);
+	curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, method);
+	if (body) {
+		curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body);
+		curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)strlen(body));
+	}
+	rc = curl_easy_perform(curl);
+	curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &ans->status);
+	curl_slist_free_all(headers);
+	curl_easy_cleanup(curl);
+	if (rc != CURLE_OK) {
+		http_answer_free(ans);
+		return curl_failed(cfg, rc, detail, err);
+	}
+	if (!ans->body) {
+		ans->body = strdup("");
+		if (!ans->body)
+			return eucc_error_set(err, -ENOMEM, "internal", "out of memory");
+	}
+	return 0;
+}
+
+void http_answer_free(struct http_answer *ans)
+{
+	free(ans->body);
+	memset(ans, 0, sizeof(*ans));
+}
+
+int http_error(const struct http_answer *ans, struct eucc_error *err)
+{
+	cJSON *o = cJSON_Parse(ans->body), *e = cJSON_GetObjectItem(o, "error");
+	const char *code = cJSON_GetStringValue(cJSON_GetObjectItem(e, "code"));
+	const char *msg = cJSON_GetStringValue(cJSON_GetObjectItem(e, "message"));
+	const char *hint = cJSON_GetStringValue(cJSON_GetObjectItem(e, "hint"));
+
+	eucc_error_set(err, -EPROTO, code ? code : "server_error", "%s (HTTP %ld)",
+		       msg ? msg : "the server answered with an error", ans->status);
+	if (hint)
+		eucc_error_hint(err, "%s", hint);
+	else if (ans->status == 401 || ans->status == 403)
+		eucc_error_hint(err, "pass a token with scope compile via --token or EUCC_TOKEN");
+	cJSON_Delete(o);
+	return err->err;
+}
+
+struct progress {
+	curl_off_t resumed;
+	bool show;
+	int last_pct;
+};
+
+static int show_progress(void *p, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
+			 curl_off_t ulnow)
+{
+	struct progress *pr = p;
+	curl_off_t total = dltotal + pr->resumed, now = dlnow + pr->resumed;
+	int pct, bars;
+
+	(void)ultotal;
+	(void)ulnow;
+	if (!pr->show || dltotal <= 0)
+		return 0;
+	pct = (int)(now * 100 / (total ? total : 1));
+	if (pct == pr->last_pct)
+		return 0;
+	pr->last_pct = pct;
+	bars = pct * 40 / 100;
+	fprintf(stderr, "\r[%-40.*s] %3d%% %lld/%lld bytes", bars,
+		"########################################", pct, (long long)now, (long long)total);
+	return 0;
+}
+
+static int download_error(const struct remote_config *cfg, CURLcode rc, long status,
+			  const char *detail, struct eucc_error *err)
+{
+	if (rc != CURLE_OK && rc != CURLE_HTTP_RETURNED_ERROR)
+		return curl_failed(cfg, rc, detail, err);
+	if (status == 404) {
+		eucc_error_set(err, -ENOENT, "not_found", "the server has no artifact with that digest");
+		eucc_error_hint(err, "check the digest; an evicted artifact comes back by compiling "
+				     "again");
+		return -ENOENT;
+	}
+	if (status == 401 || status == 403)
+		return eucc_error_set(err, -EACCES, status == 401 ? "unauthorized" : "forbidden",
+				      "the server refused the download (HTTP %ld)", status);
+	return eucc_error_set(err, -EPROTO, "server_error", "download failed with HTTP %ld", status);
+}
+
+int http_download(const struct remote_config *cfg, const char *path, const char *file,
+		  bool progress, struct eucc_error *err)
+{
+	struct progress pr = {.show = progress, .last_pct = -1};
+	char url[1024], detail[CURL_ERROR_SIZE] = "";
+	struct curl_slist *headers;
+	struct stat st;
+	long status = 0;
+	CURLcode rc;
+	CURL *curl;
+	FILE *out;
+
+	if (stat(file, &st) == 0)
+		pr.resumed = st.st_size;
+	out = fopen(file, "ab");
+	if (!out)
+		return eucc_error_set(err, -errno, "io", "cannot write %s: %s", file,
+				      strerror(errno));
+	curl = curl_easy_init();
+	snprintf(url, sizeof(url), "%s%s", cfg->server, path);
+	headers = common_headers(cfg, false);
+	curl_easy_setopt(curl, CURLOPT_URL, url);
+	curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
+	curl_easy_setopt(curl, CURLOPT_WRITEDATA, out);
+	curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, detail);
+	curl_easy_setopt(curl, CURLOPT_FAILONERROR, 1L);
+	curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT, 10L);
+	curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(curl, CURLOPT_RESUME_FROM_LARGE, pr.resumed);
+	curl_easy_setopt(curl, CURLOPT_NOPROGRESS, 0L);
+	curl_easy_setopt(curl, CURLOPT_XFERINFOFUNCTION, show_progress);
+	curl_easy_setopt(curl, CURLOPT_XFERINFODATA, &pr);
+	rc = curl_easy_perform(curl);
+	curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
+	curl_slist_free_all(headers);
+	curl_easy_cleanup(curl);
+	if (fclose(out) && rc == CURLE_OK)
+		return eucc_error_set(err, -EIO, "io", "cannot write %s", file);
+	if (pr.show && pr.last_pct >= 0)
+		fputc('\n', stderr);
+	/* 416: the partial file is already whole (or longer than the artifact): check it. */
+	if (rc == CURLE_HTTP_RETURNED_ERROR && status == 416)
+		return 0;
+	if (rc != CURLE_OK)
+		return download_error(cfg, rc, status, detail, err);
+	return 0;
+}

@@ -1,0 +1,86 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * eucc-remote: its commands (each a do_* function behind one table in main.c), the HTTP
+ * client they share, and the collection of a program's sources.
+ */
+#ifndef EUCC_CLIENT_REMOTE_H
+#define EUCC_CLIENT_REMOTE_H
+
+#include <limits.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+#include "common.h"
+
+struct cJSON;
+
+/* Configuration of one invocation: flags, then EUCC_SERVER / EUCC_TOKEN, then defaults. */
+struct remote_config {
+	char server[512];  /* base URL, "http://127.0.0.1:8639" */
+	char token[256];   /* "" for none */
+	bool json;
+	bool quiet;
+	unsigned int timeout_sec; /* whole request; compiles can take a while */
+};
+
+struct remote_cmd {
+	const char *name;
+	int (*fn)(int argc, char **argv, struct remote_config *cfg);
+	const char *usage;
+};
+
+int do_compile(int argc, char **argv, struct remote_config *cfg);
+int do_check(int argc, char **argv, struct remote_config *cfg);
+int do_pull(int argc, char **argv, struct remote_config *cfg);
+int do_run(int argc, char **argv, struct remote_config *cfg);
+int do_inspect(int argc, char **argv, struct remote_config *cfg);
+int do_kernels(int argc, char **argv, struct remote_config *cfg);
+
+/* Report @e and return its exit code. */
+int remote_fail(const struct eucc_error *e);
+int remote_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* ---- HTTP (libcurl) --------------------------------------------------------------------- */
+
+struct http_answer {
+	long status;
+	char *body;	/* NUL-terminated */
+	size_t size;
+};
+
+/* GET or POST (when @body) @path on the server; JSON in, JSON out. Network failures are
+ * errors with code "unreachable"; HTTP statuses are left to the caller (see http_error). */
+int http_request(const struct remote_config *cfg, const char *method, const char *path,
+		 const char *body, struct http_answer *ans, struct eucc_error *err);
+void http_answer_free(struct http_answer *ans);
+/* Turn a non-2xx answer's {"error":{...}} into @err (codes: unauthorized, forbidden, ... ). */
+int http_error(const struct http_answer *ans, struct eucc_error *err);
+/* Download @path to @file, resuming a partial @file with Range; progress on a terminal. */
+int http_download(const struct remote_config *cfg, const char *path, const char *file,
+		  bool progress, struct eucc_error *err);
+
+/* ---- sources ------------------------------------------------------------------------------ */
+
+struct source_set {
+	char root[PATH_MAX]; /* the dir all upload paths are relative to */
+	char **paths;	/* relative upload paths, main first */
+	char **data;
+	size_t *sizes;
+	size_t count;
+	char **notes;	/* what was left out and why ("vmlinux.h: the server's replaces it") */
+	size_t nnotes;
+};
+
+/*
+ * Collect @main and the local headers it includes with quotes (recursively), looked up next to
+ * the including file and in @incdirs; never vmlinux.h, never files outside the main file's dir
+ * and the -I dirs (those are left out with a note). Paths are made relative to main's dir.
+ */
+int sources_collect(const char *main, const char *const *incdirs, size_t nincdirs,
+		    struct source_set *out, struct eucc_error *err);
+void sources_free(struct source_set *s);
+/* @dir relative to the upload root, for -I ("." for the root itself); -EINVAL if outside. */
+int sources_relative_dir(const struct source_set *s, const char *dir, char *out, size_t size);
+
+#endif

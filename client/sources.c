@@ -1,0 +1,232 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* What to upload: the main file and the local headers it includes, found as the compiler will. */
+#include <ctype.h>
+#include <errno.h>
+#include <libgen.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "remote.h"
+
+#define SOURCE_MAX_BYTES ((size_t)1 << 20)
+#define SOURCE_MAX_FILES 256
+
+static bool under(const char *path, const char *root)
+{
+	size_t n = strlen(root);
+
+	return !strncmp(path, root, n) && (path[n] == '/' || path[n] == '\0' || !strcmp(root, "/"));
+}
+
+/* Shorten @root to the longest dir that also holds @dir. */
+static void common_root(char *root, const char *dir)
+{
+	while (!under(dir, root)) {
+		char *slash = strrchr(root, '/');
+
+		if (!slash || slash == root) {
+			strcpy(root, "/");
+			return;
+		}
+		*slash = '\0';
+	}
+}
+
+static int note(struct source_set *s, const char *fmt, const char *a)
+{
+	char buf[PATH_MAX + 128], **n;
+
+	snprintf(buf, sizeof(buf), fmt, a);
+	for (size_t i = 0; i < s->nnotes; i++)
+		if (!strcmp(s->notes[i], buf))
+			return 0;
+	n = realloc(s->notes, (s->nnotes + 1) * sizeof(*n));
+	if (!n)
+		return -ENOMEM;
+	s->notes = n;
+	s->notes[s->nnotes] = strdup(buf);
+	return s->notes[s->nnotes++] ? 0 : -ENOMEM;
+}
+
+static bool have_path(const struct source_set *s, const char *rel)
+{
+	for (size_t i = 0; i < s->count; i++)
+		if (!strcmp(s->paths[i], rel))
+			return true;
+	return false;
+}
+
+static int add_file(struct source_set *s, const char *abs, struct eucc_error *err)
+{
+	const char *rel = abs + strlen(s->root) + (strcmp(s->root, "/") ? 1 : 0);
+	void *data;
+	size_t len;
+	int ret;
+
+	if (have_path(s, rel))
+		return 0;
+	if (s->count == SOURCE_MAX_FILES)
+		return eucc_error_set(err, -E2BIG, "bad_input", "more than %d source files",
+				      SOURCE_MAX_FILES);
+	ret = fs_read_file(abs, SOURCE_MAX_BYTES, &data, &len);
+	if (ret)
+		return eucc_error_set(err, ret, "bad_input", "cannot read %s: %s", abs,
+				      ret == -EFBIG ? "larger than 1 MiB" : strerror(-ret));
+	s->paths = realloc(s->paths, (s->count + 1) * sizeof(*s->paths));
+	s->data = realloc(s->data, (s->count + 1) * sizeof(*s->data));
+	s->sizes = realloc(s->sizes, (s->count + 1) * sizeof(*s->sizes));
+	if (!s->paths || !s->data || !s->sizes) {
+		free(data);
+		return eucc_error_set(err, -ENOMEM, "internal", "out of memory");
+	}
+	s->paths[s->count] = strdup(rel);
+	s->data[s->count] = data;
+	s->sizes[s->count] = len;
+	s->count++;
+	return 0;
+}
+
+/* The X of a line `#include "X"`, or NULL. */
+static const char *quoted_include(char *line)
+{
+	char *p = line, *end;
+
+	while (isspace((unsigned char)*p))
+		p++;
+	if (*p++ != '#')
+		return NULL;
+	while (isspace((unsigned char)*p))
+		p++;
+	if (strncmp(p, "include", 7))
+		return NULL;
+	p += 7;
+	while (isspace((unsigned char)*p))
+		p++;
+	if (*p++ != '"' || !(end = strchr(p, '"')))
+		return NULL;
+	*end = '\0';
+	return p;
+}
+
+/* Where the compiler finds `#include "name"` from @from_dir: that dir, then the -I dirs. */
+static bool resolve_include(const char *from_dir, const char *name, char *const *incdirs,
+			    size_t n, char *out)
+{
+	char cand[PATH_MAX * 2];
+	struct stat st;
+
+	for (size_t i = 0; i <= n; i++) {
+		snprintf(cand, sizeof(cand), "%s/%s", i == 0 ? from_dir : incdirs[i - 1], name);
+		if (stat(cand, &st) == 0 && S_ISREG(st.st_mode) && realpath(cand, out))
+			return true;
+	}
+	return false;
+}
+
+static int scan_includes(struct source_set *s, size_t idx, char *const *incdirs, size_t n,
+			 struct eucc_error *err)
+{
+	char abs[PATH_MAX * 2], dir[PATH_MAX * 2], found[PATH_MAX], *text, *save = NULL;
+	int ret = 0;
+
+	snprintf(abs, sizeof(abs), "%s/%s", s->root, s->paths[idx]);
+	snprintf(dir, sizeof(dir), "%s", abs);
+	snprintf(dir, sizeof(dir), "%s", dirname(dir));
+	text = strndup(s->data[idx], s->sizes[idx]);
+	if (!text)
+		return eucc_error_set(err, -ENOMEM, "internal", "out of memory");
+	for (char *line = strtok_r(text, "\n", &save); line && !ret;
+	     line = strtok_r(NULL, "\n", &save)) {
+		const char *name = quoted_include(line);
+
+		if (!name)
+			continue;
+		if (!strcmp(name, "vmlinux.h") || !strcmp(strrchr(name, '/') ? strrchr(name, '/') + 1
+									      : name, "vmlinux.h"))
+			ret = note(s, "%s: not sent, the server's header for the target kernel "
+				      "replaces it", "vmlinux.h");
+		else if (!resolve_include(dir, name, incdirs, n, found))
+			continue; /* a system or libbpf header, or missing: the compile will say */
+		else if (!under(found, s->root))
+			ret = note(s, "%s: outside the dirs of the program and its -I dirs, not "
+				      "sent (add its dir with -I)", found);
+		else
+			ret = add_file(s, found, err);
+	}
+	free(text);
+	return ret;
+}
+
+static int real_dirs(const char *main, const char *const *incdirs, size_t n, char *main_abs,
+		     char **dirs, struct eucc_error *err)
+{
+	char tmp[PATH_MAX];
+
+	if (!realpath(main, main_abs))
+		return eucc_error_set(err, -errno, "bad_input", "cannot read %s: %s", main,
+				      strerror(errno));
+	for (size_t i = 0; i < n; i++) {
+		if (!realpath(incdirs[i], tmp) || !fs_is_dir(tmp))
+			return eucc_error_set(err, -ENOENT, "bad_input",
+					      "-I %s: no such directory", incdirs[i]);
+		dirs[i] = strdup(tmp);
+	}
+	return 0;
+}
+
+int sources_collect(const char *main, const char *const *incdirs, size_t n,
+		    struct source_set *out, struct eucc_error *err)
+{
+	char main_abs[PATH_MAX], **dirs = calloc(n + 1, sizeof(*dirs));
+	int ret;
+
+	memset(out, 0, sizeof(*out));
+	if (!dirs)
+		return eucc_error_set(err, -ENOMEM, "internal", "out of memory");
+	ret = real_dirs(main, incdirs, n, main_abs, dirs, err);
+	if (!ret) {
+		snprintf(out->root, sizeof(out->root), "%s", main_abs);
+		snprintf(out->root, sizeof(out->root), "%s", dirname(out->root));
+		for (size_t i = 0; i < n; i++)
+			common_root(out->root, dirs[i]);
+		ret = add_file(out, main_abs, err);
+	}
+	/* Breadth first over what was added: each file's includes are added behind it. */
+	for (size_t i = 0; !ret && i < out->count; i++)
+		ret = scan_includes(out, i, dirs, n, err);
+	for (size_t i = 0; i < n; i++)
+		free(dirs[i]);
+	free(dirs);
+	if (ret)
+		sources_free(out);
+	return ret;
+}
+
+void sources_free(struct source_set *s)
+{
+	for (size_t i = 0; i < s->count; i++) {
+		free(s->paths[i]);
+		free(s->data[i]);
+	}
+	for (size_t i = 0; i < s->nnotes; i++)
+		free(s->notes[i]);
+	free(s->paths);
+	free(s->data);
+	free(s->sizes);
+	free(s->notes);
+	memset(s, 0, sizeof(*s));
+}
+
+int sources_relative_dir(const struct source_set *s, const char *dir, char *out, size_t size)
+{
+	char abs[PATH_MAX];
+
+	if (!realpath(dir, abs) || !under(abs, s->root))
+		return -EINVAL;
+	if (!strcmp(abs, s->root))
+		snprintf(out, size, ".");
+	else
+		snprintf(out, size, "%s", abs + strlen(s->root) + (strcmp(s->root, "/") ? 1 : 0));
+	return 0;
+}
