@@ -131,8 +131,7 @@ static int scan_includes(struct source_set *s, size_t idx, char *const *incdirs,
 	int ret = 0;
 
 	snprintf(abs, sizeof(abs), "%s/%s", s->root, s->paths[idx]);
-	snprintf(dir, sizeof(dir), "%s", abs);
-	snprintf(dir, sizeof(dir), "%s", dirname(dir));
+	snprintf(dir, sizeof(dir), "%s", dirname(abs));
 	text = strndup(s->data[idx], s->sizes[idx]);
 	if (!text)
 		return eucc_error_set(err, -ENOMEM, "internal", "out of memory");
@@ -186,8 +185,10 @@ int sources_collect(const char *main, const char *const *incdirs, size_t n,
 		return eucc_error_set(err, -ENOMEM, "internal", "out of memory");
 	ret = real_dirs(main, incdirs, n, main_abs, dirs, err);
 	if (!ret) {
-		snprintf(out->root, sizeof(out->root), "%s", main_abs);
-		snprintf(out->root, sizeof(out->root), "%s", dirname(out->root));
+		char tmp[PATH_MAX];
+
+		snprintf(tmp, sizeof(tmp), "%s", main_abs);
+		snprintf(out->root, sizeof(out->root), "%s", dirname(tmp));
 		for (size_t i = 0; i < n; i++)
 			common_root(out->root, dirs[i]);
 		ret = add_file(out, main_abs, err);

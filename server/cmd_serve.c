@@ -61,6 +61,7 @@ static void serve_defaults(struct serve_opts *o, struct server_config *cfg)
 	o->limits.cpu_seconds = 60;
 	o->limits.memory_bytes = (uint64_t)2 << 30;
 	o->limits.output_bytes = (uint64_t)64 << 20;
+	o->eucc_include = getenv("EUCC_INCLUDE_DIR") ? getenv("EUCC_INCLUDE_DIR") : EUCC_HEADERS_DIR;
 }
 
 static int parse_serve_args(int argc, char **argv, struct server_config *cfg, struct serve_opts *o)

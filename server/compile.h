@@ -65,6 +65,7 @@ struct compile_job {
 	const char *vmlinux_h;	    /* the server's header for the header kernel */
 	const char *vmlinux_pch;    /* its precompiled form, or NULL */
 	const char *workdir;	    /* an empty private dir for this job */
+	const char *eucc_include;   /* dir of eucc.h (EUCC_EVENT), seen as <eucc/...>, or NULL */
 	struct compile_limits limits;
 };
 

@@ -395,6 +395,11 @@ static void sandbox_argv(const struct compile_job *job, struct argv_buf *a)
 		argv_add(a, "%s", job->vmlinux_pch);
 		argv_add(a, SANDBOX_PCH);
 	}
+	if (job->eucc_include) {
+		argv_add(a, "--ro-bind");
+		argv_add(a, "%s", job->eucc_include);
+		argv_add(a, SANDBOX_INC "/eucc");
+	}
 	argv_add(a, "--remount-ro");
 	argv_add(a, "/");
 	argv_add(a, "--chdir");

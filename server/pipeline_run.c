@@ -71,6 +71,7 @@ static int run_compile(struct compile_ctx *c, struct compile_result *res, struct
 	if (!mkdtemp(dir))
 		return eucc_error_set(err, -errno, "internal", "cannot make a job dir");
 	job.vmlinux_h = header;
+	job.eucc_include = c->s->opts.eucc_include;
 	job.workdir = dir;
 	ret = compile_run(&job, res, err);
 	if (fs_remove_tree(dir))

@@ -36,6 +36,7 @@ struct serve_opts {
 	uint64_t cache_max;	  /* bytes; 0: no cap */
 	size_t body_max;	  /* request bodies beyond: 413 */
 	bool allow_btf_upload;	  /* clients may offer their kernel's BTF */
+	const char *eucc_include; /* dir holding eucc.h, offered to programs as <eucc/eucc.h> */
 	struct compile_limits limits;
 };
 
