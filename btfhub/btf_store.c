@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* The BTF store: files in BTFHub's layout under <data>/btf, indexed in <data>/index.db. */
 #include <errno.h>
+#include <glob.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -237,8 +238,15 @@ void store_unlink_files(struct btf_store *store, const char *btf_path)
 {
 	char header[PATH_MAX];
 
-	snprintf(header, sizeof(header), "%.*s.h", (int)(strlen(btf_path) - 4), btf_path);
-	unlink(header);
+	glob_t g;
+
+	/* the header and what users of the store derived from it (<release>.h.<arch>.pch) */
+	snprintf(header, sizeof(header), "%.*s.h*", (int)(strlen(btf_path) - 4), btf_path);
+	if (!glob(header, GLOB_NOSORT, NULL, &g)) {
+		for (size_t i = 0; i < g.gl_pathc; i++)
+			unlink(g.gl_pathv[i]);
+		globfree(&g);
+	}
 	fs_unlink_prune(btf_path, store->dir);
 }
 

@@ -90,6 +90,9 @@ struct compile_result {
 /* Compile a job in the sandbox. Returns 0 with res->ok false for a compile error. */
 int compile_run(const struct compile_job *job, struct compile_result *res, struct eucc_error *err);
 void compile_result_free(struct compile_result *res);
+/* Precompile @vmlinux_h for @arch (in an empty job dir @workdir) into *pch (malloc'd). */
+int compile_pch_build(const char *vmlinux_h, const char *arch, const char *workdir, void **pch,
+		      size_t *size, struct eucc_error *err);
 /* Print diagnostics as clang does ("file:line:col: error: message"). */
 void compile_diag_print(FILE *out, const struct compile_diag *d);
 /* clang's identity for cache keys and /v1/info ("Debian clang version 14.0.6"). */

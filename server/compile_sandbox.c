@@ -838,3 +838,52 @@ const char *compile_clang_version(void)
 	pthread_once(&once, clang_version_init);
 	return clang_version_buf();
 }
+
+/*
+ * The precompiled form of a vmlinux.h for one arch, made in the same sandbox layout as the
+ * compiles that use it (clang checks the header's path and the target when it loads a PCH).
+ */
+int compile_pch_build(const char *vmlinux_h, const char *arch, const char *workdir,
+		      void **pch, size_t *size, struct eucc_error *err)
+{
+	struct compile_request req = {.main = "none.c"};
+	struct compile_job job = {.req = &req, .arch = arch, .vmlinux_h = vmlinux_h,
+				  .workdir = workdir};
+	struct compile_limits lim;
+	struct argv_buf cmd = {0};
+	struct run_result *rr;
+	const char *tarch;
+	struct tools t;
+	int r;
+
+	limits_or_defaults(&job.limits, &lim);
+	rr = malloc(sizeof(*rr));
+	if (!rr)
+		return eucc_error_set(err, -ENOMEM, "internal", "out of memory");
+	r = check_job(&job, &tarch, err);
+	if (!r)
+		r = find_tools(&t, err);
+	if (!r)
+		r = prepare_workdir(&job, err);
+	if (!r) {
+		argv_add(&cmd, "%s", t.clang);
+		argv_add(&cmd, "-target");
+		argv_add(&cmd, "bpf");
+		argv_add(&cmd, "-O2");
+		argv_add(&cmd, "-g");
+		argv_add(&cmd, "-D__TARGET_ARCH_%s", tarch);
+		argv_add(&cmd, "-x");
+		argv_add(&cmd, "c-header");
+		argv_add(&cmd, SANDBOX_VMLINUX);
+		argv_add(&cmd, "-o");
+		argv_add(&cmd, SANDBOX_OUT "/vmlinux.h.pch");
+		r = run_in_sandbox(&job, &lim, &cmd, rr, err);
+		argv_free(&cmd);
+	}
+	if (!r && (rr->timed_out || !WIFEXITED(rr->status) || WEXITSTATUS(rr->status)))
+		r = eucc_error_set(err, -EIO, "internal", "precompiling the header failed");
+	if (!r)
+		r = read_job_file(&job, "vmlinux.h.pch", (size_t)1 << 30, pch, size);
+	free(rr);
+	return r;
+}

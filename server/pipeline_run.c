@@ -55,22 +55,75 @@ static char *error_answer(unsigned int *status, unsigned int code, const struct 
 	return http_error_body(e->code[0] ? e->code : "internal", e->message, e->hint);
 }
 
+/* A fresh private job dir under DATA/tmp. */
+static int make_job_dir(struct server *s, char *dir, size_t size, struct eucc_error *err)
+{
+	snprintf(dir, size, "%s/tmp", s->opts.data_dir);
+	fs_mkdir_p(dir, 0700);
+	snprintf(dir, size, "%s/tmp/job-XXXXXX", s->opts.data_dir);
+	if (!mkdtemp(dir))
+		return eucc_error_set(err, -errno, "internal", "cannot make a job dir");
+	return 0;
+}
+
+/* vmlinux.h reads these two macros itself: a request that sets them gets the plain header. */
+static bool flags_touch_header(const struct compile_request *req)
+{
+	for (size_t i = 0; i < req->ncflags; i++)
+		if ((!strncmp(req->cflags[i], "-D", 2) || !strncmp(req->cflags[i], "-U", 2)) &&
+		    (strstr(req->cflags[i], "BPF_NO_") || strstr(req->cflags[i], "__VMLINUX")))
+			return true;
+	return false;
+}
+
+/*
+ * The precompiled header of @header for the request's arch, made once (next to the header
+ * in the store) and kept: parsing a 2-50 MB vmlinux.h is most of a compile. NULL: none.
+ */
+static const char *header_pch(struct compile_ctx *c, const char *header, char *pch, size_t size)
+{
+	const char *parts[] = {"pch", c->header.sha256, c->arch};
+	char key[EUCC_SHA256_HEX], dir[PATH_MAX];
+	struct eucc_error err = {0};
+	void *data = NULL;
+	size_t len = 0;
+
+	if (flags_touch_header(&c->req))
+		return NULL;
+	snprintf(pch, size, "%s.%s.pch", header, c->arch);
+	cache_key_digest(key, parts, 3);
+	while (access(pch, R_OK)) {
+		if (!flight_begin(&c->s->compile_flights, key))
+			continue; /* another request made it meanwhile: look again */
+		if (!make_job_dir(c->s, dir, sizeof(dir), &err)) {
+			if (!compile_pch_build(header, c->arch, dir, &data, &len, &err))
+				fs_write_atomic(pch, data, len);
+			free(data);
+			fs_remove_tree(dir);
+		}
+		flight_end(&c->s->compile_flights, key);
+		if (access(pch, R_OK)) {
+			eucc_warn("no precompiled header for %s: %s", c->header.release, err.message);
+			return NULL;
+		}
+	}
+	return pch;
+}
+
 /* Compile in a fresh job dir under DATA/tmp; removes it after. */
 static int run_compile(struct compile_ctx *c, struct compile_result *res, struct eucc_error *err)
 {
 	struct compile_job job = {.req = &c->req, .arch = c->arch, .limits = c->s->opts.limits};
-	char header[PATH_MAX], dir[PATH_MAX];
+	char header[PATH_MAX], dir[PATH_MAX], pch[PATH_MAX + 32];
 	int ret;
 
 	ret = btf_store_header(c->s->store, &c->header, header, sizeof(header), err);
+	if (!ret)
+		ret = make_job_dir(c->s, dir, sizeof(dir), err);
 	if (ret)
 		return ret;
-	snprintf(dir, sizeof(dir), "%s/tmp", c->s->opts.data_dir);
-	fs_mkdir_p(dir, 0700);
-	snprintf(dir, sizeof(dir), "%s/tmp/job-XXXXXX", c->s->opts.data_dir);
-	if (!mkdtemp(dir))
-		return eucc_error_set(err, -errno, "internal", "cannot make a job dir");
 	job.vmlinux_h = header;
+	job.vmlinux_pch = header_pch(c, header, pch, sizeof(pch));
 	job.eucc_include = c->s->opts.eucc_include;
 	job.workdir = dir;
 	ret = compile_run(&job, res, err);
