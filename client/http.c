@@ -60,6 +60,13 @@ static int curl_failed(const struct remote_config *cfg, CURLcode rc, const char 
 int http_request(const struct remote_config *cfg, const char *method, const char *path,
 		 const char *body, struct http_answer *ans, struct eucc_error *err)
 {
+	return http_request_data(cfg, method, path, body, body ? strlen(body) : 0, ans, err);
+}
+
+int http_request_data(const struct remote_config *cfg, const char *method, const char *path,
+		      const void *body, size_t len, struct http_answer *ans,
+		      struct eucc_error *err)
+{
 	char url[1024], detail[CURL_ERROR_SIZE] = "";
 	struct curl_slist *headers;
 	CURL *curl;
@@ -70,7 +77,7 @@ int http_request(const struct remote_config *cfg, const char *method, const char
 	if (!curl)
 		return eucc_error_set(err, -ENOMEM, "internal", "cannot start libcurl");
 	snprintf(url, sizeof(url), "%s%s", cfg->server, path);
-	headers = common_headers(cfg, body != NULL);
+	headers = common_headers(cfg, body && len && ((const char *)body)[0] == '{');
 	curl_easy_setopt(curl, CURLOPT_URL, url);
 	curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
 	curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, collect);
@@ -82,7 +89,7 @@ int http_request(const struct remote_config *cfg, const char *method, const char
 	curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, method);
 	if (body) {
 		curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body);
-		curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)strlen(body));
+		curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
 	}
 	rc = curl_easy_perform(curl);
 	curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &ans->status);

@@ -53,6 +53,10 @@ struct http_answer {
  * errors with code "unreachable"; HTTP statuses are left to the caller (see http_error). */
 int http_request(const struct remote_config *cfg, const char *method, const char *path,
 		 const char *body, struct http_answer *ans, struct eucc_error *err);
+/* The same with a body of @len bytes (any content). */
+int http_request_data(const struct remote_config *cfg, const char *method, const char *path,
+		      const void *body, size_t len, struct http_answer *ans,
+		      struct eucc_error *err);
 void http_answer_free(struct http_answer *ans);
 /* Turn a non-2xx answer's {"error":{...}} into @err (codes: unauthorized, forbidden, ... ). */
 int http_error(const struct http_answer *ans, struct eucc_error *err);

@@ -141,12 +141,14 @@ static int scan_includes(struct source_set *s, size_t idx, char *const *incdirs,
 
 		if (!name)
 			continue;
-		if (!strcmp(name, "vmlinux.h") || !strcmp(strrchr(name, '/') ? strrchr(name, '/') + 1
-									      : name, "vmlinux.h"))
-			ret = note(s, "%s: not sent, the server's header for the target kernel "
-				      "replaces it", "vmlinux.h");
-		else if (!resolve_include(dir, name, incdirs, n, found))
+		bool vmlinux = !strcmp(strrchr(name, '/') ? strrchr(name, '/') + 1 : name,
+				       "vmlinux.h");
+
+		if (!resolve_include(dir, name, incdirs, n, found))
 			continue; /* a system or libbpf header, or missing: the compile will say */
+		else if (vmlinux)
+			ret = note(s, "%s: not sent, the server's header for the target kernel "
+				      "replaces it", found);
 		else if (!under(found, s->root))
 			ret = note(s, "%s: outside the dirs of the program and its -I dirs, not "
 				      "sent (add its dir with -I)", found);

@@ -57,6 +57,7 @@ static void serve_defaults(struct serve_opts *o, struct server_config *cfg)
 	o->queue_max = 64;
 	o->http_threads = o->workers;
 	o->body_max = COMPILE_MAX_TOTAL_BYTES * 2;
+	o->btf_body_max = (size_t)128 << 20;
 	o->limits.wall_seconds = 60;
 	o->limits.cpu_seconds = 60;
 	o->limits.memory_bytes = (uint64_t)2 << 30;

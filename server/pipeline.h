@@ -29,6 +29,5 @@ void pipeline_free(struct compile_ctx *c);
 char *pipeline_hit_answer(struct compile_ctx *c, const char *stored);
 
 uint64_t monotonic_ns(void);
-struct cJSON *kernel_to_json(const struct btf_kernel *k);
 
 #endif

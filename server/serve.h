@@ -35,6 +35,7 @@ struct serve_opts {
 	const char *tokens_file;  /* NULL: no auth, loopback only */
 	uint64_t cache_max;	  /* bytes; 0: no cap */
 	size_t body_max;	  /* request bodies beyond: 413 */
+	size_t btf_body_max;	  /* the same for POST /v1/btf */
 	bool allow_btf_upload;	  /* clients may offer their kernel's BTF */
 	const char *eucc_include; /* dir holding eucc.h, offered to programs as <eucc/eucc.h> */
 	struct compile_limits limits;
@@ -204,11 +205,15 @@ int http_reply_text(struct request_state *r, unsigned int status, const char *ty
 /* Serialized JSON body of an error (malloc'd), for answers made off the HTTP threads. */
 char *http_error_body(const char *code, const char *message, const char *hint);
 
+/* The JSON of a stored kernel in answers (release, distro, version, arch, sha256, sizes). */
+struct cJSON *kernel_to_json(const struct btf_kernel *k);
+
 /* ---- endpoints ---------------------------------------------------------------------------- */
 
 int api_compile(struct request_state *r);
 int api_artifact(struct request_state *r, const char *method, const char *digest);
 int api_btf(struct request_state *r, const char *digest);
+int api_btf_upload(struct request_state *r);
 int api_kernels(struct request_state *r);
 int api_kernel_def(struct request_state *r, const char *release, const char *what,
 		   const char *name);

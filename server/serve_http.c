@@ -153,6 +153,14 @@ static enum metric_endpoint endpoint_of(int n, char **seg)
 	return EP_OTHER;
 }
 
+static enum metric_endpoint endpoint_of_url(const char *url)
+{
+	char buf[1024], *seg[8];
+	int n = split_path(url, buf, sizeof(buf), seg, 8);
+
+	return n < 0 ? EP_OTHER : endpoint_of(n, seg);
+}
+
 static int method_not_allowed(struct request_state *r, const char *allowed)
 {
 	char msg[128];
@@ -186,6 +194,9 @@ static int route(struct request_state *r, const char *method, const char *url)
 		return get || head ? api_artifact(r, method, seg[2])
 				   : method_not_allowed(r, "GET or HEAD");
 	case EP_BTF:
+		if (n == 2)
+			return !strcmp(method, "POST") ? api_btf_upload(r)
+							: method_not_allowed(r, "POST");
 		if (n != 3)
 			break;
 		return get ? api_btf(r, seg[2]) : method_not_allowed(r, "GET");
@@ -204,9 +215,15 @@ static int route(struct request_state *r, const char *method, const char *url)
 				"see docs/api.md for the endpoints of API v1");
 }
 
+/* BTF uploads are larger than any compile request. */
+static size_t body_limit(const struct request_state *r)
+{
+	return r->endpoint == EP_BTF ? r->server->opts.btf_body_max : r->server->opts.body_max;
+}
+
 static int take_upload(struct request_state *r, const char *data, size_t *size)
 {
-	size_t max = r->server->opts.body_max;
+	size_t max = body_limit(r);
 
 	if (!r->body_too_large && r->body_len + *size <= max) {
 		char *n = realloc(r->body, r->body_len + *size + 1);
@@ -229,7 +246,7 @@ static int reply_too_large(struct request_state *r)
 	char msg[128];
 
 	snprintf(msg, sizeof(msg), "the request body is larger than the limit of %zu bytes",
-		 r->server->opts.body_max);
+		 body_limit(r));
 	return http_reply_error(r, MHD_HTTP_CONTENT_TOO_LARGE, "too_large", msg,
 				"send fewer or smaller files");
 }
@@ -240,7 +257,7 @@ static bool refuse_large_body(struct request_state *r)
 	const char *len = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND,
 						      MHD_HTTP_HEADER_CONTENT_LENGTH);
 
-	if (!len || strtoull(len, NULL, 10) <= r->server->opts.body_max)
+	if (!len || strtoull(len, NULL, 10) <= body_limit(r))
 		return false;
 	r->body_too_large = true;
 	r->answered = false;
@@ -262,7 +279,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 			return MHD_NO;
 		r->server = cls;
 		r->conn = conn;
-		r->endpoint = EP_OTHER;
+		r->endpoint = endpoint_of_url(url);
 		*con_cls = r;
 		refuse_large_body(r);
 		return MHD_YES;

@@ -1,0 +1,141 @@
+#!/usr/bin/env bash
+# eucc-remote against a real server: compile, run (really loaded and attached), pull, inspect,
+# check, kernels, the local kernel's BTF offer, and every refusal a person may meet.
+. "$(dirname "$0")/server_lib.sh"
+PATH="$EUCC_BIN/../client:$PATH"
+EX="$EUCC_SOURCE_DIR/examples"
+CORE="$EUCC_SOURCE_DIR/tests/data/core"
+LOCAL=$(uname -r)
+seed_store
+start_server --workers 2
+export EUCC_SERVER=$URL
+cd "$TMP"
+
+# Marker commands that the exec snoop must see.
+cp /bin/true "$TMP/eucc_mk_cli"
+markers() { sleep 1.2; for _ in 1 2 3; do "$TMP/eucc_mk_cli"; sleep 0.2; done; }
+
+run 0 eucc-remote compile "$EX/execsnoop.bpf.c" --kernel 4.19 --kernel 5.10 --kernel local -o execsnoop.eucc
+expect "per-kernel table" "$OUT" "^KERNEL +DISTRO"
+expect "4.19 ok" "$OUT" "^4\.19\.90-2107.* ok "
+expect "wrote the package" "$OUT" "wrote execsnoop.eucc \(sha256:"
+run 0 eucc-remote inspect execsnoop.eucc --json
+expect_eq "three BTFs" "$(jq '.kernels | length' <<<"$OUT")" 3
+expect_eq "the local one" "$(jq -r --arg r "$LOCAL" '.kernels[] | select(.release == $r) | .btf.path' <<<"$OUT")" "btf/x86_64/$LOCAL.btf"
+DIGEST=$(sha256sum execsnoop.eucc | cut -d" " -f1)
+
+markers &
+run 0 eucc-remote run execsnoop.eucc --btf bundled --duration 3
+expect "exec events of the marker" "$OUT" "comm=eucc_mk_cli"
+markers &
+run 0 eucc-remote run execsnoop.eucc --btf bundled --duration 3 --json
+expect_eq "JSON lines" "$(grep -c '"comm":"eucc_mk_cli"' <<<"$OUT")" 3
+
+# A second compile is a cache hit.
+run 0 eucc-remote compile "$EX/execsnoop.bpf.c" --kernel 4.19 --kernel 5.10 --kernel local -o again.eucc --json
+expect_eq "second compile: object hit" "$(jq -r .cache.object <<<"$OUT")" hit
+expect_eq "same bytes" "$(sha256sum <again.eucc | cut -d' ' -f1)" "$DIGEST"
+
+# The air-gapped path: pull by digest, stop the server, move the file, run it there.
+run 0 eucc-remote pull "sha256:$DIGEST" -o pulled.eucc
+expect_eq "pulled = compiled" "$(sha256sum <pulled.eucc | cut -d' ' -f1)" "$DIGEST"
+# A broken download resumes: start from a partial file.
+head -c 1000 pulled.eucc >resumed.eucc.part
+run 0 eucc-remote pull "sha256:$DIGEST" -o resumed.eucc
+expect_eq "resumed download" "$(sha256sum <resumed.eucc | cut -d' ' -f1)" "$DIGEST"
+# A damaged partial download is refused and removed.
+head -c 1000 /dev/urandom >bad.eucc.part
+run 2 eucc-remote pull "sha256:$DIGEST" -o bad.eucc
+expect "tampered download refused" "$ERR" "does not match the digest"
+expect_eq "and removed" "$(ls bad.eucc* 2>/dev/null | wc -l)" 0
+stop_server
+mkdir -p "$TMP/airgap" && mv pulled.eucc "$TMP/airgap/" && cd "$TMP/airgap"
+markers &
+run 0 eucc-remote run pulled.eucc --btf bundled --duration 3
+expect "air-gapped run" "$OUT" "comm=eucc_mk_cli"
+cd "$TMP"
+run 4 eucc-remote kernels
+expect "server unreachable" "$ERR" "cannot reach the eucc server"
+start_server --workers 2
+export EUCC_SERVER=$URL
+
+# A package without this host's kernel, forced to bundled BTF: a clear error, exit 2.
+run 0 eucc-remote compile "$EX/execsnoop.bpf.c" --kernel 5.10 -o only510.eucc
+run 2 eucc-remote run only510.eucc --btf bundled --duration 1
+expect "no bundled BTF" "$ERR" "no BTF for this kernel \($LOCAL\)"
+expect "lists the bundled kernels" "$ERR" "5.10.0-32-cloud-amd64"
+expect "says how to fix it" "$ERR" "eucc-remote compile execsnoop.bpf.c --kernel"
+
+# Tampered, truncated and wrong-format packages are refused.
+python3 - execsnoop.eucc <<'PY'
+import gzip, io, sys, tarfile, json
+raw = gzip.decompress(open(sys.argv[1], 'rb').read())
+i = raw.index(b'ELF')                       # inside the object member
+open('tampered.eucc', 'wb').write(gzip.compress(raw[:i] + b'ELG' + raw[i + 3:], mtime=0))
+open('truncated.eucc', 'wb').write(open(sys.argv[1], 'rb').read()[:3000])
+buf = io.BytesIO()
+with tarfile.open(fileobj=buf, mode='w') as t:
+    m = json.dumps({"format": 99, "files": {}}).encode()
+    ti = tarfile.TarInfo('manifest.json'); ti.size = len(m); t.addfile(ti, io.BytesIO(m))
+open('future.eucc', 'wb').write(gzip.compress(buf.getvalue(), mtime=0))
+PY
+run 2 eucc-remote run tampered.eucc --duration 1
+expect "tampered refused" "$ERR" "sha256 mismatch"
+run 2 eucc-remote inspect truncated.eucc
+expect "truncated refused" "$ERR" "truncated"
+run 2 eucc-remote inspect future.eucc
+expect "unknown format refused" "$ERR" "format 99 is newer than this client"
+
+# check: exit 0 when every kernel is fine, 1 when one is not, with valid SARIF.
+run 0 eucc-remote check "$CORE/basic.bpf.c" --kernel 5.10 --kernel 6.1
+run 1 eucc-remote check "$CORE/state.bpf.c" --kernel 5.10 --kernel 6.1 --format sarif
+expect_eq "SARIF version" "$(jq -r .version <<<"$OUT")" 2.1.0
+expect_eq "SARIF rule" "$(jq -r '.runs[0].results[0].ruleId' <<<"$OUT")" field
+expect_eq "SARIF location" "$(jq -r '.runs[0].results[0].locations[0].physicalLocation.artifactLocation.uri' <<<"$OUT")" state.bpf.c
+expect "SARIF message" "$(jq -r '.runs[0].results[0].message.text' <<<"$OUT")" "no such field in 5.10.0-32-cloud-amd64"
+run 1 eucc-remote check "$CORE/state.bpf.c" --kernel 5.10 --kernel 6.1 --format json
+expect_eq "JSON status" "$(jq -r '.kernels[0].status' <<<"$OUT")" incompatible
+printf 'int x = ;\n' >broken.bpf.c
+run 2 eucc-remote compile broken.bpf.c --kernel 6.1
+expect "clang-style diagnostic" "$ERR" "^broken.bpf.c:1:9: error: expected expression"
+
+# kernels: what the server can compile for, and what a type looks like there.
+run 0 eucc-remote kernels 4.19 --json
+expect_eq "kernels 4.19" "$(jq '.kernels | length' <<<"$OUT")" 3
+run 0 eucc-remote kernels 5.10.0-32-cloud-amd64 --type task_struct
+expect "task_struct on 5.10" "$OUT" "long int state;"
+run 2 eucc-remote kernels 4.1
+expect "closest kernels" "$ERR" "closest stored"
+
+# --kernel local on a server without this host's BTF: offered by digest, then sent.
+stop_server
+export EUCC_DATA="$TMP/data2"
+eucc-server btf import "$EUCC_FIXTURES/btf/debian/11" >/dev/null
+start_server --allow-btf-upload
+export EUCC_SERVER=$URL
+run 0 eucc-remote compile "$EX/execsnoop.bpf.c" --kernel local --kernel 5.10 -o offered.eucc
+expect "offered" "$ERR" "offering it"
+run 0 eucc-remote kernels local --json
+expect_eq "server has it now" "$(jq -r '.kernels[0].release' <<<"$OUT")" "$LOCAL"
+stop_server
+start_server
+export EUCC_SERVER=$URL
+eucc-server btf rm "$LOCAL" >/dev/null
+run 2 eucc-remote compile "$EX/execsnoop.bpf.c" --kernel local
+expect "upload not allowed: says what to do" "$ERR" "eucc-server btf import"
+
+# Tokens: refused is exit 4.
+stop_server
+printf 'compile-token-0123456789 compile ci\n' >"$TMP/tokens"
+start_server --tokens "$TMP/tokens"
+export EUCC_SERVER=$URL
+run 4 eucc-remote kernels
+expect "token needed" "$ERR" "needs a token"
+run 0 eucc-remote --token compile-token-0123456789 kernels
+EUCC_TOKEN=wrong-token-0123456789 run 4 eucc-remote kernels
+expect "token refused" "$ERR" "token was not accepted"
+
+run 0 eucc-remote --help
+for c in compile check pull run inspect kernels; do run 0 eucc-remote $c --help; done
+run 3 eucc-remote frobnicate
+finish
