@@ -1,21 +1,37 @@
 #!/usr/bin/env bash
-# The main job on the embedded default: a fresh data dir with the fixture BTF and this host's
-# kernel, and what the kernel spec "4.19" means there.
+# The main job on the embedded default: a local compile server on loopback with the fixture BTF
+# and this host's kernel, a compile of an example for 4.19, 5.10, 6.1 and this host, the
+# per-kernel table, and the package run here for a few seconds on its bundled BTF.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+root=$PWD
 fixtures=${EUCC_FIXTURES:-$(cd .. && pwd)/shared/fixtures}
 dir=$(scripts/build.sh)
-server=$dir/server/eucc-server
-export EUCC_DATA=${EUCC_DATA:-$PWD/out/demo-data}
-rm -rf "$EUCC_DATA"
+PATH="$root/$dir/server:$root/$dir/client:$PATH"
+export EUCC_DATA=${EUCC_DATA:-$root/out/demo-data}
+port=${EUCC_DEMO_PORT:-8639}
+export EUCC_SERVER=http://127.0.0.1:$port
+rm -rf "$EUCC_DATA" && mkdir -p "$root/out"
 
 echo "== eucc-server btf import $fixtures/btf"
-$server btf import "$fixtures/btf"
+eucc-server btf import "$fixtures/btf"
 echo "== eucc-server btf import /sys/kernel/btf/vmlinux --release $(uname -r)"
-$server btf import /sys/kernel/btf/vmlinux --release "$(uname -r)"
+eucc-server btf import /sys/kernel/btf/vmlinux --release "$(uname -r)"
 echo "== eucc-server btf list 4.19"
-$server btf list 4.19
-echo "== eucc-server btf list 4.19 --arch x86_64"
-$server btf list 4.19 --arch x86_64
-echo "== eucc-server btf show 4.19.90-2107.6.0.0248.35.oe1.bclinux.x86_64 --type task_struct (first lines)"
-$server btf show 4.19.90-2107.6.0.0248.35.oe1.bclinux.x86_64 --type task_struct | head -n 8
+eucc-server btf list 4.19
+
+echo "== eucc-server serve --listen 127.0.0.1:$port"
+eucc-server serve --listen "127.0.0.1:$port" &
+server=$!
+trap 'kill $server 2>/dev/null; wait $server 2>/dev/null' EXIT
+for _ in $(seq 50); do curl -sf "$EUCC_SERVER/healthz" >/dev/null && break; sleep 0.1; done
+
+cd "$root/out"
+echo "== eucc-remote compile examples/execsnoop.bpf.c --kernel 4.19 --kernel 5.10 --kernel 6.1 --kernel local"
+eucc-remote compile "$root/examples/execsnoop.bpf.c" --kernel 4.19 --kernel 5.10 --kernel 6.1 \
+	--kernel local -o execsnoop.eucc
+echo "== eucc-remote inspect execsnoop.eucc"
+eucc-remote inspect execsnoop.eucc
+echo "== eucc-remote run execsnoop.eucc --btf bundled --duration 4 (while this script runs a few commands)"
+(sleep 1.5; for c in uname id hostname; do $c >/dev/null; sleep 0.3; done) &
+eucc-remote run execsnoop.eucc --btf bundled --duration 4
