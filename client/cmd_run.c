@@ -109,6 +109,39 @@ static int loader_input_from(const struct pkg *pkg, struct loader_input *in,
 	return 0;
 }
 
+/* The loader's parameter lines, each followed by the comment the manifest has for it. */
+static int print_params(const struct pkg *pkg, const struct loader_input *in,
+			struct eucc_error *err)
+{
+	const cJSON *params = cJSON_GetObjectItem(pkg_manifest(pkg), "parameters"), *p;
+	char *text = NULL, *save = NULL;
+	size_t len = 0;
+	FILE *mem = open_memstream(&text, &len);
+	int ret;
+
+	if (!mem)
+		return eucc_error_set(err, -ENOMEM, "internal", "out of memory");
+	ret = loader_print_params(in, mem, err);
+	fclose(mem);
+	for (char *line = strtok_r(text, "\n", &save); !ret && line;
+	     line = strtok_r(NULL, "\n", &save)) {
+		const char *set = strstr(line, "--set ");
+
+		printf("%s\n", line);
+		cJSON_ArrayForEach(p, params)
+		{
+			const char *name = cJSON_GetStringValue(cJSON_GetObjectItem(p, "name"));
+			const char *d = cJSON_GetStringValue(cJSON_GetObjectItem(p, "description"));
+			size_t n = name ? strlen(name) : 0;
+
+			if (set && n && d && *d && !strncmp(set + 6, name, n) && set[6 + n] == '=')
+				printf("        %s\n", d);
+		}
+	}
+	free(text);
+	return ret;
+}
+
 int do_run(int argc, char **argv, struct remote_config *cfg)
 {
 	struct run_args a = {0};
@@ -134,7 +167,7 @@ int do_run(int argc, char **argv, struct remote_config *cfg)
 	if (!ret && a.help) {
 		printf("Usage: eucc-remote run %s [--btf auto|bundled|native|PATH] [--duration SEC] "
 		       "[--json] [--set NAME=VALUE]...\n\nParameters of %s:\n", a.pkg, in.name);
-		ret = loader_print_params(&in, stdout, &err);
+		ret = print_params(pkg, &in, &err);
 	} else if (!ret) {
 		ret = loader_run(&in, &a.opts, &err);
 	}

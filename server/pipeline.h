@@ -29,5 +29,7 @@ void pipeline_free(struct compile_ctx *c);
 char *pipeline_hit_answer(struct compile_ctx *c, const char *stored);
 
 uint64_t monotonic_ns(void);
+/* [{"name","type","description"}] of the read-only globals, comments taken from the sources. */
+struct cJSON *pipeline_parameters(const struct compile_request *req, const struct cJSON *globals);
 
 #endif

@@ -340,6 +340,8 @@ static cJSON *build_manifest(struct compile_ctx *c, struct run_state *st, const 
 	cJSON_AddNumberToObject(o, "size", (double)st->object_size);
 	for (cJSON *it = view ? view->child : NULL; it; it = it->next)
 		cJSON_AddItemToObject(m, it->string, cJSON_Duplicate(it, 1));
+	cJSON_AddItemToObject(m, "parameters",
+			      pipeline_parameters(&c->req, cJSON_GetObjectItem(view, "globals")));
 	cJSON_Delete(view);
 	cJSON_AddItemToObject(m, "kernels", cJSON_Duplicate(st->manifest_kernels, 1));
 	cJSON_AddStringToObject(m, "report", "report.json");
