@@ -37,6 +37,7 @@ static int parse_run_args(int argc, char **argv, struct run_args *a)
 	static const struct option longopts[] = {
 		{"btf", required_argument, NULL, 'b'},	    {"duration", required_argument, NULL, 'd'},
 		{"set", required_argument, NULL, 's'},	    {"json", no_argument, NULL, 'j'},
+		{"attach-only", no_argument, NULL, 'A'},
 		{"help", no_argument, NULL, 'h'},	    {NULL, 0, NULL, 0},
 	};
 	char *end;
@@ -61,6 +62,7 @@ static int parse_run_args(int argc, char **argv, struct run_args *a)
 			a->sets[a->opts.nsets++] = optarg;
 			break;
 		case 'j': a->opts.json = true; break;
+		case 'A': a->opts.attach_only = true; break;
 		case 'h': a->help = true; break;
 		default: return EUCC_EXIT_USAGE;
 		}
@@ -157,7 +159,7 @@ int do_run(int argc, char **argv, struct remote_config *cfg)
 		return ret;
 	if (!a.pkg) {
 		printf("Usage: eucc-remote run PKG [--btf auto|bundled|native|PATH] [--duration SEC] "
-		       "[--set NAME=VALUE]... [--json]\n       eucc-remote run PKG --help  "
+		       "[--set NAME=VALUE]... [--json] [--attach-only]\n       eucc-remote run PKG --help  "
 		       "(the program's parameters)\n");
 		return EUCC_EXIT_OK;
 	}

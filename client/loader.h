@@ -45,6 +45,7 @@ struct loader_opts {
 	/* for tests: what `uname -r` and the native BTF path are (NULL: the real ones) */
 	const char *release_override;
 	const char *native_btf_override;
+	bool attach_only;		/* load, attach, say so, detach: "does it load here?" */
 };
 
 /*

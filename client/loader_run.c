@@ -117,6 +117,12 @@ static int run_object(struct loader_ctx *ctx, const struct btf_choice *c,
 	if (ret)
 		return ret;
 	eucc_info("%s: running with BTF %s", ctx->in->name ? ctx->in->name : "prog", c->desc);
+	if (opts->attach_only) {
+		fprintf(ctx->out, "%s: loaded and attached with BTF %s\n",
+			ctx->in->name ? ctx->in->name : "prog", c->desc);
+		load_detach(ctx);
+		return 0;
+	}
 	ret = poll_loop(ctx, opts->duration_sec, err);
 	load_detach(ctx); /* no new events, a steady view of the maps */
 	events_poll(ctx);
