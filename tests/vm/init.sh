@@ -1,0 +1,65 @@
+#!/bin/busybox sh
+# shellcheck shell=dash
+# /init of the tests/vm initramfs: the guest is a host WITHOUT kernel BTF that runs
+# `eucc-remote run` (default --btf auto) for each line of /plan, while marker programs run in
+# the background, and reports on the serial console between delimiter lines:
+#
+#   @@EUCC KERNEL <uname -r>          @@EUCC NATIVE_BTF yes|no (before hiding it)
+#   @@EUCC BTF hidden                 (or "@@EUCC BTF visible", then it stops: a broken setup)
+#   @@EUCC BEGIN <name>  <stdout>  @@EUCC STDERR <name>  <stderr>  @@EUCC END <name> rc=<N>
+#   @@EUCC DONE
+#
+# /plan: one run a line, "NAME ARGS...": eucc-remote ARGS (e.g. run /pkgs/x.eucc --duration 3).
+# Markers: /bin/eucc_mk_exec is exec'd (execsnoop sees comm=eucc_mk_exec), cat opens
+# /eucc_mark_open.txt (opensnoop), short sleeps make wakeups (runqlat), every 0.2 s.
+/bin/busybox mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev 2>/dev/null
+mount -t tmpfs tmpfs /tmp
+echo 1 >/proc/sys/kernel/printk
+export PATH=/bin HOME=/root TMPDIR=/tmp
+
+fail() {
+	echo "@@EUCC FAIL $*"
+	poweroff -f
+	sleep 10
+}
+# tracefs (libbpf looks for /sys/kernel/debug/tracing first, then /sys/kernel/tracing).
+mount -t tracefs tracefs /sys/kernel/tracing 2>/dev/null ||
+	{ mount -t debugfs debugfs /sys/kernel/debug && [ -d /sys/kernel/debug/tracing/events ]; } ||
+	fail "cannot mount tracefs"
+mount -t bpf bpf /sys/fs/bpf || fail "cannot mount bpffs"
+
+echo "@@EUCC KERNEL $(uname -r)"
+if [ -e /sys/kernel/btf/vmlinux ]; then echo "@@EUCC NATIVE_BTF yes"; else echo "@@EUCC NATIVE_BTF no"; fi
+# Hide the kernel's own BTF: from here on this is a host without BTF.
+mount -t tmpfs tmpfs /sys/kernel/btf || fail "cannot mount tmpfs on /sys/kernel/btf"
+[ ! -e /sys/kernel/btf/vmlinux ] || { echo "@@EUCC BTF visible"; fail "kernel BTF still visible"; }
+echo "@@EUCC BTF hidden"
+
+(
+	while :; do
+		/bin/eucc_mk_exec 2>/dev/null
+		cat /eucc_mark_open.txt >/dev/null
+		sleep 0.1
+		sleep 0.1
+	done
+) &
+markers=$!
+
+while read -r name args; do
+	case "$name" in '' | '#'*) continue ;; esac
+	# shellcheck disable=SC2086 # ARGS are words
+	eucc-remote $args >/tmp/out 2>/tmp/err </dev/null
+	rc=$?
+	echo "@@EUCC BEGIN $name"
+	cat /tmp/out
+	echo "@@EUCC STDERR $name"
+	cat /tmp/err
+	echo "@@EUCC END $name rc=$rc"
+done </plan
+
+kill "$markers"
+echo "@@EUCC DONE"
+poweroff -f
+sleep 10
