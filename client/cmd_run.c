@@ -4,6 +4,7 @@
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/utsname.h>
 
 #include <cjson/cJSON.h>
 
@@ -15,6 +16,7 @@ struct run_args {
 	const char *sets[64];
 	const char *pkg;
 	bool help;
+	bool dry_run; /* say which BTF would be used, load nothing */
 };
 
 static int parse_btf_mode(const char *v, struct loader_opts *o)
@@ -38,6 +40,7 @@ static int parse_run_args(int argc, char **argv, struct run_args *a)
 		{"btf", required_argument, NULL, 'b'},	    {"duration", required_argument, NULL, 'd'},
 		{"set", required_argument, NULL, 's'},	    {"json", no_argument, NULL, 'j'},
 		{"attach-only", no_argument, NULL, 'A'},
+		{"dry-run", no_argument, NULL, 'n'},
 		{"help", no_argument, NULL, 'h'},	    {NULL, 0, NULL, 0},
 	};
 	char *end;
@@ -63,6 +66,7 @@ static int parse_run_args(int argc, char **argv, struct run_args *a)
 			break;
 		case 'j': a->opts.json = true; break;
 		case 'A': a->opts.attach_only = true; break;
+		case 'n': a->dry_run = true; break;
 		case 'h': a->help = true; break;
 		default: return EUCC_EXIT_USAGE;
 		}
@@ -125,6 +129,8 @@ static int print_params(const struct pkg *pkg, const struct loader_input *in,
 		return eucc_error_set(err, -ENOMEM, "internal", "out of memory");
 	ret = loader_print_params(in, mem, err);
 	fclose(mem);
+	if (!ret && (!text || !strstr(text, "--set ")))
+		printf("  (none: this program has no read-only globals to set)\n");
 	for (char *line = strtok_r(text, "\n", &save); !ret && line;
 	     line = strtok_r(NULL, "\n", &save)) {
 		const char *set = strstr(line, "--set ");
@@ -144,6 +150,46 @@ static int print_params(const struct pkg *pkg, const struct loader_input *in,
 	return ret;
 }
 
+/* What the server found for this host's kernel, from report.json; true if incompatible. */
+static bool warn_known_findings(const struct pkg *pkg)
+{
+	const cJSON *k, *f, *report;
+	const void *data;
+	size_t size;
+	struct utsname u;
+	bool bad = false;
+
+	if (uname(&u) || pkg_member(pkg, "report.json", &data, &size))
+		return false;
+	report = cJSON_ParseWithLength(data, size);
+	cJSON_ArrayForEach(k, cJSON_GetObjectItem(report, "kernels"))
+	{
+		const char *rel = cJSON_GetStringValue(cJSON_GetObjectItem(k, "release"));
+		const char *st = cJSON_GetStringValue(cJSON_GetObjectItem(k, "status"));
+
+		if (!rel || strcmp(rel, u.release) || !st || !strcmp(st, "ok"))
+			continue;
+		bad = !strcmp(st, "incompatible");
+		fprintf(stderr, "eucc-remote: warning: the server found this package %s with %s:\n",
+			st, rel);
+		cJSON_ArrayForEach(f, cJSON_GetObjectItem(k, "findings"))
+		{
+			const char *file = cJSON_GetStringValue(cJSON_GetObjectItem(f, "file"));
+			const cJSON *line = cJSON_GetObjectItem(f, "line");
+
+			if (file && *file && cJSON_IsNumber(line) && line->valueint > 0)
+				fprintf(stderr, "  %s:%d: ", file, line->valueint);
+			else
+				fprintf(stderr, "  ");
+			fprintf(stderr, "%s: %s\n",
+				cJSON_GetStringValue(cJSON_GetObjectItem(f, "severity")) ?: "error",
+				cJSON_GetStringValue(cJSON_GetObjectItem(f, "message")) ?: "");
+		}
+	}
+	cJSON_Delete((cJSON *)report);
+	return bad;
+}
+
 int do_run(int argc, char **argv, struct remote_config *cfg)
 {
 	struct run_args a = {0};
@@ -159,7 +205,7 @@ int do_run(int argc, char **argv, struct remote_config *cfg)
 		return ret;
 	if (!a.pkg) {
 		printf("Usage: eucc-remote run PKG [--btf auto|bundled|native|PATH] [--duration SEC] "
-		       "[--set NAME=VALUE]... [--json] [--attach-only]\n       eucc-remote run PKG --help  "
+		       "[--set NAME=VALUE]... [--json] [--attach-only] [--dry-run]\n       eucc-remote run PKG --help  "
 		       "(the program's parameters)\n");
 		return EUCC_EXIT_OK;
 	}
@@ -170,8 +216,25 @@ int do_run(int argc, char **argv, struct remote_config *cfg)
 		printf("Usage: eucc-remote run %s [--btf auto|bundled|native|PATH] [--duration SEC] "
 		       "[--json] [--set NAME=VALUE]...\n\nParameters of %s:\n", a.pkg, in.name);
 		ret = print_params(pkg, &in, &err);
+	} else if (!ret && a.dry_run) {
+		char desc[PATH_MAX + 64];
+
+		ret = loader_pick_btf(&in, &a.opts, desc, sizeof(desc), &err);
+		if (!ret)
+			printf("%s: would load with BTF %s\n", in.name, desc);
 	} else if (!ret) {
+		bool predicted = warn_known_findings(pkg);
+
 		ret = loader_run(&in, &a.opts, &err);
+		if (ret && predicted && !err.hint[0])
+			eucc_error_hint(&err, "the server predicted this failure: see the findings above");
+		else if (ret && predicted) {
+			char hint[sizeof(err.hint)];
+
+			snprintf(hint, sizeof(hint), "%s", err.hint);
+			eucc_error_hint(&err, "%.900s; the server predicted this failure: see the "
+					      "findings above", hint);
+		}
 	}
 	free(btfs);
 	pkg_close(pkg);

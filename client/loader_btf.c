@@ -81,18 +81,23 @@ static void bundled_list(const struct loader_input *in, char *buf, size_t size)
 		snprintf(buf, size, "none");
 }
 
-static int no_btf(const struct loader_input *in, const char *release, struct eucc_error *err)
+static int no_btf(const struct loader_input *in, const char *release, bool forced,
+		  struct eucc_error *err)
 {
 	char list[640];
 
 	bundled_list(in, list, sizeof(list));
-	eucc_error_set(err, -ENOENT, "no_btf",
-		       "no BTF for this kernel (%s): it has no " NATIVE_BTF_PATH
-		       " and the package bundles none for it",
-		       release);
+	if (forced)
+		eucc_error_set(err, -ENOENT, "no_btf",
+			       "no BTF for this kernel (%s): --btf bundled was asked for, and the "
+			       "package bundles none for it", release);
+	else
+		eucc_error_set(err, -ENOENT, "no_btf",
+			       "no BTF for this kernel (%s): it has no " NATIVE_BTF_PATH
+			       " and the package bundles none for it", release);
 	eucc_error_hint(err,
 			"the package bundles BTF for: %s; build one for this kernel: "
-			"eucc-remote compile %s.bpf.c --kernel %s (or --kernel local on that host)",
+			"eucc-remote compile %s.bpf.c --kernel %s",
 			list, pkg_name(in), release);
 	return -ENOENT;
 }
@@ -145,7 +150,7 @@ static int choose_auto(const struct loader_input *in, const struct loader_opts *
 	snprintf(boot, sizeof(boot), "/boot/vmlinux-%s", release);
 	if (pick_file(boot, c))
 		return 0;
-	return no_btf(in, release, err);
+	return no_btf(in, release, false, err);
 }
 
 int btf_choose(const struct loader_input *in, const struct loader_opts *opts, struct btf_choice *c,
@@ -173,7 +178,7 @@ int btf_choose(const struct loader_input *in, const struct loader_opts *opts, st
 				pkg_name(in), release);
 		return -ENOENT;
 	case LOADER_BTF_BUNDLED:
-		return pick_bundled(in, release, c) ? 0 : no_btf(in, release, err);
+		return pick_bundled(in, release, c) ? 0 : no_btf(in, release, true, err);
 	case LOADER_BTF_AUTO:
 		return choose_auto(in, opts, release, c, err);
 	}

@@ -91,7 +91,8 @@ static int verifier_error(const char *prog, int ret, const char *vlog, size_t le
 		log_trim_verifier(vlog, len, 20, err->message + hl, sizeof(err->message) - hl);
 	if (memmem(vlog, len, "CO-RE relocation", strlen("CO-RE relocation")))
 		eucc_error_hint(err, "a type or field the program reads is not in this kernel's "
-				     "BTF; see which with eucc-remote check --kernel local");
+				     "BTF; the server names it: eucc-remote check PROG.bpf.c "
+				     "--kernel $(uname -r)");
 	else
 		eucc_error_hint(err, "the last line is the verifier's complaint, the lines above "
 				     "are the path to it (';' lines are source); -v prints the "

@@ -31,5 +31,9 @@ char *pipeline_hit_answer(struct compile_ctx *c, const char *stored);
 uint64_t monotonic_ns(void);
 /* [{"name","type","description"}] of the read-only globals, comments taken from the sources. */
 struct cJSON *pipeline_parameters(const struct compile_request *req, const struct cJSON *globals);
+/* Add each parameter's "default" to @params and "events" ([{map, type, size}] declared with
+ * EUCC_EVENT) to @manifest, read from the object with libbpf (opened, never loaded). */
+int pipeline_object_info(const void *object, size_t size, struct cJSON *params,
+			 struct cJSON *manifest);
 
 #endif

@@ -5,9 +5,12 @@
  * `eucc-remote run PKG --help` can explain them without the sources.
  */
 #include <ctype.h>
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
 #include <cjson/cJSON.h>
 
 #include "pipeline.h"
@@ -47,24 +50,47 @@ static void add_text(char *out, size_t size, const char *line)
 		snprintf(out + len, size - len, "%s%.*s", len ? " " : "", (int)(end - p), p);
 }
 
-static bool is_comment_line(const char *l)
+static const char *trimmed(const char *l)
 {
 	while (isspace((unsigned char)*l))
 		l++;
-	return !strncmp(l, "//", 2) || !strncmp(l, "/*", 2) || *l == '*' ||
-	       (strlen(l) >= 2 && !strcmp(l + strlen(l) - 2, "*/"));
+	return l;
 }
 
-/* The comment lines right above line @at of @lines. */
+static bool ends_with(const char *l, const char *suffix)
+{
+	size_t n = strlen(l), k = strlen(suffix);
+
+	while (n && isspace((unsigned char)l[n - 1]))
+		n--;
+	return n >= k && !strncmp(l + n - k, suffix, k);
+}
+
+/*
+ * The comment right above line @at (a run of // lines, or a block whose first line starts
+ * with slash-star and last line ends it), else one after the declaration on the same line.
+ */
 static void comment_above(char **lines, size_t at, char *out, size_t size)
 {
 	size_t first = at;
+	const char *tail;
 
 	out[0] = '\0';
-	while (first > 0 && is_comment_line(lines[first - 1]))
-		first--;
+	if (at && !strncmp(trimmed(lines[at - 1]), "//", 2)) {
+		while (first > 0 && !strncmp(trimmed(lines[first - 1]), "//", 2))
+			first--;
+	} else if (at && ends_with(lines[at - 1], "*/")) {
+		for (first = at - 1; first > 0 && at - first < 40; first--)
+			if (strstr(lines[first], "/*"))
+				break;
+		if (strncmp(trimmed(lines[first]), "/*", 2))
+			first = at; /* the block starts after code: not a comment of ours */
+	}
 	for (size_t i = first; i < at; i++)
 		add_text(out, size, lines[i]);
+	if (!out[0] && (tail = strchr(lines[at], ';')) &&
+	    (strstr(tail, "/*") || strstr(tail, "//")))
+		add_text(out, size, strstr(tail, "/*") ? strstr(tail, "/*") : strstr(tail, "//"));
 }
 
 static bool find_comment(const struct compile_source *src, const char *name, char *out,
@@ -120,4 +146,141 @@ cJSON *pipeline_parameters(const struct compile_request *req, const cJSON *globa
 		cJSON_AddItemToArray(params, p);
 	}
 	return params;
+}
+
+/* ---- defaults and event types, read from the object itself ------------------------------- */
+
+static const struct btf_type *skip_mods(const struct btf *btf, __u32 *id)
+{
+	const struct btf_type *t = btf__type_by_id(btf, *id);
+
+	while (t && (btf_is_mod(t) || btf_is_typedef(t))) {
+		*id = t->type;
+		t = btf__type_by_id(btf, *id);
+	}
+	return t;
+}
+
+static long long read_int(const unsigned char *p, unsigned int size, bool is_signed)
+{
+	unsigned long long v = 0;
+
+	for (unsigned int i = 0; i < size && i < 8; i++)
+		v |= (unsigned long long)p[i] << (8 * i);
+	if (is_signed && size < 8 && (v >> (8 * size - 1)) & 1)
+		v |= ~0ULL << (8 * size);
+	return (long long)v;
+}
+
+/* The default of a parameter as the loader would print it ("0", "\"abc\"", "MODE_ALL"). */
+static void format_default(const struct btf *btf, __u32 id, const unsigned char *p, size_t avail,
+			   char *out, size_t size)
+{
+	const struct btf_type *t = skip_mods(btf, &id);
+
+	snprintf(out, size, "?");
+	if (!t || t->size > avail)
+		return;
+	if (btf_is_int(t)) {
+		__u8 enc = btf_int_encoding(t);
+
+		if (enc & BTF_INT_BOOL)
+			snprintf(out, size, "%s", p[0] ? "true" : "false");
+		else
+			snprintf(out, size, "%lld", read_int(p, t->size, enc & BTF_INT_SIGNED));
+	} else if (btf_is_enum(t)) {
+		long long v = read_int(p, t->size, true);
+
+		snprintf(out, size, "%lld", v);
+		for (int i = 0; i < btf_vlen(t); i++)
+			if (btf_enum(t)[i].val == v)
+				snprintf(out, size, "%s", btf__name_by_offset(btf, btf_enum(t)[i].name_off));
+	} else if (btf_is_array(t)) {
+		__u32 elem = btf_array(t)->type;
+		const struct btf_type *e = skip_mods(btf, &elem);
+		__u32 n = btf_array(t)->nelems;
+
+		if (e && btf_is_int(e) && e->size == 1 && n <= avail)
+			snprintf(out, size, "\"%.*s\"", (int)strnlen((const char *)p, n), p);
+	}
+}
+
+/* Default values of .rodata variables, keyed by name, into the parameters array. */
+static void add_defaults(struct bpf_object *obj, cJSON *params)
+{
+	const struct btf *btf = bpf_object__btf(obj);
+	struct bpf_map *map;
+	const unsigned char *data = NULL;
+	size_t size = 0;
+	int id;
+
+	bpf_object__for_each_map(map, obj)
+		if (strstr(bpf_map__name(map), ".rodata"))
+			data = bpf_map__initial_value(map, &size);
+	id = btf ? btf__find_by_name_kind(btf, ".rodata", BTF_KIND_DATASEC) : -1;
+	if (!data || id < 0)
+		return;
+	const struct btf_type *sec = btf__type_by_id(btf, id);
+	const struct btf_var_secinfo *vs = btf_var_secinfos(sec);
+	for (int i = 0; i < btf_vlen(sec); i++, vs++) {
+		const struct btf_type *var = btf__type_by_id(btf, vs->type);
+		const char *name = btf__name_by_offset(btf, var->name_off);
+		char def[256];
+		cJSON *p;
+
+		if (vs->offset > size)
+			continue;
+		format_default(btf, var->type, data + vs->offset, size - vs->offset, def,
+			       sizeof(def));
+		cJSON_ArrayForEach(p, params)
+			if (!strcmp(cJSON_GetStringValue(cJSON_GetObjectItem(p, "name")) ?: "", name))
+				cJSON_AddStringToObject(p, "default", def);
+	}
+}
+
+/* [{"map","type"}] from the EUCC_EVENT declarations (DATASEC .eucc.events). */
+static cJSON *events_of(struct bpf_object *obj)
+{
+	const struct btf *btf = bpf_object__btf(obj);
+	cJSON *events = cJSON_CreateArray();
+	int id = btf ? btf__find_by_name_kind(btf, ".eucc.events", BTF_KIND_DATASEC) : -1;
+
+	if (id < 0)
+		return events;
+	const struct btf_type *sec = btf__type_by_id(btf, id);
+	const struct btf_var_secinfo *vs = btf_var_secinfos(sec);
+	for (int i = 0; i < btf_vlen(sec); i++, vs++) {
+		const struct btf_type *var = btf__type_by_id(btf, vs->type);
+		const char *name = btf__name_by_offset(btf, var->name_off);
+		__u32 tid = var->type;
+		const struct btf_type *t = skip_mods(btf, &tid);
+		char type[160];
+		cJSON *e;
+
+		if (strncmp(name, "__eucc_event__", 14) || !t)
+			continue;
+		snprintf(type, sizeof(type), "%s %s", btf_is_union(t) ? "union" : "struct",
+			 btf__name_by_offset(btf, t->name_off));
+		e = cJSON_CreateObject();
+		cJSON_AddStringToObject(e, "map", name + 14);
+		cJSON_AddStringToObject(e, "type", type);
+		cJSON_AddNumberToObject(e, "size", t->size);
+		cJSON_AddItemToArray(events, e);
+	}
+	return events;
+}
+
+int pipeline_object_info(const void *object, size_t size, cJSON *params, cJSON *manifest)
+{
+	LIBBPF_OPTS(bpf_object_open_opts, opts, .object_name = "eucc");
+	struct bpf_object *obj = bpf_object__open_mem(object, size, &opts);
+
+	if (!obj) {
+		cJSON_AddItemToObject(manifest, "events", cJSON_CreateArray());
+		return -errno;
+	}
+	add_defaults(obj, params);
+	cJSON_AddItemToObject(manifest, "events", events_of(obj));
+	bpf_object__close(obj);
+	return 0;
 }

@@ -324,7 +324,7 @@ static cJSON *toolchain_json(struct compile_ctx *c)
 /* manifest.json: everything a client needs to verify, list and run the package. */
 static cJSON *build_manifest(struct compile_ctx *c, struct run_state *st, const char *obj_path)
 {
-	cJSON *m = cJSON_CreateObject(), *o, *view = obj_view_json(st->view), *src;
+	cJSON *m = cJSON_CreateObject(), *o, *view = obj_view_json(st->view), *src, *params;
 	char digest[EUCC_SHA256_HEX + 8];
 
 	cJSON_AddStringToObject(m, "name", c->req.name);
@@ -340,8 +340,9 @@ static cJSON *build_manifest(struct compile_ctx *c, struct run_state *st, const 
 	cJSON_AddNumberToObject(o, "size", (double)st->object_size);
 	for (cJSON *it = view ? view->child : NULL; it; it = it->next)
 		cJSON_AddItemToObject(m, it->string, cJSON_Duplicate(it, 1));
-	cJSON_AddItemToObject(m, "parameters",
-			      pipeline_parameters(&c->req, cJSON_GetObjectItem(view, "globals")));
+	params = pipeline_parameters(&c->req, cJSON_GetObjectItem(view, "globals"));
+	pipeline_object_info(st->object, st->object_size, params, m);
+	cJSON_AddItemToObject(m, "parameters", params);
 	cJSON_Delete(view);
 	cJSON_AddItemToObject(m, "kernels", cJSON_Duplicate(st->manifest_kernels, 1));
 	cJSON_AddStringToObject(m, "report", "report.json");

@@ -21,7 +21,7 @@ struct MHD_Connection;
 struct MHD_Daemon;
 
 /* Bumped whenever the pipeline's output for the same input changes: part of every cache key. */
-#define EUCC_PIPELINE_VERSION "1"
+#define EUCC_PIPELINE_VERSION "2"
 
 /* ---- configuration ---------------------------------------------------------------------- */
 

@@ -11,6 +11,19 @@
 
 #include "serve.h"
 
+/* libbpf's messages (opening objects for the manifest) go to the one log, as debug. */
+static int libbpf_log(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	char line[512];
+
+	if (level == LIBBPF_DEBUG || eucc_log_level() < EUCC_LOG_DEBUG)
+		return 0;
+	vsnprintf(line, sizeof(line), fmt, ap);
+	line[strcspn(line, "\n")] = '\0';
+	eucc_debug("libbpf: %s", line);
+	return 0;
+}
+
 int server_init(struct server *s, const struct serve_opts *opts, struct eucc_error *err)
 {
 	char dir[PATH_MAX];
@@ -19,6 +32,7 @@ int server_init(struct server *s, const struct serve_opts *opts, struct eucc_err
 
 	memset(s, 0, sizeof(*s));
 	s->opts = *opts;
+	libbpf_set_print(libbpf_log);
 	snprintf(s->libbpf_version, sizeof(s->libbpf_version), "%u.%u", libbpf_major_version(),
 		 libbpf_minor_version());
 	if (opts->tokens_file) {

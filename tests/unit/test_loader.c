@@ -671,11 +671,11 @@ static void test_pick_btf(void **state)
 					 "for it");
 	contains(err.hint, "6.1.0-47-cloud-amd64, 5.10.0-32-cloud-amd64, "
 			   "6.1.0-47-cloud-arm64 (arm64)");
-	contains(err.hint, "eucc-remote compile execsnoop.bpf.c --kernel 4.19.0-27-amd64 "
-			   "(or --kernel local on that host)");
+	contains(err.hint, "eucc-remote compile execsnoop.bpf.c --kernel 4.19.0-27-amd64");
 	assert_int_equal(eucc_error_exit_code(&err), EUCC_EXIT_INPUT);
 	assert_int_equal(pick(LOADER_BTF_BUNDLED, "4.19.0-27-amd64", NULL, desc, &err), -ENOENT);
 	assert_string_equal(err.code, "no_btf");
+	contains(err.message, "--btf bundled was asked for, and the package bundles none for it");
 	assert_int_equal(pick(LOADER_BTF_NATIVE, NULL, none, desc, &err), -ENOENT);
 	assert_string_equal(err.code, "no_btf");
 	assert_int_equal(pick(LOADER_BTF_PATH, NULL, none, desc, &err), -ENOENT);
