@@ -124,13 +124,22 @@ int api_artifact(struct request_state *r, const char *method, const char *digest
 	(void)method; /* libmicrohttpd leaves the body out of HEAD answers */
 	if (!strncmp(digest, "sha256:", 7))
 		digest += 7;
+	char *memo;
+	size_t len;
+
 	if (!eucc_is_sha256_hex(digest))
 		return bad_digest(r);
+	if ((memo = memo_get(&r->server->artifacts, digest, &len, &size))) {
+		snprintf(path, sizeof(path), "%s", memo);
+		free(memo);
+		return reply_file(r, path, size, digest, "application/vnd.eucc.package+tar");
+	}
 	if (cache_key_get(r->server->cache, "artifact", digest, hex, NULL) ||
 	    cache_blob_path(r->server->cache, hex, path, sizeof(path), &size))
 		return http_reply_error(r, MHD_HTTP_NOT_FOUND, "not_found",
 					"no artifact with that digest on this server",
 					"it may have been evicted: compile again to rebuild it");
+	memo_put(&r->server->artifacts, digest, path, strlen(path), size);
 	return reply_file(r, path, size, digest, "application/vnd.eucc.package+tar");
 }
 

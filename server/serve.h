@@ -147,6 +147,30 @@ int kernel_cache_get(struct kernel_cache *kc, struct btf_store *store, const str
 		     struct kernel_entry **out, struct eucc_error *err);
 void kernel_cache_put(struct kernel_cache *kc, struct kernel_entry *e);
 
+/* ---- a short-lived memo of hot answers (serve_memo.c) ------------------------------------- */
+
+#define MEMO_SLOTS 1024
+
+struct memo_slot {
+	char key[EUCC_SHA256_HEX];
+	char *value;
+	size_t len;
+	uint64_t aux;
+	uint64_t expires; /* monotonic ms */
+};
+
+struct memo {
+	pthread_mutex_t lock;
+	unsigned int ttl_ms; /* 0: off */
+	struct memo_slot slots[MEMO_SLOTS];
+};
+
+void memo_init(struct memo *m, unsigned int ttl_ms);
+void memo_destroy(struct memo *m);
+void memo_put(struct memo *m, const char *key, const void *value, size_t len, uint64_t aux);
+/* A malloc'd copy of the value (and its aux) if fresh, else NULL. */
+char *memo_get(struct memo *m, const char *key, size_t *len, uint64_t *aux);
+
 /* ---- the server ------------------------------------------------------------------------- */
 
 struct request_state;
@@ -162,6 +186,8 @@ struct server {
 	struct flight_table compile_flights; /* by object key */
 	struct flight_table kernel_flights;  /* by per-kernel key */
 	struct kernel_cache kernels;
+	struct memo answers;   /* compile answers by sha256 of the request body */
+	struct memo artifacts; /* artifact file paths by digest (aux: size) */
 	pthread_mutex_t requests_lock;	     /* identical requests in flight, by request key */
 	struct request_state *inflight;
 	struct MHD_Daemon *daemon;

@@ -51,6 +51,8 @@ int server_init(struct server *s, const struct serve_opts *opts, struct eucc_err
 	flight_table_init(&s->compile_flights);
 	flight_table_init(&s->kernel_flights);
 	kernel_cache_init(&s->kernels, 16);
+	memo_init(&s->answers, 2000);
+	memo_init(&s->artifacts, 2000);
 	pthread_mutex_init(&s->requests_lock, NULL);
 	ret = work_pool_start(&s->pool, opts->workers, opts->queue_max, &s->metrics);
 	if (ret) {
@@ -115,6 +117,8 @@ void server_fini(struct server *s)
 		work_pool_stop(&s->pool);
 	http_stop(s);
 	kernel_cache_destroy(&s->kernels);
+	memo_destroy(&s->answers);
+	memo_destroy(&s->artifacts);
 	flight_table_destroy(&s->compile_flights);
 	flight_table_destroy(&s->kernel_flights);
 	pthread_mutex_destroy(&s->requests_lock);
