@@ -9,23 +9,6 @@
 
 #include "cache_internal.h"
 
-static int write_all(int fd, const void *data, size_t len)
-{
-	const char *p = data;
-
-	while (len) {
-		ssize_t n = write(fd, p, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 static void fsync_dir(const char *dir)
 {
 	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -45,7 +28,7 @@ static int temp_write(struct cache *c, const void *data, size_t size, char *tmp,
 	fd = mkostemp(tmp, O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
-	ret = write_all(fd, data, size);
+	ret = fs_write_all(fd, data, size);
 	if (!ret && fchmod(fd, 0644))
 		ret = -errno;
 	if (!ret && fsync(fd))

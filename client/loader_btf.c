@@ -185,23 +185,6 @@ int btf_choose(const struct loader_input *in, const struct loader_opts *opts, st
 	return eucc_error_set(err, -EINVAL, "usage", "unknown BTF mode %d", (int)opts->btf_mode);
 }
 
-static int write_all(int fd, const void *data, size_t len)
-{
-	const char *p = data;
-
-	while (len) {
-		ssize_t n = write(fd, p, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 int btf_write_temp(const struct loader_btf *b, char *path, size_t size, struct eucc_error *err)
 {
 	const char *dir = getenv("TMPDIR");
@@ -212,7 +195,7 @@ int btf_write_temp(const struct loader_btf *b, char *path, size_t size, struct e
 	if (fd < 0) {
 		ret = -errno;
 	} else {
-		ret = write_all(fd, b->data, b->size);
+		ret = fs_write_all(fd, b->data, b->size);
 		if (close(fd) && !ret)
 			ret = -errno;
 		if (ret)

@@ -120,6 +120,7 @@ static int run_object(struct loader_ctx *ctx, const struct btf_choice *c,
 	if (opts->attach_only) {
 		fprintf(ctx->out, "%s: loaded and attached with BTF %s\n",
 			ctx->in->name ? ctx->in->name : "prog", c->desc);
+		fflush(ctx->out);
 		load_detach(ctx);
 		return 0;
 	}

@@ -67,6 +67,8 @@ bool eucc_is_sha256_hex(const char *s);
 
 /* Files. */
 int fs_mkdir_p(const char *path, unsigned int mode);
+/* Write all of @data to @fd (retrying short writes and EINTR). */
+int fs_write_all(int fd, const void *data, size_t len);
 /* Write @len bytes to @path via a temp file in the same dir, fsync, rename, fsync dir. */
 int fs_write_atomic(const char *path, const void *data, size_t len);
 /* Read a whole file (at most @max bytes, else -EFBIG). *buf is malloc'd and NUL-terminated. */

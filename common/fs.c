@@ -31,7 +31,7 @@ int fs_mkdir_p(const char *path, unsigned int mode)
 	return fs_is_dir(buf) ? 0 : -ENOTDIR;
 }
 
-static int write_all(int fd, const void *data, size_t len)
+int fs_write_all(int fd, const void *data, size_t len)
 {
 	const char *p = data;
 
@@ -79,7 +79,7 @@ int fs_write_atomic(const char *path, const void *data, size_t len)
 	fd = mkstemp(tmp);
 	if (fd < 0)
 		return -errno;
-	err = write_all(fd, data, len);
+	err = fs_write_all(fd, data, len);
 	if (!err && fchmod(fd, 0644))
 		err = -errno;
 	if (!err && fsync(fd))

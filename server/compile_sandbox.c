@@ -456,21 +456,6 @@ static void clang_argv(const struct compile_job *job, const struct tools *t, con
 
 /* ---- the job dir ------------------------------------------------------------------------ */
 
-static int write_all(int fd, const char *p, size_t len)
-{
-	while (len) {
-		ssize_t n = write(fd, p, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 /* Open (making it) directory @name under @dirfd, never through a symlink. */
 static int subdir(int dirfd, const char *name)
 {
@@ -498,7 +483,7 @@ static int write_source(int srcfd, const struct compile_source *s)
 		name = slash + 1;
 	}
 	fd = openat(dirfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
-	r = fd < 0 ? -errno : write_all(fd, s->data, s->size);
+	r = fd < 0 ? -errno : fs_write_all(fd, s->data, s->size);
 	if (fd >= 0 && close(fd) && !r)
 		r = -errno;
 	if (dirfd != srcfd)

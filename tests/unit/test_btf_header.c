@@ -46,7 +46,7 @@ static int teardown(void **state)
 	return system(cmd);
 }
 
-/* Compile tests/data/core_prog.bpf.c against kernel @k's vmlinux.h; return clang's status. */
+/* Compile tests/data/core/basic.bpf.c against kernel @k's vmlinux.h; return clang's status. */
 static int compile_against(struct fixture *fx, const struct btf_kernel *k)
 {
 	char header[PATH_MAX], inc[PATH_MAX], cmd[3 * PATH_MAX];
@@ -60,7 +60,7 @@ static int compile_against(struct fixture *fx, const struct btf_kernel *k)
 	snprintf(cmd, sizeof(cmd), "ln -sf %s %s/vmlinux.h", header, inc);
 	assert_int_equal(system(cmd), 0);
 	snprintf(cmd, sizeof(cmd),
-		 "%s -target bpf -O2 -g -D__TARGET_ARCH_%s -I%s -c %s/tests/data/core_prog.bpf.c "
+		 "%s -target bpf -O2 -g -D__TARGET_ARCH_%s -I%s -c %s/tests/data/core/basic.bpf.c "
 		 "-o %s/prog.o",
 		 EUCC_CLANG, strcmp(k->arch, "arm64") ? "x86" : "arm64", inc, EUCC_SOURCE_DIR, inc);
 	status = system(cmd);

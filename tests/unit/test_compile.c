@@ -54,7 +54,7 @@ static int setup(void **state)
 		return -1;
 	}
 	free(ks);
-	snprintf(path, sizeof(path), "%s/tests/data/core_prog.bpf.c", EUCC_SOURCE_DIR);
+	snprintf(path, sizeof(path), "%s/tests/data/core/basic.bpf.c", EUCC_SOURCE_DIR);
 	if (fs_read_file(path, 1 << 20, (void **)&fx.core_prog, &len))
 		return -1;
 	*state = &fx;
