@@ -13,7 +13,7 @@ remote=$root/$dir/client/eucc-remote
 tmp=$(mktemp -d /tmp/eucc-bench-client-XXXXXX)
 trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null; rm -rf "$tmp"' EXIT
 export EUCC_DATA=$tmp/data
-port=$((30000 + RANDOM % 10000))
+port=$((20000 + RANDOM % 12000))
 export EUCC_SERVER=http://127.0.0.1:$port
 
 ms() { echo $(($(date +%s%N) / 1000000)); }

@@ -11,15 +11,21 @@ seed_store() {
 		{ echo "FAIL: import local kernel"; exit 1; }
 }
 
+# A port below the ephemeral range (32768+), so that no client socket holds it; another test
+# may still have taken it, so a server that cannot bind is started again on another port.
 start_server() {
-	PORT=$((20000 + RANDOM % 20000))
-	URL="http://127.0.0.1:$PORT"
-	eucc-server serve --listen "127.0.0.1:$PORT" "$@" >>"$TMP/server.log" 2>&1 &
-	SRV_PID=$!
-	for _ in $(seq 100); do
-		curl -sf "$URL/healthz" >/dev/null && return 0
-		kill -0 "$SRV_PID" 2>/dev/null || break
-		sleep 0.1
+	for _ in 1 2 3 4 5; do
+		PORT=$((20000 + RANDOM % 12000))
+		URL="http://127.0.0.1:$PORT"
+		eucc-server serve --listen "127.0.0.1:$PORT" "$@" >>"$TMP/server.log" 2>&1 &
+		SRV_PID=$!
+		for _ in $(seq 100); do
+			curl -sf "$URL/healthz" >/dev/null && return 0
+			kill -0 "$SRV_PID" 2>/dev/null || break
+			sleep 0.1
+		done
+		wait "$SRV_PID" 2>/dev/null
+		grep -q "cannot listen on 127.0.0.1:$PORT" "$TMP/server.log" || break
 	done
 	echo "FAIL: server did not start"; cat "$TMP/server.log"; exit 1
 }
