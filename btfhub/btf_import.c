@@ -191,11 +191,17 @@ static int write_header_file(const struct btf *btf, const char *path, struct euc
 	FILE *f;
 	int ret;
 
-	snprintf(tmp, sizeof(tmp), "%s.tmp.%d", path, (int)getpid());
-	f = fopen(tmp, "w");
-	if (!f)
+	int fd;
+
+	snprintf(tmp, sizeof(tmp), "%s.tmp.XXXXXX", path);
+	fd = mkstemp(tmp);
+	f = fd < 0 ? NULL : fdopen(fd, "w");
+	if (!f) {
+		if (fd >= 0)
+			close(fd);
 		return eucc_error_set(err, -errno, "store", "cannot write %s: %s", tmp,
 				      strerror(errno));
+	}
 	ret = btf_header_write(btf, f, err);
 	if (fflush(f) || fsync(fileno(f)))
 		ret = ret ? ret : eucc_error_set(err, -errno, "store", "cannot write %s", tmp);
@@ -319,7 +325,8 @@ static int store_blob(struct import_ctx *c, const struct btf_blob *b, struct btf
 		return ret;
 	/* The header is made once, here, never on a request's path; a failure is not fatal. */
 	header_path_of(k.path, header, sizeof(header));
-	unlink(header);
+	if (found) /* the old header and what was derived from it (.pch) */
+		store_unlink_derived(c->store, k.path);
 	if (write_header_file(btf, header, &herr))
 		eucc_warn("%s: vmlinux.h not written now (%s); it is made on first use", k.release,
 			  herr.message);
@@ -383,7 +390,9 @@ int btf_store_import(struct btf_store *store, const char *path, const struct btf
 	if (c.opts->arch && *c.opts->arch && !arch_normalize(c.opts->arch))
 		return eucc_error_set(err, -EINVAL, "usage", "unknown architecture '%s'",
 				      c.opts->arch);
+	pthread_mutex_lock(&store->write_lock);
 	ret = btf_source_scan(path, &ops, err);
+	pthread_mutex_unlock(&store->write_lock);
 	if (ret < 0)
 		return ret;
 	if (c.failed) {

@@ -64,6 +64,7 @@ int btf_store_open(const char *data_dir, struct btf_store **out, struct eucc_err
 	if (!s)
 		return eucc_error_set(err, -ENOMEM, "internal", "out of memory");
 	snprintf(s->dir, sizeof(s->dir), "%s", data_dir);
+	pthread_mutex_init(&s->write_lock, NULL);
 	ret = fs_mkdir_p(data_dir, 0755);
 	if (!ret && access(data_dir, W_OK))
 		ret = -errno;
@@ -88,6 +89,7 @@ void btf_store_close(struct btf_store *store)
 	if (!store)
 		return;
 	sqlite3_close(store->db);
+	pthread_mutex_destroy(&store->write_lock);
 	free(store);
 }
 
@@ -234,28 +236,38 @@ int store_delete_row(struct btf_store *store, int64_t id)
 	return rc == SQLITE_DONE ? 0 : -EIO;
 }
 
-void store_unlink_files(struct btf_store *store, const char *btf_path)
+void store_unlink_derived(struct btf_store *store, const char *btf_path)
 {
-	char header[PATH_MAX];
-
+	char pattern[PATH_MAX];
 	glob_t g;
 
-	/* the header and what users of the store derived from it (<release>.h.<arch>.pch) */
-	snprintf(header, sizeof(header), "%.*s.h*", (int)(strlen(btf_path) - 4), btf_path);
-	if (!glob(header, GLOB_NOSORT, NULL, &g)) {
+	(void)store;
+	/* the header and what users of the store derived from it (<release>.h.*.pch) */
+	snprintf(pattern, sizeof(pattern), "%.*s.h*", (int)(strlen(btf_path) - 4), btf_path);
+	if (!glob(pattern, GLOB_NOSORT, NULL, &g)) {
 		for (size_t i = 0; i < g.gl_pathc; i++)
 			unlink(g.gl_pathv[i]);
 		globfree(&g);
 	}
+}
+
+void store_unlink_files(struct btf_store *store, const char *btf_path)
+{
+	store_unlink_derived(store, btf_path);
 	fs_unlink_prune(btf_path, store->dir);
 }
 
 int btf_store_remove(struct btf_store *store, const struct btf_kernel *k, struct eucc_error *err)
 {
+	int ret = 0;
+
+	pthread_mutex_lock(&store->write_lock);
 	if (store_delete_row(store, k->id))
-		return store_sql_error(store, err, "remove");
-	store_unlink_files(store, k->path);
-	return 0;
+		ret = store_sql_error(store, err, "remove");
+	else
+		store_unlink_files(store, k->path);
+	pthread_mutex_unlock(&store->write_lock);
+	return ret;
 }
 
 int btf_store_features(struct btf_store *store, const struct btf_kernel *k,

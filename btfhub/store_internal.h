@@ -3,12 +3,14 @@
 #ifndef EUCC_BTFHUB_STORE_INTERNAL_H
 #define EUCC_BTFHUB_STORE_INTERNAL_H
 
+#include <pthread.h>
 #include <sqlite3.h>
 
 #include "btfhub.h"
 
 struct btf_store {
-	sqlite3 *db;
+	sqlite3 *db;		  /* one connection, serialized mode: safe from any thread */
+	pthread_mutex_t write_lock; /* one import or removal at a time (write transactions) */
 	char dir[PATH_MAX];
 };
 
@@ -24,6 +26,8 @@ int store_query_kernels(struct btf_store *store, const char *sql, const char *co
 
 /* Delete a kernel's index row (its features go with it); the files stay. */
 int store_delete_row(struct btf_store *store, int64_t id);
+/* Remove a stored kernel's vmlinux.h and what was derived from it (precompiled headers). */
+void store_unlink_derived(struct btf_store *store, const char *btf_path);
 /* Remove a stored .btf, its vmlinux.h, and the dirs this leaves empty. */
 void store_unlink_files(struct btf_store *store, const char *btf_path);
 

@@ -139,7 +139,8 @@ int api_compile(struct request_state *r)
 {
 	struct compile_ctx *c = calloc(1, sizeof(*c));
 	struct eucc_error err = {0};
-	char digest[EUCC_SHA256_HEX], body_key[EUCC_SHA256_HEX], *stored = NULL, *answer;
+	char digest[EUCC_SHA256_HEX], body_key[EUCC_SHA256_HEX], artifact[EUCC_SHA256_HEX];
+	char *stored = NULL, *answer;
 	unsigned int status;
 	size_t len;
 	int ret;
@@ -167,7 +168,9 @@ int api_compile(struct request_state *r)
 		pipeline_free(c);
 		return http_reply_eucc_error(r, status, &err);
 	}
+	/* A hit needs its artifact too: the two keys are evicted one by one. */
 	if (!cache_key_get(c->s->cache, "package", c->request_key, digest, &stored) &&
+	    !cache_key_get(c->s->cache, "artifact", digest, artifact, NULL) &&
 	    (answer = pipeline_hit_answer(c, stored))) {
 		free(stored);
 		atomic_fetch_add(&c->s->metrics.package_hits, 1);

@@ -30,6 +30,10 @@ static int parse_range(const char *h, uint64_t size, struct byte_range *r)
 	if (strncmp(h, "bytes=", 6) || strchr(h, ','))
 		return 0; /* unknown or multiple ranges: the whole file, as RFC 9110 allows */
 	h += 6;
+	/* digits and one '-' only: strtoull would take signs and spaces */
+	if (strspn(h, "0123456789-") != strlen(h) || !strchr(h, '-') ||
+	    strchr(h, '-') != strrchr(h, '-'))
+		return -ERANGE;
 	if (*h == '-') {
 		b = strtoull(h + 1, &end, 10);
 		if (*end || b == 0)

@@ -55,6 +55,7 @@ int api_kernels(struct request_state *r)
 	if (btf_store_match(r->server->store, spec, arch, &ks, &n, &err))
 		return http_reply_eucc_error(r, MHD_HTTP_BAD_REQUEST, &err);
 	if (n == 0 && spec && *spec) {
+		free(ks);
 		btf_store_explain_miss(r->server->store, spec, arch ? arch_normalize(arch) : NULL,
 				       &err);
 		return http_reply_eucc_error(r, MHD_HTTP_NOT_FOUND, &err);

@@ -44,9 +44,16 @@ static int import_offered(struct request_state *r, const struct upload_args *a, 
 	struct btf_import_cbs cbs = {.done = upload_done, .ctx = &k};
 	struct eucc_error err = {0};
 
-	if (btf_store_import(r->server->store, path, &o, &cbs, &err) < 0)
-		return http_reply_eucc_error(r, err.err == -EEXIST ? MHD_HTTP_CONFLICT
-								   : MHD_HTTP_BAD_REQUEST, &err);
+	if (btf_store_import(r->server->store, path, &o, &cbs, &err) < 0) {
+		eucc_warn("BTF offered for %s refused: %s", a->release, err.message);
+		if (err.err == -EEXIST)
+			return http_reply_error(r, MHD_HTTP_CONFLICT, "conflict",
+						"this server holds other BTF under that release",
+						"ask its operator; eucc-server btf import --replace");
+		return http_reply_error(r, MHD_HTTP_BAD_REQUEST, "bad_request",
+					"the upload is not BTF this server can use",
+					"send the raw BTF of /sys/kernel/btf/vmlinux");
+	}
 	if (k.imported_at == -1)
 		return upload_reply(r, MHD_HTTP_OK, "present", &k);
 	eucc_info("stored BTF of %s (%s) offered by a client", k.release, k.arch);
@@ -73,6 +80,13 @@ static int offer_body(struct request_state *r, const struct upload_args *a)
 	char hex[EUCC_SHA256_HEX], path[PATH_MAX];
 	int fd, ret;
 
+	/* Raw BTF only (magic 0xeB9F, either byte order): no archives, images or DWARF here. */
+	if (r->body_len < 24 || !(((unsigned char)r->body[0] == 0x9f && (unsigned char)r->body[1] == 0xeb) ||
+				  ((unsigned char)r->body[0] == 0xeb && (unsigned char)r->body[1] == 0x9f)) ||
+	    btf_source_validate(r->body, r->body_len, NULL))
+		return http_reply_error(r, MHD_HTTP_BAD_REQUEST, "bad_request",
+					"the upload is not raw BTF",
+					"send the raw BTF of /sys/kernel/btf/vmlinux");
 	eucc_sha256_hex(r->body, r->body_len, hex);
 	if (strcmp(hex, a->sha))
 		return http_reply_error(r, MHD_HTTP_BAD_REQUEST, "bad_request",

@@ -214,9 +214,14 @@ static void add_defaults(struct bpf_object *obj, cJSON *params)
 	size_t size = 0;
 	int id;
 
-	bpf_object__for_each_map(map, obj)
-		if (strstr(bpf_map__name(map), ".rodata"))
+	bpf_object__for_each_map(map, obj) {
+		const char *n = bpf_map__name(map);
+		size_t len = strlen(n);
+
+		/* libbpf names it "<obj>.rodata"; ".rodata.str1.1" and the like are other sections */
+		if (len >= 7 && !strcmp(n + len - 7, ".rodata"))
 			data = bpf_map__initial_value(map, &size);
+	}
 	id = btf ? btf__find_by_name_kind(btf, ".rodata", BTF_KIND_DATASEC) : -1;
 	if (!data || id < 0)
 		return;

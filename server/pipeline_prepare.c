@@ -49,10 +49,17 @@ static unsigned int resolve_kernels(struct compile_ctx *c, struct eucc_error *er
 		size_t n = 0;
 		int ret;
 
+		if (!strcmp(c->req.kernels[i], "local")) {
+			eucc_error_set(err, -EINVAL, "bad_request",
+				       "'local' is the client's kernel, which the server cannot know");
+			eucc_error_hint(err, "send its release (uname -r); eucc-remote does that");
+			return MHD_HTTP_BAD_REQUEST;
+		}
 		ret = btf_store_match(c->s->store, c->req.kernels[i], c->arch, &ks, &n, err);
 		if (ret)
 			return MHD_HTTP_BAD_REQUEST;
 		if (n == 0) {
+			free(ks);
 			btf_store_explain_miss(c->s->store, c->req.kernels[i], c->arch, err);
 			return MHD_HTTP_NOT_FOUND;
 		}

@@ -52,6 +52,11 @@ static cJSON *diags_to_json(const struct compile_result *res)
 static char *error_answer(unsigned int *status, unsigned int code, const struct eucc_error *e)
 {
 	*status = code;
+	if (code >= 500) { /* its text may name server paths: to the log only */
+		eucc_warn("%s: %s", e->code, e->message);
+		return http_error_body("internal", "the server failed on this request",
+				       "the server's log says why");
+	}
 	return http_error_body(e->code[0] ? e->code : "internal", e->message, e->hint);
 }
 
@@ -268,7 +273,8 @@ static int check_kernel(struct compile_ctx *c, struct run_state *st, const struc
 
 static int add_kernel(struct compile_ctx *c, struct run_state *st, const struct btf_kernel *k)
 {
-	const char *parts[] = {"kernel", EUCC_PIPELINE_VERSION, st->object_digest, k->sha256};
+	const char *parts[] = {"kernel", EUCC_PIPELINE_VERSION, st->object_digest, k->sha256,
+			       k->release};
 	char key[EUCC_SHA256_HEX], digest[EUCC_SHA256_HEX], path[512];
 	cJSON *meta = NULL, *kj, *mk, *btf;
 	void *min = NULL;
@@ -276,10 +282,17 @@ static int add_kernel(struct compile_ctx *c, struct run_state *st, const struct 
 	bool hit = false;
 	int ret;
 
-	cache_key_digest(key, parts, 4);
+	cache_key_digest(key, parts, 5);
 	ret = check_kernel(c, st, k, key, &meta, digest, &hit);
 	if (!ret)
 		ret = cache_blob_read(c->s->cache, digest, &min, &min_size);
+	if (ret == -ENOENT && hit) { /* evicted or damaged since the lookup: check again */
+		cJSON_Delete(meta);
+		meta = NULL;
+		ret = check_kernel(c, st, k, key, &meta, digest, &hit);
+		if (!ret)
+			ret = cache_blob_read(c->s->cache, digest, &min, &min_size);
+	}
 	if (ret) {
 		cJSON_Delete(meta);
 		return ret;

@@ -21,7 +21,7 @@ struct MHD_Connection;
 struct MHD_Daemon;
 
 /* Bumped whenever the pipeline's output for the same input changes: part of every cache key. */
-#define EUCC_PIPELINE_VERSION "2"
+#define EUCC_PIPELINE_VERSION "3"
 
 /* ---- configuration ---------------------------------------------------------------------- */
 
@@ -106,8 +106,10 @@ int work_pool_start(struct work_pool *p, unsigned int threads, unsigned int queu
 		    struct metrics *m);
 /* Queue @item (owned by the caller until run). -EBUSY when the queue is full. */
 int work_pool_submit(struct work_pool *p, struct work_item *item);
-/* Finish queued work, then join the threads. */
+/* Finish queued work, then join the threads; later submits are refused. */
 void work_pool_stop(struct work_pool *p);
+/* Free the pool's lock, once nothing can submit any more. */
+void work_pool_destroy(struct work_pool *p);
 
 /* In-process single flight: the first caller of a key leads, the others wait for it to end. */
 struct flight_table {
@@ -208,6 +210,8 @@ struct request_state {
 	char *body;
 	size_t body_len;
 	bool body_too_large;
+	bool btf_upload;   /* POST /v1/btf on a server that takes uploads: the larger limit */
+	bool replied;	   /* refused at the first call (auth, size) */
 	/* set by a worker for a suspended request */
 	unsigned int status;
 	char *answer;

@@ -79,6 +79,12 @@ int http_reply_error(struct request_state *r, unsigned int status, const char *c
 
 int http_reply_eucc_error(struct request_state *r, unsigned int status, const struct eucc_error *e)
 {
+	/* An internal error's text may name server paths: it goes to the log, not the answer. */
+	if (status >= 500) {
+		eucc_warn("%s: %s", e->code, e->message);
+		return http_reply_error(r, status, "internal", "the server failed on this request",
+					"the server's log says why");
+	}
 	return http_reply_error(r, status, e->code, e->message, e->hint);
 }
 
@@ -176,8 +182,6 @@ static int route(struct request_state *r, const char *method, const char *url)
 	int n = split_path(url, buf, sizeof(buf), seg, 8);
 
 	r->endpoint = endpoint_of(n, seg);
-	if (check_auth(r, method, url))
-		return MHD_YES;
 	switch (r->endpoint) {
 	case EP_HEALTH:
 		return http_reply_text(r, MHD_HTTP_OK, "application/json", "{\"status\":\"ok\"}", 15);
@@ -218,7 +222,7 @@ static int route(struct request_state *r, const char *method, const char *url)
 /* BTF uploads are larger than any compile request. */
 static size_t body_limit(const struct request_state *r)
 {
-	return r->endpoint == EP_BTF ? r->server->opts.btf_body_max : r->server->opts.body_max;
+	return r->btf_upload ? r->server->opts.btf_body_max : r->server->opts.body_max;
 }
 
 static int take_upload(struct request_state *r, const char *data, size_t *size)
@@ -259,10 +263,7 @@ static bool refuse_large_body(struct request_state *r)
 
 	if (!len || strtoull(len, NULL, 10) <= body_limit(r))
 		return false;
-	r->body_too_large = true;
-	r->answered = false;
 	reply_too_large(r);
-	r->status = 1; /* replied */
 	return true;
 }
 
@@ -280,8 +281,15 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		r->server = cls;
 		r->conn = conn;
 		r->endpoint = endpoint_of_url(url);
+		r->btf_upload = r->endpoint == EP_BTF && !strcmp(method, "POST") &&
+				r->server->opts.allow_btf_upload;
 		*con_cls = r;
-		refuse_large_body(r);
+		/* Refused before any body is read: no token, or a body over the limit. */
+		r->replied = check_auth(r, method, url) != 0 || refuse_large_body(r);
+		return MHD_YES;
+	}
+	if (r->replied) { /* answered at the first call: drop whatever body follows */
+		*upload_data_size = 0;
 		return MHD_YES;
 	}
 	if (*upload_data_size)
@@ -291,7 +299,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 			       ? MHD_YES
 			       : MHD_NO;
 	if (r->body_too_large)
-		return r->status ? MHD_YES : reply_too_large(r) ? MHD_YES : MHD_NO;
+		return reply_too_large(r) ? MHD_YES : MHD_NO;
 	return route(r, method, url) ? MHD_YES : MHD_NO;
 }
 

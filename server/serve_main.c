@@ -113,9 +113,13 @@ int server_listen(struct server *s, struct eucc_error *err)
 void server_fini(struct server *s)
 {
 	/* Workers first: their jobs resume suspended connections, which the daemon must see. */
-	if (s->pool.threads)
+	bool pool = s->pool.threads != NULL;
+
+	if (pool)
 		work_pool_stop(&s->pool);
 	http_stop(s);
+	if (pool)
+		work_pool_destroy(&s->pool);
 	kernel_cache_destroy(&s->kernels);
 	memo_destroy(&s->answers);
 	memo_destroy(&s->artifacts);

@@ -83,6 +83,11 @@ void work_pool_stop(struct work_pool *p)
 	free(p->threads);
 	p->threads = NULL;
 	p->nthreads = 0;
+	/* the lock stays: the HTTP side may still submit (and be refused) until it stops */
+}
+
+void work_pool_destroy(struct work_pool *p)
+{
 	pthread_cond_destroy(&p->cond);
 	pthread_mutex_destroy(&p->lock);
 }

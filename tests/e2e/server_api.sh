@@ -14,6 +14,9 @@ expect_eq "malformed JSON: code" "$(err_code)" bad_request
 expect "malformed JSON: says where" "$(jq -r .error.message <<<"$OUT")" "malformed JSON near byte"
 healthy "malformed JSON"
 
+post "$(body probe "$CORE/basic.bpf.c" '["local"]')"
+expect_eq "local on the server: 400" "$CODE" 400
+expect "local: says what to send" "$(jq -r .error.hint <<<"$OUT")" "uname -r"
 post "$(body probe "$CORE/basic.bpf.c" '["4.1"]')"
 expect_eq "unknown kernel: 404" "$CODE" 404
 expect_eq "unknown kernel: code" "$(err_code)" kernel_not_found
@@ -78,6 +81,7 @@ curl -s -r 100- -o "$TMP/part2" "$URL/v1/artifacts/$HEX"
 curl -s -o "$TMP/whole" "$URL/v1/artifacts/$HEX"
 expect_eq "ranges put together" "$(cat "$TMP/part1" "$TMP/part2" | sha256sum | cut -d' ' -f1)" "$HEX"
 expect_eq "whole" "$(sha256sum <"$TMP/whole" | cut -d' ' -f1)" "$HEX"
+expect_eq "signed range: 416" "$(curl -s -o /dev/null -w '%{http_code}' -H 'Range: bytes=--5' "$URL/v1/artifacts/$HEX")" 416
 expect_eq "range past the end: 416" "$(curl -s -o /dev/null -w '%{http_code}' -r "$((SIZE + 10))-" "$URL/v1/artifacts/$HEX")" 416
 expect_eq "unknown artifact: 404" "$(curl -s -o /dev/null -w '%{http_code}' "$URL/v1/artifacts/$(printf '0%.0s' $(seq 64))")" 404
 expect_eq "bad digest: 400" "$(curl -s -o /dev/null -w '%{http_code}' "$URL/v1/artifacts/xyz")" 400
@@ -117,9 +121,27 @@ start_server --tokens "$TMP/tokens"
 expect_eq "healthz without token" "$(curl -s -o /dev/null -w '%{http_code}' "$URL/healthz")" 200
 expect_eq "no token: 401" "$(curl -s -o /dev/null -w '%{http_code}' "$URL/v1/kernels")" 401
 expect_eq "bad token: 401" "$(curl -s -o /dev/null -w '%{http_code}' -H 'Authorization: Bearer nope-nope-nope-nope' "$URL/v1/kernels")" 401
+# Refused before the body is read: a 20 MB upload without a token gets its 401 at once.
+head -c $((20 << 20)) /dev/zero >"$TMP/zeros"
+expect_eq "no token, big body: 401" "$(curl -s -o /dev/null -w '%{http_code}' --data-binary @"$TMP/zeros" "$URL/v1/btf?release=1.2.3&arch=x86_64&sha256=$(printf 'a%.0s' $(seq 64))")" 401
 expect_eq "read token reads" "$(curl -s -o /dev/null -w '%{http_code}' -H 'Authorization: Bearer read-token-0123456789' "$URL/v1/kernels")" 200
 expect_eq "read token cannot compile" "$(curl -s -o /dev/null -w '%{http_code}' -H 'Authorization: Bearer read-token-0123456789' -H 'Content-Type: application/json' --data-binary "$(body probe "$CORE/basic.bpf.c" '["6.1"]')" "$URL/v1/compile")" 403
 expect_eq "compile token compiles" "$(curl -s -o /dev/null -w '%{http_code}' -H 'Authorization: Bearer compile-token-0123456789' -H 'Content-Type: application/json' --data-binary "$(body probe "$CORE/basic.bpf.c" '["6.1"]')" "$URL/v1/compile")" 200
+stop_server
+# BTF uploads: raw BTF only, with a compile token, on a server that takes them.
+stop_server
+start_server --tokens "$TMP/tokens" --allow-btf-upload
+TARBALL="$EUCC_FIXTURES/btf/debian/11/x86_64/5.10.0-32-cloud-amd64.btf.tar.xz"
+CODE=$(curl -s -o "$TMP/up.out" -w '%{http_code}' -H 'Authorization: Bearer compile-token-0123456789' \
+	--data-binary @"$TARBALL" "$URL/v1/btf?release=9.9.9-up&arch=x86_64&sha256=$(sha256sum <"$TARBALL" | cut -d' ' -f1)")
+expect_eq "a tarball is not raw BTF: 400" "$CODE" 400
+expect "says what to send" "$(jq -r .error.message "$TMP/up.out")" "not raw BTF"
+expect_not "no server path" "$(cat "$TMP/up.out")" "$TMP|/tmp/"
+SYSBTF=/sys/kernel/btf/vmlinux
+cp "$SYSBTF" "$TMP/local.btf"
+CODE=$(curl -s -o "$TMP/up.out" -w '%{http_code}' -H 'Authorization: Bearer compile-token-0123456789' \
+	--data-binary @"$TMP/local.btf" "$URL/v1/btf?release=9.9.9-up&arch=x86_64&sha256=$(sha256sum <"$TMP/local.btf" | cut -d' ' -f1)")
+expect_eq "raw BTF upload: 201" "$CODE" 201
 stop_server
 run 3 eucc-server serve --listen 0.0.0.0:$PORT
 expect "no tokens, not loopback: refused" "$ERR" "refusing to listen on 0.0.0.0 without a tokens file"
