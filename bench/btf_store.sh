@@ -18,6 +18,7 @@
 #   BENCH_LIST_RUNS    runs per list measurement (default 50)
 #   BENCH_RESULTS      results file (default: bench/RESULTS.md)
 set -euo pipefail
+. "$(dirname "$0")/lib.sh"
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 root=$(cd "$here/.." && pwd)
@@ -436,29 +437,5 @@ section=$tmp/section.md
 	echo
 } >"$section"
 
-# Replace the "## BTF store" section (up to the next "## " heading) or append it.
-if [ -f "$results" ]; then
-	awk -v sec="$section" '
-		/^## / && in_sec { in_sec = 0 }
-		/^## BTF store[[:space:]]*$/ {
-			while ((getline line < sec) > 0) print line
-			in_sec = 1; done = 1; next
-		}
-		!in_sec { print }
-		END {
-			if (!done) {
-				print ""
-				while ((getline line < sec) > 0) print line
-			}
-		}' "$results" >"$tmp/results.md"
-else
-	{
-		echo "# Benchmark results"
-		echo
-		echo "Written by the scripts in bench/; each script replaces only its own section."
-		echo
-		cat "$section"
-	} >"$tmp/results.md"
-fi
-cat "$tmp/results.md" >"$results"
+results_write_section "$results" "BTF store" "$section"
 log "wrote the \"## BTF store\" section of $results (${elapsed} s)"

@@ -3,6 +3,7 @@
 # and the time from start to attached next to `bpftool prog loadall` of the same object.
 # Writes the "## Client" section of bench/RESULTS.md.
 set -euo pipefail
+. "$(dirname "$0")/lib.sh"
 cd "$(dirname "$0")/.."
 root=$PWD
 fixtures=${EUCC_FIXTURES:-$(cd .. && pwd)/shared/fixtures}
@@ -81,12 +82,6 @@ Libraries the client links directly (ELF NEEDED): \`$direct\`.
 MD
 )
 cd "$root"
-python3 - bench/RESULTS.md "$section" <<'PY'
-import re, sys
-path, section = sys.argv[1], sys.argv[2]
-text = open(path).read() if __import__('os').path.exists(path) else "# Benchmark results\n"
-pattern = re.compile(r"^## Client\n.*?(?=^## |\Z)", re.S | re.M)
-text = pattern.sub(section + "\n\n", text) if pattern.search(text) else text.rstrip() + "\n\n" + section + "\n"
-open(path, "w").write(text)
-PY
+printf '%s\n' "$section" >"$tmp/section.md"
+results_write_section bench/RESULTS.md "Client" "$tmp/section.md"
 echo "$section"

@@ -35,6 +35,7 @@
 #   BENCH_HTTP_THREADS  eucc-server --http-threads (default: the workers)
 #   BENCH_RESULTS       results file (default: bench/RESULTS.md)
 set -euo pipefail
+. "$(dirname "$0")/lib.sh"
 export LC_ALL=C
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -679,29 +680,5 @@ section=$tmp/section.md
 	echo
 } >"$section"
 
-# Replace the "## Compile server" section (up to the next "## " heading) or append it.
-if [ -f "$results" ]; then
-	awk -v sec="$section" '
-		/^## / && in_sec { in_sec = 0 }
-		/^## Compile server[[:space:]]*$/ {
-			while ((getline line < sec) > 0) print line
-			in_sec = 1; done = 1; next
-		}
-		!in_sec { print }
-		END {
-			if (!done) {
-				print ""
-				while ((getline line < sec) > 0) print line
-			}
-		}' "$results" >"$tmp/results.md"
-else
-	{
-		echo "# Benchmark results"
-		echo
-		echo "Written by the scripts in bench/; each script replaces only its own section."
-		echo
-		cat "$section"
-	} >"$tmp/results.md"
-fi
-cat "$tmp/results.md" >"$results"
+results_write_section "$results" "Compile server" "$section"
 log "wrote the \"## Compile server\" section of $results (${elapsed} s)"
