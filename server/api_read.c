@@ -30,6 +30,8 @@ cJSON *kernel_to_json(const struct btf_kernel *k)
 	cJSON_AddNumberToObject(o, "size", (double)k->size);
 	cJSON_AddNumberToObject(o, "types", (double)k->types);
 	cJSON_AddNumberToObject(o, "funcs", (double)k->funcs);
+	cJSON_AddStringToObject(o, "source", k->source);
+	cJSON_AddNumberToObject(o, "imported_at", (double)k->imported_at);
 	return o;
 }
 

@@ -9,6 +9,7 @@
 #include <cjson/cJSON.h>
 
 #include "btfhub.h"
+#include "serve.h"
 #include "server.h"
 
 /* Options every btf subcommand takes. */
@@ -71,23 +72,6 @@ static int open_store(struct server_config *cfg, struct btf_store **store)
 	return 0;
 }
 
-static cJSON *kernel_json(const struct btf_kernel *k)
-{
-	cJSON *o = cJSON_CreateObject();
-
-	cJSON_AddStringToObject(o, "release", k->release);
-	cJSON_AddStringToObject(o, "distro", k->distro);
-	cJSON_AddStringToObject(o, "version", k->version);
-	cJSON_AddStringToObject(o, "arch", k->arch);
-	cJSON_AddStringToObject(o, "sha256", k->sha256);
-	cJSON_AddNumberToObject(o, "size", (double)k->size);
-	cJSON_AddNumberToObject(o, "types", (double)k->types);
-	cJSON_AddNumberToObject(o, "funcs", (double)k->funcs);
-	cJSON_AddStringToObject(o, "source", k->source);
-	cJSON_AddNumberToObject(o, "imported_at", (double)k->imported_at);
-	return o;
-}
-
 /* ---- import ------------------------------------------------------------------------------ */
 
 struct import_report {
@@ -108,7 +92,7 @@ static void report_done(const struct btf_kernel *k, enum btf_import_result r, co
 	rep->unchanged += r == BTF_IMPORT_UNCHANGED;
 	rep->replaced += r == BTF_IMPORT_REPLACED;
 	if (rep->json) {
-		cJSON *o = kernel_json(k);
+		cJSON *o = kernel_to_json(k);
 
 		cJSON_AddStringToObject(o, "result", words[r]);
 		cJSON_AddItemToArray(rep->kernels, o);
@@ -240,7 +224,7 @@ static int do_btf_list(int argc, char **argv, struct server_config *cfg)
 		cJSON *arr = cJSON_CreateArray();
 
 		for (size_t i = 0; i < n; i++)
-			cJSON_AddItemToArray(arr, kernel_json(&ks[i]));
+			cJSON_AddItemToArray(arr, kernel_to_json(&ks[i]));
 		json_write(stdout, arr);
 		cJSON_Delete(arr);
 	} else if (n == 0) {
@@ -380,7 +364,7 @@ static int show_kernel(struct btf_store *store, const struct btf_kernel *k, bool
 		fclose(h);
 	}
 	if (json) {
-		cJSON *o = kernel_json(k);
+		cJSON *o = kernel_to_json(k);
 
 		cJSON_AddItemToObject(o, "features", features_json(&f));
 		json_write(stdout, o);
@@ -445,7 +429,7 @@ static int do_btf_rm(int argc, char **argv, struct server_config *cfg)
 	if (ret)
 		return cmd_fail(&err);
 	if (cfg->json) {
-		cJSON *o = kernel_json(&k);
+		cJSON *o = kernel_to_json(&k);
 
 		cJSON_AddStringToObject(o, "result", "removed");
 		json_write(stdout, o);
