@@ -178,9 +178,11 @@ static void print_diagnostics(const cJSON *diags)
 
 	cJSON_ArrayForEach(d, diags)
 	{
-		if (*jstr(d, "file"))
+		if (*jstr(d, "file") && jint(d, "column"))
 			fprintf(stderr, "%s:%d:%d: ", jstr(d, "file"), jint(d, "line"),
 				jint(d, "column"));
+		else if (*jstr(d, "file"))
+			fprintf(stderr, "%s:%d: ", jstr(d, "file"), jint(d, "line"));
 		fprintf(stderr, "%s: %s\n", jstr(d, "severity"), jstr(d, "message"));
 		if (*jstr(d, "fixits"))
 			fprintf(stderr, "fix-it: %s\n", jstr(d, "fixits"));

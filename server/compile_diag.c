@@ -313,6 +313,46 @@ size_t compile_diag_from_stderr(const char *text, struct diag_list *out)
 	return added;
 }
 
+/*
+ * "Error at line 7: Unsupport signed division for DAG: 0x...: i64 = sdiv ..., f.c:7:11Please
+ * convert to unsigned div/mod." becomes "f.c:7: error: Unsupport signed division; Please
+ * convert to unsigned div/mod." (the DAG dump in between says nothing to a user).
+ */
+size_t compile_diag_backend(const char *text, const char *main, struct diag_list *out)
+{
+	const char *p = text;
+	size_t added = 0;
+
+	while (p && (p = strstr(p, "Error at line "))) {
+		struct compile_diag d = {0}, *slot;
+		const char *msg, *end, *dag, *please;
+		unsigned int line = (unsigned int)strtoul(p + 14, NULL, 10);
+
+		msg = strstr(p, ": ");
+		end = msg ? strchr(msg, '\n') : NULL;
+		if (!msg || !end)
+			break;
+		msg += 2;
+		dag = strstr(msg, " for DAG");
+		please = strstr(msg, "Please ");
+		if (!dag || dag > end)
+			dag = end;
+		snprintf(d.message, sizeof(d.message), "%.*s%s%.*s", (int)(dag - msg), msg,
+			 please && please < end ? "; " : "",
+			 please && please < end ? (int)(end - please) : 0, please ? please : "");
+		snprintf(d.severity, sizeof(d.severity), "error");
+		compile_map_path(main, d.file, sizeof(d.file));
+		d.line = line;
+		compile_scrub_text(d.message);
+		if (diag_list_add(out, &slot))
+			break;
+		*slot = d;
+		added++;
+		p = end;
+	}
+	return added;
+}
+
 void compile_diag_print(FILE *out, const struct compile_diag *d)
 {
 	const char *sev = strcmp(d->severity, "fatal") ? d->severity : "fatal error";

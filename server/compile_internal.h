@@ -44,6 +44,8 @@ int compile_diag_load(const char *dia_path, struct diag_list *out);
  * "clang: error: message" lines of clang's stderr. Returns the number added.
  */
 size_t compile_diag_from_stderr(const char *text, struct diag_list *out);
+/* The BPF backend's own errors ("Error at line N: ..."), which only reach stderr. */
+size_t compile_diag_backend(const char *text, const char *main, struct diag_list *out);
 
 /* A path from a request: relative, [A-Za-z0-9._+-/], no "", "." or ".." component. */
 int compile_path_check(const char *path, const char **why);

@@ -685,6 +685,7 @@ static int judge(const struct compile_job *job, const struct compile_limits *lim
 		return 0;
 	if (diags->n == 0)
 		compile_diag_from_stderr(rr->out, diags);
+	compile_diag_backend(rr->out, job->req->main, diags);
 	if (sig)
 		snprintf(res->failure, sizeof(res->failure), "clang crashed (signal %d: %s)", sig,
 			 strsignal(sig));

@@ -54,6 +54,13 @@ expect_eq "../../x: 422" "$CODE" 422
 expect_not "../../x: no content" "$OUT" "root:x:0:0"
 expect_not "no server path in answers" "$OUT" "$TMP|/job/|eucc-e2e"
 
+# The BPF backend's own errors (only on clang's stderr) come back as diagnostics.
+printf '#include "vmlinux.h"\n#include <bpf/bpf_helpers.h>\nSEC("tp/x/y") int f(void *c)\n{\n\tvolatile int a = bpf_get_prandom_u32(), b = 3;\n\treturn a / b;\n}\nchar L[] SEC("license") = "GPL";\n' >"$TMP/div.c"
+post "$(body div "$TMP/div.c" '["6.1"]')"
+expect_eq "backend error: 422" "$CODE" 422
+expect_eq "backend error: message and line" \
+	"$(jq -r '.diagnostics[] | select(.message | test("signed division")) | "\(.file):\(.line)"' <<<"$OUT")" div.bpf.c:6
+
 # A compile that runs away is killed at its limit and reported.
 cat >"$TMP/bomb.c" <<'C'
 #define A(x) x x x x x x x x x x
