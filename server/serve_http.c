@@ -167,46 +167,67 @@ static enum metric_endpoint endpoint_of_url(const char *url)
 	return n < 0 ? EP_OTHER : endpoint_of(n, seg);
 }
 
+/* 405 with the Allow header RFC 9110 asks for ("GET, HEAD" from "GET or HEAD"). */
 static int method_not_allowed(struct request_state *r, const char *allowed)
 {
-	char msg[128];
+	char msg[128], allow[64], *text;
+	struct MHD_Response *resp;
+	int ret;
 
 	snprintf(msg, sizeof(msg), "this endpoint takes %s", allowed);
-	return http_reply_error(r, MHD_HTTP_METHOD_NOT_ALLOWED, "method_not_allowed", msg, NULL);
+	text = http_error_body("method_not_allowed", msg, NULL);
+	if (!text)
+		return MHD_NO;
+	resp = MHD_create_response_from_buffer(strlen(text), text, MHD_RESPMEM_MUST_FREE);
+	if (!resp) {
+		free(text);
+		return MHD_NO;
+	}
+	snprintf(allow, sizeof(allow), "%s", allowed);
+	for (char *p = strstr(allow, " or "); p; p = strstr(allow, " or "))
+		memmove(p + 1, p + 3, strlen(p + 3) + 1), *p = ',';
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, allow);
+	count_reply(r, MHD_HTTP_METHOD_NOT_ALLOWED);
+	ret = MHD_queue_response(r->conn, MHD_HTTP_METHOD_NOT_ALLOWED, resp);
+	MHD_destroy_response(resp);
+	return ret;
 }
 
 static int route(struct request_state *r, const char *method, const char *url)
 {
-	bool get = !strcmp(method, "GET"), head = !strcmp(method, "HEAD");
+	/* HEAD is GET without the body, which libmicrohttpd leaves out by itself. */
+	bool head = !strcmp(method, "HEAD"), get = !strcmp(method, "GET") || head;
 	char buf[1024], *seg[8];
 	int n = split_path(url, buf, sizeof(buf), seg, 8);
 
 	r->endpoint = endpoint_of(n, seg);
 	switch (r->endpoint) {
 	case EP_HEALTH:
+		if (!get)
+			return method_not_allowed(r, "GET or HEAD");
 		return http_reply_text(r, MHD_HTTP_OK, "application/json", "{\"status\":\"ok\"}", 15);
 	case EP_METRICS:
-		return get ? api_metrics(r) : method_not_allowed(r, "GET");
+		return get ? api_metrics(r) : method_not_allowed(r, "GET or HEAD");
 	case EP_INFO:
-		return get && n == 2 ? api_info(r) : method_not_allowed(r, "GET");
+		return get && n == 2 ? api_info(r) : method_not_allowed(r, "GET or HEAD");
 	case EP_COMPILE:
 		return !strcmp(method, "POST") && n == 2 ? api_compile(r)
 							  : method_not_allowed(r, "POST");
 	case EP_ARTIFACT:
 		if (n != 3)
 			break;
-		return get || head ? api_artifact(r, method, seg[2])
-				   : method_not_allowed(r, "GET or HEAD");
+		return get ? api_artifact(r, method, seg[2]) : method_not_allowed(r, "GET or HEAD");
 	case EP_BTF:
 		if (n == 2)
 			return !strcmp(method, "POST") ? api_btf_upload(r)
 							: method_not_allowed(r, "POST");
 		if (n != 3)
 			break;
-		return get ? api_btf(r, seg[2]) : method_not_allowed(r, "GET");
+		return get ? api_btf(r, seg[2]) : method_not_allowed(r, "GET or HEAD");
 	case EP_KERNELS:
 		if (!get)
-			return method_not_allowed(r, "GET");
+			return method_not_allowed(r, "GET or HEAD");
 		if (n == 2)
 			return api_kernels(r);
 		if (n == 5 && (!strcmp(seg[3], "types") || !strcmp(seg[3], "funcs")))

@@ -93,6 +93,8 @@ expect_eq "range past the end: 416" "$(curl -s -o /dev/null -w '%{http_code}' -r
 expect_eq "unknown artifact: 404" "$(curl -s -o /dev/null -w '%{http_code}' "$URL/v1/artifacts/$(printf '0%.0s' $(seq 64))")" 404
 expect_eq "bad digest: 400" "$(curl -s -o /dev/null -w '%{http_code}' "$URL/v1/artifacts/xyz")" 400
 expect_eq "wrong method: 405" "$(curl -s -o /dev/null -w '%{http_code}' -X DELETE "$URL/v1/compile")" 405
+expect "405 says what is allowed" "$(curl -s -D - -o /dev/null -X DELETE "$URL/v1/info")" "Allow: GET, HEAD"
+expect "HEAD on a JSON endpoint" "$(curl -sI "$URL/v1/info")" "^HTTP/1.1 200"
 expect_eq "no such endpoint: 404" "$(curl -s -o /dev/null -w '%{http_code}' "$URL/v2/x")" 404
 
 # Kernels, definitions, BTF, info, metrics.
