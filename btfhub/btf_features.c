@@ -15,10 +15,10 @@ static const struct {
 	const char *prefix; /* enumerators kept; the __MAX_* sentinels are dropped */
 	const char *kind_name;
 } feature_enums[BTF_FEATURE_KIND_COUNT] = {
-	[BTF_FEATURE_HELPER] = {"bpf_func_id", "BPF_FUNC_", "helper"},
-	[BTF_FEATURE_MAP_TYPE] = {"bpf_map_type", "BPF_MAP_TYPE_", "map_type"},
-	[BTF_FEATURE_PROG_TYPE] = {"bpf_prog_type", "BPF_PROG_TYPE_", "prog_type"},
-	[BTF_FEATURE_ATTACH_TYPE] = {"bpf_attach_type", "BPF_", "attach_type"},
+    [BTF_FEATURE_HELPER] = {"bpf_func_id", "BPF_FUNC_", "helper"},
+    [BTF_FEATURE_MAP_TYPE] = {"bpf_map_type", "BPF_MAP_TYPE_", "map_type"},
+    [BTF_FEATURE_PROG_TYPE] = {"bpf_prog_type", "BPF_PROG_TYPE_", "prog_type"},
+    [BTF_FEATURE_ATTACH_TYPE] = {"bpf_attach_type", "BPF_", "attach_type"},
 };
 
 const char *btf_feature_kind_name(enum btf_feature_kind kind)

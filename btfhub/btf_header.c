@@ -24,46 +24,46 @@ struct uapi_const {
 };
 
 static const struct uapi_const uapi_consts[] = {
-	{"BPF_ANY", 0},
-	{"BPF_NOEXIST", 1},
-	{"BPF_EXIST", 2},
-	{"BPF_F_LOCK", 4},
-	{"BPF_F_NO_PREALLOC", 1},
-	{"BPF_F_NO_COMMON_LRU", 2},
-	{"BPF_F_NUMA_NODE", 4},
-	{"BPF_F_RDONLY", 8},
-	{"BPF_F_WRONLY", 16},
-	{"BPF_F_STACK_BUILD_ID", 32},
-	{"BPF_F_ZERO_SEED", 64},
-	{"BPF_F_RDONLY_PROG", 128},
-	{"BPF_F_WRONLY_PROG", 256},
-	{"BPF_F_CLONE", 512},
-	{"BPF_F_MMAPABLE", 1024},
-	{"BPF_F_RECOMPUTE_CSUM", 1},
-	{"BPF_F_INVALIDATE_HASH", 2},
-	{"BPF_F_HDR_FIELD_MASK", 0xf},
-	{"BPF_F_PSEUDO_HDR", 16},
-	{"BPF_F_MARK_MANGLED_0", 32},
-	{"BPF_F_MARK_ENFORCE", 64},
-	{"BPF_F_INGRESS", 1},
-	{"BPF_F_TUNINFO_IPV6", 1},
-	{"BPF_F_SKIP_FIELD_MASK", 0xff},
-	{"BPF_F_USER_STACK", 1ULL << 8},
-	{"BPF_F_FAST_STACK_CMP", 1ULL << 9},
-	{"BPF_F_REUSE_STACKID", 1ULL << 10},
-	{"BPF_F_USER_BUILD_ID", 1ULL << 11},
-	{"BPF_F_ZERO_CSUM_TX", 2},
-	{"BPF_F_DONT_FRAGMENT", 4},
-	{"BPF_F_SEQ_NUMBER", 8},
-	{"BPF_F_INDEX_MASK", 0xffffffffULL},
-	{"BPF_F_CURRENT_CPU", 0xffffffffULL},
-	{"BPF_F_CTXLEN_MASK", 0xfffffULL << 32},
-	{"BPF_RB_NO_WAKEUP", 1},
-	{"BPF_RB_FORCE_WAKEUP", 2},
-	{"BPF_RB_AVAIL_DATA", 0},
-	{"BPF_RB_RING_SIZE", 1},
-	{"BPF_RB_CONS_POS", 2},
-	{"BPF_RB_PROD_POS", 3},
+    {"BPF_ANY", 0},
+    {"BPF_NOEXIST", 1},
+    {"BPF_EXIST", 2},
+    {"BPF_F_LOCK", 4},
+    {"BPF_F_NO_PREALLOC", 1},
+    {"BPF_F_NO_COMMON_LRU", 2},
+    {"BPF_F_NUMA_NODE", 4},
+    {"BPF_F_RDONLY", 8},
+    {"BPF_F_WRONLY", 16},
+    {"BPF_F_STACK_BUILD_ID", 32},
+    {"BPF_F_ZERO_SEED", 64},
+    {"BPF_F_RDONLY_PROG", 128},
+    {"BPF_F_WRONLY_PROG", 256},
+    {"BPF_F_CLONE", 512},
+    {"BPF_F_MMAPABLE", 1024},
+    {"BPF_F_RECOMPUTE_CSUM", 1},
+    {"BPF_F_INVALIDATE_HASH", 2},
+    {"BPF_F_HDR_FIELD_MASK", 0xf},
+    {"BPF_F_PSEUDO_HDR", 16},
+    {"BPF_F_MARK_MANGLED_0", 32},
+    {"BPF_F_MARK_ENFORCE", 64},
+    {"BPF_F_INGRESS", 1},
+    {"BPF_F_TUNINFO_IPV6", 1},
+    {"BPF_F_SKIP_FIELD_MASK", 0xff},
+    {"BPF_F_USER_STACK", 1ULL << 8},
+    {"BPF_F_FAST_STACK_CMP", 1ULL << 9},
+    {"BPF_F_REUSE_STACKID", 1ULL << 10},
+    {"BPF_F_USER_BUILD_ID", 1ULL << 11},
+    {"BPF_F_ZERO_CSUM_TX", 2},
+    {"BPF_F_DONT_FRAGMENT", 4},
+    {"BPF_F_SEQ_NUMBER", 8},
+    {"BPF_F_INDEX_MASK", 0xffffffffULL},
+    {"BPF_F_CURRENT_CPU", 0xffffffffULL},
+    {"BPF_F_CTXLEN_MASK", 0xfffffULL << 32},
+    {"BPF_RB_NO_WAKEUP", 1},
+    {"BPF_RB_FORCE_WAKEUP", 2},
+    {"BPF_RB_AVAIL_DATA", 0},
+    {"BPF_RB_RING_SIZE", 1},
+    {"BPF_RB_CONS_POS", 2},
+    {"BPF_RB_PROD_POS", 3},
 };
 
 #define UAPI_CONST_COUNT (sizeof(uapi_consts) / sizeof(uapi_consts[0]))
@@ -107,11 +107,13 @@ static void write_uapi_completion(const struct btf *btf, FILE *out)
 		missing += !have[c];
 	if (!missing)
 		return;
-	fprintf(out, "\n/* BPF UAPI constants this kernel's BTF lacks (#defines in its headers). */\n");
+	fprintf(out,
+		"\n/* BPF UAPI constants this kernel's BTF lacks (#defines in its headers). */\n");
 	for (size_t c = 0; c < UAPI_CONST_COUNT; c++) {
 		if (have[c])
 			continue;
-		fprintf(out, "enum { %s = %#llxULL };\n", uapi_consts[c].name, uapi_consts[c].value);
+		fprintf(out, "enum { %s = %#llxULL };\n", uapi_consts[c].name,
+			uapi_consts[c].value);
 	}
 }
 

@@ -36,7 +36,7 @@ static bool name_is_safe(const char *s)
 static const char *debian_version(const char *release)
 {
 	static const char *const map[][2] = {
-		{"4.19", "10"}, {"5.10", "11"}, {"6.1", "12"}, {"6.12", "13"}};
+	    {"4.19", "10"}, {"5.10", "11"}, {"6.1", "12"}, {"6.12", "13"}};
 
 	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++)
 		if (release_has_prefix(release, map[i][0]))
@@ -96,7 +96,8 @@ static int kernel_identity(const struct btf_blob *b, const struct btf_import_opt
 	if (!arch) {
 		eucc_error_set(err, -EINVAL, "bad_input", "%s: cannot tell the architecture",
 			       b->origin);
-		eucc_error_hint(err, "give it with --arch (x86_64, arm64, s390x, ppc64le, riscv64)");
+		eucc_error_hint(err,
+				"give it with --arch (x86_64, arm64, s390x, ppc64le, riscv64)");
 		return -EINVAL;
 	}
 	snprintf(k->arch, sizeof(k->arch), "%s", arch);
@@ -238,8 +239,10 @@ static int find_existing(struct btf_store *s, const struct btf_kernel *k, struct
 	size_t n;
 	int ret;
 
-	ret = store_query_kernels(s, "SELECT " KERNEL_COLUMNS " FROM kernels WHERE release = ?1 "
-				     "AND arch = ?2", params, 2, &list, &n, err);
+	ret = store_query_kernels(s,
+				  "SELECT " KERNEL_COLUMNS " FROM kernels WHERE release = ?1 "
+				  "AND arch = ?2",
+				  params, 2, &list, &n, err);
 	if (ret)
 		return ret;
 	if (n)
@@ -379,8 +382,11 @@ int btf_store_import(struct btf_store *store, const char *path, const struct btf
 		     const struct btf_import_cbs *cbs, struct eucc_error *err)
 {
 	static const struct btf_import_opts no_opts = {.sz = sizeof(no_opts)};
-	struct import_ctx c = {.store = store, .opts = opts ? opts : &no_opts, .cbs = cbs,
-			       .err = err, .tree = fs_is_dir(path)};
+	struct import_ctx c = {.store = store,
+			       .opts = opts ? opts : &no_opts,
+			       .cbs = cbs,
+			       .err = err,
+			       .tree = fs_is_dir(path)};
 	struct btf_source_ops ops = {.found = import_found, .failed = import_failed, .ctx = &c};
 	int ret;
 

@@ -48,7 +48,8 @@ static void print_enum(const struct btf *btf, const struct btf_type *t, const ch
 	fprintf(out, "enum %s {\n", name);
 	for (int i = 0; i < btf_vlen(t); i++) {
 		if (btf_is_enum(t))
-			fprintf(out, "\t%s = %d,\n", btf__name_by_offset(btf, btf_enum(t)[i].name_off),
+			fprintf(out, "\t%s = %d,\n",
+				btf__name_by_offset(btf, btf_enum(t)[i].name_off),
 				btf_enum(t)[i].val);
 		else
 			fprintf(out, "\t%s = %llu,\n",
@@ -65,9 +66,9 @@ static const char *parse_type_name(const char *name, int *kinds, int *nkinds)
 		const char *word;
 		int kinds[2];
 	} words[] = {
-		{"struct ", {BTF_KIND_STRUCT, -1}},
-		{"union ", {BTF_KIND_UNION, -1}},
-		{"enum ", {BTF_KIND_ENUM, BTF_KIND_ENUM64}},
+	    {"struct ", {BTF_KIND_STRUCT, -1}},
+	    {"union ", {BTF_KIND_UNION, -1}},
+	    {"enum ", {BTF_KIND_ENUM, BTF_KIND_ENUM64}},
 	};
 
 	for (size_t w = 0; w < sizeof(words) / sizeof(words[0]); w++) {
@@ -102,7 +103,8 @@ static int find_definition(const struct btf *btf, const char *name, const int *k
 		for (int id = 1; id < n; id++) {
 			const struct btf_type *t = btf__type_by_id(btf, id);
 
-			if (btf_kind(t) != kinds[k] || strcmp(btf__name_by_offset(btf, t->name_off), name))
+			if (btf_kind(t) != kinds[k] ||
+			    strcmp(btf__name_by_offset(btf, t->name_off), name))
 				continue;
 			if (first < 0)
 				first = id;
@@ -114,7 +116,8 @@ static int find_definition(const struct btf *btf, const char *name, const int *k
 	return -ENOENT;
 }
 
-int btf_header_print_type(const struct btf *btf, const char *spec, FILE *out, struct eucc_error *err)
+int btf_header_print_type(const struct btf *btf, const char *spec, FILE *out,
+			  struct eucc_error *err)
 {
 	int kinds[5], nkinds, copies = 0, id;
 	const char *name = parse_type_name(spec, kinds, &nkinds);
@@ -123,8 +126,8 @@ int btf_header_print_type(const struct btf *btf, const char *spec, FILE *out, st
 
 	id = find_definition(btf, name, kinds, nkinds, &copies);
 	if (id < 0) {
-		eucc_error_set(err, -ENOENT, "type_not_found", "no type named '%s' in this kernel's BTF",
-			       spec);
+		eucc_error_set(err, -ENOENT, "type_not_found",
+			       "no type named '%s' in this kernel's BTF", spec);
 		eucc_error_hint(err, "type names are C names without the keyword (task_struct) or "
 				     "with it (struct task_struct)");
 		return -ENOENT;
@@ -134,7 +137,8 @@ int btf_header_print_type(const struct btf *btf, const char *spec, FILE *out, st
 		return eucc_error_set(err, -errno, "internal", "cannot start the BTF dumper");
 	t = btf__type_by_id(btf, id);
 	if (copies > 1)
-		fprintf(out, "/* %d definitions of '%s' in this BTF (not deduplicated); the first: */\n",
+		fprintf(out,
+			"/* %d definitions of '%s' in this BTF (not deduplicated); the first: */\n",
 			copies, name);
 	if (btf_is_composite(t))
 		print_record(btf, d, t, name, out);
@@ -159,7 +163,8 @@ static bool btf_has_funcs(const struct btf *btf)
 	return false;
 }
 
-int btf_header_print_func(const struct btf *btf, const char *name, FILE *out, struct eucc_error *err)
+int btf_header_print_func(const struct btf *btf, const char *name, FILE *out,
+			  struct eucc_error *err)
 {
 	int id = btf__find_by_name_kind(btf, name, BTF_KIND_FUNC);
 	const struct btf_type *t;
@@ -169,9 +174,11 @@ int btf_header_print_func(const struct btf *btf, const char *name, FILE *out, st
 		if (!btf_has_funcs(btf)) {
 			eucc_error_set(err, -ENOENT, "no_func_records",
 				       "this kernel's BTF has no FUNC records, so it cannot tell "
-				       "whether '%s' exists or what its prototype is", name);
-			eucc_error_hint(err, "the BTF was made without function info (an older "
-					     "pahole); attach targets on it are reported as unknown");
+				       "whether '%s' exists or what its prototype is",
+				       name);
+			eucc_error_hint(err,
+					"the BTF was made without function info (an older "
+					"pahole); attach targets on it are reported as unknown");
 			return -ENOENT;
 		}
 		return eucc_error_set(err, -ENOENT, "func_not_found",

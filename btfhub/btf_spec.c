@@ -182,14 +182,17 @@ int btf_store_explain_miss(struct btf_store *store, const char *spec, const char
 	store_query_kernels(store, "SELECT " KERNEL_COLUMNS " FROM kernels", NULL, 0, &all, &n,
 			    NULL);
 	if (n == 0) {
-		eucc_error_hint(err, "the BTF store is empty; import kernels with `eucc-server btf "
-				     "import PATH` (raw BTF, vmlinux, vmlinuz, BTFHub .btf.tar.xz or "
-				     "tree, kernel .deb)");
+		eucc_error_hint(err,
+				"the BTF store is empty; import kernels with `eucc-server btf "
+				"import PATH` (raw BTF, vmlinux, vmlinuz, BTFHub .btf.tar.xz or "
+				"tree, kernel .deb)");
 	} else {
 		closest_kernels(all, n, spec ? spec : "", closest, sizeof(closest));
-		eucc_error_hint(err, "closest stored: %s; to add a kernel: `eucc-server btf import "
-				     "PATH [--release R]` (raw BTF, vmlinux, vmlinuz, BTFHub "
-				     ".btf.tar.xz or tree, kernel .deb)", closest);
+		eucc_error_hint(err,
+				"closest stored: %s; to add a kernel: `eucc-server btf import "
+				"PATH [--release R]` (raw BTF, vmlinux, vmlinuz, BTFHub "
+				".btf.tar.xz or tree, kernel .deb)",
+				closest);
 	}
 	free(all);
 	return -ENOENT;

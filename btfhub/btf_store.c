@@ -13,22 +13,22 @@
 #define STORE_SCHEMA_VERSION 1
 
 static const char store_schema[] =
-	"PRAGMA journal_mode=WAL;"
-	"PRAGMA foreign_keys=ON;"
-	"CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);"
-	"CREATE TABLE IF NOT EXISTS kernels("
-	" id INTEGER PRIMARY KEY, release TEXT NOT NULL, distro TEXT NOT NULL,"
-	" version TEXT NOT NULL, arch TEXT NOT NULL, sha256 TEXT NOT NULL, size INTEGER NOT NULL,"
-	" source TEXT NOT NULL, origin TEXT NOT NULL, imported_at INTEGER NOT NULL,"
-	" types INTEGER NOT NULL, funcs INTEGER NOT NULL, features_known INTEGER NOT NULL,"
-	" path TEXT NOT NULL, UNIQUE(release, arch));"
-	"CREATE INDEX IF NOT EXISTS kernels_by_distro ON kernels(distro, version, arch);"
-	"CREATE INDEX IF NOT EXISTS kernels_by_sha ON kernels(sha256);"
-	"CREATE TABLE IF NOT EXISTS kernel_features("
-	" kernel_id INTEGER NOT NULL REFERENCES kernels(id) ON DELETE CASCADE,"
-	" kind INTEGER NOT NULL, name TEXT NOT NULL, value INTEGER NOT NULL,"
-	" PRIMARY KEY(kernel_id, kind, name)) WITHOUT ROWID;"
-	"INSERT OR IGNORE INTO meta VALUES('schema', '1');";
+    "PRAGMA journal_mode=WAL;"
+    "PRAGMA foreign_keys=ON;"
+    "CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS kernels("
+    " id INTEGER PRIMARY KEY, release TEXT NOT NULL, distro TEXT NOT NULL,"
+    " version TEXT NOT NULL, arch TEXT NOT NULL, sha256 TEXT NOT NULL, size INTEGER NOT NULL,"
+    " source TEXT NOT NULL, origin TEXT NOT NULL, imported_at INTEGER NOT NULL,"
+    " types INTEGER NOT NULL, funcs INTEGER NOT NULL, features_known INTEGER NOT NULL,"
+    " path TEXT NOT NULL, UNIQUE(release, arch));"
+    "CREATE INDEX IF NOT EXISTS kernels_by_distro ON kernels(distro, version, arch);"
+    "CREATE INDEX IF NOT EXISTS kernels_by_sha ON kernels(sha256);"
+    "CREATE TABLE IF NOT EXISTS kernel_features("
+    " kernel_id INTEGER NOT NULL REFERENCES kernels(id) ON DELETE CASCADE,"
+    " kind INTEGER NOT NULL, name TEXT NOT NULL, value INTEGER NOT NULL,"
+    " PRIMARY KEY(kernel_id, kind, name)) WITHOUT ROWID;"
+    "INSERT OR IGNORE INTO meta VALUES('schema', '1');";
 
 int store_sql_error(const struct btf_store *store, struct eucc_error *err, const char *what)
 {
@@ -152,8 +152,9 @@ int store_query_kernels(struct btf_store *store, const char *sql, const char *co
 	sqlite3_finalize(st);
 	if (rc != SQLITE_DONE) {
 		free(list);
-		return rc == SQLITE_NOMEM ? eucc_error_set(err, -ENOMEM, "internal", "out of memory")
-					  : store_sql_error(store, err, "query");
+		return rc == SQLITE_NOMEM
+			   ? eucc_error_set(err, -ENOMEM, "internal", "out of memory")
+			   : store_sql_error(store, err, "query");
 	}
 	*out = list;
 	*count = n;
@@ -199,9 +200,9 @@ int btf_store_find_sha(struct btf_store *store, const char *sha256, struct btf_k
 	size_t n;
 	int ret;
 
-	ret = store_query_kernels(store,
-				  "SELECT " KERNEL_COLUMNS " FROM kernels WHERE sha256 = ?1 LIMIT 1",
-				  params, 1, &list, &n, err);
+	ret = store_query_kernels(
+	    store, "SELECT " KERNEL_COLUMNS " FROM kernels WHERE sha256 = ?1 LIMIT 1", params, 1,
+	    &list, &n, err);
 	if (ret)
 		return ret;
 	if (n)
@@ -278,8 +279,8 @@ int btf_store_features(struct btf_store *store, const struct btf_kernel *k,
 	int rc, known = 0;
 
 	memset(out, 0, sizeof(*out));
-	if (sqlite3_prepare_v2(store->db,
-			       "SELECT features_known FROM kernels WHERE id = ?1", -1, &st, NULL))
+	if (sqlite3_prepare_v2(store->db, "SELECT features_known FROM kernels WHERE id = ?1", -1,
+			       &st, NULL))
 		return store_sql_error(store, err, "features");
 	sqlite3_bind_int64(st, 1, k->id);
 	if (sqlite3_step(st) == SQLITE_ROW)

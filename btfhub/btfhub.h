@@ -29,10 +29,10 @@ struct btf_blob {
 	const void *data;
 	size_t size;
 	char release[256];
-	char arch[16];	   /* normalized */
-	char distro[64];   /* from a BTFHub path or a .deb */
+	char arch[16];	 /* normalized */
+	char distro[64]; /* from a BTFHub path or a .deb */
 	char version[64];
-	char format[64];   /* how it was found: "raw", "elf", "bzimage/zstd", "btfhub-tar", ... */
+	char format[64]; /* how it was found: "raw", "elf", "bzimage/zstd", "btfhub-tar", ... */
 	char origin[PATH_MAX + 256]; /* file it came from, "file:member" inside archives */
 };
 
@@ -68,10 +68,10 @@ struct btf_kernel {
 	char arch[16];
 	char sha256[EUCC_SHA256_HEX];
 	int64_t size;
-	char source[64];   /* format it was imported from */
+	char source[64];     /* format it was imported from */
 	int64_t imported_at; /* unix time */
-	int64_t types;	   /* number of BTF types */
-	int64_t funcs;	   /* number of FUNC records (0: made without them) */
+	int64_t types;	     /* number of BTF types */
+	int64_t funcs;	     /* number of FUNC records (0: made without them) */
 	char path[PATH_MAX]; /* the .btf file in the store */
 };
 
@@ -81,12 +81,12 @@ void btf_store_close(struct btf_store *store);
 const char *btf_store_dir(const struct btf_store *store);
 
 struct btf_import_opts {
-	size_t sz;	   /* sizeof(struct btf_import_opts) */
+	size_t sz;	    /* sizeof(struct btf_import_opts) */
 	const char *distro; /* override what the source says */
 	const char *version;
 	const char *arch;
 	const char *release;
-	bool replace;	   /* replace a stored kernel of the same release and arch */
+	bool replace; /* replace a stored kernel of the same release and arch */
 };
 
 enum btf_import_result { BTF_IMPORT_ADDED, BTF_IMPORT_UNCHANGED, BTF_IMPORT_REPLACED };
@@ -201,11 +201,11 @@ int btf_header_print_func(const struct btf *btf, const char *name, FILE *out,
  */
 struct bpf_obj_view;
 
-int obj_view_open(const void *data, size_t size, struct bpf_obj_view **out,
-		  struct eucc_error *err);
+int obj_view_open(const void *data, size_t size, struct bpf_obj_view **out, struct eucc_error *err);
 void obj_view_free(struct bpf_obj_view *obj);
 /* {"programs":[{"name","section","type","attach"}], "maps":[{"name","type","key_size",
- *  "value_size","max_entries"}], "globals":[{"name","type","section","size"}]} (cJSON, caller frees) */
+ *  "value_size","max_entries"}], "globals":[{"name","type","section","size"}]} (cJSON, caller
+ * frees) */
 struct cJSON *obj_view_json(const struct bpf_obj_view *obj);
 
 enum core_severity { CORE_ERROR, CORE_WARNING };
@@ -213,17 +213,17 @@ enum core_status { CORE_OK, CORE_STATUS_WARNING, CORE_INCOMPATIBLE };
 
 struct core_finding {
 	enum core_severity severity;
-	char kind[16];	    /* "field", "type", "enum", "helper", "map", "program", "attach" */
-	char message[512];  /* "task_struct.__state: no such field in R (it has 'state')" */
-	char file[256];	    /* source file from line info, "" if unknown */
-	int line;	    /* 0 if unknown */
+	char kind[16];	   /* "field", "type", "enum", "helper", "map", "program", "attach" */
+	char message[512]; /* "task_struct.__state: no such field in R (it has 'state')" */
+	char file[256];	   /* source file from line info, "" if unknown */
+	int line;	   /* 0 if unknown */
 };
 
 struct core_report {
 	enum core_status status;
 	struct core_finding *findings;
 	size_t count;
-	void *min_btf;	     /* minimized BTF for btf_custom_path (raw BTF bytes, malloc'd) */
+	void *min_btf; /* minimized BTF for btf_custom_path (raw BTF bytes, malloc'd) */
 	size_t min_btf_size;
 	unsigned int relocs; /* relocations checked */
 };

@@ -9,20 +9,22 @@
 #include "btfhub.h"
 
 struct btf_store {
-	sqlite3 *db;		  /* one connection, serialized mode: safe from any thread */
+	sqlite3 *db;		    /* one connection, serialized mode: safe from any thread */
 	pthread_mutex_t write_lock; /* one import or removal at a time (write transactions) */
 	char dir[PATH_MAX];
 };
 
 /* Columns every kernel query selects, in the order kernel_from_row reads them. */
 #define KERNEL_COLUMNS                                                                             \
-	"id, release, distro, version, arch, sha256, size, source, imported_at, types, funcs, path"
+	"id, release, distro, version, arch, sha256, size, source, imported_at, types, funcs, "    \
+	"path"
 
 void kernel_from_row(const struct btf_store *store, sqlite3_stmt *st, struct btf_kernel *k);
 int store_sql_error(const struct btf_store *store, struct eucc_error *err, const char *what);
 /* Run a query bound with text parameters (NULL binds NULL); collect kernels. */
 int store_query_kernels(struct btf_store *store, const char *sql, const char *const *params,
-			int nparams, struct btf_kernel **out, size_t *count, struct eucc_error *err);
+			int nparams, struct btf_kernel **out, size_t *count,
+			struct eucc_error *err);
 
 /* Delete a kernel's index row (its features go with it); the files stay. */
 int store_delete_row(struct btf_store *store, int64_t id);

@@ -71,30 +71,55 @@ static int parse_format(const char *v, enum out_format *f)
 static int parse_compile_args(int argc, char **argv, struct compile_args *a, const char *usage)
 {
 	static const struct option longopts[] = {
-		{"kernel", required_argument, NULL, 'k'}, {"arch", required_argument, NULL, 'a'},
-		{"headers", required_argument, NULL, 'H'}, {"output", required_argument, NULL, 'o'},
-		{"name", required_argument, NULL, 'n'},	   {"json", no_argument, NULL, 'j'},
-		{"format", required_argument, NULL, 'f'},  {"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
+	    {"kernel", required_argument, NULL, 'k'},
+	    {"arch", required_argument, NULL, 'a'},
+	    {"headers", required_argument, NULL, 'H'},
+	    {"output", required_argument, NULL, 'o'},
+	    {"name", required_argument, NULL, 'n'},
+	    {"json", no_argument, NULL, 'j'},
+	    {"format", required_argument, NULL, 'f'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
 	};
 	int c, ret = 0;
 
 	optind = 0;
 	while (!ret && (c = getopt_long(argc, argv, "hk:I:D:U:W:o:", longopts, NULL)) != -1) {
 		switch (c) {
-		case 'k': ret = add_arg(a->kernels, &a->nkernels, optarg); break;
-		case 'I': ret = add_arg(a->incdirs, &a->nincdirs, optarg); break;
+		case 'k':
+			ret = add_arg(a->kernels, &a->nkernels, optarg);
+			break;
+		case 'I':
+			ret = add_arg(a->incdirs, &a->nincdirs, optarg);
+			break;
 		case 'D':
 		case 'U':
-		case 'W': ret = add_flag(a, (char)c, optarg); break;
-		case 'a': a->arch = optarg; break;
-		case 'H': a->headers = optarg; break;
-		case 'o': a->out = optarg; break;
-		case 'n': a->name = optarg; break;
-		case 'j': a->format = FORMAT_JSON; break;
-		case 'f': ret = parse_format(optarg, &a->format); break;
-		case 'h': printf("Usage: eucc-remote %s\n", usage); return -1;
-		default: return EUCC_EXIT_USAGE;
+		case 'W':
+			ret = add_flag(a, (char)c, optarg);
+			break;
+		case 'a':
+			a->arch = optarg;
+			break;
+		case 'H':
+			a->headers = optarg;
+			break;
+		case 'o':
+			a->out = optarg;
+			break;
+		case 'n':
+			a->name = optarg;
+			break;
+		case 'j':
+			a->format = FORMAT_JSON;
+			break;
+		case 'f':
+			ret = parse_format(optarg, &a->format);
+			break;
+		case 'h':
+			printf("Usage: eucc-remote %s\n", usage);
+			return -1;
+		default:
+			return EUCC_EXIT_USAGE;
 		}
 	}
 	if (ret)
@@ -130,14 +155,13 @@ static cJSON *build_request(const struct compile_args *a, const struct source_se
 	cJSON_AddStringToObject(req, "main", src->paths[0]);
 	sources = cJSON_AddObjectToObject(req, "sources");
 	for (size_t i = 0; i < src->count; i++)
-		cJSON_AddItemToObject(sources, src->paths[i],
-				      cJSON_CreateString(src->data[i]));
+		cJSON_AddItemToObject(sources, src->paths[i], cJSON_CreateString(src->data[i]));
 	kernels = cJSON_AddArrayToObject(req, "kernels");
 	uname(&u);
 	for (size_t i = 0; i < a->nkernels; i++)
-		cJSON_AddItemToArray(kernels, cJSON_CreateString(strcmp(a->kernels[i], "local")
-									 ? a->kernels[i]
-									 : u.release));
+		cJSON_AddItemToArray(
+		    kernels,
+		    cJSON_CreateString(strcmp(a->kernels[i], "local") ? a->kernels[i] : u.release));
 	cJSON_AddStringToObject(req, "arch", a->arch ? arch_normalize(a->arch) : arch_host());
 	flags = cJSON_AddArrayToObject(req, "cflags");
 	for (size_t i = 0; i < a->nincdirs; i++) {
@@ -196,9 +220,8 @@ static int print_kernel_table(const cJSON *kernels)
 	int w = 6, bad = 0;
 	char where[160];
 
-	cJSON_ArrayForEach(k, kernels)
-		if ((int)strlen(jstr(k, "release")) > w)
-			w = (int)strlen(jstr(k, "release"));
+	cJSON_ArrayForEach(k, kernels) if ((int)strlen(jstr(k, "release")) > w) w =
+	    (int)strlen(jstr(k, "release"));
 	printf("%-*s  %-18s %-7s %-12s %s\n", w, "KERNEL", "DISTRO", "ARCH", "STATUS", "FINDINGS");
 	cJSON_ArrayForEach(k, kernels)
 	{
@@ -256,20 +279,18 @@ static cJSON *to_sarif(const cJSON *answer)
 	cJSON_AddStringToObject(driver, "name", "eucc");
 	cJSON_AddStringToObject(driver, "version", EUCC_VERSION);
 	results = cJSON_AddArrayToObject(run, "results");
-	cJSON_ArrayForEach(d, cJSON_GetObjectItem(answer, "diagnostics"))
-		cJSON_AddItemToArray(results,
-				     sarif_result("clang", strcmp(jstr(d, "severity"), "warning")
-							    ? "error" : "warning",
-						  jstr(d, "message"), jstr(d, "file"), jint(d, "line"),
-						  jint(d, "column")));
+	cJSON_ArrayForEach(d, cJSON_GetObjectItem(answer, "diagnostics")) cJSON_AddItemToArray(
+	    results,
+	    sarif_result("clang", strcmp(jstr(d, "severity"), "warning") ? "error" : "warning",
+			 jstr(d, "message"), jstr(d, "file"), jint(d, "line"), jint(d, "column")));
 	cJSON_ArrayForEach(k, cJSON_GetObjectItem(answer, "kernels"))
-		cJSON_ArrayForEach(f, cJSON_GetObjectItem(k, "findings"))
-		{
-			snprintf(msg, sizeof(msg), "%s [%s]", jstr(f, "message"), jstr(k, "release"));
-			cJSON_AddItemToArray(results, sarif_result(jstr(f, "kind"),
-								   jstr(f, "severity"), msg,
-								   jstr(f, "file"), jint(f, "line"), 0));
-		}
+	    cJSON_ArrayForEach(f, cJSON_GetObjectItem(k, "findings"))
+	{
+		snprintf(msg, sizeof(msg), "%s [%s]", jstr(f, "message"), jstr(k, "release"));
+		cJSON_AddItemToArray(results,
+				     sarif_result(jstr(f, "kind"), jstr(f, "severity"), msg,
+						  jstr(f, "file"), jint(f, "line"), 0));
+	}
 	return s;
 }
 
@@ -298,7 +319,8 @@ static int post_compile(const struct remote_config *cfg, const char *body, cJSON
 	*answer = cJSON_Parse(ans.body);
 	http_answer_free(&ans);
 	if (!*answer)
-		return eucc_error_set(err, -EPROTO, "server_error", "the server's answer is not JSON");
+		return eucc_error_set(err, -EPROTO, "server_error",
+				      "the server's answer is not JSON");
 	return 0;
 }
 
@@ -321,13 +343,14 @@ static int fetch_package(const struct remote_config *cfg, const cJSON *answer, c
 		ret = fs_read_file(part, PKG_MAX_SIZE, &data, &len);
 	if (ret) {
 		unlink(part);
-		return err->message[0] ? ret : eucc_error_set(err, ret, "io", "cannot read %s", part);
+		return err->message[0] ? ret
+				       : eucc_error_set(err, ret, "io", "cannot read %s", part);
 	}
 	eucc_sha256_hex(data, len, hex);
 	ret = strncmp(digest, "sha256:", 7) || strcmp(hex, digest + 7)
-		      ? eucc_error_set(err, -EBADMSG, "bad_package",
-				       "the downloaded package does not match its digest %s", digest)
-		      : pkg_open(data, len, &pkg, err);
+		  ? eucc_error_set(err, -EBADMSG, "bad_package",
+				   "the downloaded package does not match its digest %s", digest)
+		  : pkg_open(data, len, &pkg, err);
 	free(data);
 	if (ret) {
 		unlink(part);
@@ -335,7 +358,8 @@ static int fetch_package(const struct remote_config *cfg, const cJSON *answer, c
 	}
 	pkg_close(pkg);
 	if (rename(part, out))
-		return eucc_error_set(err, -errno, "io", "cannot write %s: %s", out, strerror(errno));
+		return eucc_error_set(err, -errno, "io", "cannot write %s: %s", out,
+				      strerror(errno));
 	return 0;
 }
 
@@ -385,16 +409,20 @@ static int offer_local_btf(const struct remote_config *cfg, bool quiet, struct e
 	if (ret) {
 		eucc_error_set(err, ret, "kernel_not_found",
 			       "the server has no BTF for this host's kernel %s, and this host has "
-			       "none to offer (%s: %s)", u.release, LOCAL_BTF, strerror(-ret));
-		eucc_error_hint(err, "import it on the server from a BTFHub archive or the kernel's "
-				     "debug package: eucc-server btf import PATH --release %s",
+			       "none to offer (%s: %s)",
+			       u.release, LOCAL_BTF, strerror(-ret));
+		eucc_error_hint(err,
+				"import it on the server from a BTFHub archive or the kernel's "
+				"debug package: eucc-server btf import PATH --release %s",
 				u.release);
 		return ret;
 	}
 	eucc_sha256_hex(data, len, hex);
 	if (!quiet)
-		fprintf(stderr, "eucc-remote: the server has no BTF for this host's kernel %s; "
-				"offering it (sha256:%.12s...)\n", u.release, hex);
+		fprintf(stderr,
+			"eucc-remote: the server has no BTF for this host's kernel %s; "
+			"offering it (sha256:%.12s...)\n",
+			u.release, hex);
 	status = offer_btf(cfg, u.release, hex, NULL, 0, err);
 	if (status == 404)
 		status = offer_btf(cfg, u.release, hex, data, len, err);
@@ -441,10 +469,11 @@ static int compile_common(struct remote_config *cfg, struct compile_args *a, cJS
 		if (!ret)
 			ret = post_compile(cfg, body, answer, status, err);
 		else if (!strcmp(err->code, "btf_upload_disabled"))
-			*err = first, eucc_error_hint(err, "this server takes no BTF from clients: "
-							   "ask its operator to run `eucc-server btf "
-							   "import /sys/kernel/btf/vmlinux --release R` "
-							   "with this host's BTF");
+			*err = first,
+			eucc_error_hint(err, "this server takes no BTF from clients: "
+					     "ask its operator to run `eucc-server btf "
+					     "import /sys/kernel/btf/vmlinux --release R` "
+					     "with this host's BTF");
 	}
 	free(body);
 	return ret;
@@ -465,8 +494,8 @@ static int report(const cJSON *answer, long status, enum out_format format)
 			return EUCC_EXIT_INPUT;
 		bad = 0;
 		const cJSON *k;
-		cJSON_ArrayForEach(k, cJSON_GetObjectItem(answer, "kernels"))
-			bad += !strcmp(jstr(k, "status"), "incompatible");
+		cJSON_ArrayForEach(k, cJSON_GetObjectItem(answer, "kernels")) bad +=
+		    !strcmp(jstr(k, "status"), "incompatible");
 		return bad ? EUCC_EXIT_INCOMPATIBLE : EUCC_EXIT_OK;
 	}
 	print_diagnostics(cJSON_GetObjectItem(answer, "diagnostics"));
@@ -487,10 +516,11 @@ static int run_compile_cmd(int argc, char **argv, struct remote_config *cfg, boo
 	long status = 0;
 	int ret, code;
 
-	ret = parse_compile_args(argc, argv, &a, check ? "check FILE.bpf.c --kernel SPEC... "
-							 "[--format text|json|sarif]"
-						       : "compile FILE.bpf.c [--kernel SPEC]... "
-							 "[-I DIR] [-D N[=V]] [-o OUT]");
+	ret = parse_compile_args(argc, argv, &a,
+				 check ? "check FILE.bpf.c --kernel SPEC... "
+					 "[--format text|json|sarif]"
+				       : "compile FILE.bpf.c [--kernel SPEC]... "
+					 "[-I DIR] [-D N[=V]] [-o OUT]");
 	if (ret) {
 		compile_args_free(&a);
 		return ret < 0 ? EUCC_EXIT_OK : ret;

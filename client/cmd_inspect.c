@@ -30,13 +30,13 @@ static void print_list(const cJSON *m, const char *key, const char *title, const
 	if (!cJSON_GetArraySize(arr))
 		return;
 	printf("%s:\n", title);
-	cJSON_ArrayForEach(it, arr)
-		printf("  %-24s %s\n", str(it, a), str(it, b));
+	cJSON_ArrayForEach(it, arr) printf("  %-24s %s\n", str(it, a), str(it, b));
 }
 
 static void print_manifest(const cJSON *m)
 {
-	const cJSON *o = cJSON_GetObjectItem(m, "object"), *tc = cJSON_GetObjectItem(m, "toolchain");
+	const cJSON *o = cJSON_GetObjectItem(m, "object"),
+		    *tc = cJSON_GetObjectItem(m, "toolchain");
 	const cJSON *k;
 	char size[32];
 
@@ -53,7 +53,8 @@ static void print_manifest(const cJSON *m)
 	printf("kernels:\n");
 	cJSON_ArrayForEach(k, cJSON_GetObjectItem(m, "kernels"))
 	{
-		format_size((uint64_t)num(cJSON_GetObjectItem(k, "btf"), "size"), size, sizeof(size));
+		format_size((uint64_t)num(cJSON_GetObjectItem(k, "btf"), "size"), size,
+			    sizeof(size));
 		printf("  %-44s %s/%s/%s  %-12s BTF %s\n", str(k, "release"), str(k, "distro"),
 		       str(k, "version"), str(k, "arch"), str(k, "status"), size);
 	}
@@ -62,7 +63,9 @@ static void print_manifest(const cJSON *m)
 int do_inspect(int argc, char **argv, struct remote_config *cfg)
 {
 	static const struct option longopts[] = {
-		{"json", no_argument, NULL, 'j'}, {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0},
+	    {"json", no_argument, NULL, 'j'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
 	};
 	struct eucc_error err = {0};
 	struct pkg *pkg;

@@ -14,17 +14,16 @@ static void print_kernels(const cJSON *answer)
 	const cJSON *k;
 
 	printf("%-44s %-8s %-8s %-7s %8s\n", "RELEASE", "DISTRO", "VERSION", "ARCH", "TYPES");
-	cJSON_ArrayForEach(k, cJSON_GetObjectItem(answer, "kernels"))
-		printf("%-44s %-8s %-8s %-7s %8d\n",
-		       cJSON_GetStringValue(cJSON_GetObjectItem(k, "release")),
-		       cJSON_GetStringValue(cJSON_GetObjectItem(k, "distro")),
-		       cJSON_GetStringValue(cJSON_GetObjectItem(k, "version")),
-		       cJSON_GetStringValue(cJSON_GetObjectItem(k, "arch")),
-		       cJSON_GetObjectItem(k, "types")->valueint);
+	cJSON_ArrayForEach(k, cJSON_GetObjectItem(answer, "kernels")) printf(
+	    "%-44s %-8s %-8s %-7s %8d\n", cJSON_GetStringValue(cJSON_GetObjectItem(k, "release")),
+	    cJSON_GetStringValue(cJSON_GetObjectItem(k, "distro")),
+	    cJSON_GetStringValue(cJSON_GetObjectItem(k, "version")),
+	    cJSON_GetStringValue(cJSON_GetObjectItem(k, "arch")),
+	    cJSON_GetObjectItem(k, "types")->valueint);
 }
 
-static int build_path(char *path, size_t size, const char *spec, const char *arch,
-		      const char *type, const char *func)
+static int build_path(char *path, size_t size, const char *spec, const char *arch, const char *type,
+		      const char *func)
 {
 	char *e_spec = spec ? curl_easy_escape(NULL, spec, 0) : NULL;
 	char *e_name = type || func ? curl_easy_escape(NULL, type ? type : func, 0) : NULL;
@@ -45,9 +44,9 @@ static int build_path(char *path, size_t size, const char *spec, const char *arc
 int do_kernels(int argc, char **argv, struct remote_config *cfg)
 {
 	static const struct option longopts[] = {
-		{"arch", required_argument, NULL, 'a'}, {"json", no_argument, NULL, 'j'},
-		{"type", required_argument, NULL, 't'}, {"func", required_argument, NULL, 'f'},
-		{"help", no_argument, NULL, 'h'},	{NULL, 0, NULL, 0},
+	    {"arch", required_argument, NULL, 'a'}, {"json", no_argument, NULL, 'j'},
+	    {"type", required_argument, NULL, 't'}, {"func", required_argument, NULL, 'f'},
+	    {"help", no_argument, NULL, 'h'},	    {NULL, 0, NULL, 0},
 	};
 	const char *arch = NULL, *type = NULL, *func = NULL, *spec;
 	struct eucc_error err = {0};
@@ -59,21 +58,31 @@ int do_kernels(int argc, char **argv, struct remote_config *cfg)
 	optind = 0;
 	while ((c = getopt_long(argc, argv, "hj", longopts, NULL)) != -1) {
 		switch (c) {
-		case 'a': arch = optarg; break;
-		case 'j': cfg->json = true; break;
-		case 't': type = optarg; break;
-		case 'f': func = optarg; break;
+		case 'a':
+			arch = optarg;
+			break;
+		case 'j':
+			cfg->json = true;
+			break;
+		case 't':
+			type = optarg;
+			break;
+		case 'f':
+			func = optarg;
+			break;
 		case 'h':
 			printf("Usage: eucc-remote kernels [SPEC] [--arch A] [--json]\n"
 			       "       eucc-remote kernels RELEASE --type NAME | --func NAME\n");
 			return EUCC_EXIT_OK;
-		default: return EUCC_EXIT_USAGE;
+		default:
+			return EUCC_EXIT_USAGE;
 		}
 	}
 	if (arch && !arch_normalize(arch))
 		return remote_usage_error("unknown architecture '%s'", arch);
 	if (argc - optind > 1 || ((type || func) && argc - optind != 1) || (type && func))
-		return remote_usage_error("kernels [SPEC] or kernels RELEASE --type NAME|--func NAME");
+		return remote_usage_error(
+		    "kernels [SPEC] or kernels RELEASE --type NAME|--func NAME");
 	spec = optind < argc ? argv[optind] : NULL;
 	build_path(path, sizeof(path), spec, arch, type, func);
 	if (http_request(cfg, "GET", path, NULL, &ans, &err))
@@ -88,7 +97,8 @@ int do_kernels(int argc, char **argv, struct remote_config *cfg)
 	if (cfg->json)
 		json_write(stdout, answer);
 	else if (type || func)
-		fputs(cJSON_GetStringValue(cJSON_GetObjectItem(answer, "definition")) ?: "", stdout);
+		fputs(cJSON_GetStringValue(cJSON_GetObjectItem(answer, "definition")) ?: "",
+		      stdout);
 	else
 		print_kernels(answer);
 	cJSON_Delete(answer);

@@ -28,7 +28,8 @@ static int verify_download(const char *part, const char *hex, char *name, size_t
 		free(data);
 		eucc_error_set(err, -EBADMSG, "bad_package",
 			       "the download does not match the digest: got sha256:%.12s..., "
-			       "wanted sha256:%.12s...", got, hex);
+			       "wanted sha256:%.12s...",
+			       got, hex);
 		eucc_error_hint(err, "the file was altered or the server is wrong; it was deleted, "
 				     "pull again");
 		return -EBADMSG;
@@ -46,8 +47,9 @@ static int verify_download(const char *part, const char *hex, char *name, size_t
 int do_pull(int argc, char **argv, struct remote_config *cfg)
 {
 	static const struct option longopts[] = {
-		{"output", required_argument, NULL, 'o'}, {"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
+	    {"output", required_argument, NULL, 'o'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
 	};
 	const char *out = NULL, *digest;
 	char part[PATH_MAX], path[128], name[128], final[PATH_MAX];
@@ -69,7 +71,8 @@ int do_pull(int argc, char **argv, struct remote_config *cfg)
 	if (!strncmp(digest, "sha256:", 7))
 		digest += 7;
 	if (!eucc_is_sha256_hex(digest))
-		return remote_usage_error("'%s' is not a digest (sha256:<64 hex digits>)", argv[optind]);
+		return remote_usage_error("'%s' is not a digest (sha256:<64 hex digits>)",
+					  argv[optind]);
 	/* The partial file keeps its name across attempts, so that a second pull resumes. */
 	if (out)
 		snprintf(part, sizeof(part), "%s.part", out);

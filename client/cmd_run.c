@@ -37,11 +37,10 @@ static int parse_btf_mode(const char *v, struct loader_opts *o)
 static int parse_run_args(int argc, char **argv, struct run_args *a)
 {
 	static const struct option longopts[] = {
-		{"btf", required_argument, NULL, 'b'},	    {"duration", required_argument, NULL, 'd'},
-		{"set", required_argument, NULL, 's'},	    {"json", no_argument, NULL, 'j'},
-		{"attach-only", no_argument, NULL, 'A'},
-		{"dry-run", no_argument, NULL, 'n'},
-		{"help", no_argument, NULL, 'h'},	    {NULL, 0, NULL, 0},
+	    {"btf", required_argument, NULL, 'b'},   {"duration", required_argument, NULL, 'd'},
+	    {"set", required_argument, NULL, 's'},   {"json", no_argument, NULL, 'j'},
+	    {"attach-only", no_argument, NULL, 'A'}, {"dry-run", no_argument, NULL, 'n'},
+	    {"help", no_argument, NULL, 'h'},	     {NULL, 0, NULL, 0},
 	};
 	char *end;
 	long v;
@@ -52,11 +51,14 @@ static int parse_run_args(int argc, char **argv, struct run_args *a)
 	optind = 0;
 	while ((c = getopt_long(argc, argv, "hj", longopts, NULL)) != -1) {
 		switch (c) {
-		case 'b': parse_btf_mode(optarg, &a->opts); break;
+		case 'b':
+			parse_btf_mode(optarg, &a->opts);
+			break;
 		case 'd':
 			v = strtol(optarg, &end, 10);
 			if (*end || v < 0 || v > 86400 * 365)
-				return remote_usage_error("--duration wants seconds, not '%s'", optarg);
+				return remote_usage_error("--duration wants seconds, not '%s'",
+							  optarg);
 			a->opts.duration_sec = (unsigned int)v;
 			break;
 		case 's':
@@ -64,11 +66,20 @@ static int parse_run_args(int argc, char **argv, struct run_args *a)
 				return remote_usage_error("--set wants NAME=VALUE (at most 64)");
 			a->sets[a->opts.nsets++] = optarg;
 			break;
-		case 'j': a->opts.json = true; break;
-		case 'A': a->opts.attach_only = true; break;
-		case 'n': a->dry_run = true; break;
-		case 'h': a->help = true; break;
-		default: return EUCC_EXIT_USAGE;
+		case 'j':
+			a->opts.json = true;
+			break;
+		case 'A':
+			a->opts.attach_only = true;
+			break;
+		case 'n':
+			a->dry_run = true;
+			break;
+		case 'h':
+			a->help = true;
+			break;
+		default:
+			return EUCC_EXIT_USAGE;
 		}
 	}
 	if (optind < argc)
@@ -85,8 +96,8 @@ static int loader_input_from(const struct pkg *pkg, struct loader_input *in,
 			     struct loader_btf **btfs, struct eucc_error *err)
 {
 	const cJSON *m = pkg_manifest(pkg), *k;
-	const char *obj = cJSON_GetStringValue(
-		cJSON_GetObjectItem(cJSON_GetObjectItem(m, "object"), "path"));
+	const char *obj =
+	    cJSON_GetStringValue(cJSON_GetObjectItem(cJSON_GetObjectItem(m, "object"), "path"));
 	size_t n = 0;
 
 	memset(in, 0, sizeof(*in));
@@ -103,7 +114,7 @@ static int loader_input_from(const struct pkg *pkg, struct loader_input *in,
 	{
 		struct loader_btf *b = &(*btfs)[n];
 		const char *path = cJSON_GetStringValue(
-			cJSON_GetObjectItem(cJSON_GetObjectItem(k, "btf"), "path"));
+		    cJSON_GetObjectItem(cJSON_GetObjectItem(k, "btf"), "path"));
 
 		b->release = cJSON_GetStringValue(cJSON_GetObjectItem(k, "release"));
 		b->arch = cJSON_GetStringValue(cJSON_GetObjectItem(k, "arch"));
@@ -204,17 +215,21 @@ int do_run(int argc, char **argv, struct remote_config *cfg)
 	if (ret)
 		return ret;
 	if (!a.pkg) {
-		printf("Usage: eucc-remote run PKG [--btf auto|bundled|native|PATH] [--duration SEC] "
-		       "[--set NAME=VALUE]... [--json] [--attach-only] [--dry-run]\n       eucc-remote run PKG --help  "
-		       "(the program's parameters)\n");
+		printf(
+		    "Usage: eucc-remote run PKG [--btf auto|bundled|native|PATH] [--duration SEC] "
+		    "[--set NAME=VALUE]... [--json] [--attach-only] [--dry-run]\n       "
+		    "eucc-remote run PKG --help  "
+		    "(the program's parameters)\n");
 		return EUCC_EXIT_OK;
 	}
 	if (pkg_open_file(a.pkg, &pkg, &err))
 		return remote_fail(&err);
 	ret = loader_input_from(pkg, &in, &btfs, &err);
 	if (!ret && a.help) {
-		printf("Usage: eucc-remote run %s [--btf auto|bundled|native|PATH] [--duration SEC] "
-		       "[--json] [--set NAME=VALUE]...\n\nParameters of %s:\n", a.pkg, in.name);
+		printf(
+		    "Usage: eucc-remote run %s [--btf auto|bundled|native|PATH] [--duration SEC] "
+		    "[--json] [--set NAME=VALUE]...\n\nParameters of %s:\n",
+		    a.pkg, in.name);
 		ret = print_params(pkg, &in, &err);
 	} else if (!ret && a.dry_run) {
 		char desc[PATH_MAX + 64];
@@ -227,13 +242,16 @@ int do_run(int argc, char **argv, struct remote_config *cfg)
 
 		ret = loader_run(&in, &a.opts, &err);
 		if (ret && predicted && !err.hint[0])
-			eucc_error_hint(&err, "the server predicted this failure: see the findings above");
+			eucc_error_hint(
+			    &err, "the server predicted this failure: see the findings above");
 		else if (ret && predicted) {
 			char hint[sizeof(err.hint)];
 
 			snprintf(hint, sizeof(hint), "%s", err.hint);
-			eucc_error_hint(&err, "%.900s; the server predicted this failure: see the "
-					      "findings above", hint);
+			eucc_error_hint(&err,
+					"%.900s; the server predicted this failure: see the "
+					"findings above",
+					hint);
 		}
 	}
 	free(btfs);

@@ -64,8 +64,7 @@ int http_request(const struct remote_config *cfg, const char *method, const char
 }
 
 int http_request_data(const struct remote_config *cfg, const char *method, const char *path,
-		      const void *body, size_t len, struct http_answer *ans,
-		      struct eucc_error *err)
+		      const void *body, size_t len, struct http_answer *ans, struct eucc_error *err)
 {
 	char url[1024], detail[CURL_ERROR_SIZE] = "";
 	struct curl_slist *headers;
@@ -163,15 +162,18 @@ static int download_error(const struct remote_config *cfg, CURLcode rc, long sta
 	if (rc != CURLE_OK && rc != CURLE_HTTP_RETURNED_ERROR)
 		return curl_failed(cfg, rc, detail, err);
 	if (status == 404) {
-		eucc_error_set(err, -ENOENT, "not_found", "the server has no artifact with that digest");
-		eucc_error_hint(err, "check the digest; an evicted artifact comes back by compiling "
-				     "again");
+		eucc_error_set(err, -ENOENT, "not_found",
+			       "the server has no artifact with that digest");
+		eucc_error_hint(err,
+				"check the digest; an evicted artifact comes back by compiling "
+				"again");
 		return -ENOENT;
 	}
 	if (status == 401 || status == 403)
 		return eucc_error_set(err, -EACCES, status == 401 ? "unauthorized" : "forbidden",
 				      "the server refused the download (HTTP %ld)", status);
-	return eucc_error_set(err, -EPROTO, "server_error", "download failed with HTTP %ld", status);
+	return eucc_error_set(err, -EPROTO, "server_error", "download failed with HTTP %ld",
+			      status);
 }
 
 int http_download(const struct remote_config *cfg, const char *path, const char *file,

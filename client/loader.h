@@ -23,9 +23,9 @@ struct loader_btf {
 
 /* What the loader needs from a package (the caller has verified it). */
 struct loader_input {
-	const char *name;	     /* package name */
-	const char *arch;	     /* package arch, normalized */
-	const void *object;	     /* the BPF object */
+	const char *name;   /* package name */
+	const char *arch;   /* package arch, normalized */
+	const void *object; /* the BPF object */
 	size_t object_size;
 	const struct loader_btf *btfs; /* bundled BTF, one per kernel */
 	size_t nbtfs;
@@ -34,18 +34,18 @@ struct loader_input {
 enum loader_btf_mode { LOADER_BTF_AUTO, LOADER_BTF_BUNDLED, LOADER_BTF_NATIVE, LOADER_BTF_PATH };
 
 struct loader_opts {
-	size_t sz;			/* sizeof(struct loader_opts) */
+	size_t sz; /* sizeof(struct loader_opts) */
 	enum loader_btf_mode btf_mode;
-	const char *btf_path;		/* LOADER_BTF_PATH */
-	unsigned int duration_sec;	/* 0: until Ctrl-C / SIGTERM */
-	bool json;			/* events and map dumps as JSON lines */
-	const char *const *sets;	/* "NAME=VALUE" for read-only globals */
+	const char *btf_path;	   /* LOADER_BTF_PATH */
+	unsigned int duration_sec; /* 0: until Ctrl-C / SIGTERM */
+	bool json;		   /* events and map dumps as JSON lines */
+	const char *const *sets;   /* "NAME=VALUE" for read-only globals */
 	size_t nsets;
-	FILE *out;			/* events and dumps; NULL: stdout */
+	FILE *out; /* events and dumps; NULL: stdout */
 	/* for tests: what `uname -r` and the native BTF path are (NULL: the real ones) */
 	const char *release_override;
 	const char *native_btf_override;
-	bool attach_only;		/* load, attach, say so, detach: "does it load here?" */
+	bool attach_only; /* load, attach, say so, detach: "does it load here?" */
 };
 
 /*

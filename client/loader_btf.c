@@ -90,11 +90,13 @@ static int no_btf(const struct loader_input *in, const char *release, bool force
 	if (forced)
 		eucc_error_set(err, -ENOENT, "no_btf",
 			       "no BTF for this kernel (%s): --btf bundled was asked for, and the "
-			       "package bundles none for it", release);
+			       "package bundles none for it",
+			       release);
 	else
 		eucc_error_set(err, -ENOENT, "no_btf",
 			       "no BTF for this kernel (%s): it has no " NATIVE_BTF_PATH
-			       " and the package bundles none for it", release);
+			       " and the package bundles none for it",
+			       release);
 	eucc_error_hint(err,
 			"the package bundles BTF for: %s; build one for this kernel: "
 			"eucc-remote compile %s.bpf.c --kernel %s",

@@ -9,26 +9,29 @@
 #include "remote.h"
 
 static const struct remote_cmd remote_cmds[] = {
-	{"compile", do_compile,
-	 "compile FILE.bpf.c [--kernel SPEC]... [--arch A] [-I DIR]... [-D NAME[=V]]... "
-	 "[--headers RELEASE] [-o OUT] [--json]"},
-	{"check", do_check, "check FILE.bpf.c --kernel SPEC... [--format text|json|sarif]"},
-	{"pull", do_pull, "pull DIGEST [-o OUT]"},
-	{"run", do_run,
-	 "run PKG [--btf auto|bundled|native|PATH] [--duration SEC] [--set NAME=VALUE]... [--json]"},
-	{"inspect", do_inspect, "inspect PKG [--json]"},
-	{"kernels", do_kernels, "kernels [SPEC] [--arch A] [--json] | kernels RELEASE --type NAME|--func NAME"},
-	{NULL, NULL, NULL},
+    {"compile", do_compile,
+     "compile FILE.bpf.c [--kernel SPEC]... [--arch A] [-I DIR]... [-D NAME[=V]]... "
+     "[--headers RELEASE] [-o OUT] [--json]"},
+    {"check", do_check, "check FILE.bpf.c --kernel SPEC... [--format text|json|sarif]"},
+    {"pull", do_pull, "pull DIGEST [-o OUT]"},
+    {"run", do_run,
+     "run PKG [--btf auto|bundled|native|PATH] [--duration SEC] [--set NAME=VALUE]... [--json]"},
+    {"inspect", do_inspect, "inspect PKG [--json]"},
+    {"kernels", do_kernels,
+     "kernels [SPEC] [--arch A] [--json] | kernels RELEASE --type NAME|--func NAME"},
+    {NULL, NULL, NULL},
 };
 
 static void usage(FILE *out)
 {
-	fprintf(out, "Usage: eucc-remote [--server URL] [--token TOKEN] COMMAND ...\n\nCommands:\n");
+	fprintf(out,
+		"Usage: eucc-remote [--server URL] [--token TOKEN] COMMAND ...\n\nCommands:\n");
 	for (const struct remote_cmd *c = remote_cmds; c->name; c++)
 		fprintf(out, "  eucc-remote %s\n", c->usage);
-	fprintf(out, "\nThe server: --server or EUCC_SERVER (default http://127.0.0.1:8639); the "
-		     "token: --token or EUCC_TOKEN.\nExit codes: 0 ok, 1 incompatible on some kernel, "
-		     "2 compile or input error, 3 usage, 4 server unreachable or refused.\n");
+	fprintf(out,
+		"\nThe server: --server or EUCC_SERVER (default http://127.0.0.1:8639); the "
+		"token: --token or EUCC_TOKEN.\nExit codes: 0 ok, 1 incompatible on some kernel, "
+		"2 compile or input error, 3 usage, 4 server unreachable or refused.\n");
 }
 
 int remote_fail(const struct eucc_error *e)

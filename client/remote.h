@@ -17,8 +17,8 @@ struct cJSON;
 
 /* Configuration of one invocation: flags, then EUCC_SERVER / EUCC_TOKEN, then defaults. */
 struct remote_config {
-	char server[512];  /* base URL, "http://127.0.0.1:8639" */
-	char token[256];   /* "" for none */
+	char server[512]; /* base URL, "http://127.0.0.1:8639" */
+	char token[256];  /* "" for none */
 	bool json;
 	bool quiet;
 	unsigned int timeout_sec; /* whole request; compiles can take a while */
@@ -45,7 +45,7 @@ int remote_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)
 
 struct http_answer {
 	long status;
-	char *body;	/* NUL-terminated */
+	char *body; /* NUL-terminated */
 	size_t size;
 };
 
@@ -68,11 +68,11 @@ int http_download(const struct remote_config *cfg, const char *path, const char 
 
 struct source_set {
 	char root[PATH_MAX]; /* the dir all upload paths are relative to */
-	char **paths;	/* relative upload paths, main first */
+	char **paths;	     /* relative upload paths, main first */
 	char **data;
 	size_t *sizes;
 	size_t count;
-	char **notes;	/* what was left out and why ("vmlinux.h: the server's replaces it") */
+	char **notes; /* what was left out and why ("vmlinux.h: the server's replaces it") */
 	size_t nnotes;
 };
 

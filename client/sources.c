@@ -110,8 +110,8 @@ static const char *quoted_include(char *line)
 }
 
 /* Where the compiler finds `#include "name"` from @from_dir: that dir, then the -I dirs. */
-static bool resolve_include(const char *from_dir, const char *name, char *const *incdirs,
-			    size_t n, char *out)
+static bool resolve_include(const char *from_dir, const char *name, char *const *incdirs, size_t n,
+			    char *out)
 {
 	char cand[PATH_MAX * 2];
 	struct stat st;
@@ -141,17 +141,21 @@ static int scan_includes(struct source_set *s, size_t idx, char *const *incdirs,
 
 		if (!name)
 			continue;
-		bool vmlinux = !strcmp(strrchr(name, '/') ? strrchr(name, '/') + 1 : name,
-				       "vmlinux.h");
+		bool vmlinux =
+		    !strcmp(strrchr(name, '/') ? strrchr(name, '/') + 1 : name, "vmlinux.h");
 
 		if (!resolve_include(dir, name, incdirs, n, found))
 			continue; /* a system or libbpf header, or missing: the compile will say */
 		else if (vmlinux)
-			ret = note(s, "%s: not sent, the server's header for the target kernel "
-				      "replaces it", found);
+			ret = note(s,
+				   "%s: not sent, the server's header for the target kernel "
+				   "replaces it",
+				   found);
 		else if (!under(found, s->root))
-			ret = note(s, "%s: outside the dirs of the program and its -I dirs, not "
-				      "sent (add its dir with -I)", found);
+			ret = note(s,
+				   "%s: outside the dirs of the program and its -I dirs, not "
+				   "sent (add its dir with -I)",
+				   found);
 		else
 			ret = add_file(s, found, err);
 	}
@@ -169,15 +173,15 @@ static int real_dirs(const char *main, const char *const *incdirs, size_t n, cha
 				      strerror(errno));
 	for (size_t i = 0; i < n; i++) {
 		if (!realpath(incdirs[i], tmp) || !fs_is_dir(tmp))
-			return eucc_error_set(err, -ENOENT, "bad_input",
-					      "-I %s: no such directory", incdirs[i]);
+			return eucc_error_set(err, -ENOENT, "bad_input", "-I %s: no such directory",
+					      incdirs[i]);
 		dirs[i] = strdup(tmp);
 	}
 	return 0;
 }
 
-int sources_collect(const char *main, const char *const *incdirs, size_t n,
-		    struct source_set *out, struct eucc_error *err)
+int sources_collect(const char *main, const char *const *incdirs, size_t n, struct source_set *out,
+		    struct eucc_error *err)
 {
 	char main_abs[PATH_MAX], **dirs = calloc(n + 1, sizeof(*dirs));
 	int ret;

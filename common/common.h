@@ -33,18 +33,18 @@ enum eucc_exit {
 
 /* The one error type: a negative errno, a stable machine code, a message, a hint. */
 struct eucc_error {
-	int err;	   /* negative errno */
-	char code[48];	   /* e.g. "kernel_not_found", "bad_input" */
+	int err;       /* negative errno */
+	char code[48]; /* e.g. "kernel_not_found", "bad_input" */
 	char message[1024];
 	char hint[1024];
 };
 
 /* Fill @e (if not NULL) and return @err, so that callers can `return eucc_error_set(...)`. */
 int eucc_error_set(struct eucc_error *e, int err, const char *code, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
+    __attribute__((format(printf, 4, 5)));
 /* Set the hint of an error already set. */
 void eucc_error_hint(struct eucc_error *e, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+    __attribute__((format(printf, 2, 3)));
 void eucc_error_clear(struct eucc_error *e);
 /* Print "PROG: error: message" and "  hint: ..." to stderr. */
 void eucc_error_print(const struct eucc_error *e, const char *prog);
@@ -55,7 +55,8 @@ int eucc_error_exit_code(const struct eucc_error *e);
 enum eucc_log_level { EUCC_LOG_ERROR, EUCC_LOG_WARN, EUCC_LOG_INFO, EUCC_LOG_DEBUG };
 void eucc_log_set_level(enum eucc_log_level level);
 enum eucc_log_level eucc_log_level(void);
-void eucc_log(enum eucc_log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void eucc_log(enum eucc_log_level level, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 #define eucc_warn(...)	eucc_log(EUCC_LOG_WARN, __VA_ARGS__)
 #define eucc_info(...)	eucc_log(EUCC_LOG_INFO, __VA_ARGS__)
 #define eucc_debug(...) eucc_log(EUCC_LOG_DEBUG, __VA_ARGS__)

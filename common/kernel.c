@@ -12,10 +12,17 @@ static const struct {
 	const char *alias;
 	const char *name;
 } arch_names[] = {
-	{"x86_64", "x86_64"},	{"amd64", "x86_64"},	 {"x86-64", "x86_64"},
-	{"arm64", "arm64"},	{"aarch64", "arm64"},	 {"s390x", "s390x"},
-	{"s390", "s390x"},	{"ppc64le", "ppc64le"},	 {"powerpc64le", "ppc64le"},
-	{"riscv64", "riscv64"}, {"loongarch64", "loongarch64"},
+    {"x86_64", "x86_64"},
+    {"amd64", "x86_64"},
+    {"x86-64", "x86_64"},
+    {"arm64", "arm64"},
+    {"aarch64", "arm64"},
+    {"s390x", "s390x"},
+    {"s390", "s390x"},
+    {"ppc64le", "ppc64le"},
+    {"powerpc64le", "ppc64le"},
+    {"riscv64", "riscv64"},
+    {"loongarch64", "loongarch64"},
 };
 
 const char *arch_normalize(const char *name)

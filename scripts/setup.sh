@@ -4,7 +4,7 @@ set -euo pipefail
 
 packages=(
 	# build
-	build-essential cmake pkg-config clang llvm binutils
+	build-essential cmake pkg-config clang llvm binutils clang-format
 	# libraries (DESIGN.md "Dependencies")
 	libbpf-dev libelf-dev zlib1g-dev libmicrohttpd-dev libcjson-dev libsqlite3-dev
 	libarchive-dev libssl-dev libcurl4-openssl-dev libclang-dev

@@ -58,13 +58,13 @@ static int parse_range(const char *h, uint64_t size, struct byte_range *r)
 	return 0;
 }
 
-static int reply_file(struct request_state *r, const char *path, uint64_t size,
-		      const char *digest, const char *type)
+static int reply_file(struct request_state *r, const char *path, uint64_t size, const char *digest,
+		      const char *type)
 {
-	const char *inm = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND,
-						      MHD_HTTP_HEADER_IF_NONE_MATCH);
-	const char *range = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND,
-							MHD_HTTP_HEADER_RANGE);
+	const char *inm =
+	    MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_IF_NONE_MATCH);
+	const char *range =
+	    MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_RANGE);
 	struct MHD_Response *resp;
 	struct byte_range br;
 	char etag[EUCC_SHA256_HEX + 2], buf[96];

@@ -70,8 +70,7 @@ int api_kernels(struct request_state *r)
 	return http_reply_json(r, MHD_HTTP_OK, o);
 }
 
-int api_kernel_def(struct request_state *r, const char *release, const char *what,
-		   const char *name)
+int api_kernel_def(struct request_state *r, const char *release, const char *what, const char *name)
 {
 	const char *arch = query(r, "arch");
 	bool type = !strcmp(what, "types");
@@ -86,8 +85,8 @@ int api_kernel_def(struct request_state *r, const char *release, const char *wha
 	if (arch && !arch_normalize(arch))
 		return bad_arch(r, arch);
 	if (btf_store_get(r->server->store, release, arch ? arch_normalize(arch) : NULL, &k, &err))
-		return http_reply_eucc_error(r, err.err == -ENOENT ? MHD_HTTP_NOT_FOUND
-								   : MHD_HTTP_BAD_REQUEST, &err);
+		return http_reply_eucc_error(
+		    r, err.err == -ENOENT ? MHD_HTTP_NOT_FOUND : MHD_HTTP_BAD_REQUEST, &err);
 	if (kernel_cache_get(&r->server->kernels, r->server->store, &k, &e, &err))
 		return http_reply_eucc_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, &err);
 	mem = open_memstream(&text, &len);

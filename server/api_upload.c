@@ -47,9 +47,10 @@ static int import_offered(struct request_state *r, const struct upload_args *a, 
 	if (btf_store_import(r->server->store, path, &o, &cbs, &err) < 0) {
 		eucc_warn("BTF offered for %s refused: %s", a->release, err.message);
 		if (err.err == -EEXIST)
-			return http_reply_error(r, MHD_HTTP_CONFLICT, "conflict",
-						"this server holds other BTF under that release",
-						"ask its operator; eucc-server btf import --replace");
+			return http_reply_error(
+			    r, MHD_HTTP_CONFLICT, "conflict",
+			    "this server holds other BTF under that release",
+			    "ask its operator; eucc-server btf import --replace");
 		return http_reply_error(r, MHD_HTTP_BAD_REQUEST, "bad_request",
 					"the upload is not BTF this server can use",
 					"send the raw BTF of /sys/kernel/btf/vmlinux");
@@ -81,8 +82,9 @@ static int offer_body(struct request_state *r, const struct upload_args *a)
 	int fd, ret;
 
 	/* Raw BTF only (magic 0xeB9F, either byte order): no archives, images or DWARF here. */
-	if (r->body_len < 24 || !(((unsigned char)r->body[0] == 0x9f && (unsigned char)r->body[1] == 0xeb) ||
-				  ((unsigned char)r->body[0] == 0xeb && (unsigned char)r->body[1] == 0x9f)) ||
+	if (r->body_len < 24 ||
+	    !(((unsigned char)r->body[0] == 0x9f && (unsigned char)r->body[1] == 0xeb) ||
+	      ((unsigned char)r->body[0] == 0xeb && (unsigned char)r->body[1] == 0x9f)) ||
 	    btf_source_validate(r->body, r->body_len, NULL))
 		return http_reply_error(r, MHD_HTTP_BAD_REQUEST, "bad_request",
 					"the upload is not raw BTF",
@@ -111,21 +113,23 @@ static int offer_body(struct request_state *r, const struct upload_args *a)
 int api_btf_upload(struct request_state *r)
 {
 	struct upload_args a = {
-		MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, "release"),
-		MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, "arch"),
-		MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, "sha256"),
+	    MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, "release"),
+	    MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, "arch"),
+	    MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, "sha256"),
 	};
 
 	if (!r->server->opts.allow_btf_upload)
-		return http_reply_error(r, MHD_HTTP_FORBIDDEN, "btf_upload_disabled",
-					"this server does not take kernel BTF from clients",
-					"ask its operator to import it (eucc-server btf import) or to "
-					"start the server with --allow-btf-upload");
+		return http_reply_error(
+		    r, MHD_HTTP_FORBIDDEN, "btf_upload_disabled",
+		    "this server does not take kernel BTF from clients",
+		    "ask its operator to import it (eucc-server btf import) or to "
+		    "start the server with --allow-btf-upload");
 	if (!a.release || !release_is_valid(a.release) || !a.arch || !arch_normalize(a.arch) ||
 	    !a.sha || !eucc_is_sha256_hex(a.sha))
-		return http_reply_error(r, MHD_HTTP_BAD_REQUEST, "bad_request",
-					"release, arch and sha256 are needed and must be valid",
-					"POST /v1/btf?release=$(uname -r)&arch=x86_64&sha256=<hex>");
+		return http_reply_error(
+		    r, MHD_HTTP_BAD_REQUEST, "bad_request",
+		    "release, arch and sha256 are needed and must be valid",
+		    "POST /v1/btf?release=$(uname -r)&arch=x86_64&sha256=<hex>");
 	a.arch = arch_normalize(a.arch);
 	return r->body_len ? offer_body(r, &a) : offer_by_digest(r, &a);
 }

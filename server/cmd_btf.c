@@ -26,12 +26,17 @@ static int parse_btf_args(int argc, char **argv, struct server_config *cfg, stru
 			  const char *usage)
 {
 	static const struct option longopts[] = {
-		{"data", required_argument, NULL, 'd'},	   {"json", no_argument, NULL, 'j'},
-		{"arch", required_argument, NULL, 'a'},	   {"distro", required_argument, NULL, 'D'},
-		{"version", required_argument, NULL, 'V'}, {"release", required_argument, NULL, 'r'},
-		{"replace", no_argument, NULL, 'R'},	   {"type", required_argument, NULL, 't'},
-		{"func", required_argument, NULL, 'f'},	   {"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
+	    {"data", required_argument, NULL, 'd'},
+	    {"json", no_argument, NULL, 'j'},
+	    {"arch", required_argument, NULL, 'a'},
+	    {"distro", required_argument, NULL, 'D'},
+	    {"version", required_argument, NULL, 'V'},
+	    {"release", required_argument, NULL, 'r'},
+	    {"replace", no_argument, NULL, 'R'},
+	    {"type", required_argument, NULL, 't'},
+	    {"func", required_argument, NULL, 'f'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
 	};
 	int c;
 
@@ -40,17 +45,38 @@ static int parse_btf_args(int argc, char **argv, struct server_config *cfg, stru
 	optind = 0;
 	while ((c = getopt_long(argc, argv, "hj", longopts, NULL)) != -1) {
 		switch (c) {
-		case 'd': snprintf(cfg->data_dir, sizeof(cfg->data_dir), "%s", optarg); break;
-		case 'j': cfg->json = true; break;
-		case 'a': a->arch = a->import.arch = optarg; break;
-		case 'D': a->import.distro = optarg; break;
-		case 'V': a->import.version = optarg; break;
-		case 'r': a->import.release = optarg; break;
-		case 'R': a->import.replace = true; break;
-		case 't': a->type = optarg; break;
-		case 'f': a->func = optarg; break;
-		case 'h': printf("Usage: eucc-server %s\n", usage); return 1;
-		default: return -1;
+		case 'd':
+			snprintf(cfg->data_dir, sizeof(cfg->data_dir), "%s", optarg);
+			break;
+		case 'j':
+			cfg->json = true;
+			break;
+		case 'a':
+			a->arch = a->import.arch = optarg;
+			break;
+		case 'D':
+			a->import.distro = optarg;
+			break;
+		case 'V':
+			a->import.version = optarg;
+			break;
+		case 'r':
+			a->import.release = optarg;
+			break;
+		case 'R':
+			a->import.replace = true;
+			break;
+		case 't':
+			a->type = optarg;
+			break;
+		case 'f':
+			a->func = optarg;
+			break;
+		case 'h':
+			printf("Usage: eucc-server %s\n", usage);
+			return 1;
+		default:
+			return -1;
 		}
 	}
 	if (a->arch && !arch_normalize(a->arch)) {
@@ -133,8 +159,9 @@ static int do_btf_import(int argc, char **argv, struct server_config *cfg)
 	struct btf_args a;
 	int ret, status = EUCC_EXIT_OK;
 
-	ret = parse_btf_args(argc, argv, cfg, &a, "btf import PATH... [--distro D] [--version V] "
-						    "[--arch A] [--release R] [--replace]");
+	ret = parse_btf_args(argc, argv, cfg, &a,
+			     "btf import PATH... [--distro D] [--version V] "
+			     "[--arch A] [--release R] [--replace]");
 	if (ret)
 		return ret > 0 ? EUCC_EXIT_OK : EUCC_EXIT_USAGE;
 	rep.json = cfg->json;
@@ -384,8 +411,9 @@ static int do_btf_show(int argc, char **argv, struct server_config *cfg)
 	struct btf_args a;
 	int ret;
 
-	ret = parse_btf_args(argc, argv, cfg, &a, "btf show RELEASE [--arch A] "
-						    "[--type NAME | --func NAME] [--json]");
+	ret = parse_btf_args(argc, argv, cfg, &a,
+			     "btf show RELEASE [--arch A] "
+			     "[--type NAME | --func NAME] [--json]");
 	if (ret)
 		return ret > 0 ? EUCC_EXIT_OK : EUCC_EXIT_USAGE;
 	if (a.nrest != 1)
@@ -441,12 +469,12 @@ static int do_btf_rm(int argc, char **argv, struct server_config *cfg)
 }
 
 static const struct server_cmd btf_cmds[] = {
-	{"import", do_btf_import,
-	 "import PATH... [--distro D] [--version V] [--arch A] [--release R] [--replace]"},
-	{"list", do_btf_list, "list [SPEC] [--arch A] [--json]"},
-	{"show", do_btf_show, "show RELEASE [--arch A] [--type NAME | --func NAME] [--json]"},
-	{"rm", do_btf_rm, "rm RELEASE [--arch A]"},
-	{NULL, NULL, NULL},
+    {"import", do_btf_import,
+     "import PATH... [--distro D] [--version V] [--arch A] [--release R] [--replace]"},
+    {"list", do_btf_list, "list [SPEC] [--arch A] [--json]"},
+    {"show", do_btf_show, "show RELEASE [--arch A] [--type NAME | --func NAME] [--json]"},
+    {"rm", do_btf_rm, "rm RELEASE [--arch A]"},
+    {NULL, NULL, NULL},
 };
 
 int do_btf(int argc, char **argv, struct server_config *cfg)

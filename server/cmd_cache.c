@@ -13,11 +13,11 @@ static int open_cache(int argc, char **argv, struct server_config *cfg, struct c
 		      const char *usage)
 {
 	static const struct option longopts[] = {
-		{"data", required_argument, NULL, 'd'},
-		{"json", no_argument, NULL, 'j'},
-		{"cache-max", required_argument, NULL, 'c'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
+	    {"data", required_argument, NULL, 'd'},
+	    {"json", no_argument, NULL, 'j'},
+	    {"cache-max", required_argument, NULL, 'c'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
 	};
 	struct cache_opts o = {.sz = sizeof(o)};
 	struct eucc_error err = {0};
@@ -27,14 +27,21 @@ static int open_cache(int argc, char **argv, struct server_config *cfg, struct c
 	optind = 0;
 	while ((ch = getopt_long(argc, argv, "hj", longopts, NULL)) != -1) {
 		switch (ch) {
-		case 'd': snprintf(cfg->data_dir, sizeof(cfg->data_dir), "%s", optarg); break;
-		case 'j': cfg->json = true; break;
+		case 'd':
+			snprintf(cfg->data_dir, sizeof(cfg->data_dir), "%s", optarg);
+			break;
+		case 'j':
+			cfg->json = true;
+			break;
 		case 'c':
 			if (parse_size(optarg, &o.max_bytes))
 				return cmd_usage_error("--cache-max wants a size like 10G");
 			break;
-		case 'h': printf("Usage: eucc-server %s\n", usage); return -1;
-		default: return EUCC_EXIT_USAGE;
+		case 'h':
+			printf("Usage: eucc-server %s\n", usage);
+			return -1;
+		default:
+			return EUCC_EXIT_USAGE;
 		}
 	}
 	if (optind < argc)
@@ -57,9 +64,9 @@ static void print_json_numbers(const char *const *names, const uint64_t *values,
 
 static int do_cache_stats(int argc, char **argv, struct server_config *cfg)
 {
-	static const char *const names[] = {"blobs", "blob_bytes", "keys", "object_keys",
-					    "kernel_keys", "package_keys", "artifact_keys",
-					    "max_bytes"};
+	static const char *const names[] = {"blobs",	     "blob_bytes",  "keys",
+					    "object_keys",   "kernel_keys", "package_keys",
+					    "artifact_keys", "max_bytes"};
 	struct eucc_error err = {0};
 	struct cache_stats st;
 	struct cache *c;
@@ -72,8 +79,8 @@ static int do_cache_stats(int argc, char **argv, struct server_config *cfg)
 	cache_close(c);
 	if (ret)
 		return cmd_fail(&err);
-	uint64_t v[] = {st.blobs, st.blob_bytes, st.keys, st.keys_by_ns[0], st.keys_by_ns[1],
-			st.keys_by_ns[2], st.keys_by_ns[3], st.max_bytes};
+	uint64_t v[] = {st.blobs,	  st.blob_bytes,    st.keys,	      st.keys_by_ns[0],
+			st.keys_by_ns[1], st.keys_by_ns[2], st.keys_by_ns[3], st.max_bytes};
 	if (cfg->json) {
 		print_json_numbers(names, v, 8);
 		return EUCC_EXIT_OK;
@@ -94,8 +101,8 @@ static int do_cache_gc(int argc, char **argv, struct server_config *cfg)
 	struct eucc_error err = {0};
 	struct cache_gc_result res = {0};
 	struct cache *c;
-	int ret = open_cache(argc, argv, cfg, &c,
-			     "cache gc [--data DIR] [--cache-max SIZE] [--json]");
+	int ret =
+	    open_cache(argc, argv, cfg, &c, "cache gc [--data DIR] [--cache-max SIZE] [--json]");
 
 	if (ret)
 		return ret < 0 ? EUCC_EXIT_OK : ret;
@@ -108,8 +115,8 @@ static int do_cache_gc(int argc, char **argv, struct server_config *cfg)
 		print_json_numbers(names, v, 4);
 	else
 		printf("evicted %llu keys, removed %llu blobs (%llu bytes) and %llu temp files\n",
-		       (unsigned long long)v[0], (unsigned long long)v[1],
-		       (unsigned long long)v[2], (unsigned long long)v[3]);
+		       (unsigned long long)v[0], (unsigned long long)v[1], (unsigned long long)v[2],
+		       (unsigned long long)v[3]);
 	return EUCC_EXIT_OK;
 }
 
@@ -138,10 +145,10 @@ static int do_cache_verify(int argc, char **argv, struct server_config *cfg)
 }
 
 static const struct server_cmd cache_cmds[] = {
-	{"stats", do_cache_stats, "stats [--data DIR] [--json]"},
-	{"gc", do_cache_gc, "gc [--data DIR] [--cache-max SIZE] [--json]"},
-	{"verify", do_cache_verify, "verify [--data DIR] [--json]"},
-	{NULL, NULL, NULL},
+    {"stats", do_cache_stats, "stats [--data DIR] [--json]"},
+    {"gc", do_cache_gc, "gc [--data DIR] [--cache-max SIZE] [--json]"},
+    {"verify", do_cache_verify, "verify [--data DIR] [--json]"},
+    {NULL, NULL, NULL},
 };
 
 int do_cache(int argc, char **argv, struct server_config *cfg)

@@ -10,9 +10,9 @@
 #include "serve.h"
 
 static const char serve_usage[] =
-	"serve [--listen HOST:PORT] [--data DIR] [--workers N] [--queue N] [--tokens FILE]\n"
-	"      [--cache-max SIZE] [--allow-btf-upload] [--compile-timeout SEC]\n"
-	"      [--compile-memory SIZE] [--http-threads N]";
+    "serve [--listen HOST:PORT] [--data DIR] [--workers N] [--queue N] [--tokens FILE]\n"
+    "      [--cache-max SIZE] [--allow-btf-upload] [--compile-timeout SEC]\n"
+    "      [--compile-memory SIZE] [--http-threads N]";
 
 static int parse_listen(const char *text, struct serve_opts *o)
 {
@@ -62,24 +62,25 @@ static void serve_defaults(struct serve_opts *o, struct server_config *cfg)
 	o->limits.cpu_seconds = 60;
 	o->limits.memory_bytes = (uint64_t)2 << 30;
 	o->limits.output_bytes = (uint64_t)64 << 20;
-	o->eucc_include = getenv("EUCC_INCLUDE_DIR") ? getenv("EUCC_INCLUDE_DIR") : EUCC_HEADERS_DIR;
+	o->eucc_include =
+	    getenv("EUCC_INCLUDE_DIR") ? getenv("EUCC_INCLUDE_DIR") : EUCC_HEADERS_DIR;
 }
 
 static int parse_serve_args(int argc, char **argv, struct server_config *cfg, struct serve_opts *o)
 {
 	static const struct option longopts[] = {
-		{"listen", required_argument, NULL, 'l'},
-		{"data", required_argument, NULL, 'd'},
-		{"workers", required_argument, NULL, 'w'},
-		{"queue", required_argument, NULL, 'q'},
-		{"tokens", required_argument, NULL, 't'},
-		{"cache-max", required_argument, NULL, 'c'},
-		{"allow-btf-upload", no_argument, NULL, 'u'},
-		{"compile-timeout", required_argument, NULL, 'T'},
-		{"compile-memory", required_argument, NULL, 'M'},
-		{"http-threads", required_argument, NULL, 'H'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
+	    {"listen", required_argument, NULL, 'l'},
+	    {"data", required_argument, NULL, 'd'},
+	    {"workers", required_argument, NULL, 'w'},
+	    {"queue", required_argument, NULL, 'q'},
+	    {"tokens", required_argument, NULL, 't'},
+	    {"cache-max", required_argument, NULL, 'c'},
+	    {"allow-btf-upload", no_argument, NULL, 'u'},
+	    {"compile-timeout", required_argument, NULL, 'T'},
+	    {"compile-memory", required_argument, NULL, 'M'},
+	    {"http-threads", required_argument, NULL, 'H'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
 	};
 	unsigned int n;
 	int c;
@@ -89,9 +90,12 @@ static int parse_serve_args(int argc, char **argv, struct server_config *cfg, st
 		switch (c) {
 		case 'l':
 			if (parse_listen(optarg, o))
-				return cmd_usage_error("--listen wants HOST:PORT, not '%s'", optarg);
+				return cmd_usage_error("--listen wants HOST:PORT, not '%s'",
+						       optarg);
 			break;
-		case 'd': snprintf(cfg->data_dir, sizeof(cfg->data_dir), "%s", optarg); break;
+		case 'd':
+			snprintf(cfg->data_dir, sizeof(cfg->data_dir), "%s", optarg);
+			break;
 		case 'w':
 			if (parse_count(optarg, &o->workers))
 				return cmd_usage_error("--workers wants a number from 1 to 4096");
@@ -102,15 +106,20 @@ static int parse_serve_args(int argc, char **argv, struct server_config *cfg, st
 			break;
 		case 'H':
 			if (parse_count(optarg, &o->http_threads))
-				return cmd_usage_error("--http-threads wants a number from 1 to 4096");
+				return cmd_usage_error(
+				    "--http-threads wants a number from 1 to 4096");
 			break;
-		case 't': o->tokens_file = optarg; break;
+		case 't':
+			o->tokens_file = optarg;
+			break;
 		case 'c':
 			if (parse_size(optarg, &o->cache_max))
-				return cmd_usage_error("--cache-max wants a size like 10G, not '%s'",
-						       optarg);
+				return cmd_usage_error(
+				    "--cache-max wants a size like 10G, not '%s'", optarg);
 			break;
-		case 'u': o->allow_btf_upload = true; break;
+		case 'u':
+			o->allow_btf_upload = true;
+			break;
 		case 'T':
 			if (parse_count(optarg, &n))
 				return cmd_usage_error("--compile-timeout wants seconds");
@@ -120,8 +129,11 @@ static int parse_serve_args(int argc, char **argv, struct server_config *cfg, st
 			if (parse_size(optarg, &o->limits.memory_bytes))
 				return cmd_usage_error("--compile-memory wants a size like 2G");
 			break;
-		case 'h': printf("Usage: eucc-server %s\n", serve_usage); return -1;
-		default: return EUCC_EXIT_USAGE;
+		case 'h':
+			printf("Usage: eucc-server %s\n", serve_usage);
+			return -1;
+		default:
+			return EUCC_EXIT_USAGE;
 		}
 	}
 	if (optind < argc)
@@ -162,7 +174,8 @@ int do_serve(int argc, char **argv, struct server_config *cfg)
 		o.listen_host, o.listen_port, o.data_dir, o.workers,
 		s->auth_required ? ", tokens required" : ", loopback without tokens");
 	sigwait(&set, &sig);
-	fprintf(stderr, "eucc-server: %s, stopping\n", sig == SIGINT ? "interrupted" : "terminated");
+	fprintf(stderr, "eucc-server: %s, stopping\n",
+		sig == SIGINT ? "interrupted" : "terminated");
 	server_fini(s);
 	free(s);
 	return EUCC_EXIT_OK;

@@ -16,11 +16,11 @@
 struct cJSON;
 
 /* Request limits (docs/security.md). */
-#define COMPILE_MAX_FILES	 256
-#define COMPILE_MAX_FILE_BYTES	 ((size_t)1 << 20)
-#define COMPILE_MAX_TOTAL_BYTES	 ((size_t)8 << 20)
-#define COMPILE_MAX_CFLAGS	 64
-#define COMPILE_MAX_KERNELS	 64
+#define COMPILE_MAX_FILES	256
+#define COMPILE_MAX_FILE_BYTES	((size_t)1 << 20)
+#define COMPILE_MAX_TOTAL_BYTES ((size_t)8 << 20)
+#define COMPILE_MAX_CFLAGS	64
+#define COMPILE_MAX_KERNELS	64
 
 struct compile_source {
 	char *path; /* relative, checked */
@@ -30,16 +30,16 @@ struct compile_source {
 
 /* A checked POST /v1/compile body. */
 struct compile_request {
-	char *name;		/* package name: [A-Za-z0-9_.-], from "name" or main's stem */
-	char *main;		/* one of the sources, ends in .c */
+	char *name; /* package name: [A-Za-z0-9_.-], from "name" or main's stem */
+	char *main; /* one of the sources, ends in .c */
 	struct compile_source *sources;
-	size_t nsources;	/* sorted by path */
-	char **cflags;		/* allowed flags only */
+	size_t nsources; /* sorted by path */
+	char **cflags;	 /* allowed flags only */
 	size_t ncflags;
-	char **kernels;		/* specs as given */
+	char **kernels; /* specs as given */
 	size_t nkernels;
-	char *arch;		/* normalized; NULL: the server's default */
-	char *headers;		/* release of the header kernel, or NULL */
+	char *arch;    /* normalized; NULL: the server's default */
+	char *headers; /* release of the header kernel, or NULL */
 };
 
 /*
@@ -61,11 +61,11 @@ struct compile_limits {
 
 struct compile_job {
 	const struct compile_request *req;
-	const char *arch;	    /* normalized: "x86_64" -> -D__TARGET_ARCH_x86 */
-	const char *vmlinux_h;	    /* the server's header for the header kernel */
-	const char *vmlinux_pch;    /* its precompiled form, or NULL */
-	const char *workdir;	    /* an empty private dir for this job */
-	const char *eucc_include;   /* dir of eucc.h (EUCC_EVENT), seen as <eucc/...>, or NULL */
+	const char *arch;	  /* normalized: "x86_64" -> -D__TARGET_ARCH_x86 */
+	const char *vmlinux_h;	  /* the server's header for the header kernel */
+	const char *vmlinux_pch;  /* its precompiled form, or NULL */
+	const char *workdir;	  /* an empty private dir for this job */
+	const char *eucc_include; /* dir of eucc.h (EUCC_EVENT), seen as <eucc/...>, or NULL */
 	struct compile_limits limits;
 };
 
@@ -74,16 +74,16 @@ struct compile_diag {
 	char file[256];	   /* relative to the upload; "" for none */
 	unsigned int line, column;
 	char message[1024];
-	char fixits[512];  /* "replace 3:5-3:9 with 'foo'", "" for none */
+	char fixits[512]; /* "replace 3:5-3:9 with 'foo'", "" for none */
 };
 
 struct compile_result {
-	bool ok;		/* an object was produced */
-	void *object;		/* stripped object (malloc'd) */
+	bool ok;      /* an object was produced */
+	void *object; /* stripped object (malloc'd) */
 	size_t object_size;
 	struct compile_diag *diags;
 	size_t ndiags;
-	char failure[256];	/* when !ok and no diagnostic says why: "killed at the 20 s limit" */
+	char failure[256]; /* when !ok and no diagnostic says why: "killed at the 20 s limit" */
 	unsigned int wall_ms;
 };
 

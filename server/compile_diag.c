@@ -251,11 +251,8 @@ int compile_diag_load(const char *dia_path, struct diag_list *out)
 static const char *severity_prefix(const char *s, const char **sev)
 {
 	static const char *const names[][2] = {
-		{"fatal error: ", "fatal"},
-		{"error: ", "error"},
-		{"warning: ", "warning"},
-		{"note: ", "note"},
-		{"LLVM ERROR: ", "error"},
+	    {"fatal error: ", "fatal"}, {"error: ", "error"},	   {"warning: ", "warning"},
+	    {"note: ", "note"},		{"LLVM ERROR: ", "error"},
 	};
 
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {

@@ -410,12 +410,8 @@ static void sandbox_argv(const struct compile_job *job, struct argv_buf *a)
 static const char *target_arch_define(const char *arch)
 {
 	static const char *const map[][2] = {
-		{"x86_64", "x86"},
-		{"arm64", "arm64"},
-		{"s390x", "s390"},
-		{"ppc64le", "powerpc"},
-		{"riscv64", "riscv"},
-		{"loongarch64", "loongarch"},
+	    {"x86_64", "x86"},	    {"arm64", "arm64"},	  {"s390x", "s390"},
+	    {"ppc64le", "powerpc"}, {"riscv64", "riscv"}, {"loongarch64", "loongarch"},
 	};
 	const char *norm = arch_normalize(arch);
 
@@ -602,9 +598,9 @@ static int end_signal(int status)
 static bool out_of_memory(const char *text)
 {
 	static const char *const marks[] = {
-		"LLVM ERROR: out of memory",
-		"terminate called after throwing an instance of 'std::bad_alloc'",
-		"bwrap: ",
+	    "LLVM ERROR: out of memory",
+	    "terminate called after throwing an instance of 'std::bad_alloc'",
+	    "bwrap: ",
 	};
 
 	for (const char *l = text; *l; l += strcspn(l, "\n"), l += *l == '\n') {
@@ -829,12 +825,12 @@ const char *compile_clang_version(void)
  * The precompiled form of a vmlinux.h for one arch, made in the same sandbox layout as the
  * compiles that use it (clang checks the header's path and the target when it loads a PCH).
  */
-int compile_pch_build(const char *vmlinux_h, const char *arch, const char *workdir,
-		      void **pch, size_t *size, struct eucc_error *err)
+int compile_pch_build(const char *vmlinux_h, const char *arch, const char *workdir, void **pch,
+		      size_t *size, struct eucc_error *err)
 {
 	struct compile_request req = {.main = "none.c"};
-	struct compile_job job = {.req = &req, .arch = arch, .vmlinux_h = vmlinux_h,
-				  .workdir = workdir};
+	struct compile_job job = {
+	    .req = &req, .arch = arch, .vmlinux_h = vmlinux_h, .workdir = workdir};
 	struct compile_limits lim;
 	struct argv_buf cmd = {0};
 	struct run_result *rr;

@@ -7,15 +7,15 @@
 #include "server.h"
 
 static const struct server_cmd server_cmds[] = {
-	{"serve", do_serve,
-	 "serve [--listen HOST:PORT] [--data DIR] [--workers N] [--tokens FILE] [--cache-max SIZE]"},
-	{"btf", do_btf,
-	 "btf import PATH... [--distro D] [--version V] [--arch A] [--release R] [--replace]\n"
-	 "btf list [SPEC] [--arch A] [--json]\n"
-	 "btf show RELEASE [--arch A] [--type NAME | --func NAME] [--json]\n"
-	 "btf rm RELEASE [--arch A]"},
-	{"cache", do_cache, "cache stats|gc|verify [--data DIR] [--json]"},
-	{NULL, NULL, NULL},
+    {"serve", do_serve,
+     "serve [--listen HOST:PORT] [--data DIR] [--workers N] [--tokens FILE] [--cache-max SIZE]"},
+    {"btf", do_btf,
+     "btf import PATH... [--distro D] [--version V] [--arch A] [--release R] [--replace]\n"
+     "btf list [SPEC] [--arch A] [--json]\n"
+     "btf show RELEASE [--arch A] [--type NAME | --func NAME] [--json]\n"
+     "btf rm RELEASE [--arch A]"},
+    {"cache", do_cache, "cache stats|gc|verify [--data DIR] [--json]"},
+    {NULL, NULL, NULL},
 };
 
 void cmd_usage(FILE *out, const struct server_cmd *cmds, const char *prefix)

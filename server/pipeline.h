@@ -11,7 +11,7 @@ struct compile_ctx {
 	const char *arch;
 	struct btf_kernel *kernels; /* targets, deduplicated, sorted */
 	size_t nkernels;
-	struct btf_kernel header;   /* the kernel whose vmlinux.h is compiled against */
+	struct btf_kernel header; /* the kernel whose vmlinux.h is compiled against */
 	char source_digest[EUCC_SHA256_HEX];
 	char object_key[EUCC_SHA256_HEX];
 	char request_key[EUCC_SHA256_HEX];

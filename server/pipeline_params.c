@@ -93,8 +93,7 @@ static void comment_above(char **lines, size_t at, char *out, size_t size)
 		add_text(out, size, strstr(tail, "/*") ? strstr(tail, "/*") : strstr(tail, "//"));
 }
 
-static bool find_comment(const struct compile_source *src, const char *name, char *out,
-			 size_t size)
+static bool find_comment(const struct compile_source *src, const char *name, char *out, size_t size)
 {
 	char *text = strndup(src->data, src->size), *save = NULL, **lines;
 	size_t n = 0;
@@ -106,7 +105,8 @@ static bool find_comment(const struct compile_source *src, const char *name, cha
 		free(lines);
 		return false;
 	}
-	for (char *l = strtok_r(text, "\n", &save); l && n < LINES_MAX; l = strtok_r(NULL, "\n", &save))
+	for (char *l = strtok_r(text, "\n", &save); l && n < LINES_MAX;
+	     l = strtok_r(NULL, "\n", &save))
 		lines[n++] = l;
 	for (size_t i = 0; i < n && !found; i++)
 		if (declares(lines[i], name)) {
@@ -194,7 +194,8 @@ static void format_default(const struct btf *btf, __u32 id, const unsigned char 
 		snprintf(out, size, "%lld", v);
 		for (int i = 0; i < btf_vlen(t); i++)
 			if (btf_enum(t)[i].val == v)
-				snprintf(out, size, "%s", btf__name_by_offset(btf, btf_enum(t)[i].name_off));
+				snprintf(out, size, "%s",
+					 btf__name_by_offset(btf, btf_enum(t)[i].name_off));
 	} else if (btf_is_array(t)) {
 		__u32 elem = btf_array(t)->type;
 		const struct btf_type *e = skip_mods(btf, &elem);
@@ -214,11 +215,13 @@ static void add_defaults(struct bpf_object *obj, cJSON *params)
 	size_t size = 0;
 	int id;
 
-	bpf_object__for_each_map(map, obj) {
+	bpf_object__for_each_map(map, obj)
+	{
 		const char *n = bpf_map__name(map);
 		size_t len = strlen(n);
 
-		/* libbpf names it "<obj>.rodata"; ".rodata.str1.1" and the like are other sections */
+		/* libbpf names it "<obj>.rodata"; ".rodata.str1.1" and the like are other sections
+		 */
 		if (len >= 7 && !strcmp(n + len - 7, ".rodata"))
 			data = bpf_map__initial_value(map, &size);
 	}
@@ -237,9 +240,10 @@ static void add_defaults(struct bpf_object *obj, cJSON *params)
 			continue;
 		format_default(btf, var->type, data + vs->offset, size - vs->offset, def,
 			       sizeof(def));
-		cJSON_ArrayForEach(p, params)
-			if (!strcmp(cJSON_GetStringValue(cJSON_GetObjectItem(p, "name")) ?: "", name))
-				cJSON_AddStringToObject(p, "default", def);
+		cJSON_ArrayForEach(
+		    p,
+		    params) if (!strcmp(cJSON_GetStringValue(cJSON_GetObjectItem(p, "name")) ?: "",
+					name)) cJSON_AddStringToObject(p, "default", def);
 	}
 }
 

@@ -50,8 +50,9 @@ static unsigned int resolve_kernels(struct compile_ctx *c, struct eucc_error *er
 		int ret;
 
 		if (!strcmp(c->req.kernels[i], "local")) {
-			eucc_error_set(err, -EINVAL, "bad_request",
-				       "'local' is the client's kernel, which the server cannot know");
+			eucc_error_set(
+			    err, -EINVAL, "bad_request",
+			    "'local' is the client's kernel, which the server cannot know");
 			eucc_error_hint(err, "send its release (uname -r); eucc-remote does that");
 			return MHD_HTTP_BAD_REQUEST;
 		}
@@ -72,8 +73,9 @@ static unsigned int resolve_kernels(struct compile_ctx *c, struct eucc_error *er
 	}
 	qsort(c->kernels, c->nkernels, sizeof(*c->kernels), cmp_kernel);
 	if (c->nkernels > COMPILE_MAX_KERNELS) {
-		eucc_error_set(err, -E2BIG, "bad_request", "the specs match %zu kernels, more than %d",
-			       c->nkernels, COMPILE_MAX_KERNELS);
+		eucc_error_set(err, -E2BIG, "bad_request",
+			       "the specs match %zu kernels, more than %d", c->nkernels,
+			       COMPILE_MAX_KERNELS);
 		eucc_error_hint(err, "narrow the specs (add a version or --arch)");
 		return MHD_HTTP_BAD_REQUEST;
 	}
@@ -96,7 +98,7 @@ static void digest_sources(struct compile_ctx *c)
 {
 	size_t n = c->req.nsources * 2;
 	const char **parts = calloc(n, sizeof(*parts));
-	char (*hex)[EUCC_SHA256_HEX] = calloc(c->req.nsources, sizeof(*hex));
+	char(*hex)[EUCC_SHA256_HEX] = calloc(c->req.nsources, sizeof(*hex));
 
 	for (size_t i = 0; parts && hex && i < c->req.nsources; i++) {
 		eucc_sha256_hex(c->req.sources[i].data, c->req.sources[i].size, hex[i]);

@@ -16,11 +16,11 @@ struct run_state {
 	void *object;
 	size_t object_size;
 	char object_digest[EUCC_SHA256_HEX];
-	cJSON *diagnostics;	 /* array */
+	cJSON *diagnostics; /* array */
 	bool object_hit;
 	struct bpf_obj_view *view;
-	cJSON *kernels;		 /* array, one per target, with findings */
-	cJSON *kernel_cache;	 /* {"release": "hit|miss"} */
+	cJSON *kernels;	     /* array, one per target, with findings */
+	cJSON *kernel_cache; /* {"release": "hit|miss"} */
 	struct pkg_writer *pkg;
 	cJSON *manifest_kernels;
 	uint64_t compile_ms, check_ms, package_ms;
@@ -108,7 +108,8 @@ static const char *header_pch(struct compile_ctx *c, const char *header, char *p
 		}
 		flight_end(&c->s->compile_flights, key);
 		if (access(pch, R_OK)) {
-			eucc_warn("no precompiled header for %s: %s", c->header.release, err.message);
+			eucc_warn("no precompiled header for %s: %s", c->header.release,
+				  err.message);
 			return NULL;
 		}
 	}
@@ -147,7 +148,8 @@ static unsigned int get_object(struct compile_ctx *c, struct run_state *st, char
 	uint64_t t0;
 
 	for (;;) {
-		if (!cache_key_get(c->s->cache, "object", c->object_key, st->object_digest, &meta) &&
+		if (!cache_key_get(c->s->cache, "object", c->object_key, st->object_digest,
+				   &meta) &&
 		    !cache_blob_read(c->s->cache, st->object_digest, &st->object,
 				     &st->object_size)) {
 			st->object_hit = true;
@@ -215,10 +217,12 @@ static cJSON *report_to_json(const struct core_report *rep)
 		const struct core_finding *f = &rep->findings[i];
 		cJSON *j = cJSON_CreateObject();
 
-		cJSON_AddStringToObject(j, "severity", f->severity == CORE_ERROR ? "error" : "warning");
+		cJSON_AddStringToObject(j, "severity",
+					f->severity == CORE_ERROR ? "error" : "warning");
 		cJSON_AddStringToObject(j, "kind", f->kind);
 		cJSON_AddStringToObject(j, "message", f->message);
-		cJSON_AddStringToObject(j, "file", strncmp(f->file, "./", 2) ? f->file : f->file + 2);
+		cJSON_AddStringToObject(j, "file",
+					strncmp(f->file, "./", 2) ? f->file : f->file + 2);
 		cJSON_AddNumberToObject(j, "line", f->line);
 		cJSON_AddItemToArray(arr, j);
 	}
@@ -499,8 +503,8 @@ unsigned int pipeline_run(struct compile_ctx *c, char **answer)
 	stored = cJSON_PrintUnformatted(base);
 	cJSON *p = cJSON_GetObjectItem(base, "package");
 	const char *digest = cJSON_GetStringValue(cJSON_GetObjectItem(p, "digest"));
-	if (stored && digest && cache_key_put(c->s->cache, "package", c->request_key, digest + 7,
-					      stored))
+	if (stored && digest &&
+	    cache_key_put(c->s->cache, "package", c->request_key, digest + 7, stored))
 		eucc_warn("cannot record request %s in the cache", c->request_key);
 	free(stored);
 	*answer = finish_answer(base, st.object_hit ? "hit" : "miss", st.kernel_cache,

@@ -29,8 +29,8 @@ struct serve_opts {
 	char listen_host[256];
 	unsigned short listen_port;
 	const char *data_dir;
-	unsigned int workers;	  /* compile workers; default: the core count */
-	unsigned int queue_max;	  /* jobs waiting for a worker; beyond: 503 */
+	unsigned int workers;	/* compile workers; default: the core count */
+	unsigned int queue_max; /* jobs waiting for a worker; beyond: 503 */
 	unsigned int http_threads;
 	const char *tokens_file;  /* NULL: no auth, loopback only */
 	uint64_t cache_max;	  /* bytes; 0: no cap */
@@ -65,7 +65,14 @@ unsigned int auth_scopes(const struct auth_tokens *t, const char *authorization)
 /* ---- metrics ---------------------------------------------------------------------------- */
 
 enum metric_endpoint {
-	EP_COMPILE, EP_ARTIFACT, EP_KERNELS, EP_BTF, EP_INFO, EP_HEALTH, EP_METRICS, EP_OTHER,
+	EP_COMPILE,
+	EP_ARTIFACT,
+	EP_KERNELS,
+	EP_BTF,
+	EP_INFO,
+	EP_HEALTH,
+	EP_METRICS,
+	EP_OTHER,
 	EP_COUNT,
 };
 
@@ -188,9 +195,9 @@ struct server {
 	struct flight_table compile_flights; /* by object key */
 	struct flight_table kernel_flights;  /* by per-kernel key */
 	struct kernel_cache kernels;
-	struct memo answers;   /* compile answers by sha256 of the request body */
-	struct memo artifacts; /* artifact file paths by digest (aux: size) */
-	pthread_mutex_t requests_lock;	     /* identical requests in flight, by request key */
+	struct memo answers;	       /* compile answers by sha256 of the request body */
+	struct memo artifacts;	       /* artifact file paths by digest (aux: size) */
+	pthread_mutex_t requests_lock; /* identical requests in flight, by request key */
 	struct request_state *inflight;
 	struct MHD_Daemon *daemon;
 	char libbpf_version[32];
@@ -210,8 +217,8 @@ struct request_state {
 	char *body;
 	size_t body_len;
 	bool body_too_large;
-	bool btf_upload;   /* POST /v1/btf on a server that takes uploads: the larger limit */
-	bool replied;	   /* refused at the first call (auth, size) */
+	bool btf_upload; /* POST /v1/btf on a server that takes uploads: the larger limit */
+	bool replied;	 /* refused at the first call (auth, size) */
 	/* set by a worker for a suspended request */
 	unsigned int status;
 	char *answer;
@@ -228,8 +235,7 @@ int http_reply_json(struct request_state *r, unsigned int status, struct cJSON *
 /* Queue {"error":{"code","message","hint"}}. */
 int http_reply_error(struct request_state *r, unsigned int status, const char *code,
 		     const char *message, const char *hint);
-int http_reply_eucc_error(struct request_state *r, unsigned int status,
-			  const struct eucc_error *e);
+int http_reply_eucc_error(struct request_state *r, unsigned int status, const struct eucc_error *e);
 int http_reply_text(struct request_state *r, unsigned int status, const char *type,
 		    const char *text, size_t len);
 /* Serialized JSON body of an error (malloc'd), for answers made off the HTTP threads. */

@@ -63,9 +63,11 @@ int auth_tokens_load(const char *path, struct auth_tokens *out, struct eucc_erro
 		if (parse_token_line(line, &t)) {
 			auth_tokens_free(out);
 			free(text);
-			eucc_error_set(err, -EINVAL, "usage", "%s:%d: bad token line", path, lineno);
-			eucc_error_hint(err, "each line: TOKEN SCOPE[,SCOPE...] [NAME], a token of at "
-					     "least 16 characters, scopes read, compile, admin");
+			eucc_error_set(err, -EINVAL, "usage", "%s:%d: bad token line", path,
+				       lineno);
+			eucc_error_hint(err,
+					"each line: TOKEN SCOPE[,SCOPE...] [NAME], a token of at "
+					"least 16 characters, scopes read, compile, admin");
 			return -EINVAL;
 		}
 		struct auth_token *n = realloc(out->items, (out->count + 1) * sizeof(*n));

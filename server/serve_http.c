@@ -105,7 +105,8 @@ static int check_auth(struct request_state *r, const char *method, const char *u
 
 	if (!r->server->auth_required || need == SCOPE_NONE)
 		return 0;
-	authz = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
+	authz =
+	    MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
 	have = auth_scopes(&r->server->tokens, authz);
 	if (!have) {
 		http_reply_error(r, MHD_HTTP_UNAUTHORIZED, "unauthorized",
@@ -116,8 +117,9 @@ static int check_auth(struct request_state *r, const char *method, const char *u
 	if (!(have & need)) {
 		http_reply_error(r, MHD_HTTP_FORBIDDEN, "forbidden",
 				 "the token lacks the scope this request needs",
-				 need == SCOPE_COMPILE ? "compiling needs a token with scope compile"
-						       : "this needs a token with scope read");
+				 need == SCOPE_COMPILE
+				     ? "compiling needs a token with scope compile"
+				     : "this needs a token with scope read");
 		return -EACCES;
 	}
 	return 0;
@@ -206,14 +208,15 @@ static int route(struct request_state *r, const char *method, const char *url)
 	case EP_HEALTH:
 		if (!get)
 			return method_not_allowed(r, "GET or HEAD");
-		return http_reply_text(r, MHD_HTTP_OK, "application/json", "{\"status\":\"ok\"}", 15);
+		return http_reply_text(r, MHD_HTTP_OK, "application/json", "{\"status\":\"ok\"}",
+				       15);
 	case EP_METRICS:
 		return get ? api_metrics(r) : method_not_allowed(r, "GET or HEAD");
 	case EP_INFO:
 		return get && n == 2 ? api_info(r) : method_not_allowed(r, "GET or HEAD");
 	case EP_COMPILE:
 		return !strcmp(method, "POST") && n == 2 ? api_compile(r)
-							  : method_not_allowed(r, "POST");
+							 : method_not_allowed(r, "POST");
 	case EP_ARTIFACT:
 		if (n != 3)
 			break;
@@ -221,7 +224,7 @@ static int route(struct request_state *r, const char *method, const char *url)
 	case EP_BTF:
 		if (n == 2)
 			return !strcmp(method, "POST") ? api_btf_upload(r)
-							: method_not_allowed(r, "POST");
+						       : method_not_allowed(r, "POST");
 		if (n != 3)
 			break;
 		return get ? api_btf(r, seg[2]) : method_not_allowed(r, "GET or HEAD");
@@ -279,8 +282,8 @@ static int reply_too_large(struct request_state *r)
 /* A declared Content-Length over the limit is refused before the body is read. */
 static bool refuse_large_body(struct request_state *r)
 {
-	const char *len = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND,
-						      MHD_HTTP_HEADER_CONTENT_LENGTH);
+	const char *len =
+	    MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
 
 	if (!len || strtoull(len, NULL, 10) <= body_limit(r))
 		return false;
@@ -289,8 +292,8 @@ static bool refuse_large_body(struct request_state *r)
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
-				  const char *method, const char *version,
-				  const char *upload_data, size_t *upload_data_size, void **con_cls)
+				  const char *method, const char *version, const char *upload_data,
+				  size_t *upload_data_size, void **con_cls)
 {
 	struct request_state *r = *con_cls;
 
@@ -317,8 +320,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		return take_upload(r, upload_data, upload_data_size) ? MHD_YES : MHD_NO;
 	if (r->answered) /* resumed: a worker left the answer */
 		return http_reply_text(r, r->status, "application/json", r->answer, r->answer_len)
-			       ? MHD_YES
-			       : MHD_NO;
+			   ? MHD_YES
+			   : MHD_NO;
 	if (r->body_too_large)
 		return reply_too_large(r) ? MHD_YES : MHD_NO;
 	return route(r, method, url) ? MHD_YES : MHD_NO;
@@ -352,14 +355,12 @@ int http_start(struct server *s, const struct sockaddr *addr, struct eucc_error 
 
 	if (addr->sa_family == AF_INET6)
 		flags |= MHD_USE_IPv6;
-	s->daemon = MHD_start_daemon(flags, 0, NULL, NULL, on_request, s,
-				     MHD_OPTION_SOCK_ADDR, addr,
-				     MHD_OPTION_THREAD_POOL_SIZE, s->opts.http_threads,
-				     MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
-				     MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)120,
-				     MHD_OPTION_CONNECTION_LIMIT, (unsigned int)1024,
-				     MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned int)1024,
-				     MHD_OPTION_END);
+	s->daemon = MHD_start_daemon(
+	    flags, 0, NULL, NULL, on_request, s, MHD_OPTION_SOCK_ADDR, addr,
+	    MHD_OPTION_THREAD_POOL_SIZE, s->opts.http_threads, MHD_OPTION_NOTIFY_COMPLETED,
+	    on_completed, s, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)120,
+	    MHD_OPTION_CONNECTION_LIMIT, (unsigned int)1024, MHD_OPTION_LISTEN_BACKLOG_SIZE,
+	    (unsigned int)1024, MHD_OPTION_END);
 	if (!s->daemon)
 		return eucc_error_set(err, -EADDRINUSE, "usage",
 				      "cannot listen on %s:%u (address in use or not available)",

@@ -35,9 +35,8 @@ void memo_destroy(struct memo *m)
 
 static struct memo_slot *slot_of(struct memo *m, const char *key)
 {
-	unsigned long h = strtoul((char[9]){key[0], key[1], key[2], key[3], key[4], key[5],
-					    key[6], key[7], 0},
-				  NULL, 16);
+	unsigned long h = strtoul(
+	    (char[9]){key[0], key[1], key[2], key[3], key[4], key[5], key[6], key[7], 0}, NULL, 16);
 
 	return &m->slots[h % MEMO_SLOTS];
 }

@@ -3,7 +3,7 @@
 #include "serve.h"
 
 static const char *const endpoint_names[EP_COUNT] = {
-	"compile", "artifact", "kernels", "btf", "info", "healthz", "metrics", "other",
+    "compile", "artifact", "kernels", "btf", "info", "healthz", "metrics", "other",
 };
 
 const char *metrics_endpoint_name(enum metric_endpoint ep)

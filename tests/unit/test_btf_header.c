@@ -116,8 +116,8 @@ static void test_uapi_completion(void **state)
 	}
 }
 
-static char *print_def(struct fixture *fx, const char *release, const char *type,
-		       const char *func, int *ret, struct eucc_error *err)
+static char *print_def(struct fixture *fx, const char *release, const char *type, const char *func,
+		       int *ret, struct eucc_error *err)
 {
 	struct btf_kernel k;
 	struct btf *btf;
@@ -176,9 +176,9 @@ static void test_print_type_and_func(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_uapi_completion),
-		cmocka_unit_test(test_print_type_and_func),
-		cmocka_unit_test(test_every_fixture_header_compiles),
+	    cmocka_unit_test(test_uapi_completion),
+	    cmocka_unit_test(test_print_type_and_func),
+	    cmocka_unit_test(test_every_fixture_header_compiles),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

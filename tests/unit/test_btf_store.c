@@ -73,14 +73,14 @@ static size_t match(struct fixture *fx, const char *spec, const char *arch, stru
 static void test_tree_indexed(void **state)
 {
 	static const char *const expect[][4] = {
-		{"4.19.90-2107.6.0.0248.35.oe1.bclinux.x86_64", "bclinux", "21.10U3", "x86_64"},
-		{"4.19.90-24.4.v2101.ky10.aarch64", "kylin", "V10", "arm64"},
-		{"4.19.90-52.22.v2207.ky10.aarch64", "kylin", "V10", "arm64"},
-		{"4.18.0-147.5.1.el8_1.aarch64", "centos", "8", "arm64"},
-		{"5.10.0-32-cloud-amd64", "debian", "11", "x86_64"},
-		{"6.1.0-47-cloud-amd64", "debian", "12", "x86_64"},
-		{"6.1.0-47-cloud-arm64", "debian", "12", "arm64"},
-		{"6.12.100+deb12-cloud-amd64", "debian", "12", "x86_64"},
+	    {"4.19.90-2107.6.0.0248.35.oe1.bclinux.x86_64", "bclinux", "21.10U3", "x86_64"},
+	    {"4.19.90-24.4.v2101.ky10.aarch64", "kylin", "V10", "arm64"},
+	    {"4.19.90-52.22.v2207.ky10.aarch64", "kylin", "V10", "arm64"},
+	    {"4.18.0-147.5.1.el8_1.aarch64", "centos", "8", "arm64"},
+	    {"5.10.0-32-cloud-amd64", "debian", "11", "x86_64"},
+	    {"6.1.0-47-cloud-amd64", "debian", "12", "x86_64"},
+	    {"6.1.0-47-cloud-arm64", "debian", "12", "arm64"},
+	    {"6.12.100+deb12-cloud-amd64", "debian", "12", "x86_64"},
 	};
 	struct fixture *fx = *state;
 	struct btf_kernel k;
@@ -98,8 +98,8 @@ static void test_tree_indexed(void **state)
 		assert_non_null(strstr(k.path, "/btf/"));
 	}
 	/* The non-deduplicated 4.18 stress case is there in full. */
-	assert_int_equal(btf_store_get(fx->store, "4.18.0-147.5.1.el8_1.aarch64", "arm64", &k, &err),
-			 0);
+	assert_int_equal(
+	    btf_store_get(fx->store, "4.18.0-147.5.1.el8_1.aarch64", "arm64", &k, &err), 0);
 	assert_true(k.types > 500000);
 }
 
@@ -142,8 +142,8 @@ static void test_spec_matching(void **state)
 	assert_non_null(strstr(err.hint, "eucc-server btf import"));
 	assert_int_equal(btf_store_match(fx->store, "4.19;drop", NULL, &ks, &(size_t){0}, &err),
 			 -EINVAL);
-	assert_int_equal(btf_store_match(fx->store, "debian/12/sparc", NULL, &ks, &(size_t){0}, &err),
-			 -EINVAL);
+	assert_int_equal(
+	    btf_store_match(fx->store, "debian/12/sparc", NULL, &ks, &(size_t){0}, &err), -EINVAL);
 }
 
 static bool has_feature(struct fixture *fx, const char *release, const char *name)
@@ -170,8 +170,8 @@ static void test_features(void **state)
 	assert_false(has_feature(fx, "5.10.0-32-cloud-amd64", "BPF_FUNC_loop"));
 	assert_true(has_feature(fx, "6.1.0-47-cloud-amd64", "BPF_FUNC_loop"));
 	assert_true(has_feature(fx, "5.10.0-32-cloud-amd64", "BPF_MAP_TYPE_RINGBUF"));
-	assert_false(has_feature(fx, "4.19.90-2107.6.0.0248.35.oe1.bclinux.x86_64",
-				 "BPF_MAP_TYPE_RINGBUF"));
+	assert_false(
+	    has_feature(fx, "4.19.90-2107.6.0.0248.35.oe1.bclinux.x86_64", "BPF_MAP_TYPE_RINGBUF"));
 	assert_true(has_feature(fx, "4.19.90-2107.6.0.0248.35.oe1.bclinux.x86_64",
 				"BPF_FUNC_perf_event_output"));
 	assert_true(has_feature(fx, "6.12.100+deb12-cloud-amd64", "BPF_PROG_TYPE_TRACING"));
@@ -214,8 +214,9 @@ static void test_bad_input_leaves_store_unchanged(void **state)
 {
 	struct fixture *fx = *state;
 	char dir[] = "/tmp/eucc-bad-XXXXXX", path[128], cmd[512];
-	static const unsigned char truncated[] = {0x9f, 0xeb, 1, 0, 24, 0, 0, 0, 0,	0, 0, 0,
-						  0x00, 0x10, 0, 0, 0x00, 0x10, 0, 0, 0x10, 0, 0, 0};
+	static const unsigned char truncated[] = {0x9f, 0xeb, 1, 0, 24,	  0,	0, 0,
+						  0,	0,    0, 0, 0x00, 0x10, 0, 0,
+						  0x00, 0x10, 0, 0, 0x10, 0,	0, 0};
 	const char *cases[] = {"empty", "garbage", "truncated.btf", "nobtf.btf.tar.xz", "emptydir"};
 	struct eucc_error err;
 
@@ -331,14 +332,14 @@ static void test_unwritable_data_dir(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_tree_indexed),
-		cmocka_unit_test(test_spec_matching),
-		cmocka_unit_test(test_features),
-		cmocka_unit_test(test_reimport_is_noop),
-		cmocka_unit_test(test_bad_input_leaves_store_unchanged),
-		cmocka_unit_test(test_conflict_and_replace),
-		cmocka_unit_test(test_local_kernel),
-		cmocka_unit_test(test_unwritable_data_dir),
+	    cmocka_unit_test(test_tree_indexed),
+	    cmocka_unit_test(test_spec_matching),
+	    cmocka_unit_test(test_features),
+	    cmocka_unit_test(test_reimport_is_noop),
+	    cmocka_unit_test(test_bad_input_leaves_store_unchanged),
+	    cmocka_unit_test(test_conflict_and_replace),
+	    cmocka_unit_test(test_local_kernel),
+	    cmocka_unit_test(test_unwritable_data_dir),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

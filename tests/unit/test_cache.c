@@ -572,15 +572,15 @@ static void test_crash(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_key_digest),
-		cmocka_unit_test_setup_teardown(test_put_get, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_lru, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_gc_unreferenced, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_verify, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_missing_blob, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_reopen, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_threads, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_crash, setup, teardown),
+	    cmocka_unit_test(test_key_digest),
+	    cmocka_unit_test_setup_teardown(test_put_get, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_lru, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_gc_unreferenced, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_verify, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_missing_blob, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_reopen, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_threads, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_crash, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

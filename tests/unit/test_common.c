@@ -17,8 +17,7 @@ static void test_error_set_and_exit_codes(void **state)
 	struct eucc_error e;
 
 	(void)state;
-	assert_int_equal(eucc_error_set(&e, -ENOENT, "kernel_not_found", "no %s", "4.1"),
-			 -ENOENT);
+	assert_int_equal(eucc_error_set(&e, -ENOENT, "kernel_not_found", "no %s", "4.1"), -ENOENT);
 	assert_string_equal(e.message, "no 4.1");
 	assert_string_equal(e.hint, "");
 	eucc_error_hint(&e, "import %d", 1);
@@ -76,7 +75,8 @@ static void test_sha256(void **state)
 
 	(void)state;
 	eucc_sha256_hex("abc", 3, hex);
-	assert_string_equal(hex, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+	assert_string_equal(hex,
+			    "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
 	assert_true(eucc_is_sha256_hex(hex));
 	assert_false(eucc_is_sha256_hex("abc"));
 }
@@ -130,13 +130,13 @@ static void test_data_dir(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_error_set_and_exit_codes),
-		cmocka_unit_test(test_release_prefix),
-		cmocka_unit_test(test_release_cmp),
-		cmocka_unit_test(test_arch_names),
-		cmocka_unit_test(test_sha256),
-		cmocka_unit_test(test_files),
-		cmocka_unit_test(test_data_dir),
+	    cmocka_unit_test(test_error_set_and_exit_codes),
+	    cmocka_unit_test(test_release_prefix),
+	    cmocka_unit_test(test_release_cmp),
+	    cmocka_unit_test(test_arch_names),
+	    cmocka_unit_test(test_sha256),
+	    cmocka_unit_test(test_files),
+	    cmocka_unit_test(test_data_dir),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -319,11 +319,11 @@ static void test_diagnostics(void **state)
 	compile_result_free(&res);
 
 	/* a message of the user's that reads like a limit is just a diagnostic */
-	compile_body(fx,
-		     body_new("p.bpf.c", "p.bpf.c",
-			      "#error LLVM ERROR: out of memory\n#warning killed at the 1 s limit\n",
-			      NULL),
-		     NULL, &res, workdir, sizeof(workdir));
+	compile_body(
+	    fx,
+	    body_new("p.bpf.c", "p.bpf.c",
+		     "#error LLVM ERROR: out of memory\n#warning killed at the 1 s limit\n", NULL),
+	    NULL, &res, workdir, sizeof(workdir));
 	assert_false(res.ok);
 	assert_string_equal(res.failure, "");
 	assert_non_null(find_diag(&res, "error", "LLVM ERROR: out of memory"));
@@ -782,21 +782,21 @@ static void test_clang_version(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_request_bad_paths),
-		cmocka_unit_test(test_request_bad_fields),
-		cmocka_unit_test(test_request_bad_flags),
-		cmocka_unit_test(test_request_too_big),
-		cmocka_unit_test(test_request_accepted),
-		cmocka_unit_test(test_clang_version),
-		cmocka_unit_test(test_core_program_compiles),
-		cmocka_unit_test(test_diagnostics),
-		cmocka_unit_test(test_sandbox_hides_the_host),
-		cmocka_unit_test(test_sandbox_diag_paths),
-		cmocka_unit_test(test_wall_time_limit),
-		cmocka_unit_test(test_cpu_time_limit),
-		cmocka_unit_test(test_memory_limit),
-		cmocka_unit_test(test_output_limit),
-		cmocka_unit_test(test_precompiled_header),
+	    cmocka_unit_test(test_request_bad_paths),
+	    cmocka_unit_test(test_request_bad_fields),
+	    cmocka_unit_test(test_request_bad_flags),
+	    cmocka_unit_test(test_request_too_big),
+	    cmocka_unit_test(test_request_accepted),
+	    cmocka_unit_test(test_clang_version),
+	    cmocka_unit_test(test_core_program_compiles),
+	    cmocka_unit_test(test_diagnostics),
+	    cmocka_unit_test(test_sandbox_hides_the_host),
+	    cmocka_unit_test(test_sandbox_diag_paths),
+	    cmocka_unit_test(test_wall_time_limit),
+	    cmocka_unit_test(test_cpu_time_limit),
+	    cmocka_unit_test(test_memory_limit),
+	    cmocka_unit_test(test_output_limit),
+	    cmocka_unit_test(test_precompiled_header),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -36,12 +36,12 @@ static void add_members(struct pkg_writer *w, bool reverse)
 		const void *data;
 		size_t size;
 	} m[] = {
-		{"probe.bpf.o", "\177ELF object", 11},
-		{"btf/x86_64/5.10.0-32-cloud-amd64.btf", bin, sizeof(bin)},
-		{"report.json", "{\"ok\":true}", 11},
-		{"empty", "", 0},
-		{long_path, "long", 4},
-		{"Z-upper", "Z", 1},
+	    {"probe.bpf.o", "\177ELF object", 11},
+	    {"btf/x86_64/5.10.0-32-cloud-amd64.btf", bin, sizeof(bin)},
+	    {"report.json", "{\"ok\":true}", 11},
+	    {"empty", "", 0},
+	    {long_path, "long", 4},
+	    {"Z-upper", "Z", 1},
 	};
 	size_t n = sizeof(m) / sizeof(m[0]);
 
@@ -494,15 +494,15 @@ static void check_shape(const struct shape *s)
 static void test_bad_shapes(void **state)
 {
 	static const struct shape shapes[] = {
-		{NULL, {"a", "extra"}, "member extra is not listed in the manifest"},
-		{"b", {"a"}, "member b is listed in the manifest but missing"},
-		{NULL, {"a", "a"}, "duplicate member a"},
-		{NULL, {"a", "manifest.json"}, "duplicate member manifest.json"},
-		{"/abs", {"a", "/abs"}, "manifest.json lists a bad path '/abs': absolute path"},
-		{"../up", {"a", "../up"}, "bad path '../up'"},
-		{NULL, {"a", "/abs"}, "bad member path '/abs': absolute path"},
-		{NULL, {"a", "x/../../y"}, "bad member path 'x/../../y'"},
-		{NULL, {"a", "x//y"}, "bad member path 'x//y'"},
+	    {NULL, {"a", "extra"}, "member extra is not listed in the manifest"},
+	    {"b", {"a"}, "member b is listed in the manifest but missing"},
+	    {NULL, {"a", "a"}, "duplicate member a"},
+	    {NULL, {"a", "manifest.json"}, "duplicate member manifest.json"},
+	    {"/abs", {"a", "/abs"}, "manifest.json lists a bad path '/abs': absolute path"},
+	    {"../up", {"a", "../up"}, "bad path '../up'"},
+	    {NULL, {"a", "/abs"}, "bad member path '/abs': absolute path"},
+	    {NULL, {"a", "x/../../y"}, "bad member path 'x/../../y'"},
+	    {NULL, {"a", "x//y"}, "bad member path 'x//y'"},
 	};
 
 	(void)state;
@@ -669,20 +669,20 @@ static int emit(const char *path)
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_round_trip),
-		cmocka_unit_test(test_writer_refusals),
-		cmocka_unit_test(test_writer_manifest),
-		cmocka_unit_test(test_max_members),
-		cmocka_unit_test(test_determinism),
-		cmocka_unit_test(test_system_tar),
-		cmocka_unit_test(test_plain_tar_and_file),
-		cmocka_unit_test(test_tampered_member),
-		cmocka_unit_test(test_truncated),
-		cmocka_unit_test(test_format_newer),
-		cmocka_unit_test(test_bad_shapes),
-		cmocka_unit_test(test_not_a_package),
-		cmocka_unit_test(test_garbage),
-		cmocka_unit_test(test_gzip_bomb),
+	    cmocka_unit_test(test_round_trip),
+	    cmocka_unit_test(test_writer_refusals),
+	    cmocka_unit_test(test_writer_manifest),
+	    cmocka_unit_test(test_max_members),
+	    cmocka_unit_test(test_determinism),
+	    cmocka_unit_test(test_system_tar),
+	    cmocka_unit_test(test_plain_tar_and_file),
+	    cmocka_unit_test(test_tampered_member),
+	    cmocka_unit_test(test_truncated),
+	    cmocka_unit_test(test_format_newer),
+	    cmocka_unit_test(test_bad_shapes),
+	    cmocka_unit_test(test_not_a_package),
+	    cmocka_unit_test(test_garbage),
+	    cmocka_unit_test(test_gzip_bomb),
 	};
 
 	if (argc == 3 && !strcmp(argv[1], "--emit"))
