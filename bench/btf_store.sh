@@ -50,26 +50,7 @@ load_start=$(cut -d' ' -f1 /proc/loadavg 2>/dev/null || echo "?")
 
 # ---- the binary -----------------------------------------------------------------------------
 
-if [ -n "${EUCC_SERVER:-}" ]; then
-	server=$EUCC_SERVER
-else
-	if [ -x "$root/scripts/build.sh" ]; then
-		log "building with scripts/build.sh"
-		builddir=$("$root/scripts/build.sh") || die "scripts/build.sh failed"
-	else
-		log "building with cmake into build/"
-		cmake -S "$root" -B "$root/build" >/dev/null && cmake --build "$root/build" -j2 >&2 ||
-			die "the build failed"
-		builddir=build
-	fi
-	case "$builddir" in /*) ;; *) builddir=$root/$builddir ;; esac
-	server=$builddir/server/eucc-server
-fi
-[ -x "$server" ] || die "no eucc-server at $server"
-# A private copy: a rebuild of the tree during the run must not change what is measured.
-cp "$server" "$tmp/eucc-server"
-server_src=$server
-server=$tmp/eucc-server
+bench_find_server
 
 # ---- measuring --------------------------------------------------------------------------------
 
