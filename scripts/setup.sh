@@ -11,7 +11,7 @@ packages=(
 	# tools the server runs: pahole (DWARF to BTF), bubblewrap (compile sandbox), bpftool
 	dwarves bubblewrap bpftool
 	# tests and benchmarks
-	libcmocka-dev sqlite3 jq xz-utils gzip zstd lz4 python3 util-linux ca-certificates
+	libcmocka-dev sqlite3 jq xz-utils gzip zstd lz4 python3 util-linux ca-certificates curl time git
 	# bench/: load generator and the static-file server compared against
 	wrk nginx
 	# tests/e2e/vm_matrix.sh boots the fixture kernels under qemu with a busybox initramfs
