@@ -161,6 +161,13 @@ static void put_lines(const struct line *lines, size_t first, size_t last, char 
 	}
 }
 
+static bool line_starts(const struct line *l, const char *prefix)
+{
+	size_t k = strlen(prefix);
+
+	return l->n >= k && !strncmp(l->p, prefix, k);
+}
+
 void log_trim_verifier(const char *vlog, size_t len, int ctx, char *out, size_t size)
 {
 	struct line lines[MAX_LINES];
@@ -177,6 +184,10 @@ void log_trim_verifier(const char *vlog, size_t len, int ctx, char *out, size_t 
 	first = n - 1;
 	while (first > 0 && (int)(n - first) <= ctx && used + line_cost(&lines[first - 1]) < size)
 		used += line_cost(&lines[--first]);
+	/* what the verifier says about the program's BTF arguments first is noise here */
+	while (first < n - 1 && (line_starts(&lines[first], "arg#") ||
+				 line_starts(&lines[first], "Unrecognized arg#")))
+		first++;
 	put_lines(lines, first, n - 1, out, size);
 }
 

@@ -538,6 +538,15 @@ static void test_trim_verifier_log(void **state)
 	log_trim_verifier(log, len, 20, out, 60); /* little room: the error line first */
 	assert_non_null(strstr(out, "R0 !read_ok"));
 	assert_true(strlen(out) < 60);
+	/* the verifier's notes on the program's BTF arguments, at the start, are left out */
+	len = (size_t)snprintf(
+	    log, sizeof(log),
+	    "arg#0 type is not a struct\nUnrecognized arg#0 type PTR\n"
+	    "; x = 1; @ p.c:3\n0: (b7) r1 = 1\nfailed to resolve CO-RE relocation\n");
+	log_trim_verifier(log, len, 20, out, sizeof(out));
+	assert_null(strstr(out, "arg#0"));
+	assert_true(!strncmp(out, "; x = 1; @ p.c:3\n", 17));
+	assert_non_null(strstr(out, "failed to resolve CO-RE relocation"));
 }
 
 static void test_wrong_arch(void **state)
