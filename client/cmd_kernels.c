@@ -6,6 +6,7 @@
 
 #include <cjson/cJSON.h>
 #include <curl/curl.h>
+#include <sys/utsname.h>
 
 #include "remote.h"
 
@@ -51,6 +52,7 @@ int do_kernels(int argc, char **argv, struct remote_config *cfg)
 	const char *arch = NULL, *type = NULL, *func = NULL, *spec;
 	struct eucc_error err = {0};
 	struct http_answer ans;
+	struct utsname u;
 	char path[1024];
 	cJSON *answer;
 	int c;
@@ -84,6 +86,8 @@ int do_kernels(int argc, char **argv, struct remote_config *cfg)
 		return remote_usage_error(
 		    "kernels [SPEC] or kernels RELEASE --type NAME|--func NAME");
 	spec = optind < argc ? argv[optind] : NULL;
+	if (spec && !strcmp(spec, "local")) /* this host's kernel: the server cannot know it */
+		spec = uname(&u) ? spec : u.release;
 	build_path(path, sizeof(path), spec, arch, type, func);
 	if (http_request(cfg, "GET", path, NULL, &ans, &err))
 		return remote_fail(&err);

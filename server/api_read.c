@@ -54,6 +54,11 @@ int api_kernels(struct request_state *r)
 
 	if (arch && !arch_normalize(arch))
 		return bad_arch(r, arch);
+	if (spec && !strcmp(spec, "local"))
+		return http_reply_error(
+		    r, MHD_HTTP_BAD_REQUEST, "bad_request",
+		    "'local' is the client's kernel, which the server cannot know",
+		    "send its release (uname -r); eucc-remote does that");
 	if (btf_store_match(r->server->store, spec, arch, &ks, &n, &err))
 		return http_reply_eucc_error(r, MHD_HTTP_BAD_REQUEST, &err);
 	if (n == 0 && spec && *spec) {

@@ -100,6 +100,7 @@ expect_eq "no such endpoint: 404" "$(curl -s -o /dev/null -w '%{http_code}' "$UR
 # Kernels, definitions, BTF, info, metrics.
 expect_eq "kernels 4.19" "$(curl -s "$URL/v1/kernels?match=4.19" | jq '.kernels | length')" 3
 expect_eq "kernels 4.19 x86_64" "$(curl -s "$URL/v1/kernels?match=4.19&arch=x86_64" | jq '.kernels | length')" 1
+expect_eq "kernels local: 400" "$(curl -s -o /dev/null -w '%{http_code}' "$URL/v1/kernels?match=local")" 400
 expect_eq "kernels 4.1: 404" "$(curl -s -o /dev/null -w '%{http_code}' "$URL/v1/kernels?match=4.1")" 404
 expect "type definition" "$(curl -s "$URL/v1/kernels/5.10.0-32-cloud-amd64/types/task_struct" | jq -r .definition)" "long int state;"
 expect "func prototype" "$(curl -s "$URL/v1/kernels/6.1.0-47-cloud-amd64/funcs/vfs_read" | jq -r .definition)" "vfs_read\(struct file"
