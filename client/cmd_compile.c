@@ -181,20 +181,6 @@ static cJSON *build_request(const struct compile_args *a, const struct source_se
 	return req;
 }
 
-static const char *jstr(const cJSON *o, const char *key)
-{
-	const char *v = cJSON_GetStringValue(cJSON_GetObjectItem(o, key));
-
-	return v ? v : "";
-}
-
-static int jint(const cJSON *o, const char *key)
-{
-	const cJSON *v = cJSON_GetObjectItem(o, key);
-
-	return cJSON_IsNumber(v) ? v->valueint : 0;
-}
-
 /* As clang prints them: "file:line:col: severity: message". */
 static void print_diagnostics(const cJSON *diags)
 {
@@ -202,14 +188,14 @@ static void print_diagnostics(const cJSON *diags)
 
 	cJSON_ArrayForEach(d, diags)
 	{
-		if (*jstr(d, "file") && jint(d, "column"))
-			fprintf(stderr, "%s:%d:%d: ", jstr(d, "file"), jint(d, "line"),
-				jint(d, "column"));
-		else if (*jstr(d, "file"))
-			fprintf(stderr, "%s:%d: ", jstr(d, "file"), jint(d, "line"));
-		fprintf(stderr, "%s: %s\n", jstr(d, "severity"), jstr(d, "message"));
-		if (*jstr(d, "fixits"))
-			fprintf(stderr, "fix-it: %s\n", jstr(d, "fixits"));
+		if (*json_str(d, "file") && (int)json_num(d, "column"))
+			fprintf(stderr, "%s:%d:%d: ", json_str(d, "file"), (int)json_num(d, "line"),
+				(int)json_num(d, "column"));
+		else if (*json_str(d, "file"))
+			fprintf(stderr, "%s:%d: ", json_str(d, "file"), (int)json_num(d, "line"));
+		fprintf(stderr, "%s: %s\n", json_str(d, "severity"), json_str(d, "message"));
+		if (*json_str(d, "fixits"))
+			fprintf(stderr, "fix-it: %s\n", json_str(d, "fixits"));
 	}
 }
 
@@ -220,24 +206,26 @@ static int print_kernel_table(const cJSON *kernels)
 	int w = 6, bad = 0;
 	char where[160];
 
-	cJSON_ArrayForEach(k, kernels) if ((int)strlen(jstr(k, "release")) > w) w =
-	    (int)strlen(jstr(k, "release"));
+	cJSON_ArrayForEach(k, kernels) if ((int)strlen(json_str(k, "release")) > w) w =
+	    (int)strlen(json_str(k, "release"));
 	printf("%-*s  %-18s %-7s %-12s %s\n", w, "KERNEL", "DISTRO", "ARCH", "STATUS", "FINDINGS");
 	cJSON_ArrayForEach(k, kernels)
 	{
 		const cJSON *findings = cJSON_GetObjectItem(k, "findings");
 
-		snprintf(where, sizeof(where), "%s/%s", jstr(k, "distro"), jstr(k, "version"));
-		printf("%-*s  %-18s %-7s %-12s %d\n", w, jstr(k, "release"), where, jstr(k, "arch"),
-		       jstr(k, "status"), cJSON_GetArraySize(findings));
-		bad += !strcmp(jstr(k, "status"), "incompatible");
+		snprintf(where, sizeof(where), "%s/%s", json_str(k, "distro"),
+			 json_str(k, "version"));
+		printf("%-*s  %-18s %-7s %-12s %d\n", w, json_str(k, "release"), where,
+		       json_str(k, "arch"), json_str(k, "status"), cJSON_GetArraySize(findings));
+		bad += !strcmp(json_str(k, "status"), "incompatible");
 		cJSON_ArrayForEach(f, findings)
 		{
-			if (*jstr(f, "file") && jint(f, "line"))
-				printf("    %s:%d: ", jstr(f, "file"), jint(f, "line"));
+			if (*json_str(f, "file") && (int)json_num(f, "line"))
+				printf("    %s:%d: ", json_str(f, "file"),
+				       (int)json_num(f, "line"));
 			else
 				printf("    ");
-			printf("%s: %s\n", jstr(f, "severity"), jstr(f, "message"));
+			printf("%s: %s\n", json_str(f, "severity"), json_str(f, "message"));
 		}
 	}
 	return bad;
@@ -281,15 +269,17 @@ static cJSON *to_sarif(const cJSON *answer)
 	results = cJSON_AddArrayToObject(run, "results");
 	cJSON_ArrayForEach(d, cJSON_GetObjectItem(answer, "diagnostics")) cJSON_AddItemToArray(
 	    results,
-	    sarif_result("clang", strcmp(jstr(d, "severity"), "warning") ? "error" : "warning",
-			 jstr(d, "message"), jstr(d, "file"), jint(d, "line"), jint(d, "column")));
+	    sarif_result("clang", strcmp(json_str(d, "severity"), "warning") ? "error" : "warning",
+			 json_str(d, "message"), json_str(d, "file"), (int)json_num(d, "line"),
+			 (int)json_num(d, "column")));
 	cJSON_ArrayForEach(k, cJSON_GetObjectItem(answer, "kernels"))
 	    cJSON_ArrayForEach(f, cJSON_GetObjectItem(k, "findings"))
 	{
-		snprintf(msg, sizeof(msg), "%s [%s]", jstr(f, "message"), jstr(k, "release"));
-		cJSON_AddItemToArray(results,
-				     sarif_result(jstr(f, "kind"), jstr(f, "severity"), msg,
-						  jstr(f, "file"), jint(f, "line"), 0));
+		snprintf(msg, sizeof(msg), "%s [%s]", json_str(f, "message"),
+			 json_str(k, "release"));
+		cJSON_AddItemToArray(
+		    results, sarif_result(json_str(f, "kind"), json_str(f, "severity"), msg,
+					  json_str(f, "file"), (int)json_num(f, "line"), 0));
 	}
 	return s;
 }
@@ -329,7 +319,7 @@ static int fetch_package(const struct remote_config *cfg, const cJSON *answer, c
 			 struct eucc_error *err)
 {
 	const cJSON *p = cJSON_GetObjectItem(answer, "package");
-	const char *digest = jstr(p, "digest"), *url = jstr(p, "url");
+	const char *digest = json_str(p, "digest"), *url = json_str(p, "url");
 	char part[PATH_MAX + 8], hex[EUCC_SHA256_HEX];
 	struct pkg *pkg;
 	void *data;
@@ -495,7 +485,7 @@ static int report(const cJSON *answer, long status, enum out_format format)
 		bad = 0;
 		const cJSON *k;
 		cJSON_ArrayForEach(k, cJSON_GetObjectItem(answer, "kernels")) bad +=
-		    !strcmp(jstr(k, "status"), "incompatible");
+		    !strcmp(json_str(k, "status"), "incompatible");
 		return bad ? EUCC_EXIT_INCOMPATIBLE : EUCC_EXIT_OK;
 	}
 	print_diagnostics(cJSON_GetObjectItem(answer, "diagnostics"));
@@ -544,7 +534,7 @@ static int run_compile_cmd(int argc, char **argv, struct remote_config *cfg, boo
 			code = remote_fail(&err);
 		else if (a.format == FORMAT_TEXT && !cfg->quiet)
 			printf("wrote %s (%s)\n", out,
-			       jstr(cJSON_GetObjectItem(answer, "package"), "digest"));
+			       json_str(cJSON_GetObjectItem(answer, "package"), "digest"));
 	}
 	cJSON_Delete(answer);
 	compile_args_free(&a);

@@ -8,20 +8,6 @@
 
 #include "remote.h"
 
-static const char *str(const cJSON *o, const char *key)
-{
-	const char *v = cJSON_GetStringValue(cJSON_GetObjectItem(o, key));
-
-	return v ? v : "";
-}
-
-static double num(const cJSON *o, const char *key)
-{
-	const cJSON *v = cJSON_GetObjectItem(o, key);
-
-	return cJSON_IsNumber(v) ? v->valuedouble : 0;
-}
-
 static void print_list(const cJSON *m, const char *key, const char *title, const char *a,
 		       const char *b)
 {
@@ -30,7 +16,7 @@ static void print_list(const cJSON *m, const char *key, const char *title, const
 	if (!cJSON_GetArraySize(arr))
 		return;
 	printf("%s:\n", title);
-	cJSON_ArrayForEach(it, arr) printf("  %-24s %s\n", str(it, a), str(it, b));
+	cJSON_ArrayForEach(it, arr) printf("  %-24s %s\n", json_str(it, a), json_str(it, b));
 }
 
 static void print_manifest(const cJSON *m)
@@ -40,23 +26,24 @@ static void print_manifest(const cJSON *m)
 	const cJSON *k;
 	char size[32];
 
-	printf("name:      %s\narch:      %s\n", str(m, "name"), str(m, "arch"));
-	printf("source:    %s (%s)\n", str(cJSON_GetObjectItem(m, "source"), "main"),
-	       str(cJSON_GetObjectItem(m, "source"), "digest"));
-	printf("toolchain: eucc %s, clang %s, libbpf %s, headers of %s\n", str(tc, "eucc"),
-	       str(tc, "clang"), str(tc, "libbpf"), str(tc, "headers"));
-	format_size((uint64_t)num(o, "size"), size, sizeof(size));
-	printf("object:    %s, %s, sha256:%s\n", str(o, "path"), size, str(o, "sha256"));
+	printf("name:      %s\narch:      %s\n", json_str(m, "name"), json_str(m, "arch"));
+	printf("source:    %s (%s)\n", json_str(cJSON_GetObjectItem(m, "source"), "main"),
+	       json_str(cJSON_GetObjectItem(m, "source"), "digest"));
+	printf("toolchain: eucc %s, clang %s, libbpf %s, headers of %s\n", json_str(tc, "eucc"),
+	       json_str(tc, "clang"), json_str(tc, "libbpf"), json_str(tc, "headers"));
+	format_size((uint64_t)json_num(o, "size"), size, sizeof(size));
+	printf("object:    %s, %s, sha256:%s\n", json_str(o, "path"), size, json_str(o, "sha256"));
 	print_list(m, "programs", "programs", "name", "section");
 	print_list(m, "maps", "maps", "name", "type");
 	print_list(m, "globals", "globals", "name", "type");
 	printf("kernels:\n");
 	cJSON_ArrayForEach(k, cJSON_GetObjectItem(m, "kernels"))
 	{
-		format_size((uint64_t)num(cJSON_GetObjectItem(k, "btf"), "size"), size,
+		format_size((uint64_t)json_num(cJSON_GetObjectItem(k, "btf"), "size"), size,
 			    sizeof(size));
-		printf("  %-44s %s/%s/%s  %-12s BTF %s\n", str(k, "release"), str(k, "distro"),
-		       str(k, "version"), str(k, "arch"), str(k, "status"), size);
+		printf("  %-44s %s/%s/%s  %-12s BTF %s\n", json_str(k, "release"),
+		       json_str(k, "distro"), json_str(k, "version"), json_str(k, "arch"),
+		       json_str(k, "status"), size);
 	}
 }
 

@@ -15,12 +15,12 @@ static void print_kernels(const cJSON *answer)
 	const cJSON *k;
 
 	printf("%-44s %-8s %-8s %-7s %8s\n", "RELEASE", "DISTRO", "VERSION", "ARCH", "TYPES");
-	cJSON_ArrayForEach(k, cJSON_GetObjectItem(answer, "kernels")) printf(
-	    "%-44s %-8s %-8s %-7s %8d\n", cJSON_GetStringValue(cJSON_GetObjectItem(k, "release")),
-	    cJSON_GetStringValue(cJSON_GetObjectItem(k, "distro")),
-	    cJSON_GetStringValue(cJSON_GetObjectItem(k, "version")),
-	    cJSON_GetStringValue(cJSON_GetObjectItem(k, "arch")),
-	    cJSON_GetObjectItem(k, "types")->valueint);
+	cJSON_ArrayForEach(k, cJSON_GetObjectItem(answer, "kernels"))
+	{
+		printf("%-44s %-8s %-8s %-7s %8.0f\n", json_str(k, "release"),
+		       json_str(k, "distro"), json_str(k, "version"), json_str(k, "arch"),
+		       json_num(k, "types"));
+	}
 }
 
 static int build_path(char *path, size_t size, const char *spec, const char *arch, const char *type,

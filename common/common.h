@@ -102,6 +102,11 @@ int parse_size(const char *text, uint64_t *out);
 /* Sizes: "1.2 MiB". */
 void format_size(uint64_t bytes, char *buf, size_t size);
 
+/* Reading answers and manifests: a member's string ("" if missing or not a string) or number
+ * (0 if missing or not a number). */
+const char *json_str(const struct cJSON *o, const char *key);
+double json_num(const struct cJSON *o, const char *key);
+
 /* The one JSON writer of every --json output: prints @json to @out, pretty, with a newline. */
 void json_write(FILE *out, const struct cJSON *json);
 

@@ -17,3 +17,17 @@ void json_write(FILE *out, const struct cJSON *json)
 	fputc('\n', out);
 	free(text);
 }
+
+const char *json_str(const struct cJSON *o, const char *key)
+{
+	const char *v = cJSON_GetStringValue(cJSON_GetObjectItem(o, key));
+
+	return v ? v : "";
+}
+
+double json_num(const struct cJSON *o, const char *key)
+{
+	const cJSON *v = cJSON_GetObjectItem(o, key);
+
+	return cJSON_IsNumber(v) ? v->valuedouble : 0;
+}
