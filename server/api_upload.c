@@ -81,11 +81,8 @@ static int offer_body(struct request_state *r, const struct upload_args *a)
 	char hex[EUCC_SHA256_HEX], path[PATH_MAX];
 	int fd, ret;
 
-	/* Raw BTF only (magic 0xeB9F, either byte order): no archives, images or DWARF here. */
-	if (r->body_len < 24 ||
-	    !(((unsigned char)r->body[0] == 0x9f && (unsigned char)r->body[1] == 0xeb) ||
-	      ((unsigned char)r->body[0] == 0xeb && (unsigned char)r->body[1] == 0x9f)) ||
-	    btf_source_validate(r->body, r->body_len, NULL))
+	/* Raw BTF only (its magic, sizes, libbpf parses it): no archives, images or DWARF here. */
+	if (btf_source_validate(r->body, r->body_len, NULL))
 		return http_reply_error(r, MHD_HTTP_BAD_REQUEST, "bad_request",
 					"the upload is not raw BTF",
 					"send the raw BTF of /sys/kernel/btf/vmlinux");

@@ -28,7 +28,6 @@ void pipeline_free(struct compile_ctx *c);
 /* Answer of a package-level cache hit, from the stored response (malloc'd JSON). */
 char *pipeline_hit_answer(struct compile_ctx *c, const char *stored);
 
-uint64_t monotonic_ns(void);
 /* [{"name","type","description"}] of the read-only globals, comments taken from the sources. */
 struct cJSON *pipeline_parameters(const struct compile_request *req, const struct cJSON *globals);
 /* Add each parameter's "default" to @params and "events" ([{map, type, size}] declared with

@@ -174,6 +174,9 @@ struct memo {
 	struct memo_slot slots[MEMO_SLOTS];
 };
 
+/* CLOCK_MONOTONIC in nanoseconds: durations and expiry times. */
+uint64_t monotonic_ns(void);
+
 void memo_init(struct memo *m, unsigned int ttl_ms);
 void memo_destroy(struct memo *m);
 void memo_put(struct memo *m, const char *key, const void *value, size_t len, uint64_t aux);

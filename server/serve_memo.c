@@ -11,12 +11,17 @@
 
 #include "serve.h"
 
-static uint64_t now_ms(void)
+uint64_t monotonic_ns(void)
 {
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static uint64_t now_ms(void)
+{
+	return monotonic_ns() / 1000000;
 }
 
 void memo_init(struct memo *m, unsigned int ttl_ms)
