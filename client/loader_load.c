@@ -214,12 +214,34 @@ static int attach_one(struct loader_ctx *ctx, struct bpf_program *prog, struct e
 	return ret;
 }
 
+/* Tracepoints (and kprobes on kernels without the kprobe PMU) are attached through tracefs:
+ * mount it first when it is missing, as bpftool does. */
+static void need_tracefs(struct loader_ctx *ctx)
+{
+	struct bpf_program *prog;
+	struct eucc_error e = {0};
+	char dir[64];
+
+	bpf_object__for_each_program(prog, ctx->obj)
+	{
+		enum bpf_prog_type t = bpf_program__type(prog);
+
+		if (!bpf_program__autoload(prog) ||
+		    (t != BPF_PROG_TYPE_TRACEPOINT && t != BPF_PROG_TYPE_KPROBE))
+			continue;
+		if (tracefs_ensure(dir, sizeof(dir), &e) < 0)
+			eucc_warn("%s (%s)", e.message, e.hint);
+		return;
+	}
+}
+
 int load_attach(struct loader_ctx *ctx, struct eucc_error *err)
 {
 	struct bpf_program *prog;
 	size_t n = 0;
 	int ret;
 
+	need_tracefs(ctx);
 	bpf_object__for_each_program(prog, ctx->obj) n++;
 	ctx->links = calloc(n ? n : 1, sizeof(*ctx->links));
 	if (!ctx->links)

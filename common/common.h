@@ -80,6 +80,14 @@ int fs_remove_tree(const char *path);
 /* Remove a file and the empty parent dirs up to (not including) @stop. */
 void fs_unlink_prune(const char *path, const char *stop);
 
+/*
+ * Tracing: the tracing dir libbpf will use (/sys/kernel/debug/tracing if it exists, else
+ * /sys/kernel/tracing) into @path. If it is not mounted, mount tracefs at /sys/kernel/tracing
+ * (debugfs at /sys/kernel/debug on kernels that lack tracefs), as bpftool does; that needs
+ * root. 0 if it was there, 1 if it was mounted now, -errno ("no_tracefs") otherwise.
+ */
+int tracefs_ensure(char *path, size_t size, struct eucc_error *err);
+
 /* Data dir: $EUCC_DATA, else $XDG_DATA_HOME/eucc, else ~/.local/share/eucc. */
 int eucc_default_data_dir(char *buf, size_t size);
 

@@ -3,7 +3,7 @@
 # 6.12 and this host, with the status each kernel must get, then run here for real with the
 # package's bundled (minimized) BTF while marker commands give them something to report.
 # (e2e_vm_matrix runs the same examples in 5.10, 6.1 and 6.12 guests: older verifiers.)
-# Needs root, bpf() and tracefs; it fails, never skips, when loading or attaching breaks.
+# Needs root and bpf() (eucc-remote mounts tracefs itself); it fails, never skips, when loading or attaching breaks.
 # See docs/examples.md.
 . "$(dirname "$0")/server_lib.sh"
 : "${EUCC_SOURCE_DIR:?}"
@@ -19,9 +19,6 @@ KERNELS=(--kernel 4.19 --kernel 5.10 --kernel 6.1 --kernel 6.12 --kernel local -
 command -v eucc-remote >/dev/null || { echo "FAIL: no eucc-remote in $EUCC_BIN/../client"; exit 1; }
 [ "$(id -u)" = 0 ] || { echo "FAIL: the examples are loaded for real: run as root"; exit 1; }
 [ "$(uname -m)" = x86_64 ] || { echo "FAIL: this test targets x86_64 hosts"; exit 1; }
-if [ ! -d /sys/kernel/tracing/events ]; then
-	mount -t tracefs tracefs /sys/kernel/tracing || { echo "FAIL: cannot mount tracefs"; exit 1; }
-fi
 
 seed_store
 start_server --workers 2

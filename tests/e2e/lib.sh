@@ -1,5 +1,18 @@
 # Helpers for the end-to-end tests: run a command, check its exit code and output.
+#
+# Each test runs in a mount namespace of its own in which neither tracefs nor debugfs is
+# mounted, as on a fresh host: what a test needs mounted, eucc must mount itself, and no test
+# sees another's mounts.
 set -uo pipefail
+if [ -z "${EUCC_E2E_NS:-}" ]; then
+	EUCC_E2E_NS=1 exec unshare --mount --propagation private bash "$0" "$@"
+fi
+while umount -l /sys/kernel/debug 2>/dev/null; do :; done
+while umount -l /sys/kernel/tracing 2>/dev/null; do :; done
+if [ -e /sys/kernel/tracing/events ] || [ -e /sys/kernel/debug/tracing ]; then
+	echo "FAIL: cannot hide tracefs in a private mount namespace"
+	exit 1
+fi
 : "${EUCC_BIN:?}" "${EUCC_FIXTURES:?}"
 PATH="$EUCC_BIN:$PATH"
 failures=0

@@ -513,8 +513,10 @@ static void load_and_attach(const char *obj_path, const char *btf_path)
 	struct event e = {0};
 	size_t len;
 	void *data;
+	char dir[64];
 	pid_t pid;
 
+	assert_true(tracefs_ensure(dir, sizeof(dir), NULL) >= 0); /* a fresh host has none */
 	assert_int_equal(fs_read_file(obj_path, 64 << 20, &data, &len), 0);
 	bo = bpf_object__open_mem(data, len, &o);
 	assert_int_equal(libbpf_get_error(bo), 0);

@@ -2,7 +2,8 @@
 /*
  * The loader, for real: programs of tests/data/loader are compiled against this kernel's
  * vmlinux.h, loaded, attached to sched_process_exec and fed by execs of marker-named copies
- * of /bin/true; the output is read back. Needs root, bpf() and tracefs (mounted if missing).
+ * of /bin/true; the output is read back. Needs root and bpf(). It runs in a mount namespace of
+ * its own without tracefs: the loader mounts it, as it must on a fresh host.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -11,6 +12,7 @@
 #include <errno.h>
 #include <dirent.h>
 #include <pthread.h>
+#include <sched.h>
 #include <spawn.h>
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -61,13 +63,19 @@ static int sh(const char *fmt, ...)
 	return status;
 }
 
-static int ensure_tracefs(void)
+/* A private mount namespace with neither tracefs nor debugfs mounted: a fresh host. */
+static int hide_tracefs(void)
 {
-	if (access("/sys/kernel/tracing/events/sched", F_OK) == 0)
-		return 0;
-	if (mount("tracefs", "/sys/kernel/tracing", "tracefs", 0, NULL))
-		perror("mount tracefs");
-	return access("/sys/kernel/tracing/events/sched", F_OK);
+	if (unshare(CLONE_NEWNS) || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL)) {
+		perror("private mount namespace");
+		return -1;
+	}
+	while (umount2("/sys/kernel/debug", MNT_DETACH) == 0)
+		;
+	while (umount2("/sys/kernel/tracing", MNT_DETACH) == 0)
+		;
+	return access("/sys/kernel/tracing/events", F_OK) == 0 ||
+	       access("/sys/kernel/debug/tracing", F_OK) == 0;
 }
 
 static int compile(struct fixture *fx, const char *name, struct blob *out)
@@ -89,8 +97,8 @@ static int setup(void **state)
 	char path[128];
 	struct utsname u;
 
-	if (geteuid() != 0 || ensure_tracefs() || uname(&u)) {
-		fprintf(stderr, "the loader tests need root, bpf() and tracefs\n");
+	if (geteuid() != 0 || hide_tracefs() || uname(&u)) {
+		fprintf(stderr, "the loader tests need root, bpf() and mount namespaces\n");
 		return -1;
 	}
 	snprintf(fx.release, sizeof(fx.release), "%s", u.release);
@@ -270,6 +278,20 @@ static void test_event_section(void **state)
 	assert_int_equal(events_type(bpf_object__btf(obj), "nosuch"), 0);
 	bpf_object__for_each_map(map, obj) assert_null(strstr(bpf_map__name(map), "eucc"));
 	bpf_object__close(obj);
+}
+
+/* tracefs is missing (see hide_tracefs): the loader mounts it and the tracepoint attaches. */
+static void test_mounts_tracefs(void **state)
+{
+	struct fixture *fx = *state;
+	struct run r;
+
+	assert_int_not_equal(access("/sys/kernel/tracing/events", F_OK), 0);
+	run_init(&r, &fx->perf, NULL, 0);
+	r.opts.attach_only = true;
+	assert_int_equal(run_with(fx, &r, NULL), 0);
+	assert_int_equal(access("/sys/kernel/tracing/events/sched/sched_process_exec", F_OK), 0);
+	run_free(&r);
 }
 
 static void test_perf_events(void **state)
@@ -811,6 +833,7 @@ int main(void)
 		cmocka_unit_test(test_wrong_arch),
 		cmocka_unit_test(test_verifier_rejects),
 		cmocka_unit_test(test_not_root_and_denied),
+		cmocka_unit_test(test_mounts_tracefs),
 		cmocka_unit_test(test_perf_events),
 		cmocka_unit_test(test_ring_events),
 		cmocka_unit_test(test_histogram_and_maps),

@@ -24,10 +24,8 @@ fail() {
 	poweroff -f
 	sleep 10
 }
-# tracefs (libbpf looks for /sys/kernel/debug/tracing first, then /sys/kernel/tracing).
-mount -t tracefs tracefs /sys/kernel/tracing 2>/dev/null ||
-	{ mount -t debugfs debugfs /sys/kernel/debug && [ -d /sys/kernel/debug/tracing/events ]; } ||
-	fail "cannot mount tracefs"
+# tracefs is left unmounted, as on a fresh host: eucc-remote mounts it for tracepoints.
+[ ! -e /sys/kernel/tracing/events ] || fail "tracefs is mounted before eucc-remote runs"
 mount -t bpf bpf /sys/fs/bpf || fail "cannot mount bpffs"
 
 echo "@@EUCC KERNEL $(uname -r)"
