@@ -246,7 +246,7 @@ int src_emit(struct src_scan *sc, const struct src_meta *m, const char *kind, co
 	     size_t size)
 {
 	struct btf_blob blob;
-	struct btf *btf;
+	struct btf *btf = NULL;
 	int rc;
 
 	rc = src_btf_check(data, size, &btf, sc->err);

@@ -165,8 +165,8 @@ int btf_store_get(struct btf_store *store, const char *release, const char *arch
 		  struct btf_kernel *out, struct eucc_error *err)
 {
 	const char *params[] = {release, arch};
-	struct btf_kernel *list;
-	size_t n;
+	struct btf_kernel *list = NULL;
+	size_t n = 0;
 	int ret;
 
 	ret = store_query_kernels(store,
@@ -196,8 +196,8 @@ int btf_store_find_sha(struct btf_store *store, const char *sha256, struct btf_k
 		       struct eucc_error *err)
 {
 	const char *params[] = {sha256};
-	struct btf_kernel *list;
-	size_t n;
+	struct btf_kernel *list = NULL;
+	size_t n = 0;
 	int ret;
 
 	ret = store_query_kernels(

@@ -1,13 +1,24 @@
 #!/usr/bin/env bash
-# Configure and build into build/ (or build-asan/ with --sanitize). Prints the build dir.
+# Configure and build, warnings as errors. Prints the build dir.
+#   scripts/build.sh             build/        RelWithDebInfo, the compiler cmake finds (gcc)
+#   scripts/build.sh --sanitize  build-asan/   the same with AddressSanitizer + UBSan
+#   scripts/build.sh --release   build-release/ Release, as packagers build it
+#   scripts/build.sh --clang     build-clang/  Release with clang
 set -euo pipefail
 cd "$(dirname "$0")/.."
 dir=build
+type=RelWithDebInfo
 args=()
-if [ "${1:-}" = "--sanitize" ]; then
-	dir=build-asan
-	args=(-DEUCC_SANITIZE=ON)
-fi
-cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo "${args[@]}" >/dev/null
+case "${1:-}" in
+"") ;;
+--sanitize) dir=build-asan args=(-DEUCC_SANITIZE=ON) ;;
+--release) dir=build-release type=Release ;;
+--clang) dir=build-clang type=Release args=(-DCMAKE_C_COMPILER=clang) ;;
+*)
+	echo "usage: scripts/build.sh [--sanitize|--release|--clang]" >&2
+	exit 3
+	;;
+esac
+cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE=$type -DEUCC_WERROR=ON "${args[@]}" >/dev/null
 cmake --build "$dir" -j"$(nproc)" >&2
 echo "$dir"
