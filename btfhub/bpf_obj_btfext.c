@@ -33,7 +33,7 @@ static uint32_t get_u32(const void *p)
 
 static int bad_ext(struct eucc_error *err, const char *why)
 {
-	return eucc_error_set(err, -EINVAL, "bad_object", "corrupt .BTF.ext: %s", why);
+	return eucc_error_set(err, -EINVAL, EUCC_E_BAD_OBJECT, "corrupt .BTF.ext: %s", why);
 }
 
 /* Walk one info block, calling @fn for each record of at least @min_rec bytes. */

@@ -101,7 +101,7 @@ int obj_parse_maps(struct bpf_obj_view *obj, struct eucc_error *err)
 			continue;
 		def = btf_skip_mods(obj->btf, var->type, NULL);
 		if (!def || !btf_is_struct(def))
-			return eucc_error_set(err, -EINVAL, "bad_object",
+			return eucc_error_set(err, -EINVAL, EUCC_E_BAD_OBJECT,
 					      "map '%s' is not a struct in .maps",
 					      btf__name_by_offset(obj->btf, var->name_off));
 		m = OBJ_PUSH(obj->maps, obj->nmaps);

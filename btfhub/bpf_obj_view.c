@@ -96,7 +96,7 @@ static bool is_data_section(const char *name)
 
 static int bad_object(struct eucc_error *err, const char *why)
 {
-	return eucc_error_set(err, -EINVAL, "bad_object", "not a BPF object: %s", why);
+	return eucc_error_set(err, -EINVAL, EUCC_E_BAD_OBJECT, "not a BPF object: %s", why);
 }
 
 /* Record every section; keep .BTF and .BTF.ext aside. */
@@ -407,7 +407,7 @@ static int open_elf(struct bpf_obj_view *obj, struct elf_ctx *ec, struct eucc_er
 	GElf_Ehdr eh;
 
 	if (elf_version(EV_CURRENT) == EV_NONE)
-		return eucc_error_set(err, -EINVAL, "internal", "libelf: %s", elf_errmsg(-1));
+		return eucc_error_set(err, -EINVAL, EUCC_E_INTERNAL, "libelf: %s", elf_errmsg(-1));
 	ec->elf = elf_memory(obj->image, obj->image_size);
 	if (!ec->elf || elf_kind(ec->elf) != ELF_K_ELF || !gelf_getehdr(ec->elf, &eh))
 		return bad_object(err, "not an ELF file");
@@ -428,11 +428,12 @@ static int parse_object(struct bpf_obj_view *obj, struct elf_ctx *ec, struct euc
 	if (ret)
 		return ret;
 	if (!btf)
-		return eucc_error_set(err, -EINVAL, "bad_object",
+		return eucc_error_set(err, -EINVAL, EUCC_E_BAD_OBJECT,
 				      "the object has no .BTF section: compile with -g");
 	obj->btf = btf__new(btf->d_buf, btf->d_size);
 	if (!obj->btf)
-		return eucc_error_set(err, -errno, "bad_object", "the object's .BTF is corrupt");
+		return eucc_error_set(err, -errno, EUCC_E_BAD_OBJECT,
+				      "the object's .BTF is corrupt");
 	ret = read_functions(obj, ec);
 	ret = ret ?: read_programs(obj);
 	ret = ret ?: read_code(obj, ec);
@@ -441,7 +442,7 @@ static int parse_object(struct bpf_obj_view *obj, struct elf_ctx *ec, struct euc
 	ret = ret ?: obj_parse_maps(obj, err);
 	ret = ret ?: obj_parse_globals(obj);
 	if (ret == -ENOMEM)
-		eucc_error_set(err, ret, "internal", "out of memory");
+		eucc_error_set(err, ret, EUCC_E_INTERNAL, "out of memory");
 	return ret;
 }
 
@@ -454,7 +455,7 @@ int obj_view_open(const void *data, size_t size, struct bpf_obj_view **out, stru
 	*out = NULL;
 	if (!obj || !(obj->image = malloc(size ? size : 1))) {
 		free(obj);
-		return eucc_error_set(err, -ENOMEM, "internal", "out of memory");
+		return eucc_error_set(err, -ENOMEM, EUCC_E_INTERNAL, "out of memory");
 	}
 	memcpy(obj->image, data, size);
 	obj->image_size = size;

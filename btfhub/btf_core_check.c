@@ -310,8 +310,8 @@ int core_check(const struct bpf_obj_view *obj, const struct btf *kernel,
 	btf_min_free(c.min);
 	if (ret) {
 		core_report_free(report);
-		return eucc_error_set(err, ret, "internal", "checking against %s: %s", c.release,
-				      strerror(-ret));
+		return eucc_error_set(err, ret, EUCC_E_INTERNAL, "checking against %s: %s",
+				      c.release, strerror(-ret));
 	}
 	report->status = report_status(report);
 	return 0;

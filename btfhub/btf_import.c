@@ -86,15 +86,16 @@ static int kernel_identity(const struct btf_blob *b, const struct btf_import_opt
 
 	if (pick(k->release, sizeof(k->release), o->release, b->release) ||
 	    !release_is_valid(k->release)) {
-		eucc_error_set(err, -EINVAL, "bad_input", "%s: cannot tell the kernel release%s%s",
-			       b->origin, k->release[0] ? ", not a release: " : "", k->release);
+		eucc_error_set(err, -EINVAL, EUCC_E_BAD_INPUT,
+			       "%s: cannot tell the kernel release%s%s", b->origin,
+			       k->release[0] ? ", not a release: " : "", k->release);
 		eucc_error_hint(err, "give it with --release, e.g. --release $(uname -r)");
 		return -EINVAL;
 	}
 	arch = o->arch && *o->arch ? arch_normalize(o->arch)
 				   : (b->arch[0] ? b->arch : arch_from_release(k->release));
 	if (!arch) {
-		eucc_error_set(err, -EINVAL, "bad_input", "%s: cannot tell the architecture",
+		eucc_error_set(err, -EINVAL, EUCC_E_BAD_INPUT, "%s: cannot tell the architecture",
 			       b->origin);
 		eucc_error_hint(err,
 				"give it with --arch (x86_64, arm64, s390x, ppc64le, riscv64)");
@@ -107,8 +108,8 @@ static int kernel_identity(const struct btf_blob *b, const struct btf_import_opt
 	if ((o->version && *o->version) || b->version[0])
 		pick(k->version, sizeof(k->version), o->version, b->version);
 	if (!name_is_safe(k->distro) || !name_is_safe(k->version)) {
-		eucc_error_set(err, -EINVAL, "usage", "bad distro or version '%s/%s'", k->distro,
-			       k->version);
+		eucc_error_set(err, -EINVAL, EUCC_E_USAGE, "bad distro or version '%s/%s'",
+			       k->distro, k->version);
 		eucc_error_hint(err, "use letters, digits and . _ + - only");
 		return -EINVAL;
 	}
@@ -200,15 +201,15 @@ static int write_header_file(const struct btf *btf, const char *path, struct euc
 	if (!f) {
 		if (fd >= 0)
 			close(fd);
-		return eucc_error_set(err, -errno, "store", "cannot write %s: %s", tmp,
+		return eucc_error_set(err, -errno, EUCC_E_STORE, "cannot write %s: %s", tmp,
 				      strerror(errno));
 	}
 	ret = btf_header_write(btf, f, err);
 	if (fflush(f) || fsync(fileno(f)))
-		ret = ret ? ret : eucc_error_set(err, -errno, "store", "cannot write %s", tmp);
+		ret = ret ? ret : eucc_error_set(err, -errno, EUCC_E_STORE, "cannot write %s", tmp);
 	fclose(f);
 	if (!ret && rename(tmp, path))
-		ret = eucc_error_set(err, -errno, "store", "cannot write %s", path);
+		ret = eucc_error_set(err, -errno, EUCC_E_STORE, "cannot write %s", path);
 	if (ret)
 		unlink(tmp);
 	return ret;
@@ -267,7 +268,7 @@ static int store_commit(struct import_ctx *c, struct btf_kernel *k, const struct
 	if (!ret)
 		ret = fs_write_atomic(k->path, b->data, b->size);
 	if (ret)
-		return eucc_error_set(c->err, ret, "data_dir", "cannot write %s: %s", k->path,
+		return eucc_error_set(c->err, ret, EUCC_E_DATA_DIR, "cannot write %s: %s", k->path,
 				      strerror(-ret));
 	ret = sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) ? -EIO : 0;
 	if (!ret && old)
@@ -309,7 +310,7 @@ static int store_blob(struct import_ctx *c, const struct btf_blob *b, struct btf
 		return 0;
 	}
 	if (found && !c->opts->replace) {
-		eucc_error_set(c->err, -EEXIST, "conflict",
+		eucc_error_set(c->err, -EEXIST, EUCC_E_CONFLICT,
 			       "%s (%s) is already stored with other BTF (sha256 %.12s, new %.12s)",
 			       k.release, k.arch, old.sha256, k.sha256);
 		eucc_error_hint(c->err, "to replace it, import again with --replace");
@@ -321,7 +322,7 @@ static int store_blob(struct import_ctx *c, const struct btf_blob *b, struct btf
 	k.imported_at = (int64_t)time(NULL);
 	ret = btf_features_read(btf, &f);
 	if (ret)
-		return eucc_error_set(c->err, ret, "internal", "out of memory");
+		return eucc_error_set(c->err, ret, EUCC_E_INTERNAL, "out of memory");
 	ret = store_commit(c, &k, b, found ? &old : NULL, &f);
 	btf_features_free(&f);
 	if (ret)
@@ -352,7 +353,7 @@ static int import_found(const struct btf_blob *b, void *ctx)
 	if (!ret) {
 		btf = btf__new(b->data, b->size);
 		ret = btf ? store_blob(c, b, btf)
-			  : eucc_error_set(c->err, -EINVAL, "bad_input", "%s: not valid BTF",
+			  : eucc_error_set(c->err, -EINVAL, EUCC_E_BAD_INPUT, "%s: not valid BTF",
 					   b->origin);
 		btf__free(btf);
 	}
@@ -391,10 +392,10 @@ int btf_store_import(struct btf_store *store, const char *path, const struct btf
 	int ret;
 
 	if (c.tree && c.opts->release && *c.opts->release)
-		return eucc_error_set(err, -EINVAL, "usage",
+		return eucc_error_set(err, -EINVAL, EUCC_E_USAGE,
 				      "--release names one kernel, but %s is a directory", path);
 	if (c.opts->arch && *c.opts->arch && !arch_normalize(c.opts->arch))
-		return eucc_error_set(err, -EINVAL, "usage", "unknown architecture '%s'",
+		return eucc_error_set(err, -EINVAL, EUCC_E_USAGE, "unknown architecture '%s'",
 				      c.opts->arch);
 	pthread_mutex_lock(&store->write_lock);
 	ret = btf_source_scan(path, &ops, err);
@@ -402,8 +403,8 @@ int btf_store_import(struct btf_store *store, const char *path, const struct btf
 	if (ret < 0)
 		return ret;
 	if (c.failed) {
-		eucc_error_set(err, -EINVAL, "bad_input", "%s: %d file(s) could not be imported",
-			       path, c.failed);
+		eucc_error_set(err, -EINVAL, EUCC_E_BAD_INPUT,
+			       "%s: %d file(s) could not be imported", path, c.failed);
 		return -EINVAL;
 	}
 	return c.imported;

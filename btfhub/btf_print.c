@@ -126,7 +126,7 @@ int btf_header_print_type(const struct btf *btf, const char *spec, FILE *out,
 
 	id = find_definition(btf, name, kinds, nkinds, &copies);
 	if (id < 0) {
-		eucc_error_set(err, -ENOENT, "type_not_found",
+		eucc_error_set(err, -ENOENT, EUCC_E_TYPE_NOT_FOUND,
 			       "no type named '%s' in this kernel's BTF", spec);
 		eucc_error_hint(err, "type names are C names without the keyword (task_struct) or "
 				     "with it (struct task_struct)");
@@ -134,7 +134,7 @@ int btf_header_print_type(const struct btf *btf, const char *spec, FILE *out,
 	}
 	d = btf_dump__new(btf, dump_printf, out, NULL);
 	if (!d)
-		return eucc_error_set(err, -errno, "internal", "cannot start the BTF dumper");
+		return eucc_error_set(err, -errno, EUCC_E_INTERNAL, "cannot start the BTF dumper");
 	t = btf__type_by_id(btf, id);
 	if (copies > 1)
 		fprintf(out,
@@ -172,7 +172,7 @@ int btf_header_print_func(const struct btf *btf, const char *name, FILE *out,
 
 	if (id < 0) {
 		if (!btf_has_funcs(btf)) {
-			eucc_error_set(err, -ENOENT, "no_func_records",
+			eucc_error_set(err, -ENOENT, EUCC_E_NO_FUNC_RECORDS,
 				       "this kernel's BTF has no FUNC records, so it cannot tell "
 				       "whether '%s' exists or what its prototype is",
 				       name);
@@ -181,12 +181,12 @@ int btf_header_print_func(const struct btf *btf, const char *name, FILE *out,
 					"pahole); attach targets on it are reported as unknown");
 			return -ENOENT;
 		}
-		return eucc_error_set(err, -ENOENT, "func_not_found",
+		return eucc_error_set(err, -ENOENT, EUCC_E_FUNC_NOT_FOUND,
 				      "no kernel function named '%s' in this kernel's BTF", name);
 	}
 	d = btf_dump__new(btf, dump_printf, out, NULL);
 	if (!d)
-		return eucc_error_set(err, -errno, "internal", "cannot start the BTF dumper");
+		return eucc_error_set(err, -errno, EUCC_E_INTERNAL, "cannot start the BTF dumper");
 	t = btf__type_by_id(btf, id);
 	emit_decl(d, t->type, name, 0, out);
 	fprintf(out, ";\n");

@@ -129,7 +129,7 @@ bool src_release_from_banner(const void *data, size_t size, char *out, size_t ou
 
 static int btf_truncated(struct eucc_error *err, uint64_t want, size_t have)
 {
-	eucc_error_set(err, -EINVAL, "bad_input",
+	eucc_error_set(err, -EINVAL, EUCC_E_BAD_INPUT,
 		       "truncated BTF: header says %llu bytes, file has %zu",
 		       (unsigned long long)want, have);
 	eucc_error_hint(err, "the file was cut short (an interrupted copy or download?): "
@@ -145,14 +145,15 @@ int src_btf_header_check(const void *data, size_t size, uint64_t *total, struct 
 	bool be;
 
 	if (!size)
-		return eucc_error_set(err, -EINVAL, "bad_input", "empty file: no BTF in 0 bytes");
+		return eucc_error_set(err, -EINVAL, EUCC_E_BAD_INPUT,
+				      "empty file: no BTF in 0 bytes");
 	if (size >= 2 && p[0] == 0x9f && p[1] == 0xeb)
 		be = false;
 	else if (size >= 2 && p[0] == 0xeb && p[1] == 0x9f)
 		be = true;
 	else {
 		eucc_error_set(
-		    err, -EINVAL, "bad_input",
+		    err, -EINVAL, EUCC_E_BAD_INPUT,
 		    "not BTF: it starts with %02x %02x, BTF starts with its magic 0xeB9F", p[0],
 		    size > 1 ? p[1] : 0);
 		eucc_error_hint(err, "give raw BTF (e.g. /sys/kernel/btf/vmlinux), or a kernel "
@@ -162,11 +163,11 @@ int src_btf_header_check(const void *data, size_t size, uint64_t *total, struct 
 	if (size < BTF_HDR_MIN)
 		return btf_truncated(err, BTF_HDR_MIN, size);
 	if (p[2] != 1)
-		return eucc_error_set(err, -EINVAL, "bad_input",
+		return eucc_error_set(err, -EINVAL, EUCC_E_BAD_INPUT,
 				      "unsupported BTF version %u (libbpf reads version 1)", p[2]);
 	hdr_len = src_rd32(p + 4, be);
 	if (hdr_len < BTF_HDR_MIN)
-		return eucc_error_set(err, -EINVAL, "bad_input",
+		return eucc_error_set(err, -EINVAL, EUCC_E_BAD_INPUT,
 				      "corrupt BTF header: its length is %u, at least %d expected",
 				      hdr_len, BTF_HDR_MIN);
 	if (hdr_len > size)
@@ -190,12 +191,12 @@ static int src_btf_check(const void *data, size_t size, struct btf **out, struct
 	if (rc)
 		return rc;
 	if (size > UINT32_MAX)
-		return eucc_error_set(err, -EINVAL, "bad_input", "BTF of %zu bytes: too large",
+		return eucc_error_set(err, -EINVAL, EUCC_E_BAD_INPUT, "BTF of %zu bytes: too large",
 				      size);
 	btf = btf__new(data, (uint32_t)size);
 	if (!btf) {
 		rc = errno ? -errno : -EINVAL;
-		eucc_error_set(err, -EINVAL, "bad_input",
+		eucc_error_set(err, -EINVAL, EUCC_E_BAD_INPUT,
 			       "corrupt BTF: libbpf cannot parse it (%s): the header is fine but "
 			       "the type or string data is not",
 			       strerror(-rc));
@@ -213,7 +214,7 @@ static int src_btf_check(const void *data, size_t size, struct btf **out, struct
 int btf_source_validate(const void *data, size_t size, struct eucc_error *err)
 {
 	if (!data && size)
-		return eucc_error_set(err, -EINVAL, "bad_input", "no BTF data");
+		return eucc_error_set(err, -EINVAL, EUCC_E_BAD_INPUT, "no BTF data");
 	return src_btf_check(data, size, NULL, err);
 }
 
@@ -266,7 +267,7 @@ int src_emit(struct src_scan *sc, const struct src_meta *m, const char *kind, co
 		if (rc < 0) {
 			sc->stopped = true;
 			if (!sc->err || !sc->err->err)
-				eucc_error_set(sc->err, rc, "import_failed",
+				eucc_error_set(sc->err, rc, EUCC_E_IMPORT_FAILED,
 					       "%s: import stopped: %s", m->origin, strerror(-rc));
 			return rc;
 		}
@@ -289,7 +290,7 @@ static int src_unknown(struct src_scan *sc, const struct src_meta *m, const void
 	char hex[40];
 
 	src_hex_prefix(data, size, hex, sizeof(hex));
-	eucc_error_set(sc->err, -EINVAL, "bad_input",
+	eucc_error_set(sc->err, -EINVAL, EUCC_E_BAD_INPUT,
 		       "%s: not BTF, ELF, a kernel image, a BTFHub tarball or a .deb "
 		       "(first bytes: %s)",
 		       m->origin, hex);
@@ -304,11 +305,11 @@ int src_dispatch(struct src_scan *sc, const struct src_meta *m, const void *data
 	const char *comp;
 
 	if (m->depth > SRC_MAX_DEPTH)
-		return eucc_error_set(sc->err, -EINVAL, "bad_input",
+		return eucc_error_set(sc->err, -EINVAL, EUCC_E_BAD_INPUT,
 				      "%s: packed more than %d layers deep: not a kernel source",
 				      m->origin, SRC_MAX_DEPTH);
 	if (!size) {
-		eucc_error_set(sc->err, -EINVAL, "bad_input", "%s: empty file", m->origin);
+		eucc_error_set(sc->err, -EINVAL, EUCC_E_BAD_INPUT, "%s: empty file", m->origin);
 		eucc_error_hint(sc->err, "the file has no data: was a copy or download cut short?");
 		return -EINVAL;
 	}
@@ -366,10 +367,10 @@ static int src_scan_file(struct src_scan *sc, const char *path, const struct src
 	src_sys_release(path, &m);
 	rc = fs_read_file(path, SRC_MAX_SIZE, &data, &size);
 	if (rc == -EFBIG)
-		return eucc_error_set(sc->err, rc, "bad_input", "%s: larger than %zu MiB", path,
-				      SRC_MAX_SIZE >> 20);
+		return eucc_error_set(sc->err, rc, EUCC_E_BAD_INPUT, "%s: larger than %zu MiB",
+				      path, SRC_MAX_SIZE >> 20);
 	if (rc)
-		return eucc_error_set(sc->err, rc, "bad_input", "%s: cannot read: %s", path,
+		return eucc_error_set(sc->err, rc, EUCC_E_BAD_INPUT, "%s: cannot read: %s", path,
 				      strerror(-rc));
 	rc = src_dispatch(sc, &m, data, size);
 	free(data);
@@ -527,22 +528,23 @@ static int src_walk(struct src_scan *sc, const char *path)
 
 	w = calloc(1, sizeof(*w));
 	if (!w)
-		return eucc_error_set(sc->err, -ENOMEM, "internal", "out of memory");
+		return eucc_error_set(sc->err, -ENOMEM, EUCC_E_INTERNAL, "out of memory");
 	w->sc = sc;
 	if (!realpath(path, w->root))
 		snprintf(w->root, sizeof(w->root), "%s", path);
 	rc = src_walk_dir(w, path, "", 0);
 	if (rc >= 0 && !w->tried) {
-		rc = eucc_error_set(sc->err, -EINVAL, "bad_input",
+		rc = eucc_error_set(sc->err, -EINVAL, EUCC_E_BAD_INPUT,
 				    "%s: nothing importable in this directory (looked for *.btf, "
 				    "*.btf.tar.*, vmlinux*, vmlinuz*, Image*, *.deb)",
 				    path);
 		eucc_error_hint(sc->err, "point at a BTFHub archive tree or at a kernel file");
 	} else if (rc >= 0 && !sc->found) {
-		rc = eucc_error_set(sc->err, w->first.err ? w->first.err : -EINVAL, "bad_input",
-				    "%s: none of its %d kernel files could be imported; the first: "
-				    "%.700s",
-				    path, w->tried, w->first.message);
+		rc =
+		    eucc_error_set(sc->err, w->first.err ? w->first.err : -EINVAL, EUCC_E_BAD_INPUT,
+				   "%s: none of its %d kernel files could be imported; the first: "
+				   "%.700s",
+				   path, w->tried, w->first.message);
 		eucc_error_hint(sc->err, "%s", w->first.hint);
 	} else if (rc >= 0) {
 		rc = sc->found;
@@ -560,10 +562,10 @@ int btf_source_scan(const char *path, const struct btf_source_ops *ops, struct e
 	int rc;
 
 	if (!path || !*path)
-		return eucc_error_set(err, -EINVAL, "usage", "no BTF source given");
+		return eucc_error_set(err, -EINVAL, EUCC_E_USAGE, "no BTF source given");
 	if (stat(path, &st)) {
 		rc = -errno;
-		eucc_error_set(err, rc, "bad_input", "%s: %s", path, strerror(-rc));
+		eucc_error_set(err, rc, EUCC_E_BAD_INPUT, "%s: %s", path, strerror(-rc));
 		eucc_error_hint(err, "give a BTF file, a kernel image or package, a BTFHub tarball "
 				     "or a directory of them");
 		return rc;
@@ -571,7 +573,7 @@ int btf_source_scan(const char *path, const struct btf_source_ops *ops, struct e
 	if (S_ISDIR(st.st_mode))
 		return src_walk(&sc, path);
 	if (!S_ISREG(st.st_mode))
-		return eucc_error_set(err, -EINVAL, "bad_input",
+		return eucc_error_set(err, -EINVAL, EUCC_E_BAD_INPUT,
 				      "%s: not a regular file or a directory", path);
 	rc = src_scan_file(&sc, path, NULL);
 	return rc < 0 ? rc : sc.found;

@@ -57,7 +57,7 @@ static int src_slurp(struct archive *a, size_t hint, bool lenient, void **out, s
 	la_ssize_t got;
 
 	if (!buf)
-		return eucc_error_set(err, -ENOMEM, "internal", "out of memory");
+		return eucc_error_set(err, -ENOMEM, EUCC_E_INTERNAL, "out of memory");
 	for (;;) {
 		if (len == cap) {
 			if (cap > SRC_MAX_SIZE)
@@ -66,7 +66,8 @@ static int src_slurp(struct archive *a, size_t hint, bool lenient, void **out, s
 			n = realloc(buf, cap);
 			if (!n) {
 				free(buf);
-				return eucc_error_set(err, -ENOMEM, "internal", "out of memory");
+				return eucc_error_set(err, -ENOMEM, EUCC_E_INTERNAL,
+						      "out of memory");
 			}
 			buf = n;
 		}
@@ -80,8 +81,9 @@ static int src_slurp(struct archive *a, size_t hint, bool lenient, void **out, s
 		}
 		if (got < 0) {
 			free(buf);
-			eucc_error_set(err, -EINVAL, "bad_input", "%s: corrupt or cut short: %s",
-				       origin, archive_error_string(a));
+			eucc_error_set(err, -EINVAL, EUCC_E_BAD_INPUT,
+				       "%s: corrupt or cut short: %s", origin,
+				       archive_error_string(a));
 			eucc_error_hint(err, "the archive is damaged or incomplete: get it again");
 			return -EINVAL;
 		}
@@ -93,8 +95,8 @@ static int src_slurp(struct archive *a, size_t hint, bool lenient, void **out, s
 	return 0;
 too_big:
 	free(buf);
-	return eucc_error_set(err, -EFBIG, "bad_input", "%s: unpacks to more than %zu MiB", origin,
-			      SRC_MAX_SIZE >> 20);
+	return eucc_error_set(err, -EFBIG, EUCC_E_BAD_INPUT, "%s: unpacks to more than %zu MiB",
+			      origin, SRC_MAX_SIZE >> 20);
 }
 
 int src_decompress(const void *data, size_t size, size_t expect, void **out, size_t *outlen,
@@ -106,13 +108,13 @@ int src_decompress(const void *data, size_t size, size_t expect, void **out, siz
 
 	a = archive_read_new();
 	if (!a)
-		return eucc_error_set(err, -ENOMEM, "internal", "out of memory");
+		return eucc_error_set(err, -ENOMEM, EUCC_E_INTERNAL, "out of memory");
 	archive_read_support_filter_all(a);
 	archive_read_support_format_raw(a);
 	if (archive_read_open_memory(a, data, size) != ARCHIVE_OK ||
 	    archive_read_next_header(a, &entry) != ARCHIVE_OK) {
-		rc = eucc_error_set(err, -EINVAL, "bad_input", "%s: cannot decompress: %s", origin,
-				    archive_error_string(a));
+		rc = eucc_error_set(err, -EINVAL, EUCC_E_BAD_INPUT, "%s: cannot decompress: %s",
+				    origin, archive_error_string(a));
 	} else {
 		if (!expect)
 			expect = size * 4;
@@ -121,7 +123,7 @@ int src_decompress(const void *data, size_t size, size_t expect, void **out, siz
 	archive_read_free(a);
 	if (!rc && !*outlen) {
 		free(*out);
-		rc = eucc_error_set(err, -EINVAL, "bad_input", "%s: decompresses to nothing",
+		rc = eucc_error_set(err, -EINVAL, EUCC_E_BAD_INPUT, "%s: decompresses to nothing",
 				    origin);
 	}
 	return rc;
@@ -170,8 +172,8 @@ static int src_entry_read(struct archive *a, struct archive_entry *e, void **buf
 	int64_t size = archive_entry_size_is_set(e) ? archive_entry_size(e) : 0;
 
 	if (size < 0 || (uint64_t)size > SRC_MAX_SIZE)
-		return eucc_error_set(err, -EFBIG, "bad_input", "%s: larger than %zu MiB", origin,
-				      SRC_MAX_SIZE >> 20);
+		return eucc_error_set(err, -EFBIG, EUCC_E_BAD_INPUT, "%s: larger than %zu MiB",
+				      origin, SRC_MAX_SIZE >> 20);
 	return src_slurp(a, (size_t)size, false, buf, len, origin, err);
 }
 
@@ -203,7 +205,7 @@ int src_tar(struct src_scan *sc, const struct src_meta *pm, const void *data, si
 
 	a = archive_read_new();
 	if (!a)
-		return eucc_error_set(sc->err, -ENOMEM, "internal", "out of memory");
+		return eucc_error_set(sc->err, -ENOMEM, EUCC_E_INTERNAL, "out of memory");
 	archive_read_support_format_tar(a);
 	r = archive_read_open_memory(a, data, size);
 	while (r == ARCHIVE_OK && (r = archive_read_next_header(a, &e)) == ARCHIVE_OK) {
@@ -217,11 +219,12 @@ int src_tar(struct src_scan *sc, const struct src_meta *pm, const void *data, si
 			break;
 	}
 	if (rc >= 0 && r != ARCHIVE_EOF) {
-		rc = eucc_error_set(sc->err, -EINVAL, "bad_input", "%s: broken tar archive: %s",
-				    pm->origin, archive_error_string(a));
+		rc =
+		    eucc_error_set(sc->err, -EINVAL, EUCC_E_BAD_INPUT, "%s: broken tar archive: %s",
+				   pm->origin, archive_error_string(a));
 		eucc_error_hint(sc->err, "the archive is damaged or incomplete: get it again");
 	} else if (rc >= 0 && !members) {
-		rc = eucc_error_set(sc->err, -EINVAL, "bad_input",
+		rc = eucc_error_set(sc->err, -EINVAL, EUCC_E_BAD_INPUT,
 				    "%s: a tarball with no .btf member: a BTFHub tarball holds "
 				    "<release>.btf",
 				    pm->origin);
@@ -423,7 +426,7 @@ static int src_deb_data(struct src_scan *sc, const struct src_meta *m,
 	int r = ARCHIVE_FATAL, rc = 1;
 
 	if (!n)
-		return eucc_error_set(sc->err, -ENOMEM, "internal", "out of memory");
+		return eucc_error_set(sc->err, -ENOMEM, EUCC_E_INTERNAL, "out of memory");
 	n->outer = outer;
 	a = src_nested_open(n);
 	while (a && (r = archive_read_next_header(a, &e)) == ARCHIVE_OK) {
@@ -435,13 +438,13 @@ static int src_deb_data(struct src_scan *sc, const struct src_meta *m,
 		}
 	}
 	if (r == ARCHIVE_EOF) {
-		rc = eucc_error_set(sc->err, -EINVAL, "bad_input",
+		rc = eucc_error_set(sc->err, -EINVAL, EUCC_E_BAD_INPUT,
 				    "%s: no boot/vmlinuz-* or boot/vmlinux-* in this package",
 				    m->origin);
 		eucc_error_hint(sc->err, "give a linux-image-<release> package (or its -dbg "
 					 "package), not a headers or meta package");
 	} else if (r != ARCHIVE_OK) {
-		rc = eucc_error_set(sc->err, -EINVAL, "bad_input", "%s: broken data.tar: %s",
+		rc = eucc_error_set(sc->err, -EINVAL, EUCC_E_BAD_INPUT, "%s: broken data.tar: %s",
 				    m->origin, a ? archive_error_string(a) : "cannot open");
 	}
 	if (a)
@@ -462,7 +465,7 @@ int src_deb(struct src_scan *sc, const struct src_meta *pm, const void *data, si
 
 	a = archive_read_new();
 	if (!a)
-		return eucc_error_set(sc->err, -ENOMEM, "internal", "out of memory");
+		return eucc_error_set(sc->err, -ENOMEM, EUCC_E_INTERNAL, "out of memory");
 	archive_read_support_format_ar(a);
 	src_meta_child(&m, pm, NULL);
 	snprintf(m.prefix, sizeof(m.prefix), "deb/");
@@ -480,7 +483,7 @@ int src_deb(struct src_scan *sc, const struct src_meta *pm, const void *data, si
 		}
 	}
 	if (!seen)
-		rc = eucc_error_set(sc->err, -EINVAL, "bad_input",
+		rc = eucc_error_set(sc->err, -EINVAL, EUCC_E_BAD_INPUT,
 				    "%s: an ar archive with no data.tar: not a .deb package",
 				    pm->origin);
 	archive_read_free(a);

@@ -67,7 +67,7 @@ struct src_elf_info {
 
 static int src_elf_truncated(struct eucc_error *err, const char *origin, uint64_t end, size_t size)
 {
-	eucc_error_set(err, -EINVAL, "bad_input",
+	eucc_error_set(err, -EINVAL, EUCC_E_BAD_INPUT,
 		       "%s: truncated ELF: its .BTF section ends at %llu, the file has %zu bytes",
 		       origin, (unsigned long long)end, size);
 	eucc_error_hint(err, "the file was cut short (an interrupted copy or download?): "
@@ -83,7 +83,7 @@ static int src_elf_sections(Elf *e, size_t size, struct src_elf_info *info, cons
 	GElf_Shdr sh;
 
 	if (elf_getshdrstrndx(e, &shstrndx))
-		return eucc_error_set(err, -EINVAL, "bad_input", "%s: broken ELF: %s", origin,
+		return eucc_error_set(err, -EINVAL, EUCC_E_BAD_INPUT, "%s: broken ELF: %s", origin,
 				      elf_errmsg(-1));
 	while ((scn = elf_nextscn(e, scn))) {
 		const char *name;
@@ -117,15 +117,15 @@ static int src_elf_inspect(const void *data, size_t size, struct src_elf_info *i
 
 	memset(info, 0, sizeof(*info));
 	if (elf_version(EV_CURRENT) == EV_NONE)
-		return eucc_error_set(err, -EINVAL, "internal", "libelf: %s", elf_errmsg(-1));
+		return eucc_error_set(err, -EINVAL, EUCC_E_INTERNAL, "libelf: %s", elf_errmsg(-1));
 	/* libelf reads the image in place; it does not write to it. */
 	e = elf_memory((char *)data, size);
 	if (!e)
-		return eucc_error_set(err, -EINVAL, "bad_input", "%s: broken ELF: %s", origin,
+		return eucc_error_set(err, -EINVAL, EUCC_E_BAD_INPUT, "%s: broken ELF: %s", origin,
 				      elf_errmsg(-1));
 	if (!gelf_getehdr(e, &eh)) {
-		rc = eucc_error_set(err, -EINVAL, "bad_input", "%s: broken ELF header: %s", origin,
-				    elf_errmsg(-1));
+		rc = eucc_error_set(err, -EINVAL, EUCC_E_BAD_INPUT, "%s: broken ELF header: %s",
+				    origin, elf_errmsg(-1));
 	} else {
 		info->arch = src_arch_from_machine(eh.e_machine, eh.e_ident[EI_DATA]);
 		rc = src_elf_sections(e, size, info, origin, err);
@@ -150,7 +150,7 @@ int src_elf(struct src_scan *sc, const struct src_meta *pm, const void *data, si
 	if (!m.release[0])
 		src_release_from_banner(data, size, m.release, sizeof(m.release));
 	if (info.has_btf && info.is_module) {
-		eucc_error_set(sc->err, -EINVAL, "bad_input",
+		eucc_error_set(sc->err, -EINVAL, EUCC_E_BAD_INPUT,
 			       "%s: a kernel module: its .BTF is split BTF, an addition to the "
 			       "kernel's own",
 			       m.origin);
@@ -161,7 +161,7 @@ int src_elf(struct src_scan *sc, const struct src_meta *pm, const void *data, si
 		return src_emit(sc, &m, "elf", (const char *)data + info.btf_off, info.btf_size);
 	if (info.has_dwarf)
 		return src_pahole(sc, &m, data, size);
-	eucc_error_set(sc->err, -EINVAL, "bad_input",
+	eucc_error_set(sc->err, -EINVAL, EUCC_E_BAD_INPUT,
 		       "%s: ELF with no .BTF section and no DWARF: build the kernel with "
 		       "CONFIG_DEBUG_INFO_BTF=y or give its vmlinux with debug info",
 		       m.origin);
@@ -250,13 +250,13 @@ static int src_pahole_failed(struct src_scan *sc, const struct src_meta *m, int 
 	char tail[300];
 
 	if (status < 0) {
-		eucc_error_set(sc->err, status, "internal", "%s: cannot run %s: %s", m->origin,
+		eucc_error_set(sc->err, status, EUCC_E_INTERNAL, "%s: cannot run %s: %s", m->origin,
 			       EUCC_PAHOLE, strerror(-status));
 		eucc_error_hint(sc->err, "install pahole (package dwarves) to make BTF from DWARF");
 		return status;
 	}
 	src_log_tail(log, tail, sizeof(tail));
-	eucc_error_set(sc->err, -EINVAL, "bad_input",
+	eucc_error_set(sc->err, -EINVAL, EUCC_E_BAD_INPUT,
 		       "%s: pahole could not make BTF from its DWARF (exit %d): %s", m->origin,
 		       status, tail);
 	eucc_error_hint(sc->err, "check the file with `pahole --btf_encode_detached=out.btf FILE`");
@@ -274,15 +274,15 @@ static int src_pahole(struct src_scan *sc, const struct src_meta *m, const void 
 
 	snprintf(dir, sizeof(dir), "%s/eucc-pahole-XXXXXX", tmp && *tmp ? tmp : "/tmp");
 	if (!mkdtemp(dir))
-		return eucc_error_set(sc->err, -errno, "internal", "cannot make a temp dir %s: %s",
-				      dir, strerror(errno));
+		return eucc_error_set(sc->err, -errno, EUCC_E_INTERNAL,
+				      "cannot make a temp dir %s: %s", dir, strerror(errno));
 	snprintf(in, sizeof(in), "%s/vmlinux", dir);
 	snprintf(out, sizeof(out), "%s/vmlinux.btf", dir);
 	snprintf(log, sizeof(log), "%s/pahole.log", dir);
 	rc = input ? 0 : src_write_file(in, data, size);
 	if (rc) {
-		eucc_error_set(sc->err, rc, "internal", "%s: cannot write %s: %s", m->origin, in,
-			       strerror(-rc));
+		eucc_error_set(sc->err, rc, EUCC_E_INTERNAL, "%s: cannot write %s: %s", m->origin,
+			       in, strerror(-rc));
 		goto out;
 	}
 	rc = src_run_pahole(input ? input : in, out, log);
@@ -292,7 +292,7 @@ static int src_pahole(struct src_scan *sc, const struct src_meta *m, const void 
 	}
 	rc = fs_read_file(out, SRC_MAX_SIZE, &btf, &len);
 	if (rc)
-		eucc_error_set(sc->err, -EINVAL, "bad_input", "%s: pahole made no BTF: %s",
+		eucc_error_set(sc->err, -EINVAL, EUCC_E_BAD_INPUT, "%s: pahole made no BTF: %s",
 			       m->origin, strerror(-rc));
 	else
 		rc = src_emit(sc, m, "pahole", btf, len);
@@ -352,7 +352,7 @@ int src_bzimage(struct src_scan *sc, const struct src_meta *pm, const void *data
 	uint64_t base;
 
 	if (src_le16(p + BZ_VERSION) < 0x208)
-		return eucc_error_set(sc->err, -EINVAL, "bad_input",
+		return eucc_error_set(sc->err, -EINVAL, EUCC_E_BAD_INPUT,
 				      "%s: bzImage boot protocol %u.%02u is too old to say where "
 				      "its kernel is (2.08 needed): give its vmlinux instead",
 				      pm->origin, p[BZ_VERSION + 1], p[BZ_VERSION]);
@@ -360,7 +360,7 @@ int src_bzimage(struct src_scan *sc, const struct src_meta *pm, const void *data
 	off = src_le32(p + BZ_PAYLOAD_OFFSET);
 	len = src_le32(p + BZ_PAYLOAD_LENGTH);
 	if (!len || base + off + len > size) {
-		eucc_error_set(sc->err, -EINVAL, "bad_input",
+		eucc_error_set(sc->err, -EINVAL, EUCC_E_BAD_INPUT,
 			       "%s: truncated bzImage: its payload (%u bytes at %llu) runs past "
 			       "the end of the file (%zu bytes)",
 			       pm->origin, len, (unsigned long long)(base + off), size);
@@ -377,7 +377,7 @@ int src_bzimage(struct src_scan *sc, const struct src_meta *pm, const void *data
 	}
 	if (!comp) {
 		src_hex_prefix(p, len, hex, sizeof(hex));
-		return eucc_error_set(sc->err, -EINVAL, "bad_input",
+		return eucc_error_set(sc->err, -EINVAL, EUCC_E_BAD_INPUT,
 				      "%s: bzImage payload packed in a way eucc does not know "
 				      "(first bytes: %s)",
 				      pm->origin, hex);
@@ -413,7 +413,7 @@ static int src_image_btf(struct src_scan *sc, struct src_meta *m, const char *ki
 	if (!m->release[0])
 		src_release_from_banner(data, size, m->release, sizeof(m->release));
 	if (!src_btf_find(data, size, &off, &len)) {
-		eucc_error_set(sc->err, -EINVAL, "bad_input",
+		eucc_error_set(sc->err, -EINVAL, EUCC_E_BAD_INPUT,
 			       "%s: a kernel image (%s) with no BTF in it: build the kernel with "
 			       "CONFIG_DEBUG_INFO_BTF=y",
 			       m->origin, kind);
@@ -449,7 +449,7 @@ int src_zboot(struct src_scan *sc, const struct src_meta *pm, const void *data, 
 	char kind[48];
 
 	if (!len || (uint64_t)off + len > size) {
-		eucc_error_set(sc->err, -EINVAL, "bad_input",
+		eucc_error_set(sc->err, -EINVAL, EUCC_E_BAD_INPUT,
 			       "%s: truncated EFI zboot image: its payload (%u bytes at %u) runs "
 			       "past the end of the file (%zu bytes)",
 			       pm->origin, len, off, size);
@@ -459,7 +459,7 @@ int src_zboot(struct src_scan *sc, const struct src_meta *pm, const void *data, 
 	}
 	comp = src_compression(p + off, len);
 	if (!comp)
-		return eucc_error_set(sc->err, -EINVAL, "bad_input",
+		return eucc_error_set(sc->err, -EINVAL, EUCC_E_BAD_INPUT,
 				      "%s: EFI zboot payload packed in a way eucc does not know",
 				      pm->origin);
 	src_meta_child(&m, pm, NULL);

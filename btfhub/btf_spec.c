@@ -37,18 +37,18 @@ static int match_distro(struct btf_store *s, const char *spec, const char *arch,
 	snprintf(buf, sizeof(buf), "%s", spec);
 	for (char *p = strtok_r(buf, "/", &save); p; p = strtok_r(NULL, "/", &save)) {
 		if (n == 3)
-			return eucc_error_set(err, -EINVAL, "usage",
+			return eucc_error_set(err, -EINVAL, EUCC_E_USAGE,
 					      "bad kernel spec '%s': at most distro/version/arch",
 					      spec);
 		parts[n++] = p;
 	}
 	if (n == 0)
-		return eucc_error_set(err, -EINVAL, "usage", "bad kernel spec '%s'", spec);
+		return eucc_error_set(err, -EINVAL, EUCC_E_USAGE, "bad kernel spec '%s'", spec);
 	if (parts[2]) {
 		const char *a = arch_normalize(parts[2]);
 
 		if (!a)
-			return eucc_error_set(err, -EINVAL, "usage",
+			return eucc_error_set(err, -EINVAL, EUCC_E_USAGE,
 					      "bad kernel spec '%s': unknown architecture '%s'",
 					      spec, parts[2]);
 		if (arch && strcmp(arch, a)) {
@@ -99,16 +99,16 @@ int btf_store_match(struct btf_store *store, const char *spec, const char *arch,
 	*out = NULL;
 	*count = 0;
 	if (arch && !(arch = arch_normalize(arch)))
-		return eucc_error_set(err, -EINVAL, "usage", "unknown architecture");
+		return eucc_error_set(err, -EINVAL, EUCC_E_USAGE, "unknown architecture");
 	if (!spec || !*spec)
 		spec = "";
 	else if (!strcmp(spec, "local")) {
 		if (uname(&u))
-			return eucc_error_set(err, -errno, "internal", "uname failed");
+			return eucc_error_set(err, -errno, EUCC_E_INTERNAL, "uname failed");
 		return btf_store_match(store, u.release, arch, out, count, err);
 	}
 	if (!spec_is_valid(spec)) {
-		eucc_error_set(err, -EINVAL, "usage", "bad kernel spec '%s'", spec);
+		eucc_error_set(err, -EINVAL, EUCC_E_USAGE, "bad kernel spec '%s'", spec);
 		eucc_error_hint(err, "a spec is a release prefix (4.19), a release, "
 				     "distro[/version[/arch]] (debian/12) or local");
 		return -EINVAL;
@@ -177,7 +177,7 @@ int btf_store_explain_miss(struct btf_store *store, const char *spec, const char
 
 	if (arch)
 		snprintf(arch_note, sizeof(arch_note), " for %s", arch);
-	eucc_error_set(err, -ENOENT, "kernel_not_found", "no stored kernel matches '%s'%s",
+	eucc_error_set(err, -ENOENT, EUCC_E_KERNEL_NOT_FOUND, "no stored kernel matches '%s'%s",
 		       spec ? spec : "", arch_note);
 	store_query_kernels(store, "SELECT " KERNEL_COLUMNS " FROM kernels", NULL, 0, &all, &n,
 			    NULL);

@@ -32,7 +32,7 @@ static const char store_schema[] =
 
 int store_sql_error(const struct btf_store *store, struct eucc_error *err, const char *what)
 {
-	return eucc_error_set(err, -EIO, "store", "BTF index in %s: %s: %s", store->dir, what,
+	return eucc_error_set(err, -EIO, EUCC_E_STORE, "BTF index in %s: %s: %s", store->dir, what,
 			      sqlite3_errmsg(store->db));
 }
 
@@ -42,8 +42,8 @@ static int store_open_db(struct btf_store *s, struct eucc_error *err)
 
 	snprintf(path, sizeof(path), "%s/index.db", s->dir);
 	if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL)) {
-		eucc_error_set(err, -EACCES, "data_dir", "cannot open the BTF index %s: %s", path,
-			       s->db ? sqlite3_errmsg(s->db) : "out of memory");
+		eucc_error_set(err, -EACCES, EUCC_E_DATA_DIR, "cannot open the BTF index %s: %s",
+			       path, s->db ? sqlite3_errmsg(s->db) : "out of memory");
 		eucc_error_hint(err, "give a writable data dir with --data DIR or EUCC_DATA");
 		return -EACCES;
 	}
@@ -62,14 +62,14 @@ int btf_store_open(const char *data_dir, struct btf_store **out, struct eucc_err
 	int ret;
 
 	if (!s)
-		return eucc_error_set(err, -ENOMEM, "internal", "out of memory");
+		return eucc_error_set(err, -ENOMEM, EUCC_E_INTERNAL, "out of memory");
 	snprintf(s->dir, sizeof(s->dir), "%s", data_dir);
 	pthread_mutex_init(&s->write_lock, NULL);
 	ret = fs_mkdir_p(data_dir, 0755);
 	if (!ret && access(data_dir, W_OK))
 		ret = -errno;
 	if (ret) {
-		eucc_error_set(err, ret, "data_dir", "cannot use data dir %s: %s", data_dir,
+		eucc_error_set(err, ret, EUCC_E_DATA_DIR, "cannot use data dir %s: %s", data_dir,
 			       strerror(-ret));
 		eucc_error_hint(err, "give a writable data dir with --data DIR or EUCC_DATA");
 		free(s);
@@ -153,7 +153,7 @@ int store_query_kernels(struct btf_store *store, const char *sql, const char *co
 	if (rc != SQLITE_DONE) {
 		free(list);
 		return rc == SQLITE_NOMEM
-			   ? eucc_error_set(err, -ENOMEM, "internal", "out of memory")
+			   ? eucc_error_set(err, -ENOMEM, EUCC_E_INTERNAL, "out of memory")
 			   : store_sql_error(store, err, "query");
 	}
 	*out = list;
@@ -181,8 +181,8 @@ int btf_store_get(struct btf_store *store, const char *release, const char *arch
 		return -ENOENT;
 	}
 	if (n > 1) {
-		eucc_error_set(err, -EINVAL, "usage", "release %s is stored for %s and %s", release,
-			       list[0].arch, list[1].arch);
+		eucc_error_set(err, -EINVAL, EUCC_E_USAGE, "release %s is stored for %s and %s",
+			       release, list[0].arch, list[1].arch);
 		eucc_error_hint(err, "choose one with --arch");
 		free(list);
 		return -EINVAL;
@@ -208,7 +208,8 @@ int btf_store_find_sha(struct btf_store *store, const char *sha256, struct btf_k
 	if (n)
 		*out = list[0];
 	free(list);
-	return n ? 0 : eucc_error_set(err, -ENOENT, "not_found", "no kernel with BTF %s", sha256);
+	return n ? 0
+		 : eucc_error_set(err, -ENOENT, EUCC_E_NOT_FOUND, "no kernel with BTF %s", sha256);
 }
 
 int btf_store_load(struct btf_store *store, const struct btf_kernel *k, struct btf **btf,
@@ -218,8 +219,9 @@ int btf_store_load(struct btf_store *store, const struct btf_kernel *k, struct b
 
 	(void)store;
 	if (!b)
-		return eucc_error_set(err, -errno, "store", "cannot read stored BTF of %s (%s): %s",
-				      k->release, k->path, strerror(errno));
+		return eucc_error_set(err, -errno, EUCC_E_STORE,
+				      "cannot read stored BTF of %s (%s): %s", k->release, k->path,
+				      strerror(errno));
 	*btf = b;
 	return 0;
 }

@@ -201,7 +201,7 @@ static int cache_open_db(struct cache *c, struct eucc_error *err)
 			cache_rollback(c);
 	}
 	if (rc != SQLITE_OK)
-		return eucc_error_set(err, -EIO, "cache", "cannot open the cache index %s: %s",
+		return eucc_error_set(err, -EIO, EUCC_E_CACHE, "cannot open the cache index %s: %s",
 				      path, c->db ? sqlite3_errmsg(c->db) : "out of memory");
 	return 0;
 }
@@ -219,7 +219,7 @@ static int cache_mkdirs(const char *dir, struct eucc_error *err)
 	if (!ret && access(dir, W_OK))
 		ret = -errno;
 	if (ret) {
-		eucc_error_set(err, ret, "cache", "cannot use cache dir %s: %s", dir,
+		eucc_error_set(err, ret, EUCC_E_CACHE, "cannot use cache dir %s: %s", dir,
 			       strerror(-ret));
 		eucc_error_hint(err, "give a writable data dir with --data DIR or EUCC_DATA");
 	}
@@ -234,14 +234,14 @@ int cache_open(const char *dir, const struct cache_opts *opts, struct cache **ou
 
 	*out = NULL;
 	if (strlen(dir) >= sizeof(c->dir) - 128)
-		return eucc_error_set(err, -ENAMETOOLONG, "cache", "cache dir name too long: %s",
-				      dir);
+		return eucc_error_set(err, -ENAMETOOLONG, EUCC_E_CACHE,
+				      "cache dir name too long: %s", dir);
 	ret = cache_mkdirs(dir, err);
 	if (ret)
 		return ret;
 	c = calloc(1, sizeof(*c));
 	if (!c)
-		return eucc_error_set(err, -ENOMEM, "internal", "out of memory");
+		return eucc_error_set(err, -ENOMEM, EUCC_E_INTERNAL, "out of memory");
 	snprintf(c->dir, sizeof(c->dir), "%s", dir);
 	if (OPTS_HAS(opts, max_bytes))
 		c->max_bytes = opts->max_bytes;

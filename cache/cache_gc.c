@@ -182,7 +182,7 @@ int cache_gc(struct cache *c, struct cache_gc_result *res, struct eucc_error *er
 	remove_temp(c, res);
 	ret = cache_evict(c, res);
 	if (ret)
-		return eucc_error_set(err, ret, "cache", "cache %s: gc failed: %s", c->dir,
+		return eucc_error_set(err, ret, EUCC_E_CACHE, "cache %s: gc failed: %s", c->dir,
 				      strerror(-ret));
 	return 0;
 }

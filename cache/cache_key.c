@@ -173,7 +173,7 @@ int cache_stats(struct cache *c, struct cache_stats *st, struct eucc_error *err)
 	ret = stats_query(c, st);
 	pthread_mutex_unlock(&c->lock);
 	if (ret)
-		return eucc_error_set(err, ret, "cache", "cache %s: cannot read the index: %s",
+		return eucc_error_set(err, ret, EUCC_E_CACHE, "cache %s: cannot read the index: %s",
 				      c->dir, strerror(-ret));
 	return 0;
 }

@@ -193,7 +193,7 @@ int cache_verify(struct cache *c, struct cache_verify_result *res, struct eucc_e
 	if (!ret)
 		ret = verify_rows(c, res);
 	if (ret)
-		return eucc_error_set(err, ret, "cache", "cache %s: verify failed: %s", c->dir,
+		return eucc_error_set(err, ret, EUCC_E_CACHE, "cache %s: verify failed: %s", c->dir,
 				      strerror(-ret));
 	return 0;
 }

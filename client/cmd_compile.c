@@ -168,7 +168,7 @@ static cJSON *build_request(const struct compile_args *a, const struct source_se
 		snprintf(rel, sizeof(rel), "-I");
 		if (sources_relative_dir(src, a->incdirs[i], rel + 2, sizeof(rel) - 2)) {
 			cJSON_Delete(req);
-			eucc_error_set(err, -EINVAL, "usage", "-I %s: cannot be made relative",
+			eucc_error_set(err, -EINVAL, EUCC_E_USAGE, "-I %s: cannot be made relative",
 				       a->incdirs[i]);
 			return NULL;
 		}
@@ -309,7 +309,7 @@ static int post_compile(const struct remote_config *cfg, const char *body, cJSON
 	*answer = cJSON_Parse(ans.body);
 	http_answer_free(&ans);
 	if (!*answer)
-		return eucc_error_set(err, -EPROTO, "server_error",
+		return eucc_error_set(err, -EPROTO, EUCC_E_SERVER_ERROR,
 				      "the server's answer is not JSON");
 	return 0;
 }
@@ -333,12 +333,13 @@ static int fetch_package(const struct remote_config *cfg, const cJSON *answer, c
 		ret = fs_read_file(part, PKG_MAX_SIZE, &data, &len);
 	if (ret) {
 		unlink(part);
-		return err->message[0] ? ret
-				       : eucc_error_set(err, ret, "io", "cannot read %s", part);
+		return err->message[0]
+			   ? ret
+			   : eucc_error_set(err, ret, EUCC_E_IO, "cannot read %s", part);
 	}
 	eucc_sha256_hex(data, len, hex);
 	ret = strncmp(digest, "sha256:", 7) || strcmp(hex, digest + 7)
-		  ? eucc_error_set(err, -EBADMSG, "bad_package",
+		  ? eucc_error_set(err, -EBADMSG, EUCC_E_BAD_PACKAGE,
 				   "the downloaded package does not match its digest %s", digest)
 		  : pkg_open(data, len, &pkg, err);
 	free(data);
@@ -348,7 +349,7 @@ static int fetch_package(const struct remote_config *cfg, const cJSON *answer, c
 	}
 	pkg_close(pkg);
 	if (rename(part, out))
-		return eucc_error_set(err, -errno, "io", "cannot write %s: %s", out,
+		return eucc_error_set(err, -errno, EUCC_E_IO, "cannot write %s: %s", out,
 				      strerror(errno));
 	return 0;
 }
@@ -397,7 +398,7 @@ static int offer_local_btf(const struct remote_config *cfg, bool quiet, struct e
 	uname(&u);
 	ret = fs_read_file(LOCAL_BTF, (size_t)256 << 20, &data, &len);
 	if (ret) {
-		eucc_error_set(err, ret, "kernel_not_found",
+		eucc_error_set(err, ret, EUCC_E_KERNEL_NOT_FOUND,
 			       "the server has no BTF for this host's kernel %s, and this host has "
 			       "none to offer (%s: %s)",
 			       u.release, LOCAL_BTF, strerror(-ret));
@@ -424,7 +425,7 @@ static bool wants_local(const struct compile_args *a, const struct eucc_error *e
 {
 	struct utsname u;
 
-	if (strcmp(err->code, "kernel_not_found") || uname(&u))
+	if (err->code != EUCC_E_KERNEL_NOT_FOUND || uname(&u))
 		return false;
 	for (size_t i = 0; i < a->nkernels; i++)
 		if (!strcmp(a->kernels[i], "local") || !strcmp(a->kernels[i], u.release))
@@ -458,7 +459,7 @@ static int compile_common(struct remote_config *cfg, struct compile_args *a, cJS
 		ret = offer_local_btf(cfg, cfg->quiet || a->format != FORMAT_TEXT, err);
 		if (!ret)
 			ret = post_compile(cfg, body, answer, status, err);
-		else if (!strcmp(err->code, "btf_upload_disabled"))
+		else if (err->code == EUCC_E_BTF_UPLOAD_DISABLED)
 			*err = first,
 			eucc_error_hint(err, "this server takes no BTF from clients: "
 					     "ask its operator to run `eucc-server btf "

@@ -22,11 +22,12 @@ static int verify_download(const char *part, const char *hex, char *name, size_t
 
 	ret = fs_read_file(part, PKG_MAX_SIZE, &data, &len);
 	if (ret)
-		return eucc_error_set(err, ret, "io", "cannot read %s: %s", part, strerror(-ret));
+		return eucc_error_set(err, ret, EUCC_E_IO, "cannot read %s: %s", part,
+				      strerror(-ret));
 	eucc_sha256_hex(data, len, got);
 	if (strcmp(got, hex)) {
 		free(data);
-		eucc_error_set(err, -EBADMSG, "bad_package",
+		eucc_error_set(err, -EBADMSG, EUCC_E_BAD_PACKAGE,
 			       "the download does not match the digest: got sha256:%.12s..., "
 			       "wanted sha256:%.12s...",
 			       got, hex);
@@ -91,7 +92,8 @@ int do_pull(int argc, char **argv, struct remote_config *cfg)
 	if (!out)
 		snprintf(final, sizeof(final), "%s.eucc", name);
 	if (rename(part, final)) {
-		eucc_error_set(&err, -errno, "io", "cannot write %s: %s", final, strerror(errno));
+		eucc_error_set(&err, -errno, EUCC_E_IO, "cannot write %s: %s", final,
+			       strerror(errno));
 		return remote_fail(&err);
 	}
 	if (!cfg->quiet)

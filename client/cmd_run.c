@@ -104,12 +104,12 @@ static int loader_input_from(const struct pkg *pkg, struct loader_input *in,
 	in->name = cJSON_GetStringValue(cJSON_GetObjectItem(m, "name"));
 	in->arch = cJSON_GetStringValue(cJSON_GetObjectItem(m, "arch"));
 	if (!obj || !in->name || !in->arch || pkg_member(pkg, obj, &in->object, &in->object_size))
-		return eucc_error_set(err, -EINVAL, "bad_package",
+		return eucc_error_set(err, -EINVAL, EUCC_E_BAD_PACKAGE,
 				      "the package's manifest names no object");
 	*btfs = calloc((size_t)cJSON_GetArraySize(cJSON_GetObjectItem(m, "kernels")) + 1,
 		       sizeof(**btfs));
 	if (!*btfs)
-		return eucc_error_set(err, -ENOMEM, "internal", "out of memory");
+		return eucc_error_set(err, -ENOMEM, EUCC_E_INTERNAL, "out of memory");
 	cJSON_ArrayForEach(k, cJSON_GetObjectItem(m, "kernels"))
 	{
 		struct loader_btf *b = &(*btfs)[n];
@@ -137,7 +137,7 @@ static int print_params(const struct pkg *pkg, const struct loader_input *in,
 	int ret;
 
 	if (!mem)
-		return eucc_error_set(err, -ENOMEM, "internal", "out of memory");
+		return eucc_error_set(err, -ENOMEM, EUCC_E_INTERNAL, "out of memory");
 	ret = loader_print_params(in, mem, err);
 	fclose(mem);
 	if (!ret && (!text || !strstr(text, "--set ")))

@@ -50,8 +50,9 @@ static struct curl_slist *common_headers(const struct remote_config *cfg, bool j
 static int curl_failed(const struct remote_config *cfg, CURLcode rc, const char *detail,
 		       struct eucc_error *err)
 {
-	eucc_error_set(err, -EHOSTUNREACH, "unreachable", "cannot reach the eucc server at %s: %s",
-		       cfg->server, detail[0] ? detail : curl_easy_strerror(rc));
+	eucc_error_set(err, -EHOSTUNREACH, EUCC_E_UNREACHABLE,
+		       "cannot reach the eucc server at %s: %s", cfg->server,
+		       detail[0] ? detail : curl_easy_strerror(rc));
 	eucc_error_hint(err, "start one with `eucc-server serve`, or point to yours with --server "
 			     "URL or EUCC_SERVER");
 	return -EHOSTUNREACH;
@@ -74,7 +75,7 @@ int http_request_data(const struct remote_config *cfg, const char *method, const
 	memset(ans, 0, sizeof(*ans));
 	curl = curl_easy_init();
 	if (!curl)
-		return eucc_error_set(err, -ENOMEM, "internal", "cannot start libcurl");
+		return eucc_error_set(err, -ENOMEM, EUCC_E_INTERNAL, "cannot start libcurl");
 	snprintf(url, sizeof(url), "%s%s", cfg->server, path);
 	headers = common_headers(cfg, body && len && ((const char *)body)[0] == '{');
 	curl_easy_setopt(curl, CURLOPT_URL, url);
@@ -101,7 +102,7 @@ int http_request_data(const struct remote_config *cfg, const char *method, const
 	if (!ans->body) {
 		ans->body = strdup("");
 		if (!ans->body)
-			return eucc_error_set(err, -ENOMEM, "internal", "out of memory");
+			return eucc_error_set(err, -ENOMEM, EUCC_E_INTERNAL, "out of memory");
 	}
 	return 0;
 }
@@ -119,7 +120,11 @@ int http_error(const struct http_answer *ans, struct eucc_error *err)
 	const char *msg = cJSON_GetStringValue(cJSON_GetObjectItem(e, "message"));
 	const char *hint = cJSON_GetStringValue(cJSON_GetObjectItem(e, "hint"));
 
-	eucc_error_set(err, -EPROTO, code ? code : "server_error", "%s (HTTP %ld)",
+	/* a 5xx is the server's failure, whatever it calls it */
+	enum eucc_code c = ans->status >= 500 ? EUCC_E_SERVER_ERROR
+					      : eucc_code_from_name(code, EUCC_E_SERVER_ERROR);
+
+	eucc_error_set(err, -EPROTO, c, "%s (HTTP %ld)",
 		       msg ? msg : "the server answered with an error", ans->status);
 	if (hint)
 		eucc_error_hint(err, "%s", hint);
@@ -162,7 +167,7 @@ static int download_error(const struct remote_config *cfg, CURLcode rc, long sta
 	if (rc != CURLE_OK && rc != CURLE_HTTP_RETURNED_ERROR)
 		return curl_failed(cfg, rc, detail, err);
 	if (status == 404) {
-		eucc_error_set(err, -ENOENT, "not_found",
+		eucc_error_set(err, -ENOENT, EUCC_E_NOT_FOUND,
 			       "the server has no artifact with that digest");
 		eucc_error_hint(err,
 				"check the digest; an evicted artifact comes back by compiling "
@@ -170,9 +175,10 @@ static int download_error(const struct remote_config *cfg, CURLcode rc, long sta
 		return -ENOENT;
 	}
 	if (status == 401 || status == 403)
-		return eucc_error_set(err, -EACCES, status == 401 ? "unauthorized" : "forbidden",
+		return eucc_error_set(err, -EACCES,
+				      status == 401 ? EUCC_E_UNAUTHORIZED : EUCC_E_FORBIDDEN,
 				      "the server refused the download (HTTP %ld)", status);
-	return eucc_error_set(err, -EPROTO, "server_error", "download failed with HTTP %ld",
+	return eucc_error_set(err, -EPROTO, EUCC_E_SERVER_ERROR, "download failed with HTTP %ld",
 			      status);
 }
 
@@ -192,7 +198,7 @@ int http_download(const struct remote_config *cfg, const char *path, const char 
 		pr.resumed = st.st_size;
 	out = fopen(file, "ab");
 	if (!out)
-		return eucc_error_set(err, -errno, "io", "cannot write %s: %s", file,
+		return eucc_error_set(err, -errno, EUCC_E_IO, "cannot write %s: %s", file,
 				      strerror(errno));
 	curl = curl_easy_init();
 	snprintf(url, sizeof(url), "%s%s", cfg->server, path);
@@ -213,7 +219,7 @@ int http_download(const struct remote_config *cfg, const char *path, const char 
 	curl_slist_free_all(headers);
 	curl_easy_cleanup(curl);
 	if (fclose(out) && rc == CURLE_OK)
-		return eucc_error_set(err, -EIO, "io", "cannot write %s", file);
+		return eucc_error_set(err, -EIO, EUCC_E_IO, "cannot write %s", file);
 	if (pr.show && pr.last_pct >= 0)
 		fputc('\n', stderr);
 	/* 416: the partial file is already whole (or longer than the artifact): check it. */

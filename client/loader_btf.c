@@ -21,7 +21,8 @@ int btf_check_arch(const struct loader_input *in, struct eucc_error *err)
 
 	if (arch && !strcmp(arch, host))
 		return 0;
-	eucc_error_set(err, -ENOEXEC, "wrong_arch", "the package is built for %s, this host is %s",
+	eucc_error_set(err, -ENOEXEC, EUCC_E_WRONG_ARCH,
+		       "the package is built for %s, this host is %s",
 		       in->arch ? in->arch : "an unknown arch", host);
 	eucc_error_hint(err,
 			"compile it for this host: eucc-remote compile %s.bpf.c --arch %s "
@@ -88,12 +89,12 @@ static int no_btf(const struct loader_input *in, const char *release, bool force
 
 	bundled_list(in, list, sizeof(list));
 	if (forced)
-		eucc_error_set(err, -ENOENT, "no_btf",
+		eucc_error_set(err, -ENOENT, EUCC_E_NO_BTF,
 			       "no BTF for this kernel (%s): --btf bundled was asked for, and the "
 			       "package bundles none for it",
 			       release);
 	else
-		eucc_error_set(err, -ENOENT, "no_btf",
+		eucc_error_set(err, -ENOENT, EUCC_E_NO_BTF,
 			       "no BTF for this kernel (%s): it has no " NATIVE_BTF_PATH
 			       " and the package bundles none for it",
 			       release);
@@ -166,13 +167,13 @@ int btf_choose(const struct loader_input *in, const struct loader_opts *opts, st
 	case LOADER_BTF_PATH:
 		if (opts->btf_path && pick_file(opts->btf_path, c))
 			return 0;
-		return eucc_error_set(err, -ENOENT, "no_btf", "cannot read the BTF file %s: %s",
-				      opts->btf_path ? opts->btf_path : "(none given)",
-				      strerror(errno));
+		return eucc_error_set(
+		    err, -ENOENT, EUCC_E_NO_BTF, "cannot read the BTF file %s: %s",
+		    opts->btf_path ? opts->btf_path : "(none given)", strerror(errno));
 	case LOADER_BTF_NATIVE:
 		if (pick_native(opts, c))
 			return 0;
-		eucc_error_set(err, -ENOENT, "no_btf", "this kernel (%s) has no %s", release,
+		eucc_error_set(err, -ENOENT, EUCC_E_NO_BTF, "this kernel (%s) has no %s", release,
 			       opts->native_btf_override ?: NATIVE_BTF_PATH);
 		eucc_error_hint(err,
 				"use --btf auto, or --btf bundled with a package built "
@@ -184,7 +185,8 @@ int btf_choose(const struct loader_input *in, const struct loader_opts *opts, st
 	case LOADER_BTF_AUTO:
 		return choose_auto(in, opts, release, c, err);
 	}
-	return eucc_error_set(err, -EINVAL, "usage", "unknown BTF mode %d", (int)opts->btf_mode);
+	return eucc_error_set(err, -EINVAL, EUCC_E_USAGE, "unknown BTF mode %d",
+			      (int)opts->btf_mode);
 }
 
 int btf_write_temp(const struct loader_btf *b, char *path, size_t size, struct eucc_error *err)
@@ -205,8 +207,8 @@ int btf_write_temp(const struct loader_btf *b, char *path, size_t size, struct e
 	}
 	if (!ret)
 		return 0;
-	eucc_error_set(err, ret, "io", "cannot write the bundled BTF of %s to %s: %s", b->release,
-		       path, strerror(-ret));
+	eucc_error_set(err, ret, EUCC_E_IO, "cannot write the bundled BTF of %s to %s: %s",
+		       b->release, path, strerror(-ret));
 	path[0] = '\0';
 	return ret;
 }

@@ -145,7 +145,7 @@ static int open_one(struct loader_ctx *ctx, struct bpf_map *map, struct eucc_err
 		char ebuf[128];
 
 		libbpf_strerror(ret, ebuf, sizeof(ebuf));
-		eucc_error_set(err, ret, "events", "cannot read the %s buffer '%s': %s",
+		eucc_error_set(err, ret, EUCC_E_EVENTS, "cannot read the %s buffer '%s': %s",
 			       ev->perf ? "perf" : "ring", ev->name, ebuf);
 	}
 	return ret;
@@ -162,7 +162,7 @@ int events_open(struct loader_ctx *ctx, struct eucc_error *err)
 	ctx->evs = calloc(n ? n : 1, sizeof(*ctx->evs));
 	ctx->pbs = calloc(n ? n : 1, sizeof(*ctx->pbs));
 	if (!ctx->evs || !ctx->pbs)
-		return eucc_error_set(err, -ENOMEM, "io", "no memory");
+		return eucc_error_set(err, -ENOMEM, EUCC_E_IO, "no memory");
 	bpf_object__for_each_map(map, ctx->obj)
 	{
 		if (!events_is_event_map(map) || bpf_map__fd(map) < 0)

@@ -29,17 +29,18 @@ int load_open_object(const struct loader_input *in, const char *btf_path, struct
 	int ret;
 
 	if (!in->object || !in->object_size)
-		return eucc_error_set(err, -EINVAL, "bad_object", "the package has no object");
+		return eucc_error_set(err, -EINVAL, EUCC_E_BAD_OBJECT, "the package has no object");
 	ret = log_begin(&log);
 	if (ret)
-		return eucc_error_set(err, ret, "io", "no memory");
+		return eucc_error_set(err, ret, EUCC_E_IO, "no memory");
 	*obj = bpf_object__open_mem(in->object, in->object_size, &opts);
 	ret = *obj ? 0 : -errno;
 	log_end(&log);
 	if (ret) {
 		log_tail(&log, 4, tail, sizeof(tail));
-		eucc_error_set(err, ret, "bad_object", "cannot open the BPF object of %s: %s\n%s",
-			       pkg_name(in), errstr(ret, ebuf, sizeof(ebuf)), tail);
+		eucc_error_set(err, ret, EUCC_E_BAD_OBJECT,
+			       "cannot open the BPF object of %s: %s\n%s", pkg_name(in),
+			       errstr(ret, ebuf, sizeof(ebuf)), tail);
 	}
 	log_free(&log);
 	return ret;
@@ -65,7 +66,7 @@ int load_open(struct loader_ctx *ctx, const struct btf_choice *c, struct eucc_er
 
 static int no_global_data(const struct loader_ctx *ctx, const char *what, struct eucc_error *err)
 {
-	eucc_error_set(err, -EOPNOTSUPP, "no_global_data",
+	eucc_error_set(err, -EOPNOTSUPP, EUCC_E_NO_GLOBAL_DATA,
 		       "this kernel cannot do BPF global data (it came with 5.2), so %s", what);
 	eucc_error_hint(err,
 			"run without --set to keep the compiled-in defaults, or build the "
@@ -86,7 +87,7 @@ static int verifier_error(const char *prog, int ret, const char *vlog, size_t le
 			      "program '%s' was rejected by the verifier "
 			      "(%s):\n",
 			      prog, errstr(ret, ebuf, sizeof(ebuf)));
-	eucc_error_set(err, ret, "verifier", "%s", head);
+	eucc_error_set(err, ret, EUCC_E_VERIFIER, "%s", head);
 	if (err && hl < sizeof(err->message))
 		log_trim_verifier(vlog, len, 20, err->message + hl, sizeof(err->message) - hl);
 	if (memmem(vlog, len, "CO-RE relocation", strlen("CO-RE relocation")))
@@ -105,12 +106,12 @@ static int denied(int ret, struct eucc_error *err)
 	char ebuf[128];
 
 	if (geteuid() != 0) {
-		eucc_error_set(err, ret, "not_root",
+		eucc_error_set(err, ret, EUCC_E_NOT_ROOT,
 			       "eucc-remote run needs root (or CAP_BPF and CAP_PERFMON)");
 		eucc_error_hint(err, "run it with sudo");
 		return ret;
 	}
-	eucc_error_set(err, ret, "bpf_denied", "the kernel refused bpf() to root: %s",
+	eucc_error_set(err, ret, EUCC_E_BPF_DENIED, "the kernel refused bpf() to root: %s",
 		       errstr(ret, ebuf, sizeof(ebuf)));
 	eucc_error_hint(err,
 			"something forbids BPF here: kernel lockdown "
@@ -136,9 +137,9 @@ static int load_error(struct loader_ctx *ctx, int ret, const struct load_log *lo
 	if (vlog)
 		return verifier_error(prog, ret, vlog, len, err);
 	log_tail(log, 4, tail, sizeof(tail));
-	eucc_error_set(err, ret, "load_failed", "cannot load %s (CO-RE against BTF %s): %s\n%s",
-		       pkg_name(ctx->in), ctx->btf_desc ? ctx->btf_desc : "?",
-		       errstr(ret, ebuf, sizeof(ebuf)), tail);
+	eucc_error_set(err, ret, EUCC_E_LOAD_FAILED,
+		       "cannot load %s (CO-RE against BTF %s): %s\n%s", pkg_name(ctx->in),
+		       ctx->btf_desc ? ctx->btf_desc : "?", errstr(ret, ebuf, sizeof(ebuf)), tail);
 	eucc_error_hint(err, "the lines above are libbpf's last words; -v prints all of them");
 	return ret;
 }
@@ -154,7 +155,7 @@ int load_load(struct loader_ctx *ctx, size_t nsets, struct eucc_error *err)
 		return no_global_data(ctx, "--set cannot set the program's parameters", err);
 	ret = log_begin(&log);
 	if (ret)
-		return eucc_error_set(err, ret, "io", "no memory");
+		return eucc_error_set(err, ret, EUCC_E_IO, "no memory");
 	ret = bpf_object__load(ctx->obj);
 	log_end(&log);
 	if (ctx->btf_tmp[0]) { /* read by now */
@@ -175,8 +176,9 @@ static int attach_error(struct loader_ctx *ctx, struct bpf_program *prog, int re
 	char tail[512], ebuf[128];
 
 	log_tail(log, 3, tail, sizeof(tail));
-	eucc_error_set(err, ret, "attach_failed", "cannot attach program '%s' (%s) of %s: %s\n%s",
-		       bpf_program__name(prog), bpf_program__section_name(prog), pkg_name(ctx->in),
+	eucc_error_set(err, ret, EUCC_E_ATTACH_FAILED,
+		       "cannot attach program '%s' (%s) of %s: %s\n%s", bpf_program__name(prog),
+		       bpf_program__section_name(prog), pkg_name(ctx->in),
 		       errstr(ret, ebuf, sizeof(ebuf)), tail);
 	if (ret == -ENOENT)
 		eucc_error_hint(err,
@@ -196,7 +198,7 @@ static int attach_one(struct loader_ctx *ctx, struct bpf_program *prog, struct e
 	int ret = log_begin(&log);
 
 	if (ret)
-		return eucc_error_set(err, ret, "io", "no memory");
+		return eucc_error_set(err, ret, EUCC_E_IO, "no memory");
 	link = bpf_program__attach(prog);
 	ret = link ? 0 : -errno;
 	log_end(&log);
@@ -245,7 +247,7 @@ int load_attach(struct loader_ctx *ctx, struct eucc_error *err)
 	bpf_object__for_each_program(prog, ctx->obj) n++;
 	ctx->links = calloc(n ? n : 1, sizeof(*ctx->links));
 	if (!ctx->links)
-		return eucc_error_set(err, -ENOMEM, "io", "no memory");
+		return eucc_error_set(err, -ENOMEM, EUCC_E_IO, "no memory");
 	bpf_object__for_each_program(prog, ctx->obj)
 	{
 		if (!bpf_program__autoload(prog))

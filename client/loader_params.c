@@ -286,13 +286,14 @@ static int apply_one(const struct btf *btf, const struct btf_type *sec, const ch
 
 	param_list(btf, sec, list, sizeof(list));
 	if (!eq || eq == set) {
-		eucc_error_set(err, -EINVAL, "bad_param", "--set wants NAME=VALUE, not '%s'", set);
+		eucc_error_set(err, -EINVAL, EUCC_E_BAD_PARAM, "--set wants NAME=VALUE, not '%s'",
+			       set);
 		eucc_error_hint(err, "parameters: %s", list);
 		return -EINVAL;
 	}
 	vsi = find_param(btf, sec, set, (size_t)(eq - set), &tid);
 	if (!vsi) {
-		eucc_error_set(err, -EINVAL, "bad_param",
+		eucc_error_set(err, -EINVAL, EUCC_E_BAD_PARAM,
 			       "--set %s: the program has no parameter "
 			       "'%.*s'",
 			       set, (int)(eq - set), set);
@@ -300,9 +301,11 @@ static int apply_one(const struct btf *btf, const struct btf_type *sec, const ch
 		return -EINVAL;
 	}
 	if ((size_t)vsi->offset + vsi->size > size)
-		return eucc_error_set(err, -EINVAL, "bad_param", "--set %s: bad BTF offset", set);
+		return eucc_error_set(err, -EINVAL, EUCC_E_BAD_PARAM, "--set %s: bad BTF offset",
+				      set);
 	if (params_parse(btf, tid, eq + 1, (char *)data + vsi->offset, why, sizeof(why))) {
-		eucc_error_set(err, -EINVAL, "bad_param", "--set %s: '%s' is %s", set, eq + 1, why);
+		eucc_error_set(err, -EINVAL, EUCC_E_BAD_PARAM, "--set %s: '%s' is %s", set, eq + 1,
+			       why);
 		eucc_error_hint(err, "parameters: %s", list);
 		return -EINVAL;
 	}
@@ -323,20 +326,20 @@ int params_apply(struct bpf_object *obj, const char *const *sets, size_t nsets,
 	if (!nsets)
 		return 0;
 	if (params_rodata(obj, &map, &sec_id)) {
-		eucc_error_set(err, -EINVAL, "bad_param", "--set %s: the program has no parameters",
-			       sets[0]);
+		eucc_error_set(err, -EINVAL, EUCC_E_BAD_PARAM,
+			       "--set %s: the program has no parameters", sets[0]);
 		eucc_error_hint(err, "parameters are `const volatile` globals of the program");
 		return -EINVAL;
 	}
 	init = bpf_map__initial_value(map, &size);
 	data = init ? malloc(size) : NULL;
 	if (!data)
-		return eucc_error_set(err, -ENOMEM, "io", "no memory for the parameters");
+		return eucc_error_set(err, -ENOMEM, EUCC_E_IO, "no memory for the parameters");
 	memcpy(data, init, size);
 	for (size_t i = 0; i < nsets && !ret; i++)
 		ret = apply_one(btf, btf__type_by_id(btf, sec_id), sets[i], data, size, err);
 	if (!ret && bpf_map__set_initial_value(map, data, size))
-		ret = eucc_error_set(err, -EINVAL, "bad_param", "cannot set the parameters");
+		ret = eucc_error_set(err, -EINVAL, EUCC_E_BAD_PARAM, "cannot set the parameters");
 	free(data);
 	return ret;
 }

@@ -40,11 +40,12 @@ static int signals_block(struct loader_ctx *ctx, struct eucc_error *err)
 	sigaddset(&set, SIGTERM);
 	ret = pthread_sigmask(SIG_BLOCK, &set, &ctx->oldmask);
 	if (ret)
-		return eucc_error_set(err, -ret, "io", "cannot block signals: %s", strerror(ret));
+		return eucc_error_set(err, -ret, EUCC_E_IO, "cannot block signals: %s",
+				      strerror(ret));
 	ctx->masked = true;
 	ctx->sigfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
 	if (ctx->sigfd < 0)
-		return eucc_error_set(err, -errno, "io", "signalfd: %s", strerror(errno));
+		return eucc_error_set(err, -errno, EUCC_E_IO, "signalfd: %s", strerror(errno));
 	return 0;
 }
 
@@ -86,12 +87,12 @@ static int poll_loop(struct loader_ctx *ctx, unsigned int duration, struct eucc_
 			return 0;
 		ret = epoll_wait(ctx->epfd, evs, 8, left < POLL_MS ? (int)left : POLL_MS);
 		if (ret < 0 && errno != EINTR)
-			return eucc_error_set(err, -errno, "io", "epoll: %s", strerror(errno));
+			return eucc_error_set(err, -errno, EUCC_E_IO, "epoll: %s", strerror(errno));
 		if (signalled(ctx))
 			return 0;
 		ret = events_poll(ctx);
 		if (ret < 0)
-			return eucc_error_set(err, ret, "events", "reading events: %s",
+			return eucc_error_set(err, ret, EUCC_E_EVENTS, "reading events: %s",
 					      strerror(-ret));
 	}
 }
@@ -113,7 +114,7 @@ static int run_object(struct loader_ctx *ctx, const struct btf_choice *c,
 	if (!ret)
 		ret = events_open(ctx, err);
 	if (!ret && epoll_ctl(ctx->epfd, EPOLL_CTL_ADD, ctx->sigfd, &e))
-		ret = eucc_error_set(err, -errno, "io", "epoll: %s", strerror(errno));
+		ret = eucc_error_set(err, -errno, EUCC_E_IO, "epoll: %s", strerror(errno));
 	if (ret)
 		return ret;
 	eucc_info("%s: running with BTF %s", ctx->in->name ? ctx->in->name : "prog", c->desc);
@@ -150,8 +151,9 @@ int loader_run(const struct loader_input *in, const struct loader_opts *opts_in,
 		ret = signals_block(&ctx, err);
 	if (!ret) {
 		ctx.epfd = epoll_create1(EPOLL_CLOEXEC);
-		ret = ctx.epfd < 0 ? eucc_error_set(err, -errno, "io", "epoll: %s", strerror(errno))
-				   : run_object(&ctx, &c, &opts, err);
+		ret = ctx.epfd < 0
+			  ? eucc_error_set(err, -errno, EUCC_E_IO, "epoll: %s", strerror(errno))
+			  : run_object(&ctx, &c, &opts, err);
 	}
 	events_close(&ctx);
 	load_close(&ctx);

@@ -67,18 +67,18 @@ static int add_file(struct source_set *s, const char *abs, struct eucc_error *er
 	if (have_path(s, rel))
 		return 0;
 	if (s->count == SOURCE_MAX_FILES)
-		return eucc_error_set(err, -E2BIG, "bad_input", "more than %d source files",
+		return eucc_error_set(err, -E2BIG, EUCC_E_BAD_INPUT, "more than %d source files",
 				      SOURCE_MAX_FILES);
 	ret = fs_read_file(abs, SOURCE_MAX_BYTES, &data, &len);
 	if (ret)
-		return eucc_error_set(err, ret, "bad_input", "cannot read %s: %s", abs,
+		return eucc_error_set(err, ret, EUCC_E_BAD_INPUT, "cannot read %s: %s", abs,
 				      ret == -EFBIG ? "larger than 1 MiB" : strerror(-ret));
 	s->paths = realloc(s->paths, (s->count + 1) * sizeof(*s->paths));
 	s->data = realloc(s->data, (s->count + 1) * sizeof(*s->data));
 	s->sizes = realloc(s->sizes, (s->count + 1) * sizeof(*s->sizes));
 	if (!s->paths || !s->data || !s->sizes) {
 		free(data);
-		return eucc_error_set(err, -ENOMEM, "internal", "out of memory");
+		return eucc_error_set(err, -ENOMEM, EUCC_E_INTERNAL, "out of memory");
 	}
 	s->paths[s->count] = strdup(rel);
 	s->data[s->count] = data;
@@ -134,7 +134,7 @@ static int scan_includes(struct source_set *s, size_t idx, char *const *incdirs,
 	snprintf(dir, sizeof(dir), "%s", dirname(abs));
 	text = strndup(s->data[idx], s->sizes[idx]);
 	if (!text)
-		return eucc_error_set(err, -ENOMEM, "internal", "out of memory");
+		return eucc_error_set(err, -ENOMEM, EUCC_E_INTERNAL, "out of memory");
 	for (char *line = strtok_r(text, "\n", &save); line && !ret;
 	     line = strtok_r(NULL, "\n", &save)) {
 		const char *name = quoted_include(line);
@@ -169,12 +169,12 @@ static int real_dirs(const char *main, const char *const *incdirs, size_t n, cha
 	char tmp[PATH_MAX];
 
 	if (!realpath(main, main_abs))
-		return eucc_error_set(err, -errno, "bad_input", "cannot read %s: %s", main,
+		return eucc_error_set(err, -errno, EUCC_E_BAD_INPUT, "cannot read %s: %s", main,
 				      strerror(errno));
 	for (size_t i = 0; i < n; i++) {
 		if (!realpath(incdirs[i], tmp) || !fs_is_dir(tmp))
-			return eucc_error_set(err, -ENOENT, "bad_input", "-I %s: no such directory",
-					      incdirs[i]);
+			return eucc_error_set(err, -ENOENT, EUCC_E_BAD_INPUT,
+					      "-I %s: no such directory", incdirs[i]);
 		dirs[i] = strdup(tmp);
 	}
 	return 0;
@@ -188,7 +188,7 @@ int sources_collect(const char *main, const char *const *incdirs, size_t n, stru
 
 	memset(out, 0, sizeof(*out));
 	if (!dirs)
-		return eucc_error_set(err, -ENOMEM, "internal", "out of memory");
+		return eucc_error_set(err, -ENOMEM, EUCC_E_INTERNAL, "out of memory");
 	ret = real_dirs(main, incdirs, n, main_abs, dirs, err);
 	if (!ret) {
 		char tmp[PATH_MAX];

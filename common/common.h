@@ -31,16 +31,74 @@ enum eucc_exit {
 	EUCC_EXIT_UNREACHABLE = 4,  /* server unreachable or refused */
 };
 
-/* The one error type: a negative errno, a stable machine code, a message, a hint. */
+/*
+ * Error codes: one list, with the name answers and --json output carry, the exit code of both
+ * binaries and the HTTP status of the API (docs/exit-codes.md and docs/api.md show it).
+ * X(ENUM, name, exit code, HTTP status).
+ */
+#define EUCC_CODES(X)                                                                              \
+	X(INTERNAL, "internal", EUCC_EXIT_INPUT, 500)                                              \
+	X(IO, "io", EUCC_EXIT_INPUT, 500)                                                          \
+	X(USAGE, "usage", EUCC_EXIT_USAGE, 400)                                                    \
+	X(BAD_INPUT, "bad_input", EUCC_EXIT_INPUT, 400)                                            \
+	X(BAD_REQUEST, "bad_request", EUCC_EXIT_INPUT, 400)                                        \
+	X(BAD_PARAM, "bad_param", EUCC_EXIT_INPUT, 400)                                            \
+	X(BAD_OBJECT, "bad_object", EUCC_EXIT_INPUT, 400)                                          \
+	X(BAD_PACKAGE, "bad_package", EUCC_EXIT_INPUT, 400)                                        \
+	X(NO_FUNC_RECORDS, "no_func_records", EUCC_EXIT_INPUT, 400)                                \
+	X(WRONG_ARCH, "wrong_arch", EUCC_EXIT_INPUT, 400)                                          \
+	X(NOT_FOUND, "not_found", EUCC_EXIT_INPUT, 404)                                            \
+	X(KERNEL_NOT_FOUND, "kernel_not_found", EUCC_EXIT_INPUT, 404)                              \
+	X(TYPE_NOT_FOUND, "type_not_found", EUCC_EXIT_INPUT, 404)                                  \
+	X(FUNC_NOT_FOUND, "func_not_found", EUCC_EXIT_INPUT, 404)                                  \
+	X(BTF_NEEDED, "btf_needed", EUCC_EXIT_INPUT, 404)                                          \
+	X(NO_BTF, "no_btf", EUCC_EXIT_INPUT, 404)                                                  \
+	X(METHOD_NOT_ALLOWED, "method_not_allowed", EUCC_EXIT_USAGE, 405)                          \
+	X(CONFLICT, "conflict", EUCC_EXIT_INPUT, 409)                                              \
+	X(TOO_LARGE, "too_large", EUCC_EXIT_INPUT, 413)                                            \
+	X(COMPILE_ERROR, "compile_error", EUCC_EXIT_INPUT, 422)                                    \
+	X(INCOMPATIBLE, "incompatible", EUCC_EXIT_INCOMPATIBLE, 422)                               \
+	X(VERIFIER, "verifier", EUCC_EXIT_INPUT, 422)                                              \
+	X(LOAD_FAILED, "load_failed", EUCC_EXIT_INPUT, 422)                                        \
+	X(ATTACH_FAILED, "attach_failed", EUCC_EXIT_INPUT, 422)                                    \
+	X(NO_GLOBAL_DATA, "no_global_data", EUCC_EXIT_INPUT, 422)                                  \
+	X(NOT_ROOT, "not_root", EUCC_EXIT_INPUT, 403)                                              \
+	X(BPF_DENIED, "bpf_denied", EUCC_EXIT_INPUT, 403)                                          \
+	X(NO_TRACEFS, "no_tracefs", EUCC_EXIT_INPUT, 500)                                          \
+	X(EVENTS, "events", EUCC_EXIT_INPUT, 500)                                                  \
+	X(STORE, "store", EUCC_EXIT_INPUT, 500)                                                    \
+	X(CACHE, "cache", EUCC_EXIT_INPUT, 500)                                                    \
+	X(DATA_DIR, "data_dir", EUCC_EXIT_INPUT, 500)                                              \
+	X(IMPORT_FAILED, "import_failed", EUCC_EXIT_INPUT, 500)                                    \
+	X(LISTEN_FAILED, "listen_failed", EUCC_EXIT_INPUT, 500)                                    \
+	X(UNAUTHORIZED, "unauthorized", EUCC_EXIT_UNREACHABLE, 401)                                \
+	X(FORBIDDEN, "forbidden", EUCC_EXIT_UNREACHABLE, 403)                                      \
+	X(BTF_UPLOAD_DISABLED, "btf_upload_disabled", EUCC_EXIT_UNREACHABLE, 403)                  \
+	X(BUSY, "busy", EUCC_EXIT_UNREACHABLE, 503)                                                \
+	X(UNREACHABLE, "unreachable", EUCC_EXIT_UNREACHABLE, 502)                                  \
+	X(SERVER_ERROR, "server_error", EUCC_EXIT_UNREACHABLE, 502)
+
+#define EUCC_CODE_ENUM(e, name, exit, http) EUCC_E_##e,
+enum eucc_code { EUCC_CODES(EUCC_CODE_ENUM) EUCC_E_COUNT };
+#undef EUCC_CODE_ENUM
+
+/* A code's name ("kernel_not_found"), exit code and HTTP status. */
+const char *eucc_code_name(enum eucc_code code);
+int eucc_code_exit(enum eucc_code code);
+unsigned int eucc_code_http(enum eucc_code code);
+/* The code of a name; @fallback for a name this build does not know (a newer server's). */
+enum eucc_code eucc_code_from_name(const char *name, enum eucc_code fallback);
+
+/* The one error type: a negative errno, a code of the table above, a message, a hint. */
 struct eucc_error {
-	int err;       /* negative errno */
-	char code[48]; /* e.g. "kernel_not_found", "bad_input" */
+	int err; /* negative errno */
+	enum eucc_code code;
 	char message[1024];
 	char hint[1024];
 };
 
 /* Fill @e (if not NULL) and return @err, so that callers can `return eucc_error_set(...)`. */
-int eucc_error_set(struct eucc_error *e, int err, const char *code, const char *fmt, ...)
+int eucc_error_set(struct eucc_error *e, int err, enum eucc_code code, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 /* Set the hint of an error already set. */
 void eucc_error_hint(struct eucc_error *e, const char *fmt, ...)

@@ -5,14 +5,52 @@
 
 #include "common.h"
 
-int eucc_error_set(struct eucc_error *e, int err, const char *code, const char *fmt, ...)
+struct code_info {
+	const char *name;
+	int exit;
+	unsigned int http;
+};
+
+#define CODE_INFO(e, name, exit, http) [EUCC_E_##e] = {name, exit, http},
+static const struct code_info codes[EUCC_E_COUNT] = {EUCC_CODES(CODE_INFO)};
+#undef CODE_INFO
+
+static const struct code_info *code_info(enum eucc_code code)
+{
+	return (unsigned int)code < EUCC_E_COUNT ? &codes[code] : &codes[EUCC_E_INTERNAL];
+}
+
+const char *eucc_code_name(enum eucc_code code)
+{
+	return code_info(code)->name;
+}
+
+int eucc_code_exit(enum eucc_code code)
+{
+	return code_info(code)->exit;
+}
+
+unsigned int eucc_code_http(enum eucc_code code)
+{
+	return code_info(code)->http;
+}
+
+enum eucc_code eucc_code_from_name(const char *name, enum eucc_code fallback)
+{
+	for (unsigned int i = 0; name && i < EUCC_E_COUNT; i++)
+		if (!strcmp(codes[i].name, name))
+			return (enum eucc_code)i;
+	return fallback;
+}
+
+int eucc_error_set(struct eucc_error *e, int err, enum eucc_code code, const char *fmt, ...)
 {
 	va_list ap;
 
 	if (!e)
 		return err;
 	e->err = err;
-	snprintf(e->code, sizeof(e->code), "%s", code ? code : "error");
+	e->code = code;
 	va_start(ap, fmt);
 	vsnprintf(e->message, sizeof(e->message), fmt, ap);
 	va_end(ap);
@@ -46,12 +84,5 @@ void eucc_error_print(const struct eucc_error *e, const char *prog)
 
 int eucc_error_exit_code(const struct eucc_error *e)
 {
-	if (!strcmp(e->code, "usage"))
-		return EUCC_EXIT_USAGE;
-	if (!strcmp(e->code, "incompatible"))
-		return EUCC_EXIT_INCOMPATIBLE;
-	if (!strcmp(e->code, "unreachable") || !strcmp(e->code, "unauthorized") ||
-	    !strcmp(e->code, "forbidden"))
-		return EUCC_EXIT_UNREACHABLE;
-	return EUCC_EXIT_INPUT;
+	return eucc_code_exit(e->code);
 }

@@ -55,7 +55,7 @@ static int bad(struct pkg_rd *rd, int err, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	return eucc_error_set(rd->err, err, "bad_package", "%s", msg);
+	return eucc_error_set(rd->err, err, EUCC_E_BAD_PACKAGE, "%s", msg);
 }
 
 static int damaged(struct pkg_rd *rd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -67,7 +67,7 @@ static int damaged(struct pkg_rd *rd, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	eucc_error_set(rd->err, -EBADMSG, "bad_package", "%s", msg);
+	eucc_error_set(rd->err, -EBADMSG, EUCC_E_BAD_PACKAGE, "%s", msg);
 	eucc_error_hint(rd->err, "fetch the package again (eucc-remote pull DIGEST) and compare "
 				 "its sha256 with the digest the server gave");
 	return -EBADMSG;
@@ -129,7 +129,7 @@ static int rd_read(struct pkg_rd *rd, void *buf, size_t n, const char *where)
 		return bad(rd, -EFBIG, "package too large: it unpacks to more than %zu MiB",
 			   PKG_MAX_SIZE >> 20);
 	if (ret == -ENOMEM)
-		return eucc_error_set(rd->err, ret, "internal", "out of memory");
+		return eucc_error_set(rd->err, ret, EUCC_E_INTERNAL, "out of memory");
 	if (ret || got < n)
 		return damaged(rd, "truncated package: it ends %s", where);
 	return 0;
@@ -145,7 +145,7 @@ static int rd_data(struct pkg_rd *rd, const char *path, size_t size, void **out)
 	int ret;
 
 	if (!data)
-		return eucc_error_set(rd->err, -ENOMEM, "internal", "out of memory");
+		return eucc_error_set(rd->err, -ENOMEM, EUCC_E_INTERNAL, "out of memory");
 	snprintf(where, sizeof(where), "inside member %s", path);
 	ret = rd_read(rd, data, size, where);
 	if (!ret)
@@ -253,7 +253,7 @@ static int parse_file(struct pkg_rd *rd, const cJSON *f, struct pkg_member *m)
 			   f->string);
 	m->path = strdup(f->string);
 	if (!m->path)
-		return eucc_error_set(rd->err, -ENOMEM, "internal", "out of memory");
+		return eucc_error_set(rd->err, -ENOMEM, EUCC_E_INTERNAL, "out of memory");
 	memcpy(m->sha256, sha->valuestring, EUCC_SHA256_HEX);
 	m->size = (size_t)d;
 	return 0;
@@ -278,7 +278,7 @@ static int parse_files(struct pkg_rd *rd, const cJSON *m)
 		return bad(rd, -EBADMSG, "bad package: more than %d members", PKG_MAX_MEMBERS - 1);
 	p->m = calloc(n ? n : 1, sizeof(*p->m));
 	if (!p->m)
-		return eucc_error_set(rd->err, -ENOMEM, "internal", "out of memory");
+		return eucc_error_set(rd->err, -ENOMEM, EUCC_E_INTERNAL, "out of memory");
 	cJSON_ArrayForEach(f, files)
 	{
 		ret = parse_file(rd, f, &p->m[p->n]);
@@ -412,14 +412,14 @@ int pkg_open(const void *data, size_t size, struct pkg **out, struct eucc_error 
 		return bad(&rd, -EFBIG, "package too large: more than %zu MiB", PKG_MAX_SIZE >> 20);
 	rd.p = calloc(1, sizeof(*rd.p));
 	if (!rd.p)
-		return eucc_error_set(err, -ENOMEM, "internal", "out of memory");
+		return eucc_error_set(err, -ENOMEM, EUCC_E_INTERNAL, "out of memory");
 	rd.src.gz = size >= 2 && rd.src.in[0] == 0x1f && rd.src.in[1] == 0x8b;
 	if (rd.src.gz) {
 		rd.src.z.next_in = (unsigned char *)data;
 		rd.src.z.avail_in = (uInt)size;
 		if (inflateInit2(&rd.src.z, 15 + 16) != Z_OK) {
 			free(rd.p);
-			return eucc_error_set(err, -ENOMEM, "internal", "out of memory");
+			return eucc_error_set(err, -ENOMEM, EUCC_E_INTERNAL, "out of memory");
 		}
 	}
 	ret = rd_package(&rd);
@@ -441,11 +441,11 @@ int pkg_open_file(const char *path, struct pkg **out, struct eucc_error *err)
 
 	*out = NULL;
 	if (ret == -EFBIG)
-		return eucc_error_set(err, ret, "bad_package",
+		return eucc_error_set(err, ret, EUCC_E_BAD_PACKAGE,
 				      "%s: package too large (over %zu MiB)", path,
 				      PKG_MAX_SIZE >> 20);
 	if (ret)
-		return eucc_error_set(err, ret, "bad_input", "cannot read %s: %s", path,
+		return eucc_error_set(err, ret, EUCC_E_BAD_INPUT, "cannot read %s: %s", path,
 				      strerror(-ret));
 	ret = pkg_open(data, len, out, err);
 	free(data);

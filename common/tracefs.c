@@ -41,7 +41,7 @@ int tracefs_ensure(char *path, size_t size, struct eucc_error *err)
 		eucc_info("mounted tracefs at %s", path);
 		return 1;
 	}
-	eucc_error_set(err, ret ? ret : -ENOENT, "no_tracefs",
+	eucc_error_set(err, ret ? ret : -ENOENT, EUCC_E_NO_TRACEFS,
 		       "tracefs is not mounted and cannot be mounted here: %s",
 		       strerror(ret ? -ret : ENOENT));
 	eucc_error_hint(err, "tracepoints and kprobes need it: run as root, or mount it: "

@@ -142,7 +142,7 @@ static void report_failed(const char *path, const struct eucc_error *e, void *ct
 		cJSON *o = cJSON_CreateObject();
 
 		cJSON_AddStringToObject(o, "path", path);
-		cJSON_AddStringToObject(o, "code", e->code);
+		cJSON_AddStringToObject(o, "code", eucc_code_name(e->code));
 		cJSON_AddStringToObject(o, "message", e->message);
 		cJSON_AddStringToObject(o, "hint", e->hint);
 		cJSON_AddItemToArray(rep->errors, o);

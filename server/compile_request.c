@@ -28,7 +28,7 @@ static int bad(struct eucc_error *err, const char *hint, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	eucc_error_set(err, -EINVAL, "bad_request", "%s", msg);
+	eucc_error_set(err, -EINVAL, EUCC_E_BAD_REQUEST, "%s", msg);
 	if (hint)
 		eucc_error_hint(err, "%s", hint);
 	return -EINVAL;
@@ -489,7 +489,7 @@ int compile_request_parse(const cJSON *body, struct compile_request *req, struct
 	if (!r)
 		r = parse_cflags(body, req, err);
 	if (r == -ENOMEM)
-		eucc_error_set(err, r, "internal", "out of memory");
+		eucc_error_set(err, r, EUCC_E_INTERNAL, "out of memory");
 	if (r)
 		compile_request_free(req);
 	return r;

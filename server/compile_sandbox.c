@@ -324,7 +324,7 @@ static int find_tools(struct tools *t, struct eucc_error *err)
 	char *slash;
 
 	if (!realpath(EUCC_CLANG, t->clang) || strncmp(t->clang, "/usr/", 5))
-		return eucc_error_set(err, -ENOENT, "internal",
+		return eucc_error_set(err, -ENOENT, EUCC_E_INTERNAL,
 				      "clang (%s) is missing or outside /usr", EUCC_CLANG);
 	snprintf(guess, sizeof(guess), "%s", t->clang);
 	slash = strrchr(guess, '/');
@@ -333,7 +333,7 @@ static int find_tools(struct tools *t, struct eucc_error *err)
 		return 0;
 	if (realpath(EUCC_LLVM_STRIP, t->strip) && !strncmp(t->strip, "/usr/", 5))
 		return 0;
-	return eucc_error_set(err, -ENOENT, "internal",
+	return eucc_error_set(err, -ENOENT, EUCC_E_INTERNAL,
 			      "llvm-strip (%s) is missing or outside /usr", EUCC_LLVM_STRIP);
 }
 
@@ -493,7 +493,7 @@ static int prepare_workdir(const struct compile_job *job, struct eucc_error *err
 
 	wfd = open(job->workdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (wfd < 0)
-		return eucc_error_set(err, -errno, "internal", "job dir: %s", strerror(errno));
+		return eucc_error_set(err, -errno, EUCC_E_INTERNAL, "job dir: %s", strerror(errno));
 	srcfd = subdir(wfd, "src");
 	outfd = subdir(wfd, "out");
 	close(wfd);
@@ -506,7 +506,7 @@ static int prepare_workdir(const struct compile_job *job, struct eucc_error *err
 	if (outfd >= 0)
 		close(outfd);
 	if (r)
-		return eucc_error_set(err, r, "internal",
+		return eucc_error_set(err, r, EUCC_E_INTERNAL,
 				      "writing the sources into the job dir: %s", strerror(-r));
 	return 0;
 }
@@ -575,12 +575,13 @@ static int run_in_sandbox(const struct compile_job *job, const struct compile_li
 		argv_add(&a, "%s", cmd->v[i]);
 	if (a.oom || cmd->oom) {
 		argv_free(&a);
-		return eucc_error_set(err, -ENOMEM, "internal", "out of memory");
+		return eucc_error_set(err, -ENOMEM, EUCC_E_INTERNAL, "out of memory");
 	}
 	r = run_limited(a.v, lim, lim->wall_seconds, true, rr);
 	argv_free(&a);
 	if (r)
-		return eucc_error_set(err, r, "internal", "starting the sandbox: %s", strerror(-r));
+		return eucc_error_set(err, r, EUCC_E_INTERNAL, "starting the sandbox: %s",
+				      strerror(-r));
 	return 0;
 }
 
@@ -669,12 +670,13 @@ static int judge(const struct compile_job *job, const struct compile_limits *lim
 	int sig = end_signal(rr->status);
 
 	if (have_dia && compile_diag_load(path, diags) == -ENOMEM)
-		return eucc_error_set(err, -ENOMEM, "internal", "out of memory");
+		return eucc_error_set(err, -ENOMEM, EUCC_E_INTERNAL, "out of memory");
 	if (limit_failure(lim, rr, res))
 		return 0;
 	if (!have_dia && (code == 126 || code == 127 || !strncmp(rr->out, "bwrap:", 6))) {
 		eucc_warn("compile sandbox failed (exit %d): %s", code, rr->out);
-		return eucc_error_set(err, -EIO, "internal", "the compile sandbox did not start");
+		return eucc_error_set(err, -EIO, EUCC_E_INTERNAL,
+				      "the compile sandbox did not start");
 	}
 	res->ok = code == 0 && job_file_is_regular(job, "obj.o", path, sizeof(path));
 	if (res->ok)
@@ -709,21 +711,22 @@ static int strip_and_read(const struct compile_job *job, const struct compile_li
 		return r;
 	if (rr->timed_out || !WIFEXITED(rr->status) || WEXITSTATUS(rr->status)) {
 		eucc_warn("llvm-strip failed: %s", rr->out);
-		return eucc_error_set(err, -EIO, "internal", "stripping the object failed");
+		return eucc_error_set(err, -EIO, EUCC_E_INTERNAL, "stripping the object failed");
 	}
 	r = read_job_file(job, "obj.o", lim->output_bytes, &res->object, &res->object_size);
 	if (r)
-		return eucc_error_set(err, r, "internal", "reading the object: %s", strerror(-r));
+		return eucc_error_set(err, r, EUCC_E_INTERNAL, "reading the object: %s",
+				      strerror(-r));
 	return 0;
 }
 
 static int check_job(const struct compile_job *job, const char **tarch, struct eucc_error *err)
 {
 	if (!job->req || !job->req->main || !job->workdir || !job->vmlinux_h)
-		return eucc_error_set(err, -EINVAL, "internal", "incomplete compile job");
+		return eucc_error_set(err, -EINVAL, EUCC_E_INTERNAL, "incomplete compile job");
 	*tarch = target_arch_define(job->arch ? job->arch : arch_host());
 	if (!*tarch)
-		return eucc_error_set(err, -EINVAL, "bad_request", "arch %s is not known",
+		return eucc_error_set(err, -EINVAL, EUCC_E_BAD_REQUEST, "arch %s is not known",
 				      job->arch);
 	return 0;
 }
@@ -766,7 +769,7 @@ int compile_run(const struct compile_job *job, struct compile_result *res, struc
 	limits_or_defaults(&job->limits, &lim);
 	rr = malloc(sizeof(*rr));
 	if (!rr)
-		return eucc_error_set(err, -ENOMEM, "internal", "out of memory");
+		return eucc_error_set(err, -ENOMEM, EUCC_E_INTERNAL, "out of memory");
 	r = compile_steps(job, &lim, rr, &diags, res, err);
 	free(rr);
 	res->diags = diags.v;
@@ -841,7 +844,7 @@ int compile_pch_build(const char *vmlinux_h, const char *arch, const char *workd
 	limits_or_defaults(&job.limits, &lim);
 	rr = malloc(sizeof(*rr));
 	if (!rr)
-		return eucc_error_set(err, -ENOMEM, "internal", "out of memory");
+		return eucc_error_set(err, -ENOMEM, EUCC_E_INTERNAL, "out of memory");
 	r = check_job(&job, &tarch, err);
 	if (!r)
 		r = find_tools(&t, err);
@@ -863,7 +866,7 @@ int compile_pch_build(const char *vmlinux_h, const char *arch, const char *workd
 		argv_free(&cmd);
 	}
 	if (!r && (rr->timed_out || !WIFEXITED(rr->status) || WEXITSTATUS(rr->status)))
-		r = eucc_error_set(err, -EIO, "internal", "precompiling the header failed");
+		r = eucc_error_set(err, -EIO, EUCC_E_INTERNAL, "precompiling the header failed");
 	if (!r)
 		r = read_job_file(&job, "vmlinux.h.pch", (size_t)1 << 30, pch, size);
 	free(rr);

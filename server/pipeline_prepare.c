@@ -42,7 +42,7 @@ static unsigned int resolve_kernels(struct compile_ctx *c, struct eucc_error *er
 
 		if (!strcmp(c->req.kernels[i], "local")) {
 			eucc_error_set(
-			    err, -EINVAL, "bad_request",
+			    err, -EINVAL, EUCC_E_BAD_REQUEST,
 			    "'local' is the client's kernel, which the server cannot know");
 			eucc_error_hint(err, "send its release (uname -r); eucc-remote does that");
 			return MHD_HTTP_BAD_REQUEST;
@@ -58,13 +58,13 @@ static unsigned int resolve_kernels(struct compile_ctx *c, struct eucc_error *er
 		ret = add_kernels(c, ks, n);
 		free(ks);
 		if (ret) {
-			eucc_error_set(err, ret, "internal", "out of memory");
+			eucc_error_set(err, ret, EUCC_E_INTERNAL, "out of memory");
 			return MHD_HTTP_INTERNAL_SERVER_ERROR;
 		}
 	}
 	qsort(c->kernels, c->nkernels, sizeof(*c->kernels), cmp_kernel);
 	if (c->nkernels > COMPILE_MAX_KERNELS) {
-		eucc_error_set(err, -E2BIG, "bad_request",
+		eucc_error_set(err, -E2BIG, EUCC_E_BAD_REQUEST,
 			       "the specs match %zu kernels, more than %d", c->nkernels,
 			       COMPILE_MAX_KERNELS);
 		eucc_error_hint(err, "narrow the specs (add a version or --arch)");

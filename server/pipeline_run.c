@@ -53,11 +53,11 @@ static char *error_answer(unsigned int *status, unsigned int code, const struct 
 {
 	*status = code;
 	if (code >= 500) { /* its text may name server paths: to the log only */
-		eucc_warn("%s: %s", e->code, e->message);
+		eucc_warn("%s: %s", eucc_code_name(e->code), e->message);
 		return http_error_body("internal", "the server failed on this request",
 				       "the server's log says why");
 	}
-	return http_error_body(e->code[0] ? e->code : "internal", e->message, e->hint);
+	return http_error_body(eucc_code_name(e->code), e->message, e->hint);
 }
 
 /* A fresh private job dir under DATA/tmp. */
@@ -67,7 +67,7 @@ static int make_job_dir(struct server *s, char *dir, size_t size, struct eucc_er
 	fs_mkdir_p(dir, 0700);
 	snprintf(dir, size, "%s/tmp/job-XXXXXX", s->opts.data_dir);
 	if (!mkdtemp(dir))
-		return eucc_error_set(err, -errno, "internal", "cannot make a job dir");
+		return eucc_error_set(err, -errno, EUCC_E_INTERNAL, "cannot make a job dir");
 	return 0;
 }
 
@@ -464,7 +464,7 @@ static int run_checks(struct compile_ctx *c, struct run_state *st, struct eucc_e
 		ret = add_kernel(c, st, &c->kernels[i]);
 	st->check_ms = (monotonic_ns() - t0) / 1000000;
 	if (ret && !err->message[0])
-		eucc_error_set(err, ret, "internal", "the relocation check failed: %s",
+		eucc_error_set(err, ret, EUCC_E_INTERNAL, "the relocation check failed: %s",
 			       strerror(-ret));
 	return ret;
 }
@@ -492,7 +492,7 @@ unsigned int pipeline_run(struct compile_ctx *c, char **answer)
 	t0 = monotonic_ns();
 	if (build_package(c, &st, base)) {
 		cJSON_Delete(base);
-		eucc_error_set(&err, -EIO, "internal", "cannot store the package");
+		eucc_error_set(&err, -EIO, EUCC_E_INTERNAL, "cannot store the package");
 		*answer = error_answer(&status, MHD_HTTP_INTERNAL_SERVER_ERROR, &err);
 		goto out;
 	}

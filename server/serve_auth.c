@@ -50,7 +50,7 @@ int auth_tokens_load(const char *path, struct auth_tokens *out, struct eucc_erro
 	memset(out, 0, sizeof(*out));
 	ret = fs_read_file(path, 1 << 20, (void **)&text, &len);
 	if (ret)
-		return eucc_error_set(err, ret, "usage", "cannot read tokens file %s: %s", path,
+		return eucc_error_set(err, ret, EUCC_E_IO, "cannot read tokens file %s: %s", path,
 				      strerror(-ret));
 	for (char *line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
 		struct auth_token t;
@@ -63,8 +63,8 @@ int auth_tokens_load(const char *path, struct auth_tokens *out, struct eucc_erro
 		if (parse_token_line(line, &t)) {
 			auth_tokens_free(out);
 			free(text);
-			eucc_error_set(err, -EINVAL, "usage", "%s:%d: bad token line", path,
-				       lineno);
+			eucc_error_set(err, -EINVAL, EUCC_E_BAD_INPUT, "%s:%d: bad token line",
+				       path, lineno);
 			eucc_error_hint(err,
 					"each line: TOKEN SCOPE[,SCOPE...] [NAME], a token of at "
 					"least 16 characters, scopes read, compile, admin");
@@ -73,14 +73,15 @@ int auth_tokens_load(const char *path, struct auth_tokens *out, struct eucc_erro
 		struct auth_token *n = realloc(out->items, (out->count + 1) * sizeof(*n));
 		if (!n) {
 			free(text);
-			return eucc_error_set(err, -ENOMEM, "internal", "out of memory");
+			return eucc_error_set(err, -ENOMEM, EUCC_E_INTERNAL, "out of memory");
 		}
 		out->items = n;
 		out->items[out->count++] = t;
 	}
 	free(text);
 	if (!out->count)
-		return eucc_error_set(err, -EINVAL, "usage", "tokens file %s holds no token", path);
+		return eucc_error_set(err, -EINVAL, EUCC_E_BAD_INPUT,
+				      "tokens file %s holds no token", path);
 	return 0;
 }
 

@@ -81,11 +81,11 @@ int http_reply_eucc_error(struct request_state *r, unsigned int status, const st
 {
 	/* An internal error's text may name server paths: it goes to the log, not the answer. */
 	if (status >= 500) {
-		eucc_warn("%s: %s", e->code, e->message);
+		eucc_warn("%s: %s", eucc_code_name(e->code), e->message);
 		return http_reply_error(r, status, "internal", "the server failed on this request",
 					"the server's log says why");
 	}
-	return http_reply_error(r, status, e->code, e->message, e->hint);
+	return http_reply_error(r, status, eucc_code_name(e->code), e->message, e->hint);
 }
 
 /* Scope a route needs; SCOPE_NONE for /healthz. */
@@ -362,7 +362,7 @@ int http_start(struct server *s, const struct sockaddr *addr, struct eucc_error 
 	    MHD_OPTION_CONNECTION_LIMIT, (unsigned int)1024, MHD_OPTION_LISTEN_BACKLOG_SIZE,
 	    (unsigned int)1024, MHD_OPTION_END);
 	if (!s->daemon)
-		return eucc_error_set(err, -EADDRINUSE, "usage",
+		return eucc_error_set(err, -EADDRINUSE, EUCC_E_LISTEN_FAILED,
 				      "cannot listen on %s:%u (address in use or not available)",
 				      s->opts.listen_host, s->opts.listen_port);
 	return 0;

@@ -57,7 +57,7 @@ static int kernel_entry_load(struct btf_store *store, const struct btf_kernel *k
 	int ret;
 
 	if (!e)
-		return eucc_error_set(err, -ENOMEM, "internal", "out of memory");
+		return eucc_error_set(err, -ENOMEM, EUCC_E_INTERNAL, "out of memory");
 	memcpy(e->sha256, k->sha256, sizeof(e->sha256));
 	ret = btf_store_load(store, k, &e->btf, err);
 	if (!ret)
@@ -88,7 +88,8 @@ int kernel_cache_get(struct kernel_cache *kc, struct btf_store *store, const str
 			void *n = realloc(kc->items, (kc->count + 1) * sizeof(e));
 			if (!n) {
 				entry_free(e);
-				ret = eucc_error_set(err, -ENOMEM, "internal", "out of memory");
+				ret =
+				    eucc_error_set(err, -ENOMEM, EUCC_E_INTERNAL, "out of memory");
 			} else {
 				kc->items = n;
 				kc->items[kc->count++] = e;

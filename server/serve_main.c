@@ -56,7 +56,7 @@ int server_init(struct server *s, const struct serve_opts *opts, struct eucc_err
 	pthread_mutex_init(&s->requests_lock, NULL);
 	ret = work_pool_start(&s->pool, opts->workers, opts->queue_max, &s->metrics);
 	if (ret) {
-		eucc_error_set(err, ret, "internal", "cannot start %u workers", opts->workers);
+		eucc_error_set(err, ret, EUCC_E_INTERNAL, "cannot start %u workers", opts->workers);
 		server_fini(s);
 		return ret;
 	}
@@ -87,12 +87,12 @@ static int resolve_listen(struct server *s, struct sockaddr_storage *ss, struct 
 	snprintf(port, sizeof(port), "%u", s->opts.listen_port);
 	rc = getaddrinfo(s->opts.listen_host, port, &hints, &res);
 	if (rc)
-		return eucc_error_set(err, -EINVAL, "usage", "cannot listen on %s: %s",
+		return eucc_error_set(err, -EINVAL, EUCC_E_USAGE, "cannot listen on %s: %s",
 				      s->opts.listen_host, gai_strerror(rc));
 	memcpy(ss, res->ai_addr, res->ai_addrlen);
 	freeaddrinfo(res);
 	if (!s->auth_required && !host_is_loopback((struct sockaddr *)ss)) {
-		eucc_error_set(err, -EPERM, "usage",
+		eucc_error_set(err, -EPERM, EUCC_E_USAGE,
 			       "refusing to listen on %s without a tokens file",
 			       s->opts.listen_host);
 		eucc_error_hint(err, "give --tokens FILE (see docs/operations.md) or listen on "

@@ -112,7 +112,7 @@ static const char *scan_fails(const char *path, struct eucc_error *err)
 	if (rc >= 0)
 		fail_msg("%s: scan should fail, returned %d", path, rc);
 	assert_int_equal(err->err, rc);
-	assert_string_equal(err->code, "bad_input");
+	assert_string_equal(eucc_code_name(err->code), "bad_input");
 	collect_free(&c);
 	return err->message;
 }

@@ -12,20 +12,59 @@
 
 #include "common.h"
 
+/* One table: names are unique and map back; exit codes and statuses come from it. */
+static void test_code_table(void **state)
+{
+	(void)state;
+	for (int i = 0; i < EUCC_E_COUNT; i++) {
+		assert_int_equal(eucc_code_from_name(eucc_code_name(i), EUCC_E_COUNT), i);
+		assert_true(eucc_code_http(i) >= 400 && eucc_code_http(i) < 600);
+	}
+	assert_int_equal(eucc_code_from_name("no_such_code", EUCC_E_SERVER_ERROR),
+			 EUCC_E_SERVER_ERROR);
+	assert_int_equal(eucc_code_http(EUCC_E_KERNEL_NOT_FOUND), 404);
+	assert_int_equal(eucc_code_exit(EUCC_E_INCOMPATIBLE), EUCC_EXIT_INCOMPATIBLE);
+	assert_int_equal(eucc_code_exit(EUCC_E_UNAUTHORIZED), EUCC_EXIT_UNREACHABLE);
+	assert_int_equal(eucc_code_exit(EUCC_E_SERVER_ERROR), EUCC_EXIT_UNREACHABLE);
+	assert_int_equal(eucc_code_exit(EUCC_E_LISTEN_FAILED), EUCC_EXIT_INPUT);
+	assert_string_equal(eucc_code_name(EUCC_E_COUNT), "internal"); /* out of range */
+}
+
+/* docs/exit-codes.md shows the same table: every code with its exit code and HTTP status. */
+static void test_code_table_documented(void **state)
+{
+	void *doc;
+	size_t len;
+
+	(void)state;
+	assert_int_equal(fs_read_file(EUCC_SOURCE_DIR "/docs/exit-codes.md", 1 << 20, &doc, &len),
+			 0);
+	for (int i = 0; i < EUCC_E_COUNT; i++) {
+		char row[128];
+
+		snprintf(row, sizeof(row), "| `%s` | %d | %u |", eucc_code_name(i),
+			 eucc_code_exit(i), eucc_code_http(i));
+		if (!strstr(doc, row))
+			fail_msg("docs/exit-codes.md lacks the row '%s'", row);
+	}
+	free(doc);
+}
+
 static void test_error_set_and_exit_codes(void **state)
 {
 	struct eucc_error e;
 
 	(void)state;
-	assert_int_equal(eucc_error_set(&e, -ENOENT, "kernel_not_found", "no %s", "4.1"), -ENOENT);
+	assert_int_equal(eucc_error_set(&e, -ENOENT, EUCC_E_KERNEL_NOT_FOUND, "no %s", "4.1"),
+			 -ENOENT);
 	assert_string_equal(e.message, "no 4.1");
 	assert_string_equal(e.hint, "");
 	eucc_error_hint(&e, "import %d", 1);
 	assert_string_equal(e.hint, "import 1");
 	assert_int_equal(eucc_error_exit_code(&e), EUCC_EXIT_INPUT);
-	eucc_error_set(&e, -EINVAL, "usage", "x");
+	eucc_error_set(&e, -EINVAL, EUCC_E_USAGE, "x");
 	assert_int_equal(eucc_error_exit_code(&e), EUCC_EXIT_USAGE);
-	assert_int_equal(eucc_error_set(NULL, -EIO, "x", "y"), -EIO);
+	assert_int_equal(eucc_error_set(NULL, -EIO, EUCC_E_USAGE, "y"), -EIO);
 }
 
 static void test_release_prefix(void **state)
@@ -130,6 +169,8 @@ static void test_data_dir(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_code_table),
+	    cmocka_unit_test(test_code_table_documented),
 	    cmocka_unit_test(test_error_set_and_exit_codes),
 	    cmocka_unit_test(test_release_prefix),
 	    cmocka_unit_test(test_release_cmp),
