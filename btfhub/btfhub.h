@@ -20,6 +20,8 @@
 
 #include "common.h"
 
+struct cJSON;
+
 struct btf;
 
 /* ---- sources ---------------------------------------------------------------------------- */
@@ -74,6 +76,10 @@ struct btf_kernel {
 	int64_t funcs;	     /* number of FUNC records (0: made without them) */
 	char path[PATH_MAX]; /* the .btf file in the store */
 };
+
+/* The one JSON form of a stored kernel, for answers and --json: release, distro, version,
+ * arch; with @full also sha256, size, types, funcs, source and imported_at. */
+struct cJSON *btf_kernel_json(const struct btf_kernel *k, bool full);
 
 /* Open (creating if needed) the store in @data_dir. */
 int btf_store_open(const char *data_dir, struct btf_store **store, struct eucc_error *err);

@@ -119,6 +119,10 @@ void eucc_log(enum eucc_log_level level, const char *fmt, ...)
 #define eucc_info(...)	eucc_log(EUCC_LOG_INFO, __VA_ARGS__)
 #define eucc_debug(...) eucc_log(EUCC_LOG_DEBUG, __VA_ARGS__)
 
+/* CLOCK_MONOTONIC in nanoseconds: the one clock of durations, deadlines and expiry times. */
+uint64_t eucc_now_ns(void);
+#define EUCC_NS_PER_MS 1000000ull
+
 /* sha256 as 64 lowercase hex digits plus NUL. */
 #define EUCC_SHA256_HEX 65
 void eucc_sha256_hex(const void *data, size_t len, char out[EUCC_SHA256_HEX]);

@@ -9,7 +9,6 @@
 #include <cjson/cJSON.h>
 
 #include "btfhub.h"
-#include "serve.h"
 #include "server.h"
 
 /* Options every btf subcommand takes. */
@@ -118,7 +117,7 @@ static void report_done(const struct btf_kernel *k, enum btf_import_result r, co
 	rep->unchanged += r == BTF_IMPORT_UNCHANGED;
 	rep->replaced += r == BTF_IMPORT_REPLACED;
 	if (rep->json) {
-		cJSON *o = kernel_to_json(k);
+		cJSON *o = btf_kernel_json(k, true);
 
 		cJSON_AddStringToObject(o, "result", words[r]);
 		cJSON_AddItemToArray(rep->kernels, o);
@@ -251,7 +250,7 @@ static int do_btf_list(int argc, char **argv, struct server_config *cfg)
 		cJSON *arr = cJSON_CreateArray();
 
 		for (size_t i = 0; i < n; i++)
-			cJSON_AddItemToArray(arr, kernel_to_json(&ks[i]));
+			cJSON_AddItemToArray(arr, btf_kernel_json(&ks[i], true));
 		json_write(stdout, arr);
 		cJSON_Delete(arr);
 	} else if (n == 0) {
@@ -391,7 +390,7 @@ static int show_kernel(struct btf_store *store, const struct btf_kernel *k, bool
 		fclose(h);
 	}
 	if (json) {
-		cJSON *o = kernel_to_json(k);
+		cJSON *o = btf_kernel_json(k, true);
 
 		cJSON_AddItemToObject(o, "features", features_json(&f));
 		json_write(stdout, o);
@@ -457,7 +456,7 @@ static int do_btf_rm(int argc, char **argv, struct server_config *cfg)
 	if (ret)
 		return cmd_fail(&err);
 	if (cfg->json) {
-		cJSON *o = kernel_to_json(&k);
+		cJSON *o = btf_kernel_json(&k, true);
 
 		cJSON_AddStringToObject(o, "result", "removed");
 		json_write(stdout, o);

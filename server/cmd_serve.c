@@ -7,7 +7,7 @@
 #include <unistd.h>
 
 #include "server.h"
-#include "serve.h"
+#include "api.h"
 
 static const char serve_usage[] =
     "serve [--listen HOST:PORT] [--data DIR] [--workers N] [--queue N] [--tokens FILE]\n"
@@ -172,7 +172,7 @@ int do_serve(int argc, char **argv, struct server_config *cfg)
 	}
 	fprintf(stderr, "eucc-server: listening on http://%s:%u (data %s, %u workers%s)\n",
 		o.listen_host, o.listen_port, o.data_dir, o.workers,
-		s->auth_required ? ", tokens required" : ", loopback without tokens");
+		s->svc.auth_required ? ", tokens required" : ", loopback without tokens");
 	sigwait(&set, &sig);
 	fprintf(stderr, "eucc-server: %s, stopping\n",
 		sig == SIGINT ? "interrupted" : "terminated");

@@ -13,7 +13,7 @@
 #include <bpf/libbpf.h>
 #include <cjson/cJSON.h>
 
-#include "pipeline.h"
+#include "pipeline_internal.h"
 
 #define LINES_MAX 20000
 

@@ -76,10 +76,7 @@ static void argv_free(struct argv_buf *a)
 
 static uint64_t now_ms(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+	return eucc_now_ns() / EUCC_NS_PER_MS;
 }
 
 /* ---- running a command with limits and a deadline --------------------------------------- */

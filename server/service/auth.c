@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "serve.h"
+#include "service.h"
 
 static int parse_scopes(const char *text, unsigned int *out)
 {
@@ -41,48 +41,77 @@ static int parse_token_line(char *line, struct auth_token *t)
 	return parse_scopes(scopes, &t->scopes);
 }
 
-int auth_tokens_load(const char *path, struct auth_tokens *out, struct eucc_error *err)
+static int add_token(struct auth_tokens *out, const struct auth_token *t)
 {
-	char *text, *save = NULL;
-	size_t len;
-	int ret, lineno = 0;
+	struct auth_token *n = realloc(out->items, (out->count + 1) * sizeof(*n));
+
+	if (!n)
+		return -ENOMEM;
+	out->items = n;
+	out->items[out->count++] = *t;
+	return 0;
+}
+
+static int bad_line(struct auth_tokens *out, const char *origin, int lineno, struct eucc_error *err)
+{
+	auth_tokens_free(out);
+	eucc_error_set(err, -EINVAL, EUCC_E_BAD_INPUT, "%s:%d: bad token line", origin, lineno);
+	eucc_error_hint(err, "each line: TOKEN SCOPE[,SCOPE...] [NAME], a token of at least 16 "
+			     "characters, scopes read, compile, admin");
+	return -EINVAL;
+}
+
+int auth_tokens_parse(const char *text, const char *origin, struct auth_tokens *out,
+		      struct eucc_error *err)
+{
+	char *copy = strdup(text);
+	int lineno = 0;
 
 	memset(out, 0, sizeof(*out));
-	ret = fs_read_file(path, 1 << 20, (void **)&text, &len);
-	if (ret)
-		return eucc_error_set(err, ret, EUCC_E_IO, "cannot read tokens file %s: %s", path,
-				      strerror(-ret));
-	for (char *line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+	if (!copy)
+		return eucc_error_set(err, -ENOMEM, EUCC_E_INTERNAL, "out of memory");
+	for (char *line = copy, *next; line; line = next) {
 		struct auth_token t;
 
+		next = strchr(line, '\n');
+		if (next)
+			*next++ = '\0';
 		lineno++;
 		while (isspace((unsigned char)*line))
 			line++;
 		if (!*line || *line == '#')
 			continue;
 		if (parse_token_line(line, &t)) {
-			auth_tokens_free(out);
-			free(text);
-			eucc_error_set(err, -EINVAL, EUCC_E_BAD_INPUT, "%s:%d: bad token line",
-				       path, lineno);
-			eucc_error_hint(err,
-					"each line: TOKEN SCOPE[,SCOPE...] [NAME], a token of at "
-					"least 16 characters, scopes read, compile, admin");
-			return -EINVAL;
+			free(copy);
+			return bad_line(out, origin, lineno, err);
 		}
-		struct auth_token *n = realloc(out->items, (out->count + 1) * sizeof(*n));
-		if (!n) {
-			free(text);
+		if (add_token(out, &t)) {
+			free(copy);
+			auth_tokens_free(out);
 			return eucc_error_set(err, -ENOMEM, EUCC_E_INTERNAL, "out of memory");
 		}
-		out->items = n;
-		out->items[out->count++] = t;
 	}
-	free(text);
+	free(copy);
 	if (!out->count)
 		return eucc_error_set(err, -EINVAL, EUCC_E_BAD_INPUT,
-				      "tokens file %s holds no token", path);
+				      "tokens file %s holds no token", origin);
 	return 0;
+}
+
+int auth_tokens_load(const char *path, struct auth_tokens *out, struct eucc_error *err)
+{
+	size_t len;
+	char *text;
+	int ret;
+
+	memset(out, 0, sizeof(*out));
+	ret = fs_read_file(path, 1 << 20, (void **)&text, &len);
+	if (ret)
+		return eucc_error_set(err, ret, EUCC_E_IO, "cannot read tokens file %s: %s", path,
+				      strerror(-ret));
+	ret = auth_tokens_parse(text, path, out, err);
+	free(text);
+	return ret;
 }
 
 void auth_tokens_free(struct auth_tokens *t)

@@ -7,9 +7,7 @@
 
 #include <bpf/btf.h>
 #include <cjson/cJSON.h>
-#include <microhttpd.h>
-
-#include "pipeline.h"
+#include "pipeline_internal.h"
 
 /* What one run produced, before it becomes the answer. */
 struct run_state {
@@ -23,7 +21,7 @@ struct run_state {
 	cJSON *kernel_cache; /* {"release": "hit|miss"} */
 	struct pkg_writer *pkg;
 	cJSON *manifest_kernels;
-	uint64_t compile_ms, check_ms, package_ms;
+	uint64_t compile_ns, check_ns, package_ns;
 };
 
 static cJSON *diag_to_json(const struct compile_diag *d)
@@ -49,19 +47,8 @@ static cJSON *diags_to_json(const struct compile_result *res)
 	return arr;
 }
 
-static char *error_answer(unsigned int *status, unsigned int code, const struct eucc_error *e)
-{
-	*status = code;
-	if (code >= 500) { /* its text may name server paths: to the log only */
-		eucc_warn("%s: %s", eucc_code_name(e->code), e->message);
-		return http_error_body("internal", "the server failed on this request",
-				       "the server's log says why");
-	}
-	return http_error_body(eucc_code_name(e->code), e->message, e->hint);
-}
-
 /* A fresh private job dir under DATA/tmp. */
-static int make_job_dir(struct server *s, char *dir, size_t size, struct eucc_error *err)
+static int make_job_dir(struct service *s, char *dir, size_t size, struct eucc_error *err)
 {
 	snprintf(dir, size, "%s/tmp", s->opts.data_dir);
 	fs_mkdir_p(dir, 0700);
@@ -85,7 +72,7 @@ static bool flags_touch_header(const struct compile_request *req)
  * The precompiled header of @header for the request's arch, made once (next to the header
  * in the store) and kept: parsing a 2-50 MB vmlinux.h is most of a compile. NULL: none.
  */
-static const char *header_pch(struct compile_ctx *c, const char *header, char *pch, size_t size)
+static const char *header_pch(struct pipeline_job *c, const char *header, char *pch, size_t size)
 {
 	const char *parts[] = {"pch", c->header.sha256, c->arch};
 	char key[EUCC_SHA256_HEX], dir[PATH_MAX];
@@ -117,7 +104,7 @@ static const char *header_pch(struct compile_ctx *c, const char *header, char *p
 }
 
 /* Compile in a fresh job dir under DATA/tmp; removes it after. */
-static int run_compile(struct compile_ctx *c, struct compile_result *res, struct eucc_error *err)
+static int run_compile(struct pipeline_job *c, struct compile_result *res, struct eucc_error *err)
 {
 	struct compile_job job = {.req = &c->req, .arch = c->arch, .limits = c->s->opts.limits};
 	char header[PATH_MAX], dir[PATH_MAX], pch[PATH_MAX + 32];
@@ -138,73 +125,88 @@ static int run_compile(struct compile_ctx *c, struct compile_result *res, struct
 	return ret;
 }
 
-/* The object from the cache, or compiled once however many requests want it. */
-static unsigned int get_object(struct compile_ctx *c, struct run_state *st, char **answer)
+/* A failure the sandbox reported (killed at a limit ...), as one more diagnostic. */
+static void add_failure(cJSON *diags, const char *failure)
+{
+	cJSON *d = cJSON_CreateObject();
+
+	cJSON_AddStringToObject(d, "severity", "fatal");
+	cJSON_AddStringToObject(d, "file", "");
+	cJSON_AddNumberToObject(d, "line", 0);
+	cJSON_AddNumberToObject(d, "column", 0);
+	cJSON_AddStringToObject(d, "message", failure);
+	cJSON_AddItemToArray(diags, d);
+}
+
+static bool object_from_cache(struct pipeline_job *c, struct run_state *st)
+{
+	char *meta = NULL;
+
+	if (cache_key_get(c->s->cache, "object", c->object_key, st->object_digest, &meta) ||
+	    cache_blob_read(c->s->cache, st->object_digest, &st->object, &st->object_size)) {
+		free(meta);
+		return false;
+	}
+	st->object_hit = true;
+	st->diagnostics = meta ? cJSON_Parse(meta) : NULL;
+	free(meta);
+	if (!st->diagnostics)
+		st->diagnostics = cJSON_CreateArray();
+	atomic_fetch_add(&c->s->metrics.object_hits, 1);
+	return true;
+}
+
+static void object_to_cache(struct pipeline_job *c, struct run_state *st)
+{
+	char *meta = cJSON_PrintUnformatted(st->diagnostics);
+
+	if (cache_blob_put(c->s->cache, st->object, st->object_size, st->object_digest)) {
+		eucc_warn("cannot store object %s in the cache", c->object_key);
+		eucc_sha256_hex(st->object, st->object_size, st->object_digest);
+	} else if (cache_key_put(c->s->cache, "object", c->object_key, st->object_digest, meta)) {
+		eucc_warn("cannot record object %s in the cache", c->object_key);
+	}
+	free(meta);
+}
+
+/* The object from the cache, or compiled once however many requests want it. A compile
+ * error is -EINVAL with code "compile_error" and st->diagnostics. */
+static int get_object(struct pipeline_job *c, struct run_state *st, struct eucc_error *err)
 {
 	struct compile_result res = {0};
-	struct eucc_error err = {0};
-	unsigned int status = 0;
-	char *meta = NULL;
 	uint64_t t0;
+	int ret;
 
 	for (;;) {
-		if (!cache_key_get(c->s->cache, "object", c->object_key, st->object_digest,
-				   &meta) &&
-		    !cache_blob_read(c->s->cache, st->object_digest, &st->object,
-				     &st->object_size)) {
-			st->object_hit = true;
-			st->diagnostics = meta ? cJSON_Parse(meta) : NULL;
-			free(meta);
-			if (!st->diagnostics)
-				st->diagnostics = cJSON_CreateArray();
-			atomic_fetch_add(&c->s->metrics.object_hits, 1);
+		if (object_from_cache(c, st))
 			return 0;
-		}
-		free(meta);
-		meta = NULL;
 		if (flight_begin(&c->s->compile_flights, c->object_key))
 			break;
 	}
 	atomic_fetch_add(&c->s->metrics.object_misses, 1);
 	atomic_fetch_add(&c->s->metrics.compiles, 1);
-	t0 = monotonic_ns();
-	if (run_compile(c, &res, &err)) {
-		*answer = error_answer(&status, MHD_HTTP_INTERNAL_SERVER_ERROR, &err);
-		goto out;
-	}
-	st->compile_ms = (monotonic_ns() - t0) / 1000000;
-	atomic_fetch_add(&c->s->metrics.compile_ms_total, st->compile_ms);
-	st->diagnostics = diags_to_json(&res);
-	if (!res.ok) {
-		atomic_fetch_add(&c->s->metrics.compile_failures, 1);
-		status = MHD_HTTP_UNPROCESSABLE_CONTENT;
-		goto out;
-	}
-	meta = cJSON_PrintUnformatted(st->diagnostics);
-	if (cache_blob_put(c->s->cache, res.object, res.object_size, st->object_digest) ||
-	    cache_key_put(c->s->cache, "object", c->object_key, st->object_digest, meta))
-		eucc_warn("cannot store object %s in the cache", c->object_key);
-	free(meta);
-	st->object = res.object;
-	st->object_size = res.object_size;
-	res.object = NULL;
-out:
-	if (status == MHD_HTTP_UNPROCESSABLE_CONTENT)
-		*answer = NULL; /* the caller answers with the diagnostics */
-	else if (status == 0 && !st->object)
-		status = MHD_HTTP_INTERNAL_SERVER_ERROR;
-	if (res.failure[0] && status == MHD_HTTP_UNPROCESSABLE_CONTENT) {
-		cJSON *d = cJSON_CreateObject();
-		cJSON_AddStringToObject(d, "severity", "fatal");
-		cJSON_AddStringToObject(d, "file", "");
-		cJSON_AddNumberToObject(d, "line", 0);
-		cJSON_AddNumberToObject(d, "column", 0);
-		cJSON_AddStringToObject(d, "message", res.failure);
-		cJSON_AddItemToArray(st->diagnostics, d);
+	t0 = eucc_now_ns();
+	ret = run_compile(c, &res, err);
+	st->compile_ns = eucc_now_ns() - t0;
+	histogram_observe(&c->s->metrics.stages[STAGE_COMPILE], st->compile_ns);
+	if (!ret) {
+		st->diagnostics = diags_to_json(&res);
+		if (res.ok) {
+			st->object = res.object;
+			st->object_size = res.object_size;
+			res.object = NULL;
+			object_to_cache(c, st);
+		} else {
+			atomic_fetch_add(&c->s->metrics.compile_failures, 1);
+			if (res.failure[0])
+				add_failure(st->diagnostics, res.failure);
+			ret = eucc_error_set(err, -EINVAL, EUCC_E_COMPILE_ERROR,
+					     "the program does not compile");
+		}
 	}
 	compile_result_free(&res);
 	flight_end(&c->s->compile_flights, c->object_key);
-	return status;
+	return ret;
 }
 
 static cJSON *report_to_json(const struct core_report *rep)
@@ -229,104 +231,125 @@ static cJSON *report_to_json(const struct core_report *rep)
 	return o;
 }
 
-/* Check one kernel (or take its result from the cache): fills *meta and the min BTF digest. */
-static int check_kernel(struct compile_ctx *c, struct run_state *st, const struct btf_kernel *k,
-			const char *key, cJSON **meta, char digest[EUCC_SHA256_HEX], bool *hit)
+/* One kernel's outcome: its report (status, findings) and its minimized BTF. */
+struct kernel_result {
+	cJSON *meta;
+	void *min;
+	size_t min_size;
+	char digest[EUCC_SHA256_HEX];
+	bool hit;
+};
+
+/* From the cache: the record and its blob (false if either is missing or damaged). */
+static bool kernel_from_cache(struct pipeline_job *c, const char *key, struct kernel_result *kr)
+{
+	char *text = NULL;
+
+	if (cache_key_get(c->s->cache, "kernel", key, kr->digest, &text))
+		return false;
+	kr->meta = cJSON_Parse(text);
+	free(text);
+	if (kr->meta && !cache_blob_read(c->s->cache, kr->digest, &kr->min, &kr->min_size)) {
+		kr->hit = true;
+		return true;
+	}
+	cJSON_Delete(kr->meta);
+	kr->meta = NULL;
+	return false;
+}
+
+/* Check one kernel; the minimized BTF stays in memory for the package. */
+static int kernel_check(struct pipeline_job *c, struct run_state *st, const struct btf_kernel *k,
+			const char *key, struct kernel_result *kr)
 {
 	struct core_check_opts opts = {.sz = sizeof(opts), .release = k->release};
 	struct core_report rep = {0};
 	struct eucc_error err = {0};
 	struct kernel_entry *e;
-	char *text = NULL;
-	uint64_t t0;
+	char *text;
 	int ret;
 
-	for (;;) {
-		if (!cache_key_get(c->s->cache, "kernel", key, digest, &text)) {
-			*meta = cJSON_Parse(text);
-			free(text);
-			*hit = true;
-			return *meta ? 0 : -EINVAL;
-		}
-		if (flight_begin(&c->s->kernel_flights, key))
-			break;
-	}
-	*hit = false;
-	t0 = monotonic_ns();
 	ret = kernel_cache_get(&c->s->kernels, c->s->store, k, &e, &err);
 	if (!ret) {
 		ret = core_check(st->view, e->btf, &e->features, &opts, &rep, &err);
 		kernel_cache_put(&c->s->kernels, e);
 	}
 	atomic_fetch_add(&c->s->metrics.kernel_checks, 1);
-	atomic_fetch_add(&c->s->metrics.kernel_check_ms_total, (monotonic_ns() - t0) / 1000000);
-	if (!ret)
-		ret = cache_blob_put(c->s->cache, rep.min_btf, rep.min_btf_size, digest);
-	if (!ret) {
-		*meta = report_to_json(&rep);
-		text = cJSON_PrintUnformatted(*meta);
-		ret = cache_key_put(c->s->cache, "kernel", key, digest, text);
-		free(text);
-	}
-	if (ret)
+	if (ret) {
 		eucc_warn("check of %s failed: %s", k->release, err.message);
+		core_report_free(&rep);
+		return ret;
+	}
+	kr->meta = report_to_json(&rep);
+	kr->min = rep.min_btf;
+	kr->min_size = rep.min_btf_size;
+	rep.min_btf = NULL;
 	core_report_free(&rep);
+	if (cache_blob_put(c->s->cache, kr->min, kr->min_size, kr->digest)) {
+		eucc_sha256_hex(kr->min, kr->min_size, kr->digest);
+		eucc_warn("cannot store the minimized BTF of %s in the cache", k->release);
+		return 0;
+	}
+	text = cJSON_PrintUnformatted(kr->meta);
+	if (!text || cache_key_put(c->s->cache, "kernel", key, kr->digest, text))
+		eucc_warn("cannot record the check of %s in the cache", k->release);
+	free(text);
+	return 0;
+}
+
+/* A kernel's result from the cache, or checked once however many requests want it. */
+static int kernel_result(struct pipeline_job *c, struct run_state *st, const struct btf_kernel *k,
+			 struct kernel_result *kr)
+{
+	const char *parts[] = {"kernel", EUCC_PIPELINE_VERSION, st->object_digest, k->sha256,
+			       k->release};
+	char key[EUCC_SHA256_HEX];
+	int ret;
+
+	cache_key_digest(key, parts, 5);
+	for (;;) {
+		if (kernel_from_cache(c, key, kr))
+			return 0;
+		if (flight_begin(&c->s->kernel_flights, key))
+			break;
+	}
+	ret = kernel_check(c, st, k, key, kr);
 	flight_end(&c->s->kernel_flights, key);
 	return ret;
 }
 
-static int add_kernel(struct compile_ctx *c, struct run_state *st, const struct btf_kernel *k)
+static int add_kernel(struct pipeline_job *c, struct run_state *st, const struct btf_kernel *k)
 {
-	const char *parts[] = {"kernel", EUCC_PIPELINE_VERSION, st->object_digest, k->sha256,
-			       k->release};
-	char key[EUCC_SHA256_HEX], digest[EUCC_SHA256_HEX], path[512];
-	cJSON *meta = NULL, *kj, *mk, *btf;
-	void *min = NULL;
-	size_t min_size = 0;
-	bool hit = false;
+	struct kernel_result kr = {0};
+	cJSON *kj, *mk, *btf;
+	char path[512];
 	int ret;
 
-	cache_key_digest(key, parts, 5);
-	ret = check_kernel(c, st, k, key, &meta, digest, &hit);
-	if (!ret)
-		ret = cache_blob_read(c->s->cache, digest, &min, &min_size);
-	if (ret == -ENOENT && hit) { /* evicted or damaged since the lookup: check again */
-		cJSON_Delete(meta);
-		meta = NULL;
-		ret = check_kernel(c, st, k, key, &meta, digest, &hit);
-		if (!ret)
-			ret = cache_blob_read(c->s->cache, digest, &min, &min_size);
-	}
-	if (ret) {
-		cJSON_Delete(meta);
+	ret = kernel_result(c, st, k, &kr);
+	if (ret)
 		return ret;
-	}
-	atomic_fetch_add(hit ? &c->s->metrics.kernel_hits : &c->s->metrics.kernel_misses, 1);
-	cJSON_AddStringToObject(st->kernel_cache, k->release, hit ? "hit" : "miss");
+	atomic_fetch_add(kr.hit ? &c->s->metrics.kernel_hits : &c->s->metrics.kernel_misses, 1);
+	cJSON_AddStringToObject(st->kernel_cache, k->release, kr.hit ? "hit" : "miss");
 	snprintf(path, sizeof(path), "btf/%s/%s.btf", k->arch, k->release);
-	ret = pkg_writer_add(st->pkg, path, min, min_size);
-	free(min);
-	kj = cJSON_CreateObject();
-	cJSON_AddStringToObject(kj, "release", k->release);
-	cJSON_AddStringToObject(kj, "distro", k->distro);
-	cJSON_AddStringToObject(kj, "version", k->version);
-	cJSON_AddStringToObject(kj, "arch", k->arch);
+	ret = pkg_writer_add(st->pkg, path, kr.min, kr.min_size);
+	free(kr.min);
+	kj = btf_kernel_json(k, false);
 	cJSON_AddItemToObject(kj, "status",
-			      cJSON_Duplicate(cJSON_GetObjectItem(meta, "status"), 1));
+			      cJSON_Duplicate(cJSON_GetObjectItem(kr.meta, "status"), 1));
 	mk = cJSON_Duplicate(kj, 1);
 	cJSON_AddItemToObject(kj, "findings",
-			      cJSON_Duplicate(cJSON_GetObjectItem(meta, "findings"), 1));
+			      cJSON_Duplicate(cJSON_GetObjectItem(kr.meta, "findings"), 1));
 	btf = cJSON_AddObjectToObject(mk, "btf");
 	cJSON_AddStringToObject(btf, "path", path);
-	cJSON_AddStringToObject(btf, "sha256", digest);
-	cJSON_AddNumberToObject(btf, "size", (double)min_size);
+	cJSON_AddStringToObject(btf, "sha256", kr.digest);
+	cJSON_AddNumberToObject(btf, "size", (double)kr.min_size);
 	cJSON_AddItemToArray(st->kernels, kj);
 	cJSON_AddItemToArray(st->manifest_kernels, mk);
-	cJSON_Delete(meta);
+	cJSON_Delete(kr.meta);
 	return ret;
 }
 
-static cJSON *toolchain_json(struct compile_ctx *c)
+static cJSON *toolchain_json(struct pipeline_job *c)
 {
 	cJSON *o = cJSON_CreateObject();
 
@@ -339,7 +362,7 @@ static cJSON *toolchain_json(struct compile_ctx *c)
 }
 
 /* manifest.json: everything a client needs to verify, list and run the package. */
-static cJSON *build_manifest(struct compile_ctx *c, struct run_state *st, const char *obj_path)
+static cJSON *build_manifest(struct pipeline_job *c, struct run_state *st, const char *obj_path)
 {
 	cJSON *m = cJSON_CreateObject(), *o, *view = obj_view_json(st->view), *src, *params;
 	char digest[EUCC_SHA256_HEX + 8];
@@ -366,7 +389,7 @@ static cJSON *build_manifest(struct compile_ctx *c, struct run_state *st, const 
 	return m;
 }
 
-static int build_package(struct compile_ctx *c, struct run_state *st, cJSON *answer)
+static int build_package(struct pipeline_job *c, struct run_state *st, cJSON *answer)
 {
 	char obj_path[300], digest[EUCC_SHA256_HEX], url[128], *text;
 	cJSON *manifest, *report, *p;
@@ -415,44 +438,35 @@ static void run_state_free(struct run_state *st)
 	pkg_writer_free(st->pkg);
 }
 
-static char *diagnostics_answer(struct run_state *st)
+static double ms(uint64_t ns)
 {
-	cJSON *o = cJSON_CreateObject(), *e = cJSON_AddObjectToObject(o, "error");
-	char *text;
-
-	cJSON_AddStringToObject(e, "code", "compile_error");
-	cJSON_AddStringToObject(e, "message", "the program does not compile");
-	cJSON_AddItemToObject(o, "diagnostics", st->diagnostics);
-	st->diagnostics = NULL;
-	text = cJSON_PrintUnformatted(o);
-	cJSON_Delete(o);
-	return text;
+	return (double)(ns / 1000000);
 }
 
 /* The answer's "cache" and "timings_ms", which vary from one answer to the next. */
-static char *finish_answer(cJSON *base, const char *object, cJSON *kernels, uint64_t total_ms,
-			   const struct run_state *st)
+static int finish_answer(cJSON *base, const char *object, cJSON *kernels, uint64_t total_ns,
+			 const struct run_state *st, struct compile_answer *answer)
 {
 	cJSON *cache = cJSON_AddObjectToObject(base, "cache"), *t;
-	char *text;
 
 	cJSON_AddStringToObject(cache, "object", object);
 	cJSON_AddItemToObject(cache, "kernels", kernels);
 	t = cJSON_AddObjectToObject(base, "timings_ms");
-	cJSON_AddNumberToObject(t, "total", (double)total_ms);
+	cJSON_AddNumberToObject(t, "total", ms(total_ns));
 	if (st) {
-		cJSON_AddNumberToObject(t, "compile", (double)st->compile_ms);
-		cJSON_AddNumberToObject(t, "check", (double)st->check_ms);
-		cJSON_AddNumberToObject(t, "package", (double)st->package_ms);
+		cJSON_AddNumberToObject(t, "compile", ms(st->compile_ns));
+		cJSON_AddNumberToObject(t, "check", ms(st->check_ns));
+		cJSON_AddNumberToObject(t, "package", ms(st->package_ns));
 	}
-	text = cJSON_PrintUnformatted(base);
+	answer->json = cJSON_PrintUnformatted(base);
+	answer->len = answer->json ? strlen(answer->json) : 0;
 	cJSON_Delete(base);
-	return text;
+	return answer->json ? 0 : -ENOMEM;
 }
 
-static int run_checks(struct compile_ctx *c, struct run_state *st, struct eucc_error *err)
+static int run_checks(struct pipeline_job *c, struct run_state *st, struct eucc_error *err)
 {
-	uint64_t t0 = monotonic_ns();
+	uint64_t t0 = eucc_now_ns();
 	int ret = obj_view_open(st->object, st->object_size, &st->view, err);
 
 	st->kernels = cJSON_CreateArray();
@@ -462,69 +476,77 @@ static int run_checks(struct compile_ctx *c, struct run_state *st, struct eucc_e
 		ret = pkg_writer_new(&st->pkg);
 	for (size_t i = 0; !ret && i < c->nkernels; i++)
 		ret = add_kernel(c, st, &c->kernels[i]);
-	st->check_ms = (monotonic_ns() - t0) / 1000000;
+	st->check_ns = eucc_now_ns() - t0;
+	histogram_observe(&c->s->metrics.stages[STAGE_CHECK], st->check_ns);
 	if (ret && !err->message[0])
 		eucc_error_set(err, ret, EUCC_E_INTERNAL, "the relocation check failed: %s",
 			       strerror(-ret));
 	return ret;
 }
 
-unsigned int pipeline_run(struct compile_ctx *c, char **answer)
+/* The package-level record: the answer without what varies (cache, timings). */
+static void record_request(struct pipeline_job *c, cJSON *base)
 {
-	struct run_state st = {0};
-	struct eucc_error err = {0};
-	unsigned int status;
-	cJSON *base;
-	char *stored;
-	uint64_t t0;
+	const char *digest = json_str(cJSON_GetObjectItem(base, "package"), "digest");
+	char *stored = cJSON_PrintUnformatted(base);
 
-	*answer = NULL;
-	status = get_object(c, &st, answer);
-	if (status == MHD_HTTP_UNPROCESSABLE_CONTENT)
-		*answer = diagnostics_answer(&st);
-	if (status)
-		goto out;
-	if (run_checks(c, &st, &err)) {
-		*answer = error_answer(&status, MHD_HTTP_INTERNAL_SERVER_ERROR, &err);
-		goto out;
-	}
-	base = cJSON_CreateObject();
-	t0 = monotonic_ns();
-	if (build_package(c, &st, base)) {
-		cJSON_Delete(base);
-		eucc_error_set(&err, -EIO, EUCC_E_INTERNAL, "cannot store the package");
-		*answer = error_answer(&status, MHD_HTTP_INTERNAL_SERVER_ERROR, &err);
-		goto out;
-	}
-	st.package_ms = (monotonic_ns() - t0) / 1000000;
-	cJSON_AddItemToObject(base, "kernels", st.kernels);
-	cJSON_AddItemToObject(base, "diagnostics", st.diagnostics);
-	st.kernels = st.diagnostics = NULL;
-	stored = cJSON_PrintUnformatted(base);
-	cJSON *p = cJSON_GetObjectItem(base, "package");
-	const char *digest = cJSON_GetStringValue(cJSON_GetObjectItem(p, "digest"));
-	if (stored && digest &&
+	if (!stored || strncmp(digest, "sha256:", 7) ||
 	    cache_key_put(c->s->cache, "package", c->request_key, digest + 7, stored))
 		eucc_warn("cannot record request %s in the cache", c->request_key);
 	free(stored);
-	*answer = finish_answer(base, st.object_hit ? "hit" : "miss", st.kernel_cache,
-				(monotonic_ns() - c->started_ns) / 1000000, &st);
-	st.kernel_cache = NULL;
-	status = MHD_HTTP_OK;
-out:
-	run_state_free(&st);
-	return status;
 }
 
-char *pipeline_hit_answer(struct compile_ctx *c, const char *stored)
+int pipeline_run(struct pipeline_job *c, struct compile_answer *answer, struct eucc_error *err)
+{
+	struct run_state st = {0};
+	cJSON *base = NULL;
+	uint64_t t0;
+	int ret;
+
+	memset(answer, 0, sizeof(*answer));
+	ret = get_object(c, &st, err);
+	if (ret && err->code == EUCC_E_COMPILE_ERROR) {
+		answer->diagnostics = st.diagnostics;
+		st.diagnostics = NULL;
+	}
+	if (!ret)
+		ret = run_checks(c, &st, err);
+	if (!ret) {
+		base = cJSON_CreateObject();
+		t0 = eucc_now_ns();
+		ret = build_package(c, &st, base);
+		st.package_ns = eucc_now_ns() - t0;
+		histogram_observe(&c->s->metrics.stages[STAGE_PACKAGE], st.package_ns);
+		if (ret)
+			eucc_error_set(err, ret, EUCC_E_INTERNAL, "cannot store the package: %s",
+				       strerror(-ret));
+	}
+	if (!ret) {
+		cJSON_AddItemToObject(base, "kernels", st.kernels);
+		cJSON_AddItemToObject(base, "diagnostics", st.diagnostics);
+		st.kernels = st.diagnostics = NULL;
+		record_request(c, base);
+		ret = finish_answer(base, st.object_hit ? "hit" : "miss", st.kernel_cache,
+				    eucc_now_ns() - c->started_ns, &st, answer);
+		st.kernel_cache = NULL;
+		base = NULL;
+		if (ret)
+			eucc_error_set(err, ret, EUCC_E_INTERNAL, "out of memory");
+	}
+	cJSON_Delete(base);
+	run_state_free(&st);
+	return ret;
+}
+
+int pipeline_hit_answer(struct pipeline_job *c, const char *stored, struct compile_answer *answer)
 {
 	cJSON *base = cJSON_Parse(stored), *kernels;
 
+	memset(answer, 0, sizeof(*answer));
 	if (!base)
-		return NULL;
+		return -EINVAL;
 	kernels = cJSON_CreateObject();
 	for (size_t i = 0; i < c->nkernels; i++)
 		cJSON_AddStringToObject(kernels, c->kernels[i].release, "hit");
-	return finish_answer(base, "hit", kernels, (monotonic_ns() - c->started_ns) / 1000000,
-			     NULL);
+	return finish_answer(base, "hit", kernels, eucc_now_ns() - c->started_ns, NULL, answer);
 }

@@ -7,7 +7,7 @@
 
 #include <bpf/btf.h>
 
-#include "serve.h"
+#include "service.h"
 
 void kernel_cache_init(struct kernel_cache *kc, size_t cap)
 {

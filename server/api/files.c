@@ -9,7 +9,7 @@
 
 #include <microhttpd.h>
 
-#include "serve.h"
+#include "api.h"
 
 struct byte_range {
 	uint64_t start, len;
@@ -69,7 +69,7 @@ static int reply_file(struct request_state *r, const char *path, uint64_t size, 
 	struct byte_range br;
 	char etag[EUCC_SHA256_HEX + 2], buf[96];
 	unsigned int status = MHD_HTTP_OK;
-	int fd, ret;
+	int fd;
 
 	snprintf(etag, sizeof(etag), "\"%s\"", digest);
 	if (inm && strstr(inm, digest)) {
@@ -86,9 +86,12 @@ static int reply_file(struct request_state *r, const char *path, uint64_t size, 
 		goto queue;
 	}
 	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return http_reply_error(r, MHD_HTTP_NOT_FOUND, "not_found",
-					"no artifact with that digest", NULL);
+	if (fd < 0) {
+		struct eucc_error e;
+
+		eucc_error_set(&e, -ENOENT, EUCC_E_NOT_FOUND, "no artifact with that digest");
+		return reply_error(r, &e);
+	}
 	resp = MHD_create_response_from_fd_at_offset64(br.len, fd, br.start);
 	if (!resp) {
 		close(fd);
@@ -107,55 +110,38 @@ static int reply_file(struct request_state *r, const char *path, uint64_t size, 
 				"public, max-age=31536000, immutable");
 	atomic_fetch_add(&r->server->metrics.bytes_sent, br.len);
 queue:
-	atomic_fetch_add(&r->server->metrics.requests[r->endpoint][status / 100], 1);
-	ret = MHD_queue_response(r->conn, status, resp);
-	MHD_destroy_response(resp);
-	return ret;
+	return reply_queue(r, status, resp);
 }
 
-static int bad_digest(struct request_state *r)
+int api_artifact(struct request_state *r)
 {
-	return http_reply_error(r, MHD_HTTP_BAD_REQUEST, "bad_request",
-				"a digest is 64 lowercase hex digits",
-				"use the digest a compile answered, without the sha256: prefix");
-}
-
-int api_artifact(struct request_state *r, const char *method, const char *digest)
-{
-	char path[PATH_MAX], hex[EUCC_SHA256_HEX];
+	const char *digest = r->route.args[0];
+	struct eucc_error err = {0};
+	char path[PATH_MAX];
 	uint64_t size;
 
-	(void)method; /* libmicrohttpd leaves the body out of HEAD answers */
+	if (service_artifact(&r->server->svc, digest, path, sizeof(path), &size, &err))
+		return reply_error(r, &err);
 	if (!strncmp(digest, "sha256:", 7))
 		digest += 7;
-	char *memo;
-	size_t len;
-
-	if (!eucc_is_sha256_hex(digest))
-		return bad_digest(r);
-	if ((memo = memo_get(&r->server->artifacts, digest, &len, &size))) {
-		snprintf(path, sizeof(path), "%s", memo);
-		free(memo);
-		return reply_file(r, path, size, digest, "application/vnd.eucc.package+tar");
-	}
-	if (cache_key_get(r->server->cache, "artifact", digest, hex, NULL) ||
-	    cache_blob_path(r->server->cache, hex, path, sizeof(path), &size))
-		return http_reply_error(r, MHD_HTTP_NOT_FOUND, "not_found",
-					"no artifact with that digest on this server",
-					"it may have been evicted: compile again to rebuild it");
-	memo_put(&r->server->artifacts, digest, path, strlen(path), size);
 	return reply_file(r, path, size, digest, "application/vnd.eucc.package+tar");
 }
 
-int api_btf(struct request_state *r, const char *digest)
+int api_btf(struct request_state *r)
 {
+	const char *digest = r->route.args[0];
 	struct eucc_error err = {0};
 	struct btf_kernel k;
 
-	if (!eucc_is_sha256_hex(digest))
-		return bad_digest(r);
-	if (btf_store_find_sha(r->server->store, digest, &k, &err))
-		return http_reply_error(r, MHD_HTTP_NOT_FOUND, "not_found",
-					"no stored kernel BTF with that digest", NULL);
+	if (!eucc_is_sha256_hex(digest)) {
+		eucc_error_set(&err, -EINVAL, EUCC_E_BAD_REQUEST,
+			       "a digest is 64 lowercase hex digits");
+		return reply_error(r, &err);
+	}
+	if (btf_store_find_sha(r->server->svc.store, digest, &k, NULL)) {
+		eucc_error_set(&err, -ENOENT, EUCC_E_NOT_FOUND,
+			       "no stored kernel BTF with that digest");
+		return reply_error(r, &err);
+	}
 	return reply_file(r, k.path, (uint64_t)k.size, digest, "application/octet-stream");
 }

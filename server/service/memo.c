@@ -9,26 +9,13 @@
 #include <string.h>
 #include <time.h>
 
-#include "serve.h"
-
-uint64_t monotonic_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
-static uint64_t now_ms(void)
-{
-	return monotonic_ns() / 1000000;
-}
+#include "service.h"
 
 void memo_init(struct memo *m, unsigned int ttl_ms)
 {
 	memset(m, 0, sizeof(*m));
 	pthread_mutex_init(&m->lock, NULL);
-	m->ttl_ms = ttl_ms;
+	m->ttl_ns = (uint64_t)ttl_ms * EUCC_NS_PER_MS;
 }
 
 void memo_destroy(struct memo *m)
@@ -51,7 +38,7 @@ void memo_put(struct memo *m, const char *key, const void *value, size_t len, ui
 	struct memo_slot *s;
 	char *copy;
 
-	if (!m->ttl_ms || !(copy = malloc(len + 1)))
+	if (!m->ttl_ns || !(copy = malloc(len + 1)))
 		return;
 	memcpy(copy, value, len);
 	copy[len] = '\0';
@@ -62,7 +49,7 @@ void memo_put(struct memo *m, const char *key, const void *value, size_t len, ui
 	s->value = copy;
 	s->len = len;
 	s->aux = aux;
-	s->expires = now_ms() + m->ttl_ms;
+	s->expires = eucc_now_ns() + m->ttl_ns;
 	pthread_mutex_unlock(&m->lock);
 }
 
@@ -73,7 +60,7 @@ char *memo_get(struct memo *m, const char *key, size_t *len, uint64_t *aux)
 
 	pthread_mutex_lock(&m->lock);
 	s = slot_of(m, key);
-	if (s->value && !strcmp(s->key, key) && s->expires > now_ms() &&
+	if (s->value && !strcmp(s->key, key) && s->expires > eucc_now_ns() &&
 	    (copy = malloc(s->len + 1))) {
 		memcpy(copy, s->value, s->len + 1);
 		*len = s->len;

@@ -4,9 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <microhttpd.h>
-
-#include "pipeline.h"
+#include "pipeline_internal.h"
 
 static int cmp_kernel(const void *a, const void *b)
 {
@@ -15,7 +13,7 @@ static int cmp_kernel(const void *a, const void *b)
 	return release_cmp(x->release, y->release);
 }
 
-static int add_kernels(struct compile_ctx *c, const struct btf_kernel *ks, size_t n)
+static int add_kernels(struct pipeline_job *c, const struct btf_kernel *ks, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
 		bool dup = false;
@@ -33,7 +31,7 @@ static int add_kernels(struct compile_ctx *c, const struct btf_kernel *ks, size_
 	return 0;
 }
 
-static unsigned int resolve_kernels(struct compile_ctx *c, struct eucc_error *err)
+static int resolve_kernels(struct pipeline_job *c, struct eucc_error *err)
 {
 	for (size_t i = 0; i < c->req.nkernels; i++) {
 		struct btf_kernel *ks = NULL;
@@ -45,22 +43,20 @@ static unsigned int resolve_kernels(struct compile_ctx *c, struct eucc_error *er
 			    err, -EINVAL, EUCC_E_BAD_REQUEST,
 			    "'local' is the client's kernel, which the server cannot know");
 			eucc_error_hint(err, "send its release (uname -r); eucc-remote does that");
-			return MHD_HTTP_BAD_REQUEST;
+			return -EINVAL;
 		}
 		ret = btf_store_match(c->s->store, c->req.kernels[i], c->arch, &ks, &n, err);
 		if (ret)
-			return MHD_HTTP_BAD_REQUEST;
+			return ret;
 		if (n == 0) {
 			free(ks);
 			btf_store_explain_miss(c->s->store, c->req.kernels[i], c->arch, err);
-			return MHD_HTTP_NOT_FOUND;
+			return -ENOENT;
 		}
 		ret = add_kernels(c, ks, n);
 		free(ks);
-		if (ret) {
-			eucc_error_set(err, ret, EUCC_E_INTERNAL, "out of memory");
-			return MHD_HTTP_INTERNAL_SERVER_ERROR;
-		}
+		if (ret)
+			return eucc_error_set(err, ret, EUCC_E_INTERNAL, "out of memory");
 	}
 	qsort(c->kernels, c->nkernels, sizeof(*c->kernels), cmp_kernel);
 	if (c->nkernels > COMPILE_MAX_KERNELS) {
@@ -68,24 +64,22 @@ static unsigned int resolve_kernels(struct compile_ctx *c, struct eucc_error *er
 			       "the specs match %zu kernels, more than %d", c->nkernels,
 			       COMPILE_MAX_KERNELS);
 		eucc_error_hint(err, "narrow the specs (add a version or --arch)");
-		return MHD_HTTP_BAD_REQUEST;
+		return -E2BIG;
 	}
 	return 0;
 }
 
-static unsigned int choose_header(struct compile_ctx *c, struct eucc_error *err)
+static int choose_header(struct pipeline_job *c, struct eucc_error *err)
 {
 	if (!c->req.headers) {
 		c->header = c->kernels[c->nkernels - 1]; /* the newest target */
 		return 0;
 	}
-	if (btf_store_get(c->s->store, c->req.headers, c->arch, &c->header, err))
-		return err->err == -ENOENT ? MHD_HTTP_NOT_FOUND : MHD_HTTP_BAD_REQUEST;
-	return 0;
+	return btf_store_get(c->s->store, c->req.headers, c->arch, &c->header, err);
 }
 
 /* sha256 over sorted (path, sha256(content)) pairs. */
-static void digest_sources(struct compile_ctx *c)
+static void digest_sources(struct pipeline_job *c)
 {
 	size_t n = c->req.nsources * 2;
 	const char **parts = calloc(n, sizeof(*parts));
@@ -101,7 +95,7 @@ static void digest_sources(struct compile_ctx *c)
 	free(hex);
 }
 
-static void compute_keys(struct compile_ctx *c)
+void pipeline_keys(struct pipeline_job *c)
 {
 	const char *okey[8 + COMPILE_MAX_CFLAGS];
 	const char *rkey[4 + 2 * COMPILE_MAX_KERNELS];
@@ -129,22 +123,28 @@ static void compute_keys(struct compile_ctx *c)
 	cache_key_digest(c->request_key, rkey, n);
 }
 
-unsigned int pipeline_prepare(struct compile_ctx *c, struct eucc_error *err)
+int pipeline_prepare(struct pipeline_job *c, struct eucc_error *err)
 {
-	unsigned int status;
+	int ret;
 
 	c->arch = c->req.arch ? c->req.arch : arch_host();
-	status = resolve_kernels(c, err);
-	if (!status)
-		status = choose_header(c, err);
-	if (!status)
-		compute_keys(c);
-	return status;
+	ret = resolve_kernels(c, err);
+	if (!ret)
+		ret = choose_header(c, err);
+	if (!ret)
+		pipeline_keys(c);
+	return ret;
 }
 
-void pipeline_free(struct compile_ctx *c)
+void pipeline_job_free(struct pipeline_job *c)
 {
+	if (!c)
+		return;
 	compile_request_free(&c->req);
 	free(c->kernels);
+	for (struct job_waiter *w = c->waiters, *next; w; w = next) {
+		next = w->next;
+		free(w);
+	}
 	free(c);
 }
