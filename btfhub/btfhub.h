@@ -117,6 +117,12 @@ struct btf_import_cbs {
 int btf_store_import(struct btf_store *store, const char *path, const struct btf_import_opts *opts,
 		     const struct btf_import_cbs *cbs, struct eucc_error *err);
 
+/* A kernel spec's grammar: "4.19", a release, "distro[/version[/arch]]" (or "local", which
+ * callers resolve): letters, digits, "._+~-", at most three '/'-separated parts, no empty
+ * part, no "..", at most BTF_SPEC_MAX_LEN characters. */
+#define BTF_SPEC_MAX_LEN 200
+bool btf_spec_is_valid(const char *spec);
+
 /*
  * Kernels matching @spec ("4.19", an exact release, "distro[/version[/arch]]", "" or NULL for
  * all), optionally of @arch, sorted by arch then release. *out is malloc'd. No match is not an

@@ -119,6 +119,9 @@ void eucc_log(enum eucc_log_level level, const char *fmt, ...)
 #define eucc_info(...)	eucc_log(EUCC_LOG_INFO, __VA_ARGS__)
 #define eucc_debug(...) eucc_log(EUCC_LOG_DEBUG, __VA_ARGS__)
 
+/* Strings: does @s end with @suffix? */
+bool str_has_suffix(const char *s, const char *suffix);
+
 /* CLOCK_MONOTONIC in nanoseconds: the one clock of durations, deadlines and expiry times. */
 uint64_t eucc_now_ns(void);
 #define EUCC_NS_PER_MS 1000000ull

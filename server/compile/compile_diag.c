@@ -315,15 +315,17 @@ size_t compile_diag_from_stderr(const char *text, struct diag_list *out)
  * convert to unsigned div/mod." becomes "f.c:7: error: Unsupport signed division; Please
  * convert to unsigned div/mod." (the DAG dump in between says nothing to a user).
  */
+#define BACKEND_ERROR "Error at line "
+
 size_t compile_diag_backend(const char *text, const char *main, struct diag_list *out)
 {
 	const char *p = text;
 	size_t added = 0;
 
-	while (p && (p = strstr(p, "Error at line "))) {
+	while (p && (p = strstr(p, BACKEND_ERROR))) {
 		struct compile_diag d = {0}, *slot;
 		const char *msg, *end, *dag, *please;
-		unsigned int line = (unsigned int)strtoul(p + 14, NULL, 10);
+		unsigned int line = (unsigned int)strtoul(p + strlen(BACKEND_ERROR), NULL, 10);
 
 		msg = strstr(p, ": ");
 		end = msg ? strchr(msg, '\n') : NULL;

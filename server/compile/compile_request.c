@@ -8,11 +8,11 @@
 
 #include <cjson/cJSON.h>
 
+#include "btfhub.h"
 #include "compile_internal.h"
 
 #define PATH_MAX_LEN 200
 #define NAME_MAX_LEN 64
-#define SPEC_MAX_LEN 200
 #define ALLOWED_FLAGS                                                                              \
 	"-DNAME, -DNAME=VALUE, -UNAME, -I<dir inside the upload>, -W<warning>, -Wno-<warning>, "   \
 	"-w, -std=<c89|c99|c11|c17|c2x|gnu89|gnu99|gnu11|gnu17|gnu2x>, -g, -O2"
@@ -224,9 +224,9 @@ static int parse_name(const cJSON *body, struct compile_request *req, struct euc
 	}
 	snprintf(buf, sizeof(buf), "%s", base ? base + 1 : req->main);
 	len = strlen(buf);
-	if (len > 6 && !strcmp(buf + len - 6, ".bpf.c"))
+	if (len > 6 && str_has_suffix(buf, ".bpf.c"))
 		buf[len - 6] = '\0';
-	else if (len > 2 && !strcmp(buf + len - 2, ".c"))
+	else if (len > 2 && str_has_suffix(buf, ".c"))
 		buf[len - 2] = '\0';
 	for (char *p = buf; *p; p++)
 		if (!isalnum((unsigned char)*p) && !strchr("_.-", *p))
@@ -246,30 +246,13 @@ static int parse_main(const cJSON *body, struct compile_request *req, struct euc
 		return bad(err, "name the file to compile, e.g. \"main\": \"probe.bpf.c\"",
 			   "\"main\" is missing or not a string");
 	len = strlen(m->valuestring);
-	if (len < 3 || strcmp(m->valuestring + len - 2, ".c"))
+	if (len < 3 || !str_has_suffix(m->valuestring, ".c"))
 		return bad(err, NULL, "main '%.200s' is not a .c file", m->valuestring);
 	if (!find_source(req, m->valuestring))
 		return bad(err, "\"main\" names one of the keys of \"sources\"",
 			   "main '%.200s' is not among the sources", m->valuestring);
 	req->main = strdup(m->valuestring);
 	return req->main ? 0 : -ENOMEM;
-}
-
-/* "4.19", a release, "distro[/version[/arch]]" or "local". */
-static bool spec_is_valid(const char *spec)
-{
-	size_t len = strlen(spec), parts = 1;
-
-	if (len == 0 || len > SPEC_MAX_LEN || spec[0] == '/' || spec[len - 1] == '/' ||
-	    strstr(spec, "//"))
-		return false;
-	for (const char *p = spec; *p; p++) {
-		if (*p == '/')
-			parts++;
-		else if (!isalnum((unsigned char)*p) && !strchr("._+~-", *p))
-			return false;
-	}
-	return parts <= 3 && !strstr(spec, "..");
 }
 
 static int parse_kernels(const cJSON *body, struct compile_request *req, struct eucc_error *err)
@@ -290,7 +273,7 @@ static int parse_kernels(const cJSON *body, struct compile_request *req, struct 
 	for (k = ks->child; k; k = k->next) {
 		if (!cJSON_IsString(k))
 			return bad(err, NULL, "\"kernels\" holds something that is not a string");
-		if (!spec_is_valid(k->valuestring))
+		if (!btf_spec_is_valid(k->valuestring))
 			return bad(err,
 				   "a spec is a version (4.19), a release, "
 				   "distro[/version[/arch]] or \"local\"",

@@ -13,6 +13,8 @@
 #include <bpf/libbpf.h>
 #include <cjson/cJSON.h>
 
+#include <eucc/eucc.h>
+
 #include "pipeline_internal.h"
 
 #define LINES_MAX 20000
@@ -57,13 +59,16 @@ static const char *trimmed(const char *l)
 	return l;
 }
 
+/* Does line @l end with @suffix, trailing blanks aside? */
 static bool ends_with(const char *l, const char *suffix)
 {
-	size_t n = strlen(l), k = strlen(suffix);
+	char buf[512];
+	size_t n = strlen(l);
 
 	while (n && isspace((unsigned char)l[n - 1]))
 		n--;
-	return n >= k && !strncmp(l + n - k, suffix, k);
+	snprintf(buf, sizeof(buf), "%.*s", (int)n, l);
+	return str_has_suffix(buf, suffix);
 }
 
 /*
@@ -218,11 +223,10 @@ static void add_defaults(struct bpf_object *obj, cJSON *params)
 	bpf_object__for_each_map(map, obj)
 	{
 		const char *n = bpf_map__name(map);
-		size_t len = strlen(n);
 
 		/* libbpf names it "<obj>.rodata"; ".rodata.str1.1" and the like are other sections
 		 */
-		if (len >= 7 && !strcmp(n + len - 7, ".rodata"))
+		if (str_has_suffix(n, ".rodata"))
 			data = bpf_map__initial_value(map, &size);
 	}
 	id = btf ? btf__find_by_name_kind(btf, ".rodata", BTF_KIND_DATASEC) : -1;
@@ -252,7 +256,7 @@ static cJSON *events_of(struct bpf_object *obj)
 {
 	const struct btf *btf = bpf_object__btf(obj);
 	cJSON *events = cJSON_CreateArray();
-	int id = btf ? btf__find_by_name_kind(btf, ".eucc.events", BTF_KIND_DATASEC) : -1;
+	int id = btf ? btf__find_by_name_kind(btf, EUCC_EVENT_SECTION, BTF_KIND_DATASEC) : -1;
 
 	if (id < 0)
 		return events;
@@ -266,12 +270,12 @@ static cJSON *events_of(struct bpf_object *obj)
 		char type[160];
 		cJSON *e;
 
-		if (strncmp(name, "__eucc_event__", 14) || !t)
+		if (strncmp(name, EUCC_EVENT_PREFIX, strlen(EUCC_EVENT_PREFIX)) || !t)
 			continue;
 		snprintf(type, sizeof(type), "%s %s", btf_is_union(t) ? "union" : "struct",
 			 btf__name_by_offset(btf, t->name_off));
 		e = cJSON_CreateObject();
-		cJSON_AddStringToObject(e, "map", name + 14);
+		cJSON_AddStringToObject(e, "map", name + strlen(EUCC_EVENT_PREFIX));
 		cJSON_AddStringToObject(e, "type", type);
 		cJSON_AddNumberToObject(e, "size", t->size);
 		cJSON_AddItemToArray(events, e);
