@@ -16,6 +16,8 @@ packages=(
 	wrk nginx
 	# tests/e2e/vm_matrix.sh boots the fixture kernels under qemu with a busybox initramfs
 	qemu-system-x86 busybox-static
+	# tests/e2e/install.sh: systemd-analyze (systemd), man -l (man-db)
+	systemd man-db
 )
 
 missing=()
