@@ -11,8 +11,12 @@ PKGS=(eucc-remote eucc-server)
 UNIT=/lib/systemd/system/eucc-server.service
 EDIR=
 
-installed() { [ "$(dpkg-query -W -f='${db:Status-Status}' "$1" 2>/dev/null)" != "" ] &&
-	[ "$(dpkg-query -W -f='${db:Status-Status}' "$1" 2>/dev/null)" != "not-installed" ]; }
+# installed PKG: dpkg has PKG in any state but not-installed (also half-installed ones).
+installed() {
+	local status
+	status=$(dpkg-query -W -f='${db:Status-Status}' "$1" 2>/dev/null)
+	[ -n "$status" ] && [ "$status" != not-installed ]
+}
 
 # Whatever happens, the packages go, and the user if this test made it.
 user_before=$(getent passwd eucc)
