@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <bpf/btf.h>
@@ -197,12 +198,16 @@ static int write_header_file(const struct btf *btf, const char *path, struct euc
 
 	snprintf(tmp, sizeof(tmp), "%s.tmp.XXXXXX", path);
 	fd = mkstemp(tmp);
-	f = fd < 0 ? NULL : fdopen(fd, "w");
+	/* 0644 like the BTF beside it, not mkstemp's 0600 (docs/install.md, file modes). */
+	f = fd < 0 || fchmod(fd, 0644) ? NULL : fdopen(fd, "w");
 	if (!f) {
-		if (fd >= 0)
+		ret = -errno;
+		if (fd >= 0) {
 			close(fd);
-		return eucc_error_set(err, -errno, EUCC_E_STORE, "cannot write %s: %s", tmp,
-				      strerror(errno));
+			unlink(tmp);
+		}
+		return eucc_error_set(err, ret, EUCC_E_STORE, "cannot write %s: %s", tmp,
+				      strerror(-ret));
 	}
 	ret = btf_header_write(btf, f, err);
 	if (fflush(f) || fsync(fileno(f)))

@@ -16,6 +16,9 @@ packages=(
 	wrk nginx
 	# tests/e2e/vm_matrix.sh boots the fixture kernels under qemu with a busybox initramfs
 	qemu-system-x86 busybox-static
+	# debian/ packages and tests/e2e/install.sh, debian.sh: building them (debhelper,
+	# dpkg-dev), lintian, the sysusers.d user and systemd-analyze (systemd), man -l (man-db)
+	debhelper dpkg-dev lintian systemd man-db
 )
 
 missing=()

@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* eucc-server serve */
 #include <getopt.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "data_files.h"
 #include "server.h"
 #include "api.h"
 
@@ -62,8 +64,6 @@ static void serve_defaults(struct serve_opts *o, struct server_config *cfg)
 	o->limits.cpu_seconds = 60;
 	o->limits.memory_bytes = (uint64_t)2 << 30;
 	o->limits.output_bytes = (uint64_t)64 << 20;
-	o->eucc_include =
-	    getenv("EUCC_INCLUDE_DIR") ? getenv("EUCC_INCLUDE_DIR") : EUCC_HEADERS_DIR;
 }
 
 static int parse_serve_args(int argc, char **argv, struct server_config *cfg, struct serve_opts *o)
@@ -145,6 +145,7 @@ static int parse_serve_args(int argc, char **argv, struct server_config *cfg, st
 int do_serve(int argc, char **argv, struct server_config *cfg)
 {
 	struct eucc_error err = {0};
+	char include_dir[PATH_MAX];
 	struct server *s;
 	struct serve_opts o;
 	sigset_t set;
@@ -154,6 +155,9 @@ int do_serve(int argc, char **argv, struct server_config *cfg)
 	ret = parse_serve_args(argc, argv, cfg, &o);
 	if (ret)
 		return ret < 0 ? EUCC_EXIT_OK : ret;
+	if (data_files_eucc_include(include_dir, sizeof(include_dir), &err))
+		return cmd_fail(&err);
+	o.eucc_include = include_dir;
 	/* Signals are taken by sigwait here; every thread started below inherits the mask. */
 	sigemptyset(&set);
 	sigaddset(&set, SIGINT);
