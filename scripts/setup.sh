@@ -16,6 +16,9 @@ packages=(
 	wrk nginx
 	# tests/e2e/vm_matrix.sh boots the fixture kernels under qemu with a busybox initramfs
 	qemu-system-x86 busybox-static
+	# tests/e2e/container.sh: a Debian base image made with mmdebstrap, built and run with podman
+	# (rootful; runc, as crun refuses hybrid cgroups); podman brings conmon, the CNI plugins and iptables
+	podman runc mmdebstrap
 )
 
 missing=()
