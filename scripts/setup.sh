@@ -19,6 +19,8 @@ packages=(
 	# tests/e2e/container.sh: a Debian base image made with mmdebstrap, built and run with podman
 	# (rootful; runc, as crun refuses hybrid cgroups); podman brings conmon, the CNI plugins and iptables
 	podman runc mmdebstrap
+	# tests/e2e/nginx.sh: the TLS front's certificate
+	openssl
 )
 
 missing=()
