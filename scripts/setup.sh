@@ -19,6 +19,11 @@ packages=(
 	# debian/ packages and tests/e2e/install.sh, debian.sh: building them (debhelper,
 	# dpkg-dev), lintian, the sysusers.d user and systemd-analyze (systemd), man -l (man-db)
 	debhelper dpkg-dev lintian systemd man-db
+	# tests/e2e/container.sh: a Debian base image made with mmdebstrap, built and run with podman
+	# (rootful; runc, as crun refuses hybrid cgroups); podman brings conmon, the CNI plugins and iptables
+	podman runc mmdebstrap
+	# tests/e2e/nginx.sh: the TLS front's certificate
+	openssl
 )
 
 missing=()

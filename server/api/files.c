@@ -106,8 +106,11 @@ static int reply_file(struct request_state *r, const char *path, uint64_t size, 
 	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, type);
 	MHD_add_response_header(resp, MHD_HTTP_HEADER_ETAG, etag);
 	MHD_add_response_header(resp, MHD_HTTP_HEADER_ACCEPT_RANGES, "bytes");
+	/* With tokens, no shared cache may keep a file for callers it does not authorize. */
 	MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL,
-				"public, max-age=31536000, immutable");
+				r->server->svc.auth_required
+				    ? "private, max-age=31536000, immutable"
+				    : "public, max-age=31536000, immutable");
 	atomic_fetch_add(&r->server->metrics.bytes_sent, br.len);
 queue:
 	return reply_queue(r, status, resp);
