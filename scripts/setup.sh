@@ -16,6 +16,10 @@ packages=(
 	wrk nginx
 	# tests/e2e/vm_matrix.sh boots the fixture kernels under qemu with a busybox initramfs
 	qemu-system-x86 busybox-static
+	# tests/e2e/systemd.sh: systemd-analyze, and the unit run by systemd in systemd-nspawn
+	systemd systemd-container iproute2
+	# tests/e2e/kubernetes.sh: checks deploy/kubernetes.yaml with Debian's python3
+	python3-yaml
 )
 
 missing=()
