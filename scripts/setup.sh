@@ -18,8 +18,8 @@ packages=(
 	qemu-system-x86 busybox-static
 	# tests/e2e/systemd.sh: systemd-analyze, and the unit run by systemd in systemd-nspawn
 	systemd systemd-container iproute2
-	# tests/e2e/kubernetes.sh: checks deploy/kubernetes.yaml with Debian's python3
-	python3-yaml
+	# tests/e2e/kubernetes.sh: deploy/kubernetes.yaml against the Kubernetes object models
+	python3-yaml python3-kubernetes
 )
 
 missing=()
