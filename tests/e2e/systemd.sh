@@ -91,6 +91,23 @@ expect "a precompiled header for 6.1" "$(find "$STORE/btf" -name '*.pch' -user n
 expect_eq "still all nobody's" "$(find "$TMP/owned" ! -user nobody -printf '%p ')" ""
 stop_server
 
+# ---- --tokens credential:NAME ------------------------------------------------------------------
+
+mkdir "$TMP/cred"
+printf '0123456789abcdef0123456789 read x\n' >"$TMP/cred/tokens"
+run 3 env -u CREDENTIALS_DIRECTORY eucc-server serve --data "$TMP/cd" --tokens credential:tokens
+expect "no credentials dir: says so" "$ERR" 'credential:tokens: \$CREDENTIALS_DIRECTORY is not set'
+expect "and how to get one" "$ERR" 'LoadCredential=tokens:FILE'
+run 3 env CREDENTIALS_DIRECTORY="$TMP/cred" eucc-server serve --data "$TMP/cd" \
+	--tokens credential:../tokens
+expect "a credential's name has no /" "$ERR" "a credential's name has no '/'"
+CREDENTIALS_DIRECTORY="$TMP/cred" start_server --data "$TMP/cd" --tokens credential:tokens
+expect_eq "the credential's tokens: 401 without one" \
+	"$(curl -s -o /dev/null -w '%{http_code}' "$URL/v1/kernels")" 401
+expect_eq "the credential's tokens: 200 with one" "$(curl -s -o /dev/null -w '%{http_code}' \
+	-H 'Authorization: Bearer 0123456789abcdef0123456789' "$URL/v1/kernels")" 200
+stop_server
+
 # ---- the unit under systemd ------------------------------------------------------------------
 
 # The container's /etc: this host's, with the system user the Debian package makes, a tokens
