@@ -192,16 +192,14 @@ static int write_header_file(const struct btf *btf, const char *path, struct euc
 {
 	char tmp[PATH_MAX + 16];
 	FILE *f;
-	int ret;
-
-	int fd;
+	int fd, ret;
 
 	snprintf(tmp, sizeof(tmp), "%s.tmp.XXXXXX", path);
 	fd = mkstemp(tmp);
-	/* 0644 like the BTF beside it, not mkstemp's 0600 (docs/install.md, file modes). */
-	f = fd < 0 || fchmod(fd, 0644) ? NULL : fdopen(fd, "w");
+	ret = fd < 0 ? -errno : fs_settle(fd, path, 0644); /* readable by the server's user */
+	f = ret ? NULL : fdopen(fd, "w");
 	if (!f) {
-		ret = -errno;
+		ret = ret ? ret : -errno;
 		if (fd >= 0) {
 			close(fd);
 			unlink(tmp);

@@ -24,6 +24,10 @@ packages=(
 	podman runc mmdebstrap
 	# tests/e2e/nginx.sh: the TLS front's certificate
 	openssl
+	# tests/e2e/systemd.sh: systemd-analyze, and the unit run by systemd in systemd-nspawn
+	systemd-container iproute2
+	# tests/e2e/kubernetes.sh: deploy/kubernetes.yaml against the Kubernetes object models
+	python3-yaml python3-kubernetes
 )
 
 missing=()

@@ -2,6 +2,7 @@
 /* Bearer tokens with scopes, from a tokens file (docs/operations.md). */
 #include <ctype.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -98,13 +99,45 @@ int auth_tokens_parse(const char *text, const char *origin, struct auth_tokens *
 	return 0;
 }
 
-int auth_tokens_load(const char *path, struct auth_tokens *out, struct eucc_error *err)
+#define CREDENTIAL_PREFIX "credential:"
+
+/* --tokens credential:NAME: the file NAME in $CREDENTIALS_DIRECTORY (systemd's LoadCredential=). */
+static int tokens_path(const char *arg, char *buf, size_t size, struct eucc_error *err)
 {
+	const char *name = arg + strlen(CREDENTIAL_PREFIX), *dir = getenv("CREDENTIALS_DIRECTORY");
+	int n;
+
+	if (strncmp(arg, CREDENTIAL_PREFIX, strlen(CREDENTIAL_PREFIX))) {
+		n = snprintf(buf, size, "%s", arg);
+	} else if (!*name || strchr(name, '/') || !strcmp(name, ".") || !strcmp(name, "..")) {
+		return eucc_error_set(err, -EINVAL, EUCC_E_USAGE,
+				      "--tokens %s: a credential's name has no '/'", arg);
+	} else if (!dir || !*dir) {
+		eucc_error_set(err, -ENOENT, EUCC_E_USAGE,
+			       "--tokens %s: $CREDENTIALS_DIRECTORY is not set", arg);
+		eucc_error_hint(err, "systemd sets it for a unit with LoadCredential=%s:FILE",
+				name);
+		return -ENOENT;
+	} else {
+		n = snprintf(buf, size, "%s/%s", dir, name);
+	}
+	if (n < 0 || (size_t)n >= size)
+		return eucc_error_set(err, -ENAMETOOLONG, EUCC_E_USAGE,
+				      "--tokens %s: name too long", arg);
+	return 0;
+}
+
+int auth_tokens_load(const char *arg, struct auth_tokens *out, struct eucc_error *err)
+{
+	char path[PATH_MAX];
 	size_t len;
 	char *text;
 	int ret;
 
 	memset(out, 0, sizeof(*out));
+	ret = tokens_path(arg, path, sizeof(path), err);
+	if (ret)
+		return ret;
 	ret = fs_read_file(path, 1 << 20, (void **)&text, &len);
 	if (ret)
 		return eucc_error_set(err, ret, EUCC_E_IO, "cannot read tokens file %s: %s", path,

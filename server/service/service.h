@@ -43,8 +43,11 @@ struct auth_tokens {
 	size_t count;
 };
 
-/* Read a tokens file: "TOKEN SCOPE[,SCOPE...] [NAME]" per line, '#' comments. */
-int auth_tokens_load(const char *path, struct auth_tokens *out, struct eucc_error *err);
+/*
+ * Read a tokens file: "TOKEN SCOPE[,SCOPE...] [NAME]" per line, '#' comments. @arg is its path,
+ * or credential:NAME for the file NAME in $CREDENTIALS_DIRECTORY.
+ */
+int auth_tokens_load(const char *arg, struct auth_tokens *out, struct eucc_error *err);
 /* The same from text (@origin names it in errors). */
 int auth_tokens_parse(const char *text, const char *origin, struct auth_tokens *out,
 		      struct eucc_error *err);
