@@ -559,8 +559,8 @@ server_pid=
 model=$(lscpu 2>/dev/null | sed -n 's/^Model name:[[:space:]]*//p' | sed -n 1p)
 mem=$(awk '/^MemTotal:/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo 2>/dev/null || true)
 commit=$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)
-if [ -n "$(git -C "$root" status --porcelain -- server cache btfhub common 2>/dev/null)" ]; then
-	commit="$commit + uncommitted changes in server/ cache/ btfhub/ common/"
+if [ -n "$(git -C "$root" status --porcelain -- server cache btfhub core common 2>/dev/null)" ]; then
+	commit="$commit + uncommitted changes in server/ cache/ btfhub/ core/ common/"
 fi
 elapsed=$(($(date +%s) - started))
 load_end=$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo "?")

@@ -6,7 +6,8 @@
  *    bzImage, arm64 Image, BTFHub tarballs and trees, Debian .deb, DWARF via pahole);
  *  - btf_store_*: keep it in the data dir in BTFHub's layout, indexed in SQLite;
  *  - btf_store_match: answer kernel specs ("4.19", "debian/12", a release) from the index;
- *  - btf_features_*: what a kernel offers (helpers, map, program and attach types);
+ *  - btf_store_features: what a kernel offers (helpers, map, program and attach types), read
+ *    with core.h's btf_features_read at import and kept in the index;
  *  - btf_header_*: vmlinux.h and single type/function definitions, with libbpf's dumper.
  */
 #ifndef EUCC_BTFHUB_H
@@ -19,6 +20,7 @@
 #include <stdio.h>
 
 #include "common.h"
+#include "core.h" /* struct btf_features: the store reads and keeps them, the checker uses them */
 
 struct cJSON;
 
@@ -156,34 +158,6 @@ int btf_store_header(struct btf_store *store, const struct btf_kernel *k, char *
 
 /* ---- feature tables --------------------------------------------------------------------- */
 
-enum btf_feature_kind {
-	BTF_FEATURE_HELPER,	 /* enum bpf_func_id: BPF_FUNC_* */
-	BTF_FEATURE_MAP_TYPE,	 /* enum bpf_map_type: BPF_MAP_TYPE_* */
-	BTF_FEATURE_PROG_TYPE,	 /* enum bpf_prog_type: BPF_PROG_TYPE_* */
-	BTF_FEATURE_ATTACH_TYPE, /* enum bpf_attach_type: BPF_* */
-	BTF_FEATURE_KIND_COUNT,
-};
-
-struct btf_feature {
-	enum btf_feature_kind kind;
-	char name[96]; /* as the kernel names it: BPF_FUNC_loop, BPF_MAP_TYPE_RINGBUF, ... */
-	int64_t value;
-};
-
-struct btf_features {
-	struct btf_feature *items;
-	size_t count;
-	bool known[BTF_FEATURE_KIND_COUNT]; /* false: this BTF lacks the enum, so "unknown" */
-};
-
-/* Read the feature tables from a kernel's own BTF. */
-int btf_features_read(const struct btf *btf, struct btf_features *out);
-void btf_features_free(struct btf_features *f);
-/* "helper", "map_type", "prog_type", "attach_type". */
-const char *btf_feature_kind_name(enum btf_feature_kind kind);
-/* The user-facing name: BPF_FUNC_loop -> "bpf_loop", BPF_MAP_TYPE_RINGBUF -> "ringbuf". */
-void btf_feature_display_name(const struct btf_feature *f, char *buf, size_t size);
-
 /* Stored feature tables of a kernel (from the index). */
 int btf_store_features(struct btf_store *store, const struct btf_kernel *k,
 		       struct btf_features *out, struct eucc_error *err);
@@ -202,59 +176,5 @@ int btf_header_print_type(const struct btf *btf, const char *name, FILE *out,
 /* Print the prototype of kernel function @name (an error says when the BTF has no FUNCs). */
 int btf_header_print_func(const struct btf *btf, const char *name, FILE *out,
 			  struct eucc_error *err);
-
-/* ---- BPF objects and CO-RE checks -------------------------------------------------------- */
-
-/*
- * What a compiled BPF object (ELF, -target bpf, with .BTF and .BTF.ext) asks of a kernel:
- * programs (name, section, program type, attach target), maps (name, type, key/value sizes),
- * helper calls per program, read-only globals, and its CO-RE relocations with their source
- * lines (from .BTF.ext line info). Parsed once, checked against any number of kernels.
- */
-struct bpf_obj_view;
-
-int obj_view_open(const void *data, size_t size, struct bpf_obj_view **out, struct eucc_error *err);
-void obj_view_free(struct bpf_obj_view *obj);
-/* {"programs":[{"name","section","type","attach"}], "maps":[{"name","type","key_size",
- *  "value_size","max_entries"}], "globals":[{"name","type","section","size"}]} (cJSON, caller
- * frees) */
-struct cJSON *obj_view_json(const struct bpf_obj_view *obj);
-
-enum core_severity { CORE_ERROR, CORE_WARNING };
-enum core_status { CORE_OK, CORE_STATUS_WARNING, CORE_INCOMPATIBLE };
-
-struct core_finding {
-	enum core_severity severity;
-	char kind[16];	   /* "field", "type", "enum", "helper", "map", "program", "attach" */
-	char message[512]; /* "task_struct.__state: no such field in R (it has 'state')" */
-	char file[256];	   /* source file from line info, "" if unknown */
-	int line;	   /* 0 if unknown */
-};
-
-struct core_report {
-	enum core_status status;
-	struct core_finding *findings;
-	size_t count;
-	void *min_btf; /* minimized BTF for btf_custom_path (raw BTF bytes, malloc'd) */
-	size_t min_btf_size;
-	unsigned int relocs; /* relocations checked */
-};
-
-struct core_check_opts {
-	size_t sz;	     /* sizeof(struct core_check_opts) */
-	const char *release; /* kernel name for messages */
-};
-
-/*
- * Check @obj against kernel BTF @kernel and its feature tables @features (may be NULL: not
- * checked): every CO-RE relocation resolved as libbpf would, helpers / map types / program
- * types available (allowing for what libbpf rewrites itself on old kernels), attach targets
- * present; and build the minimized BTF. Status: incompatible if any error finding.
- */
-int core_check(const struct bpf_obj_view *obj, const struct btf *kernel,
-	       const struct btf_features *features, const struct core_check_opts *opts,
-	       struct core_report *report, struct eucc_error *err);
-void core_report_free(struct core_report *report);
-const char *core_status_name(enum core_status status); /* "ok", "warning", "incompatible" */
 
 #endif

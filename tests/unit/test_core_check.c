@@ -23,6 +23,7 @@
 #include <cmocka.h>
 
 #include "btfhub.h"
+#include "core.h"
 
 #define BCLINUX	     "4.19.90-2107.6.0.0248.35.oe1.bclinux.x86_64"
 #define KYLIN_OLD    "4.19.90-24.4.v2101.ky10.aarch64"	/* plain 4.19 helper table */

@@ -1,13 +1,13 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* The parsed BPF object (struct bpf_obj_view), shared by the object and CO-RE check files. */
-#ifndef EUCC_BTFHUB_OBJ_INTERNAL_H
-#define EUCC_BTFHUB_OBJ_INTERNAL_H
+#ifndef EUCC_CORE_OBJ_INTERNAL_H
+#define EUCC_CORE_OBJ_INTERNAL_H
 
 #include <linux/bpf.h>
 
 #include <bpf/btf.h>
 
-#include "btfhub.h"
+#include "core.h"
 
 #define OBJ_NAME_MAX 128
 

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* The CO-RE checker's parts: relocation resolver, findings, feature checks, minimized BTF. */
-#ifndef EUCC_BTFHUB_CORE_INTERNAL_H
-#define EUCC_BTFHUB_CORE_INTERNAL_H
+#ifndef EUCC_CORE_CORE_INTERNAL_H
+#define EUCC_CORE_CORE_INTERNAL_H
 
 #include "obj_internal.h"
 

@@ -8,7 +8,7 @@
 
 #include <bpf/btf.h>
 
-#include "btfhub.h"
+#include "core.h"
 
 static const struct {
 	const char *enum_name;
