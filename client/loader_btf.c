@@ -116,7 +116,7 @@ static bool pick_native(const struct loader_opts *opts, struct btf_choice *c)
 
 	if (!readable(path))
 		return false;
-	c->kind = BTF_FROM_KERNEL;
+	c->origin = BTF_FROM_KERNEL;
 	if (opts->native_btf_override) /* tests: libbpf gets it as a custom path */
 		snprintf(c->path, sizeof(c->path), "%s", path);
 	snprintf(c->desc, sizeof(c->desc), "%s", path);
@@ -128,7 +128,7 @@ static bool pick_bundled(const struct loader_input *in, const char *release, str
 	c->bundled = find_bundled(in, release);
 	if (!c->bundled)
 		return false;
-	c->kind = BTF_FROM_BUNDLE;
+	c->origin = BTF_FROM_BUNDLE;
 	snprintf(c->desc, sizeof(c->desc), "bundled %s", release);
 	return true;
 }
@@ -137,7 +137,7 @@ static bool pick_file(const char *path, struct btf_choice *c)
 {
 	if (!readable(path))
 		return false;
-	c->kind = BTF_FROM_FILE;
+	c->origin = BTF_FROM_FILE;
 	snprintf(c->path, sizeof(c->path), "%s", path);
 	snprintf(c->desc, sizeof(c->desc), "%s", path);
 	return true;

@@ -34,10 +34,11 @@ struct cJSON;
 
 /* ---- BTF choice (loader_btf.c) ---- */
 
-enum btf_kind { BTF_FROM_KERNEL, BTF_FROM_FILE, BTF_FROM_BUNDLE };
+/* Where the BTF for CO-RE comes from. */
+enum btf_origin { BTF_FROM_KERNEL, BTF_FROM_FILE, BTF_FROM_BUNDLE };
 
 struct btf_choice {
-	enum btf_kind kind;
+	enum btf_origin origin;
 	char path[PATH_MAX];		  /* BTF_FROM_FILE; BTF_FROM_KERNEL if overridden */
 	const struct loader_btf *bundled; /* BTF_FROM_BUNDLE */
 	char desc[PATH_MAX + 32];	  /* "bundled R", "/sys/kernel/btf/vmlinux" */

@@ -52,7 +52,7 @@ int load_open(struct loader_ctx *ctx, const struct btf_choice *c, struct eucc_er
 	int ret;
 
 	ctx->btf_desc = c->desc;
-	if (c->kind == BTF_FROM_BUNDLE) {
+	if (c->origin == BTF_FROM_BUNDLE) {
 		ret = btf_write_temp(c->bundled, ctx->btf_tmp, sizeof(ctx->btf_tmp), err);
 		if (ret)
 			return ret;
