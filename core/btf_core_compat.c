@@ -8,18 +8,11 @@
 
 #include "core_internal.h"
 
-static const char *type_name(const struct btf *btf, const struct btf_type *t)
-{
-	const char *s = btf__name_by_offset(btf, t->name_off);
-
-	return s ? s : "";
-}
-
 /* Enums, forward declarations: same essential name, or one of them anonymous. */
 static bool names_compat(const struct btf *lb, const struct btf_type *l, const struct btf *tb,
 			 const struct btf_type *t)
 {
-	const char *ln = type_name(lb, l), *tn = type_name(tb, t);
+	const char *ln = core_type_name(lb, l), *tn = core_type_name(tb, t);
 
 	return !*ln || !*tn || core_names_equal(ln, tn);
 }

@@ -51,7 +51,7 @@ bool core_names_equal(const char *a, const char *b)
 	return la == lb && !strncmp(a, b, la);
 }
 
-static const char *type_name(const struct btf *btf, const struct btf_type *t)
+const char *core_type_name(const struct btf *btf, const struct btf_type *t)
 {
 	const char *s = btf__name_by_offset(btf, t->name_off);
 
@@ -185,7 +185,7 @@ int core_cands_find(const struct btf *local, uint32_t local_id, const struct btf
 		    uint32_t **ids, size_t *n)
 {
 	const struct btf_type *lt = btf__type_by_id(local, local_id);
-	const char *lname = lt ? type_name(local, lt) : "";
+	const char *lname = lt ? core_type_name(local, lt) : "";
 	uint32_t cnt = btf__type_cnt(targ);
 
 	*ids = NULL;
@@ -197,7 +197,7 @@ int core_cands_find(const struct btf *local, uint32_t local_id, const struct btf
 		uint32_t *slot;
 
 		if (!btf_kind_core_compat(t, lt) || !t->name_off ||
-		    !core_names_equal(lname, type_name(targ, t)))
+		    !core_names_equal(lname, core_type_name(targ, t)))
 			continue;
 		slot = OBJ_PUSH(*ids, *n);
 		if (!slot) {

@@ -71,6 +71,8 @@ struct core_miss {
 /* "task_struct___pre514" -> 11: the name without its ___flavor. */
 size_t core_essential_len(const char *name);
 bool core_names_equal(const char *a, const char *b);
+/* The name of type @t, "" for an anonymous one. */
+const char *core_type_name(const struct btf *btf, const struct btf_type *t);
 
 int core_spec_parse(const struct btf *btf, uint32_t type_id, const char *access, uint32_t kind,
 		    struct core_spec *spec);
