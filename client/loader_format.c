@@ -3,9 +3,10 @@
  * Values as text, through BTF: a top-level struct as `a=1 b=abc`, nested structs as
  * `{x=1,y=2}`, arrays as `[1,2,3]`, char arrays as strings (bare when they hold no space,
  * quote or unprintable byte, else quoted with C escapes), pointers as hex, enums by name.
- * Nested values hold no spaces, so a line splits into fields at the spaces.
+ * Nested values hold no spaces, so a line splits into fields at the spaces. Scalars and strings
+ * are core.h's btf_scalar_text and btf_string_text, as in the server's manifest defaults.
  */
-#include <ctype.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "loader_internal.h"
@@ -14,43 +15,19 @@
 
 static void text_value(FILE *out, const struct btf *btf, __u32 id, const void *p, int depth);
 
-static bool plain_string(const char *s, size_t n)
-{
-	if (n == 0)
-		return false;
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
-
-		if (!isgraph(c) || c == '"' || c == '\\')
-			return false;
-	}
-	return true;
-}
-
 void fmt_text_string(FILE *out, const char *s, size_t max)
 {
-	size_t n = strnlen(s, max);
+	char small[256], *buf = small;
+	size_t need = btf_string_text(s, max, 0, NULL, 0) + 1;
 
-	if (plain_string(s, n)) {
-		fwrite(s, 1, n, out);
+	if (need > sizeof(small) && !(buf = malloc(need))) {
+		fputs("?", out);
 		return;
 	}
-	fputc('"', out);
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
-
-		if (c == '"' || c == '\\')
-			fprintf(out, "\\%c", c);
-		else if (c == '\n')
-			fputs("\\n", out);
-		else if (c == '\t')
-			fputs("\\t", out);
-		else if (isprint(c))
-			fputc(c, out);
-		else
-			fprintf(out, "\\x%02x", c);
-	}
-	fputc('"', out);
+	btf_string_text(s, max, 0, buf, need);
+	fputs(buf, out);
+	if (buf != small)
+		free(buf);
 }
 
 void fmt_text_hex(FILE *out, const void *p, size_t size)
@@ -64,14 +41,14 @@ void fmt_text_hex(FILE *out, const void *p, size_t size)
 static void text_scalar(FILE *out, const struct btf *btf, __u32 id, const void *p, __u32 bit_off,
 			__u32 bit_size)
 {
-	struct scalar sc;
+	struct btf_scalar sc;
 	char buf[80];
 
-	if (val_scalar(btf, id, p, bit_off, bit_size, &sc)) {
+	if (btf_scalar_read(btf, id, p, bit_off, bit_size, &sc)) {
 		fputs("?", out);
 		return;
 	}
-	val_scalar_text(&sc, buf, sizeof(buf));
+	btf_scalar_text(&sc, buf, sizeof(buf));
 	fputs(buf, out);
 }
 
@@ -98,7 +75,7 @@ static void text_members(FILE *out, const struct btf *btf, const struct btf_type
 		const struct btf_member *m = &btf_members(t)[i];
 		const char *name = btf__name_by_offset(btf, m->name_off);
 		__u32 bit_off = btf_member_bit_offset(t, i), bits = btf_member_bitfield_size(t, i);
-		const struct btf_type *mt = btf__type_by_id(btf, val_resolve(btf, m->type));
+		const struct btf_type *mt = btf__type_by_id(btf, btf_value_resolve(btf, m->type));
 
 		if ((!name || !name[0]) && mt && btf_is_composite(mt)) {
 			text_members(out, btf, mt, (const char *)p + bit_off / 8, sep, first,
@@ -116,12 +93,12 @@ static void text_members(FILE *out, const struct btf *btf, const struct btf_type
 
 static void text_value(FILE *out, const struct btf *btf, __u32 id, const void *p, int depth)
 {
-	const struct btf_type *t = btf__type_by_id(btf, val_resolve(btf, id));
+	const struct btf_type *t = btf__type_by_id(btf, btf_value_resolve(btf, id));
 	bool first = true;
 
 	if (!t || depth > MAX_DEPTH) {
 		fputs("?", out);
-	} else if (val_is_string(btf, id)) {
+	} else if (btf_value_is_string(btf, id)) {
 		fmt_text_string(out, p, btf_array(t)->nelems);
 	} else if (btf_is_array(t)) {
 		text_array(out, btf, t, p, depth);
@@ -141,7 +118,7 @@ void fmt_text_value(FILE *out, const struct btf *btf, __u32 id, const void *p)
 
 void fmt_text_fields(FILE *out, const struct btf *btf, __u32 id, const void *p)
 {
-	const struct btf_type *t = btf__type_by_id(btf, val_resolve(btf, id));
+	const struct btf_type *t = btf__type_by_id(btf, btf_value_resolve(btf, id));
 	bool first = true;
 
 	if (t && btf_is_composite(t))

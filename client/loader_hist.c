@@ -17,7 +17,7 @@
 
 bool hist_slots(const struct btf *btf, __u32 value_id, __u32 *off, __u32 *nslots, __u32 *slot_size)
 {
-	const struct btf_type *t = btf__type_by_id(btf, val_resolve(btf, value_id)), *a, *e;
+	const struct btf_type *t = btf__type_by_id(btf, btf_value_resolve(btf, value_id)), *a, *e;
 
 	for (__u16 i = 0; t && btf_is_struct(t) && i < btf_vlen(t); i++) {
 		const struct btf_member *m = &btf_members(t)[i];
@@ -25,10 +25,10 @@ bool hist_slots(const struct btf *btf, __u32 value_id, __u32 *off, __u32 *nslots
 
 		if (strcmp(btf__name_by_offset(btf, m->name_off), "slots"))
 			continue;
-		a = btf__type_by_id(btf, val_resolve(btf, m->type));
+		a = btf__type_by_id(btf, btf_value_resolve(btf, m->type));
 		if (!a || !btf_is_array(a) || bit % 8 || btf_member_bitfield_size(t, i))
 			return false;
-		e = btf__type_by_id(btf, val_resolve(btf, btf_array(a)->type));
+		e = btf__type_by_id(btf, btf_value_resolve(btf, btf_array(a)->type));
 		if (!e || !btf_is_int(e) || (e->size != 4 && e->size != 8) ||
 		    (btf_int_encoding(e) & BTF_INT_BOOL) || !btf_array(a)->nelems ||
 		    btf_array(a)->nelems > MAX_SLOTS)
@@ -94,7 +94,7 @@ static void print_rows(FILE *out, const __u64 *c, int last)
 /* The value's members other than `slots`, as ` name=V`. */
 static void text_others(FILE *out, const struct btf *btf, __u32 value_id, const void *value)
 {
-	const struct btf_type *t = btf__type_by_id(btf, val_resolve(btf, value_id));
+	const struct btf_type *t = btf__type_by_id(btf, btf_value_resolve(btf, value_id));
 
 	for (__u16 i = 0; i < btf_vlen(t); i++) {
 		const struct btf_member *m = &btf_members(t)[i];

@@ -42,21 +42,21 @@ static cJSON *json_string(const char *s, size_t max)
 static cJSON *json_scalar(const struct btf *btf, __u32 id, const void *p, __u32 bit_off,
 			  __u32 bit_size)
 {
-	struct scalar sc;
+	struct btf_scalar sc;
 	char buf[80];
 
-	if (val_scalar(btf, id, p, bit_off, bit_size, &sc))
+	if (btf_scalar_read(btf, id, p, bit_off, bit_size, &sc))
 		return cJSON_CreateNull();
-	val_scalar_text(&sc, buf, sizeof(buf));
+	btf_scalar_text(&sc, buf, sizeof(buf));
 	switch (sc.kind) {
-	case SC_SIGNED:
-	case SC_UNSIGNED:
+	case BTF_SCALAR_SIGNED:
+	case BTF_SCALAR_UNSIGNED:
 		return cJSON_CreateRaw(buf); /* exact, unlike a double */
-	case SC_BOOL:
+	case BTF_SCALAR_BOOL:
 		return cJSON_CreateBool(sc.u != 0);
-	case SC_FLOAT:
+	case BTF_SCALAR_FLOAT:
 		return isfinite(sc.f) ? cJSON_CreateNumber(sc.f) : cJSON_CreateString(buf);
-	case SC_ENUM:
+	case BTF_SCALAR_ENUM:
 		return sc.name ? cJSON_CreateString(buf) : cJSON_CreateRaw(buf);
 	default:
 		return cJSON_CreateString(buf);
@@ -82,7 +82,7 @@ static void json_members(cJSON *obj, const struct btf *btf, const struct btf_typ
 		const struct btf_member *m = &btf_members(t)[i];
 		const char *name = btf__name_by_offset(btf, m->name_off);
 		__u32 bit_off = btf_member_bit_offset(t, i), bits = btf_member_bitfield_size(t, i);
-		const struct btf_type *mt = btf__type_by_id(btf, val_resolve(btf, m->type));
+		const struct btf_type *mt = btf__type_by_id(btf, btf_value_resolve(btf, m->type));
 		cJSON *v;
 
 		if ((!name || !name[0]) && mt && btf_is_composite(mt)) {
@@ -99,12 +99,12 @@ static void json_members(cJSON *obj, const struct btf *btf, const struct btf_typ
 
 static cJSON *json_value(const struct btf *btf, __u32 id, const void *p, int depth)
 {
-	const struct btf_type *t = btf__type_by_id(btf, val_resolve(btf, id));
+	const struct btf_type *t = btf__type_by_id(btf, btf_value_resolve(btf, id));
 	cJSON *obj;
 
 	if (!t || depth > MAX_DEPTH)
 		return cJSON_CreateNull();
-	if (val_is_string(btf, id))
+	if (btf_value_is_string(btf, id))
 		return json_string(p, btf_array(t)->nelems);
 	if (btf_is_array(t))
 		return json_array(btf, t, p, depth);

@@ -242,10 +242,10 @@ static int parse_enum(const struct btf *btf, const struct btf_type *t, const cha
 int params_parse(const struct btf *btf, __u32 type_id, const char *value, void *dst, char *why,
 		 size_t why_size)
 {
-	const struct btf_type *t = btf__type_by_id(btf, val_resolve(btf, type_id));
+	const struct btf_type *t = btf__type_by_id(btf, btf_value_resolve(btf, type_id));
 	size_t len = strlen(value);
 
-	if (t && val_is_string(btf, type_id)) {
+	if (t && btf_value_is_string(btf, type_id)) {
 		if (len >= btf_array(t)->nelems)
 			return bad(why, why_size, "longer than %u characters",
 				   btf_array(t)->nelems - 1);

@@ -8,7 +8,9 @@
  *  - obj_view_*: a BPF object parsed once (programs, maps, globals, helper calls, CO-RE
  *    relocations with their source lines);
  *  - core_check: the object against one kernel: findings, a status and the minimized BTF
- *    (for libbpf's btf_custom_path).
+ *    (for libbpf's btf_custom_path);
+ *  - btf_value_*, btf_scalar_*: values of BTF types as text (the loader prints values with
+ *    them, the server a package's parameter defaults).
  */
 #ifndef EUCC_CORE_H
 #define EUCC_CORE_H
@@ -107,5 +109,60 @@ int core_check(const struct bpf_obj_view *obj, const struct btf *kernel,
 	       struct core_report *report, struct eucc_error *err);
 void core_report_free(struct core_report *report);
 const char *core_status_name(enum core_status status); /* "ok", "warning", "incompatible" */
+
+/* ---- values through BTF ----------------------------------------------------------------- */
+
+/* @id with typedefs, const, volatile, restrict and type tags skipped. */
+uint32_t btf_value_resolve(const struct btf *btf, uint32_t id);
+
+enum btf_scalar_kind {
+	BTF_SCALAR_SIGNED,
+	BTF_SCALAR_UNSIGNED,
+	BTF_SCALAR_BOOL,
+	BTF_SCALAR_PTR,
+	BTF_SCALAR_FLOAT,
+	BTF_SCALAR_ENUM,
+	BTF_SCALAR_BYTES, /* an integer wider than 64 bits, a float of another size */
+};
+
+struct btf_scalar {
+	enum btf_scalar_kind kind;
+	int64_t s;		    /* SIGNED; ENUM: the value (signed if the enum is) */
+	uint64_t u;		    /* UNSIGNED, BOOL, PTR */
+	double f;		    /* FLOAT */
+	const char *name;	    /* ENUM: the enumerator, NULL if the value has none */
+	const unsigned char *bytes; /* BYTES (little-endian) */
+	size_t nbytes;
+};
+
+/*
+ * Read the scalar of type @id at @p (a bit field: @bit_size bits at @bit_off from @p; else 0,
+ * 0). BPF data is little-endian. -EINVAL if the type is not a scalar (struct, union, array).
+ */
+int btf_scalar_read(const struct btf *btf, uint32_t id, const void *p, uint32_t bit_off,
+		    uint32_t bit_size, struct btf_scalar *sc);
+/* "-5", "5", "true", "MODE_ALL" (the number if no enumerator has it), "0x1f" (pointers, BYTES),
+ * "1.5". */
+void btf_scalar_text(const struct btf_scalar *sc, char *buf, size_t size);
+/* True if @id is an array of plain `char` (not of a typedef like __u8): a string. */
+bool btf_value_is_string(const struct btf *btf, uint32_t id);
+
+#define BTF_TEXT_QUOTE 0x1u /* strings always in double quotes */
+
+/*
+ * The string in @s (at most @max bytes, up to a NUL) as text: bare if plain (not empty, no
+ * space, quote, backslash or unprintable byte), else in double quotes with C escapes (\", \\,
+ * \n, \t, \xNN); with BTF_TEXT_QUOTE always quoted. Written into @buf as snprintf does;
+ * returns the length of the whole text.
+ */
+size_t btf_string_text(const char *s, size_t max, unsigned int flags, char *buf, size_t size);
+
+/*
+ * The value of type @id at @data (@size bytes there) as text: a scalar as btf_scalar_text
+ * says, a char array as btf_string_text does. -EINVAL, with "?" in @buf, for other types
+ * (structs, other arrays) or a value longer than @size.
+ */
+int btf_value_text(const struct btf *btf, uint32_t id, const void *data, size_t size,
+		   unsigned int flags, char *buf, size_t bufsize);
 
 #endif

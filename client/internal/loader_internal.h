@@ -6,7 +6,8 @@
  *   loader_log.c     libbpf's log captured during load; the verifier log trimmed
  *   loader_load.c    open, load (errors classified), attach, detach
  *   loader_params.c  read-only globals: --set and the parameter list
- *   loader_value.c   reading scalars through BTF (ints, bitfields, enums, strings)
+ *   loader_value.c   per-CPU sums and struct members through BTF (scalars and strings as
+ *                    text: core.h)
  *   loader_format.c  values as text; loader_json.c: values as JSON
  *   loader_events.c  ring buffers and perf buffers, events decoded by EUCC_EVENT types
  *   loader_maps.c    map dumps at exit; loader_hist.c: log2 histograms
@@ -21,6 +22,7 @@
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 
+#include "core.h"
 #include "loader.h"
 #include <eucc/eucc.h>
 
@@ -87,30 +89,8 @@ int params_parse(const struct btf *btf, __u32 type_id, const char *value, void *
  * 1 yes, 0 no, negative errno if it cannot tell (e.g. no permission). */
 int params_probe_global_data(void);
 
-/* ---- scalars through BTF (loader_value.c) ---- */
+/* ---- values through BTF (loader_value.c; scalars and strings: core.h) ---- */
 
-enum scalar_kind { SC_SIGNED, SC_UNSIGNED, SC_BOOL, SC_PTR, SC_FLOAT, SC_ENUM, SC_BYTES };
-
-struct scalar {
-	enum scalar_kind kind;
-	__s64 s;		    /* SC_SIGNED, SC_ENUM (value) */
-	__u64 u;		    /* SC_UNSIGNED, SC_BOOL, SC_PTR */
-	double f;		    /* SC_FLOAT */
-	const char *name;	    /* SC_ENUM: the enumerator, or NULL */
-	const unsigned char *bytes; /* SC_BYTES */
-	size_t nbytes;
-};
-
-/* Skip typedefs, const, volatile, restrict and type tags. */
-__u32 val_resolve(const struct btf *btf, __u32 id);
-/* Read the scalar of type @id at @p (bit field: @bit_off from @p, @bit_size bits, else 0).
- * -EINVAL if the type is not a scalar (struct, union, array, void). */
-int val_scalar(const struct btf *btf, __u32 id, const void *p, __u32 bit_off, __u32 bit_size,
-	       struct scalar *sc);
-/* Decimal (or 0x hex for pointers and bytes) text of a scalar. */
-void val_scalar_text(const struct scalar *sc, char *buf, size_t size);
-/* True if @id is an array of plain `char`: printed as a string. */
-bool val_is_string(const struct btf *btf, __u32 id);
 /* True if every leaf of @id is an integer that can be summed across CPUs. */
 bool val_summable(const struct btf *btf, __u32 id);
 /* dst += src at every integer leaf of @id. */
@@ -124,7 +104,7 @@ const struct btf_member *val_member(const struct btf *btf, __u32 id, const char 
 void fmt_text_fields(FILE *out, const struct btf *btf, __u32 id, const void *p);
 /* One value: `5`, `abc`, `{a=1,b=2}`, `[1,2]`. */
 void fmt_text_value(FILE *out, const struct btf *btf, __u32 id, const void *p);
-/* A string as printed: bare if plain, else quoted with escapes. */
+/* A string as printed: bare if plain, else quoted with escapes (btf_string_text). */
 void fmt_text_string(FILE *out, const char *s, size_t max);
 void fmt_text_hex(FILE *out, const void *p, size_t size);
 struct cJSON *fmt_json_value(const struct btf *btf, __u32 id, const void *p);

@@ -15,6 +15,7 @@
 
 #include <eucc/eucc.h>
 
+#include "core.h"
 #include "pipeline_internal.h"
 
 #define LINES_MAX 20000
@@ -155,63 +156,25 @@ cJSON *pipeline_parameters(const struct compile_request *req, const cJSON *globa
 
 /* ---- defaults and event types, read from the object itself ------------------------------- */
 
-static const struct btf_type *skip_mods(const struct btf *btf, __u32 *id)
+/* Set "default" of the parameter called @name. */
+static void param_default(cJSON *params, const char *name, const char *def)
 {
-	const struct btf_type *t = btf__type_by_id(btf, *id);
+	cJSON *p;
 
-	while (t && (btf_is_mod(t) || btf_is_typedef(t))) {
-		*id = t->type;
-		t = btf__type_by_id(btf, *id);
-	}
-	return t;
-}
+	cJSON_ArrayForEach(p, params)
+	{
+		const char *n = cJSON_GetStringValue(cJSON_GetObjectItem(p, "name"));
 
-static long long read_int(const unsigned char *p, unsigned int size, bool is_signed)
-{
-	unsigned long long v = 0;
-
-	for (unsigned int i = 0; i < size && i < 8; i++)
-		v |= (unsigned long long)p[i] << (8 * i);
-	if (is_signed && size < 8 && (v >> (8 * size - 1)) & 1)
-		v |= ~0ULL << (8 * size);
-	return (long long)v;
-}
-
-/* The default of a parameter as the loader would print it ("0", "\"abc\"", "MODE_ALL"). */
-static void format_default(const struct btf *btf, __u32 id, const unsigned char *p, size_t avail,
-			   char *out, size_t size)
-{
-	const struct btf_type *t = skip_mods(btf, &id);
-
-	snprintf(out, size, "?");
-	if (!t || t->size > avail)
-		return;
-	if (btf_is_int(t)) {
-		__u8 enc = btf_int_encoding(t);
-
-		if (enc & BTF_INT_BOOL)
-			snprintf(out, size, "%s", p[0] ? "true" : "false");
-		else
-			snprintf(out, size, "%lld", read_int(p, t->size, enc & BTF_INT_SIGNED));
-	} else if (btf_is_enum(t)) {
-		long long v = read_int(p, t->size, true);
-
-		snprintf(out, size, "%lld", v);
-		for (int i = 0; i < btf_vlen(t); i++)
-			if (btf_enum(t)[i].val == v)
-				snprintf(out, size, "%s",
-					 btf__name_by_offset(btf, btf_enum(t)[i].name_off));
-	} else if (btf_is_array(t)) {
-		__u32 elem = btf_array(t)->type;
-		const struct btf_type *e = skip_mods(btf, &elem);
-		__u32 n = btf_array(t)->nelems;
-
-		if (e && btf_is_int(e) && e->size == 1 && n <= avail)
-			snprintf(out, size, "\"%.*s\"", (int)strnlen((const char *)p, n), p);
+		if (n && name && !strcmp(n, name))
+			cJSON_AddStringToObject(p, "default", def);
 	}
 }
 
-/* Default values of .rodata variables, keyed by name, into the parameters array. */
+/*
+ * Default values of .rodata variables, keyed by name, into the parameters array: as the loader
+ * prints values (core.h's btf_value_text), strings always quoted: "0", "\"abc\"", "MODE_ALL";
+ * "?" for types other than scalars and char arrays.
+ */
 static void add_defaults(struct bpf_object *obj, cJSON *params)
 {
 	const struct btf *btf = bpf_object__btf(obj);
@@ -238,16 +201,12 @@ static void add_defaults(struct bpf_object *obj, cJSON *params)
 		const struct btf_type *var = btf__type_by_id(btf, vs->type);
 		const char *name = btf__name_by_offset(btf, var->name_off);
 		char def[256];
-		cJSON *p;
 
 		if (vs->offset > size)
 			continue;
-		format_default(btf, var->type, data + vs->offset, size - vs->offset, def,
-			       sizeof(def));
-		cJSON_ArrayForEach(
-		    p,
-		    params) if (!strcmp(cJSON_GetStringValue(cJSON_GetObjectItem(p, "name")) ?: "",
-					name)) cJSON_AddStringToObject(p, "default", def);
+		btf_value_text(btf, var->type, data + vs->offset, size - vs->offset, BTF_TEXT_QUOTE,
+			       def, sizeof(def));
+		param_default(params, name, def);
 	}
 }
 
@@ -265,8 +224,7 @@ static cJSON *events_of(struct bpf_object *obj)
 	for (int i = 0; i < btf_vlen(sec); i++, vs++) {
 		const struct btf_type *var = btf__type_by_id(btf, vs->type);
 		const char *name = btf__name_by_offset(btf, var->name_off);
-		__u32 tid = var->type;
-		const struct btf_type *t = skip_mods(btf, &tid);
+		const struct btf_type *t = btf__type_by_id(btf, btf_value_resolve(btf, var->type));
 		char type[160];
 		cJSON *e;
 
