@@ -126,39 +126,35 @@ static int loader_input_from(const struct pkg *pkg, struct loader_input *in,
 	return 0;
 }
 
-/* The loader's parameter lines, each followed by the comment the manifest has for it. */
+/* The parameters as `run` options, each followed by the comment the manifest has for it. */
 static int print_params(const struct pkg *pkg, const struct loader_input *in,
 			struct eucc_error *err)
 {
 	const cJSON *params = cJSON_GetObjectItem(pkg_manifest(pkg), "parameters"), *p;
-	char *text = NULL, *save = NULL;
-	size_t len = 0;
-	FILE *mem = open_memstream(&text, &len);
-	int ret;
+	struct loader_param *lp;
+	size_t n;
+	int ret = loader_params(in, &lp, &n, err);
 
-	if (!mem)
-		return eucc_error_set(err, -ENOMEM, EUCC_E_INTERNAL, "out of memory");
-	ret = loader_print_params(in, mem, err);
-	fclose(mem);
-	if (!ret && (!text || !strstr(text, "--set ")))
+	if (ret)
+		return ret;
+	if (!n)
 		printf("  (none: this program has no read-only globals to set)\n");
-	for (char *line = strtok_r(text, "\n", &save); !ret && line;
-	     line = strtok_r(NULL, "\n", &save)) {
-		const char *set = strstr(line, "--set ");
+	for (size_t i = 0; i < n; i++) {
+		char opt[160];
 
-		printf("%s\n", line);
+		snprintf(opt, sizeof(opt), "--set %s=VALUE", lp[i].name);
+		printf("  %-32s %s (default: %s)\n", opt, lp[i].type, lp[i].def);
 		cJSON_ArrayForEach(p, params)
 		{
 			const char *name = cJSON_GetStringValue(cJSON_GetObjectItem(p, "name"));
 			const char *d = cJSON_GetStringValue(cJSON_GetObjectItem(p, "description"));
-			size_t n = name ? strlen(name) : 0;
 
-			if (set && n && d && *d && !strncmp(set + 6, name, n) && set[6 + n] == '=')
+			if (name && !strcmp(name, lp[i].name) && d && *d)
 				printf("        %s\n", d);
 		}
 	}
-	free(text);
-	return ret;
+	loader_params_free(lp, n);
+	return 0;
 }
 
 /* What the server found for this host's kernel, from report.json; true if incompatible. */

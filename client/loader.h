@@ -62,8 +62,17 @@ int loader_run(const struct loader_input *in, const struct loader_opts *opts,
 int loader_pick_btf(const struct loader_input *in, const struct loader_opts *opts, char *desc,
 		    size_t size, struct eucc_error *err);
 
-/* The program's parameters (read-only globals: name, type, default, the comment above it are
- * not in the object, so: name, C type, default value), printed as `run` options. */
-int loader_print_params(const struct loader_input *in, FILE *out, struct eucc_error *err);
+/* A program parameter: a read-only global that `run --set NAME=VALUE` sets. (The comment above
+ * it in the sources is not in the object: the package's manifest has it.) */
+struct loader_param {
+	char *name; /* "target_ppid" */
+	char *type; /* its C type: "pid_t", "char[16]", "enum exec_mode" */
+	char *def;  /* its default as `run` prints values: "0", "\"\"", "abc", "MODE_ALL" */
+};
+
+/* The program's parameters in declaration order (*n = 0: none). Free with loader_params_free. */
+int loader_params(const struct loader_input *in, struct loader_param **out, size_t *n,
+		  struct eucc_error *err);
+void loader_params_free(struct loader_param *params, size_t n);
 
 #endif

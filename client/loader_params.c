@@ -356,8 +356,39 @@ int params_probe_global_data(void)
 	return ret;
 }
 
-/* Print the parameters of an opened object. */
-static void print_params(struct bpf_object *obj, FILE *out)
+/* The default as `run` prints values (fmt_text_value): scalars and strings with core.h's
+ * btf_scalar_text and btf_string_text, as the manifest's defaults are, there with strings always
+ * quoted. */
+static char *default_text(const struct btf *btf, __u32 type_id, const void *p)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+
+	if (!f)
+		return NULL;
+	fmt_text_value(f, btf, type_id, p);
+	if (fclose(f)) {
+		free(text);
+		return NULL;
+	}
+	return text;
+}
+
+static int param_fill(struct loader_param *lp, const struct btf *btf, const char *name,
+		      __u32 type_id, const void *p)
+{
+	char tn[128];
+
+	type_name(btf, type_id, tn, sizeof(tn));
+	lp->name = strdup(name);
+	lp->type = strdup(tn);
+	lp->def = default_text(btf, type_id, p);
+	return lp->name && lp->type && lp->def ? 0 : -ENOMEM;
+}
+
+/* The parameters of an opened object, in declaration order. */
+static int params_list(struct bpf_object *obj, struct loader_param **out, size_t *n)
 {
 	const struct btf *btf = bpf_object__btf(obj);
 	const struct btf_type *sec;
@@ -368,33 +399,52 @@ static void print_params(struct bpf_object *obj, FILE *out)
 	__u32 sec_id;
 
 	if (params_rodata(obj, &map, &sec_id))
-		return;
+		return 0;
 	sec = btf__type_by_id(btf, sec_id);
 	vsi = btf_var_secinfos(sec);
 	init = bpf_map__initial_value(map, &size);
-	for (__u16 i = 0; init && i < btf_vlen(sec); i++) {
-		char tn[128], opt[160];
+	*out = init ? calloc(btf_vlen(sec) + 1, sizeof(**out)) : NULL;
+	if (!*out)
+		return init ? -ENOMEM : 0;
+	for (__u16 i = 0; i < btf_vlen(sec); i++) {
 		__u32 tid;
 		const char *name = param_name(btf, &vsi[i], &tid);
 
 		if (!name || (size_t)vsi[i].offset + vsi[i].size > size)
 			continue;
-		type_name(btf, tid, tn, sizeof(tn));
-		snprintf(opt, sizeof(opt), "--set %s=VALUE", name);
-		fprintf(out, "  %-32s %s (default: ", opt, tn);
-		fmt_text_value(out, btf, tid, init + vsi[i].offset);
-		fputs(")\n", out);
+		if (param_fill(&(*out)[(*n)++], btf, name, tid, init + vsi[i].offset))
+			return -ENOMEM;
 	}
+	return 0;
 }
 
-int loader_print_params(const struct loader_input *in, FILE *out, struct eucc_error *err)
+int loader_params(const struct loader_input *in, struct loader_param **out, size_t *n,
+		  struct eucc_error *err)
 {
 	struct bpf_object *obj;
 	int ret = load_open_object(in, NULL, &obj, err);
 
+	*out = NULL;
+	*n = 0;
 	if (ret)
 		return ret;
-	print_params(obj, out ? out : stdout);
+	ret = params_list(obj, out, n);
 	bpf_object__close(obj);
+	if (ret) {
+		loader_params_free(*out, *n);
+		*out = NULL;
+		*n = 0;
+		return eucc_error_set(err, ret, EUCC_E_INTERNAL, "no memory for the parameters");
+	}
 	return 0;
+}
+
+void loader_params_free(struct loader_param *params, size_t n)
+{
+	for (size_t i = 0; params && i < n; i++) {
+		free(params[i].name);
+		free(params[i].type);
+		free(params[i].def);
+	}
+	free(params);
 }

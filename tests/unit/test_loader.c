@@ -493,7 +493,7 @@ static void test_params_parse(void **state)
 	btf__free(btf);
 }
 
-static void test_print_params(void **state)
+static void test_loader_params(void **state)
 {
 	struct fixture *fx = *state;
 	struct loader_input in = {.name = "execsnoop",
@@ -501,18 +501,36 @@ static void test_print_params(void **state)
 				  .object = fx->perf.data,
 				  .object_size = fx->perf.size};
 	struct eucc_error err;
-	char *text = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&text, &len);
+	struct loader_param *p;
+	size_t n;
 
-	assert_int_equal(loader_print_params(&in, f, &err), 0);
-	fclose(f);
-	contains(text, "--set target_ppid=VALUE");
-	contains(text, "pid_t (default: 0)\n");
-	contains(text, "--set only_comm=VALUE");
-	contains(text, "char[16] (default: \"\")\n");
-	contains(text, "enum exec_mode (default: MODE_ALL)\n");
-	free(text);
+	assert_int_equal(loader_params(&in, &p, &n, &err), 0);
+	assert_int_equal(n, 3);
+	assert_string_equal(p[0].name, "target_ppid");
+	assert_string_equal(p[0].type, "pid_t");
+	assert_string_equal(p[0].def, "0");
+	assert_string_equal(p[1].name, "only_comm");
+	assert_string_equal(p[1].type, "char[16]");
+	assert_string_equal(p[1].def, "\"\"");
+	assert_string_equal(p[2].name, "mode");
+	assert_string_equal(p[2].type, "enum exec_mode");
+	assert_string_equal(p[2].def, "MODE_ALL");
+	loader_params_free(p, n);
+
+	/* no read-only globals: none, not an error */
+	in.object = fx->hist.data;
+	in.object_size = fx->hist.size;
+	assert_int_equal(loader_params(&in, &p, &n, &err), 0);
+	assert_int_equal(n, 0);
+	loader_params_free(p, n);
+
+	/* not an object: the loader's error */
+	in.object = "not ELF";
+	in.object_size = 7;
+	assert_int_not_equal(loader_params(&in, &p, &n, &err), 0);
+	assert_string_equal(eucc_code_name(err.code), "bad_object");
+	assert_null(p);
+	assert_int_equal(n, 0);
 }
 
 /* ---- load failures ---- */
@@ -828,7 +846,7 @@ int main(void)
 		cmocka_unit_test(test_trim_verifier_log),
 		cmocka_unit_test(test_pick_btf),
 		cmocka_unit_test(test_event_section),
-		cmocka_unit_test(test_print_params),
+		cmocka_unit_test(test_loader_params),
 		cmocka_unit_test(test_bad_param),
 		cmocka_unit_test(test_wrong_arch),
 		cmocka_unit_test(test_verifier_rejects),
