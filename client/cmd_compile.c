@@ -186,8 +186,7 @@ static void print_diagnostics(const cJSON *diags)
 {
 	const cJSON *d;
 
-	cJSON_ArrayForEach(d, diags)
-	{
+	cJSON_ArrayForEach(d, diags) {
 		if (*json_str(d, "file") && (int)json_num(d, "column"))
 			fprintf(stderr, "%s:%d:%d: ", json_str(d, "file"), (int)json_num(d, "line"),
 				(int)json_num(d, "column"));
@@ -206,11 +205,11 @@ static int print_kernel_table(const cJSON *kernels)
 	int w = 6, bad = 0;
 	char where[160];
 
-	cJSON_ArrayForEach(k, kernels) if ((int)strlen(json_str(k, "release")) > w) w =
-	    (int)strlen(json_str(k, "release"));
-	printf("%-*s  %-18s %-7s %-12s %s\n", w, "KERNEL", "DISTRO", "ARCH", "STATUS", "FINDINGS");
 	cJSON_ArrayForEach(k, kernels)
-	{
+		if ((int)strlen(json_str(k, "release")) > w)
+			w = (int)strlen(json_str(k, "release"));
+	printf("%-*s  %-18s %-7s %-12s %s\n", w, "KERNEL", "DISTRO", "ARCH", "STATUS", "FINDINGS");
+	cJSON_ArrayForEach(k, kernels) {
 		const cJSON *findings = cJSON_GetObjectItem(k, "findings");
 
 		snprintf(where, sizeof(where), "%s/%s", json_str(k, "distro"),
@@ -218,8 +217,7 @@ static int print_kernel_table(const cJSON *kernels)
 		printf("%-*s  %-18s %-7s %-12s %d\n", w, json_str(k, "release"), where,
 		       json_str(k, "arch"), json_str(k, "status"), cJSON_GetArraySize(findings));
 		bad += !strcmp(json_str(k, "status"), "incompatible");
-		cJSON_ArrayForEach(f, findings)
-		{
+		cJSON_ArrayForEach(f, findings) {
 			if (*json_str(f, "file") && (int)json_num(f, "line"))
 				printf("    %s:%d: ", json_str(f, "file"),
 				       (int)json_num(f, "line"));
@@ -267,20 +265,22 @@ static cJSON *to_sarif(const cJSON *answer)
 	cJSON_AddStringToObject(driver, "name", "eucc");
 	cJSON_AddStringToObject(driver, "version", EUCC_VERSION);
 	results = cJSON_AddArrayToObject(run, "results");
-	cJSON_ArrayForEach(d, cJSON_GetObjectItem(answer, "diagnostics")) cJSON_AddItemToArray(
-	    results,
-	    sarif_result("clang", strcmp(json_str(d, "severity"), "warning") ? "error" : "warning",
-			 json_str(d, "message"), json_str(d, "file"), (int)json_num(d, "line"),
-			 (int)json_num(d, "column")));
-	cJSON_ArrayForEach(k, cJSON_GetObjectItem(answer, "kernels"))
-	    cJSON_ArrayForEach(f, cJSON_GetObjectItem(k, "findings"))
-	{
-		snprintf(msg, sizeof(msg), "%s [%s]", json_str(f, "message"),
-			 json_str(k, "release"));
+	cJSON_ArrayForEach(d, cJSON_GetObjectItem(answer, "diagnostics"))
 		cJSON_AddItemToArray(
-		    results, sarif_result(json_str(f, "kind"), json_str(f, "severity"), msg,
-					  json_str(f, "file"), (int)json_num(f, "line"), 0));
-	}
+		    results,
+		    sarif_result("clang",
+				 strcmp(json_str(d, "severity"), "warning") ? "error" : "warning",
+				 json_str(d, "message"), json_str(d, "file"),
+				 (int)json_num(d, "line"), (int)json_num(d, "column")));
+	cJSON_ArrayForEach(k, cJSON_GetObjectItem(answer, "kernels"))
+		cJSON_ArrayForEach(f, cJSON_GetObjectItem(k, "findings")) {
+			snprintf(msg, sizeof(msg), "%s [%s]", json_str(f, "message"),
+				 json_str(k, "release"));
+			cJSON_AddItemToArray(results, sarif_result(json_str(f, "kind"),
+								   json_str(f, "severity"), msg,
+								   json_str(f, "file"),
+								   (int)json_num(f, "line"), 0));
+		}
 	return s;
 }
 
@@ -485,8 +485,8 @@ static int report(const cJSON *answer, long status, enum out_format format)
 			return EUCC_EXIT_INPUT;
 		bad = 0;
 		const cJSON *k;
-		cJSON_ArrayForEach(k, cJSON_GetObjectItem(answer, "kernels")) bad +=
-		    !strcmp(json_str(k, "status"), "incompatible");
+		cJSON_ArrayForEach(k, cJSON_GetObjectItem(answer, "kernels"))
+			bad += !strcmp(json_str(k, "status"), "incompatible");
 		return bad ? EUCC_EXIT_INCOMPATIBLE : EUCC_EXIT_OK;
 	}
 	print_diagnostics(cJSON_GetObjectItem(answer, "diagnostics"));

@@ -16,7 +16,8 @@ static void print_list(const cJSON *m, const char *key, const char *title, const
 	if (!cJSON_GetArraySize(arr))
 		return;
 	printf("%s:\n", title);
-	cJSON_ArrayForEach(it, arr) printf("  %-24s %s\n", json_str(it, a), json_str(it, b));
+	cJSON_ArrayForEach(it, arr)
+		printf("  %-24s %s\n", json_str(it, a), json_str(it, b));
 }
 
 static void print_manifest(const cJSON *m)
@@ -37,8 +38,7 @@ static void print_manifest(const cJSON *m)
 	print_list(m, "maps", "maps", "name", "type");
 	print_list(m, "globals", "globals", "name", "type");
 	printf("kernels:\n");
-	cJSON_ArrayForEach(k, cJSON_GetObjectItem(m, "kernels"))
-	{
+	cJSON_ArrayForEach(k, cJSON_GetObjectItem(m, "kernels")) {
 		format_size((uint64_t)json_num(cJSON_GetObjectItem(k, "btf"), "size"), size,
 			    sizeof(size));
 		printf("  %-44s %s/%s/%s  %-12s BTF %s\n", json_str(k, "release"),

@@ -110,8 +110,7 @@ static int loader_input_from(const struct pkg *pkg, struct loader_input *in,
 		       sizeof(**btfs));
 	if (!*btfs)
 		return eucc_error_set(err, -ENOMEM, EUCC_E_INTERNAL, "out of memory");
-	cJSON_ArrayForEach(k, cJSON_GetObjectItem(m, "kernels"))
-	{
+	cJSON_ArrayForEach(k, cJSON_GetObjectItem(m, "kernels")) {
 		struct loader_btf *b = &(*btfs)[n];
 		const char *path = cJSON_GetStringValue(
 		    cJSON_GetObjectItem(cJSON_GetObjectItem(k, "btf"), "path"));
@@ -144,8 +143,7 @@ static int print_params(const struct pkg *pkg, const struct loader_input *in,
 
 		snprintf(opt, sizeof(opt), "--set %s=VALUE", lp[i].name);
 		printf("  %-32s %s (default: %s)\n", opt, lp[i].type, lp[i].def);
-		cJSON_ArrayForEach(p, params)
-		{
+		cJSON_ArrayForEach(p, params) {
 			const char *name = cJSON_GetStringValue(cJSON_GetObjectItem(p, "name"));
 			const char *d = cJSON_GetStringValue(cJSON_GetObjectItem(p, "description"));
 
@@ -169,8 +167,7 @@ static bool warn_known_findings(const struct pkg *pkg)
 	if (uname(&u) || pkg_member(pkg, "report.json", &data, &size))
 		return false;
 	report = cJSON_ParseWithLength(data, size);
-	cJSON_ArrayForEach(k, cJSON_GetObjectItem(report, "kernels"))
-	{
+	cJSON_ArrayForEach(k, cJSON_GetObjectItem(report, "kernels")) {
 		const char *rel = cJSON_GetStringValue(cJSON_GetObjectItem(k, "release"));
 		const char *st = cJSON_GetStringValue(cJSON_GetObjectItem(k, "status"));
 
@@ -179,8 +176,7 @@ static bool warn_known_findings(const struct pkg *pkg)
 		bad = !strcmp(st, "incompatible");
 		fprintf(stderr, "eucc-remote: warning: the server found this package %s with %s:\n",
 			st, rel);
-		cJSON_ArrayForEach(f, cJSON_GetObjectItem(k, "findings"))
-		{
+		cJSON_ArrayForEach(f, cJSON_GetObjectItem(k, "findings")) {
 			const char *file = cJSON_GetStringValue(cJSON_GetObjectItem(f, "file"));
 			const cJSON *line = cJSON_GetObjectItem(f, "line");
 

@@ -157,14 +157,13 @@ int events_open(struct loader_ctx *ctx, struct eucc_error *err)
 	size_t n = 0;
 	int ret;
 
-	bpf_object__for_each_map(map, ctx->obj) n +=
-	    events_is_event_map(map) && bpf_map__fd(map) >= 0;
+	bpf_object__for_each_map(map, ctx->obj)
+		n += events_is_event_map(map) && bpf_map__fd(map) >= 0;
 	ctx->evs = calloc(n ? n : 1, sizeof(*ctx->evs));
 	ctx->pbs = calloc(n ? n : 1, sizeof(*ctx->pbs));
 	if (!ctx->evs || !ctx->pbs)
 		return eucc_error_set(err, -ENOMEM, EUCC_E_IO, "no memory");
-	bpf_object__for_each_map(map, ctx->obj)
-	{
+	bpf_object__for_each_map(map, ctx->obj) {
 		if (!events_is_event_map(map) || bpf_map__fd(map) < 0)
 			continue;
 		ret = open_one(ctx, map, err);

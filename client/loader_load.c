@@ -224,8 +224,7 @@ static void need_tracefs(struct loader_ctx *ctx)
 	struct eucc_error e = {0};
 	char dir[64];
 
-	bpf_object__for_each_program(prog, ctx->obj)
-	{
+	bpf_object__for_each_program(prog, ctx->obj) {
 		enum bpf_prog_type t = bpf_program__type(prog);
 
 		if (!bpf_program__autoload(prog) ||
@@ -244,12 +243,12 @@ int load_attach(struct loader_ctx *ctx, struct eucc_error *err)
 	int ret;
 
 	need_tracefs(ctx);
-	bpf_object__for_each_program(prog, ctx->obj) n++;
+	bpf_object__for_each_program(prog, ctx->obj)
+		n++;
 	ctx->links = calloc(n ? n : 1, sizeof(*ctx->links));
 	if (!ctx->links)
 		return eucc_error_set(err, -ENOMEM, EUCC_E_IO, "no memory");
-	bpf_object__for_each_program(prog, ctx->obj)
-	{
+	bpf_object__for_each_program(prog, ctx->obj) {
 		if (!bpf_program__autoload(prog))
 			continue;
 		ret = attach_one(ctx, prog, err);

@@ -208,8 +208,7 @@ void maps_dump(struct loader_ctx *ctx)
 {
 	struct bpf_map *map;
 
-	bpf_object__for_each_map(map, ctx->obj)
-	{
+	bpf_object__for_each_map(map, ctx->obj) {
 		if (dumpable(map))
 			dump_map(ctx, map);
 		else if (!bpf_map__is_internal(map) && !events_is_event_map(map))

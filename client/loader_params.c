@@ -24,8 +24,7 @@ int params_rodata(struct bpf_object *obj, struct bpf_map **map, __u32 *datasec_i
 
 	if (!btf)
 		return -ENOENT;
-	bpf_object__for_each_map(m, obj)
-	{
+	bpf_object__for_each_map(m, obj) {
 		__u32 id = bpf_map__btf_value_type_id(m);
 		const struct btf_type *t = btf__type_by_id(btf, id);
 		const char *name = t ? btf__name_by_offset(btf, t->name_off) : NULL;

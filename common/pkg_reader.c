@@ -279,8 +279,7 @@ static int parse_files(struct pkg_rd *rd, const cJSON *m)
 	p->m = calloc(n ? n : 1, sizeof(*p->m));
 	if (!p->m)
 		return eucc_error_set(rd->err, -ENOMEM, EUCC_E_INTERNAL, "out of memory");
-	cJSON_ArrayForEach(f, files)
-	{
+	cJSON_ArrayForEach(f, files) {
 		ret = parse_file(rd, f, &p->m[p->n]);
 		if (ret)
 			return ret;

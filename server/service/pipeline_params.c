@@ -130,8 +130,7 @@ cJSON *pipeline_parameters(const struct compile_request *req, const cJSON *globa
 	const cJSON *g;
 	char desc[1024];
 
-	cJSON_ArrayForEach(g, globals)
-	{
+	cJSON_ArrayForEach(g, globals) {
 		const char *sec = cJSON_GetStringValue(cJSON_GetObjectItem(g, "section"));
 		const char *name = cJSON_GetStringValue(cJSON_GetObjectItem(g, "name"));
 		const char *type = cJSON_GetStringValue(cJSON_GetObjectItem(g, "type"));
@@ -161,8 +160,7 @@ static void param_default(cJSON *params, const char *name, const char *def)
 {
 	cJSON *p;
 
-	cJSON_ArrayForEach(p, params)
-	{
+	cJSON_ArrayForEach(p, params) {
 		const char *n = cJSON_GetStringValue(cJSON_GetObjectItem(p, "name"));
 
 		if (n && name && !strcmp(n, name))
@@ -183,8 +181,7 @@ static void add_defaults(struct bpf_object *obj, cJSON *params)
 	size_t size = 0;
 	int id;
 
-	bpf_object__for_each_map(map, obj)
-	{
+	bpf_object__for_each_map(map, obj) {
 		const char *n = bpf_map__name(map);
 
 		/* libbpf names it "<obj>.rodata"; ".rodata.str1.1" and the like are other sections

@@ -410,8 +410,7 @@ static const cJSON *by_name(const cJSON *arr, const char *name)
 {
 	const cJSON *it;
 
-	cJSON_ArrayForEach(it, arr)
-	{
+	cJSON_ArrayForEach(it, arr) {
 		if (!strcmp(cJSON_GetObjectItem(it, "name")->valuestring, name))
 			return it;
 	}

@@ -276,7 +276,8 @@ static void test_event_section(void **state)
 	assert_true(id > 0);
 	assert_int_equal(btf__resolve_size(bpf_object__btf(obj), id), 24);
 	assert_int_equal(events_type(bpf_object__btf(obj), "nosuch"), 0);
-	bpf_object__for_each_map(map, obj) assert_null(strstr(bpf_map__name(map), "eucc"));
+	bpf_object__for_each_map(map, obj)
+		assert_null(strstr(bpf_map__name(map), "eucc"));
 	bpf_object__close(obj);
 }
 
