@@ -29,8 +29,8 @@ static bool opt_end(const struct cli_opt *o)
 	return !o->name && !o->letter;
 }
 
-static const struct cli_opt *find_opt(const struct cli_opt *opts, const char *name, size_t len,
-				      char letter)
+const struct cli_opt *cli_find_opt(const struct cli_opt *opts, const char *name, size_t len,
+				   char letter)
 {
 	for (const struct cli_opt *o = opts; o && !opt_end(o); o++) {
 		if (letter && o->letter == letter)
@@ -125,7 +125,7 @@ static void opt_owners(const struct cli_cmd *const *cmds, const char *prefix, co
 		snprintf(path, sizeof(path), "%s%s%s", prefix, *prefix ? " " : "", (*cmds)->name);
 		if ((*cmds)->subs)
 			opt_owners((*cmds)->subs, path, name, len, letter, buf, size);
-		else if (find_opt((*cmds)->opts, name, len, letter))
+		else if (cli_find_opt((*cmds)->opts, name, len, letter))
 			snprintf(buf + used, size - used, "%s%s", used ? ", " : "", path);
 	}
 }
@@ -238,9 +238,9 @@ static const struct cli_opt *lookup(const struct parser *p, const char *name, si
 	const struct cli_opt *o = NULL;
 
 	if (p->call->cmd)
-		o = find_opt(p->call->cmd->opts, name, len, letter);
+		o = cli_find_opt(p->call->cmd->opts, name, len, letter);
 	*global = !o;
-	return o ? o : find_opt(p->prog->globals, name, len, letter);
+	return o ? o : cli_find_opt(p->prog->globals, name, len, letter);
 }
 
 static int store(const struct cli_opt *o, void *target, const char *value, struct eucc_error *err)
@@ -511,6 +511,8 @@ int cli_main(const struct cli_prog *prog, int argc, char **argv, void *cfg)
 	struct cli_call call;
 	int ret;
 
+	if (argc > 1 && !strcmp(argv[1], "__complete"))
+		return cli_complete(stdout, prog, argc - 2, argv + 2);
 	if (cli_parse(prog, argc, argv, cfg, &call, &err)) {
 		eucc_error_print(&err, prog->name);
 		cli_call_free(&call);

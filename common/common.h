@@ -289,6 +289,15 @@ void cli_help(FILE *out, const struct cli_call *call);
 /* Print "PROG: error: ..." and a hint to the command's help; returns EUCC_EXIT_USAGE. */
 int cli_usage_error(const struct cli_call *call, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
+/* The option --NAME (@len bytes of @name) or, with @letter, -LETTER of @opts; NULL if none. */
+const struct cli_opt *cli_find_opt(const struct cli_opt *opts, const char *name, size_t len,
+				   char letter);
+/*
+ * `PROG __complete WORD...` (cli_main runs it): print the words that may stand where the last
+ * WORD is, one a line, and return 0: commands, options, an option's fixed values; nothing where
+ * a file goes. completion/eucc.bash asks this.
+ */
+int cli_complete(FILE *out, const struct cli_prog *prog, int argc, char **argv);
 /* A CLI_CALL setter for --arch: the normalized name as a const char * at opt->off. */
 int cli_set_arch(void *target, const struct cli_opt *opt, const char *value,
 		 struct eucc_error *err);

@@ -462,6 +462,36 @@ static void test_distance(void **state)
 	assert_null(cli_suggest("frobnicate", names, 5));
 }
 
+/* What `prog __complete WORD...` prints. */
+static char *complete(int argc, char **argv)
+{
+	static char buf[1024];
+	FILE *out = fmemopen(buf, sizeof(buf), "w");
+
+	assert_non_null(out);
+	assert_int_equal(cli_complete(out, &prog, argc, argv), 0);
+	fclose(out);
+	return buf;
+}
+
+static void test_complete(void **state)
+{
+	char *top[] = {""}, *sub[] = {"-q", "store", ""}, *opt[] = {"build", "x", "--k"};
+	char *all[] = {"push", "p", "--"}, *val[] = {"--server", "s", "b"};
+	char *shadow[] = {"store", "add", "--v"};
+
+	(void)state;
+	assert_string_equal(complete(1, top), "build\npush\nstore\nhelp\n");
+	assert_string_equal(complete(3, sub), "add\ngc\n");
+	assert_string_equal(complete(3, opt), "--kernel\n");
+	/* push has no JSON output: no --json. */
+	assert_string_equal(complete(3, all), "--server\n--quiet\n--help\n--version\n");
+	/* The value of --server is not a command word. */
+	assert_string_equal(complete(3, val), "build\n");
+	/* store add's own --version, not the global one as well. */
+	assert_string_equal(complete(3, shadow), "--version\n");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -473,6 +503,7 @@ int main(void)
 	    cmocka_unit_test(test_help_and_version),
 	    cmocka_unit_test(test_main_exit_codes),
 	    cmocka_unit_test(test_distance),
+	    cmocka_unit_test(test_complete),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
