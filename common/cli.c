@@ -162,21 +162,14 @@ static int unknown_option(const struct cli_call *call, const char *word, size_t 
 /* "import, list, show or rm" */
 static void command_names(const struct cli_cmd *const *cmds, char *buf, size_t size)
 {
-	size_t n = 0, i = 0, used;
-
-	for (const struct cli_cmd *const *c = cmds; *c; c++)
-		n += !((*c)->flags & CLI_HIDDEN);
 	buf[0] = '\0';
-	for (; *cmds; cmds++) {
-		if ((*cmds)->flags & CLI_HIDDEN)
-			continue;
+	for (size_t i = 0, used; cmds[i]; i++) {
 		used = strlen(buf);
 		snprintf(buf + used, size - used, "%s%s",
-			 i == 0	      ? ""
-			 : i + 1 == n ? " or "
-				      : ", ",
-			 (*cmds)->name);
-		i++;
+			 !i		? ""
+			 : !cmds[i + 1] ? " or "
+					: ", ",
+			 cmds[i]->name);
 	}
 }
 
@@ -188,8 +181,7 @@ static int unknown_command(const struct cli_call *call, const char *word, struct
 	size_t n = 0;
 
 	for (; *cmds && n < CLI_LIST_MAX - 1; cmds++)
-		if (!((*cmds)->flags & CLI_HIDDEN))
-			names[n++] = (*cmds)->name;
+		names[n++] = (*cmds)->name;
 	if (!call->cmd)
 		names[n++] = "help";
 	pick = cli_suggest(word, names, n);
@@ -276,7 +268,6 @@ static int store(const struct cli_opt *o, void *target, const char *value, struc
 static int take(struct parser *p, const struct cli_opt *o, bool global, const char *value)
 {
 	struct cli_call *call = p->call;
-
 	int ret;
 
 	if (o->kind == CLI_HELP) {

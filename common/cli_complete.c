@@ -132,8 +132,7 @@ int cli_complete(FILE *out, const struct cli_prog *prog, int argc, char **argv)
 		emit_opts(out, prog->globals, c.cmd, true, cur);
 	} else if (!c.resolved) {
 		for (subs = c.cmd ? c.cmd->subs : prog->cmds; *subs; subs++)
-			if (!((*subs)->flags & CLI_HIDDEN))
-				emit(out, (*subs)->name, strlen((*subs)->name), cur);
+			emit(out, (*subs)->name, strlen((*subs)->name), cur);
 		if (!c.cmd && !c.help_word)
 			emit(out, "help", 4, cur);
 	}

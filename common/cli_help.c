@@ -137,8 +137,6 @@ static void print_cmd_rows(FILE *out, const struct cli_cmd *const *cmds, const c
 		char label[256];
 		int col;
 
-		if (c->flags & CLI_HIDDEN)
-			continue;
 		snprintf(label, sizeof(label), "%s%s%s%s%s", prefix, *prefix ? " " : "", c->name,
 			 c->args ? " " : "", c->args ? c->args : "");
 		if (c->subs) {
@@ -161,8 +159,6 @@ static int cmd_rows_width(const struct cli_cmd *const *cmds, int prefix)
 	for (; *cmds; cmds++) {
 		const struct cli_cmd *c = *cmds;
 
-		if (c->flags & CLI_HIDDEN)
-			continue;
 		n = prefix + (int)strlen(c->name) + (c->args ? 1 + (int)strlen(c->args) : 0);
 		if (c->subs)
 			n = cmd_rows_width(c->subs, prefix + (int)strlen(c->name) + 1);

@@ -6,7 +6,8 @@
  *  - one logging path (eucc_log), configured once at start-up;
  *  - sha256 digests, files written atomically, small file helpers;
  *  - architecture names and kernel release helpers;
- *  - one JSON writer for every --json output.
+ *  - one JSON writer for every --json output;
+ *  - one command line module: the command tables, their parsing, help and completion.
  *
  * Functions return 0 or a negative errno; where they take a struct eucc_error,
  * it says what went wrong and what to do about it.
@@ -224,7 +225,6 @@ struct cli_call;
 
 enum cli_cmd_flags {
 	CLI_OWN_HELP = 1 << 0, /* `CMD ARG --help` runs the command with call->help set */
-	CLI_HIDDEN = 1 << 1,   /* left out of command lists */
 };
 
 struct cli_cmd {
