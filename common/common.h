@@ -177,7 +177,7 @@ double json_num(const struct cJSON *o, const char *key);
 /* The one JSON writer of every --json output: prints @json to @out, pretty, with a newline. */
 void json_write(FILE *out, const struct cJSON *json);
 
-/* ---- command lines (cli.c, cli_help.c) ------------------------------------------------------ */
+/* ---- command lines (cli.c, cli_help.c, cli_complete.c) -------------------------------------- */
 
 /*
  * Both binaries describe their command line in tables: a program (struct cli_prog) has global
