@@ -60,8 +60,7 @@ static int do_kernels(const struct cli_call *call)
 	if (cli_apply(call, &a, &err))
 		return remote_fail(&err);
 	if (((a.type || a.func) && call->nargs != 1) || (a.type && a.func))
-		return cli_usage_error(call,
-				       "kernels [SPEC] or kernels RELEASE --type NAME|--func NAME");
+		return cli_usage_error(call, "--type and --func want one RELEASE, and not both");
 	spec = call->nargs ? call->args[0] : NULL;
 	if (spec && !strcmp(spec, "local")) /* this host's kernel: the server cannot know it */
 		spec = uname(&u) ? spec : u.release;

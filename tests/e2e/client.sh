@@ -173,6 +173,8 @@ run 3 eucc-remote check x.bpf.c --format xml
 expect "bad --format" "$ERR" "--format is text, json or sarif, not 'xml'"
 run 3 eucc-remote run x.eucc --duration soon
 expect "bad --duration" "$ERR" "--duration wants seconds, not 'soon'"
+run 3 eucc-remote kernels --type task_struct
+expect "--type without RELEASE" "$ERR" "--type and --func want one RELEASE, and not both"
 run 3 eucc-remote
 expect "no command" "$ERR" "no command given: compile, check, pull, run, inspect or kernels"
 
