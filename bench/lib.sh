@@ -53,7 +53,14 @@ bench_find_server() {
 	fi
 	[ -x "$server" ] || die "no eucc-server at $server"
 	# A private copy: a rebuild of the tree during the run must not change what is measured.
+	# The copy is not beside its data files (../share/eucc), so it is told where eucc.h is.
 	cp "$server" "$tmp/eucc-server"
+	if [ -z "${EUCC_INCLUDE_DIR:-}" ]; then
+		mkdir -p "$tmp/include"
+		cp "$(dirname "$server")/../share/eucc/include/eucc/eucc.h" "$tmp/include/" ||
+			die "no data files beside $server (../share/eucc)"
+		export EUCC_INCLUDE_DIR=$tmp/include
+	fi
 	server_src=$server
 	server=$tmp/eucc-server
 }

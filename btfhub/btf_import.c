@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <bpf/btf.h>
@@ -191,18 +192,20 @@ static int write_header_file(const struct btf *btf, const char *path, struct euc
 {
 	char tmp[PATH_MAX + 16];
 	FILE *f;
-	int ret;
-
-	int fd;
+	int fd, ret;
 
 	snprintf(tmp, sizeof(tmp), "%s.tmp.XXXXXX", path);
 	fd = mkstemp(tmp);
-	f = fd < 0 ? NULL : fdopen(fd, "w");
+	ret = fd < 0 ? -errno : fs_settle(fd, path, 0644); /* readable by the server's user */
+	f = ret ? NULL : fdopen(fd, "w");
 	if (!f) {
-		if (fd >= 0)
+		ret = ret ? ret : -errno;
+		if (fd >= 0) {
 			close(fd);
-		return eucc_error_set(err, -errno, EUCC_E_STORE, "cannot write %s: %s", tmp,
-				      strerror(errno));
+			unlink(tmp);
+		}
+		return eucc_error_set(err, ret, EUCC_E_STORE, "cannot write %s: %s", tmp,
+				      strerror(-ret));
 	}
 	ret = btf_header_write(btf, f, err);
 	if (fflush(f) || fsync(fileno(f)))

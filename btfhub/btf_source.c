@@ -70,13 +70,6 @@ void src_meta_kind(struct src_meta *m, const char *kind)
 		snprintf(m->kind, sizeof(m->kind), "%s", kind);
 }
 
-static bool str_ends_with(const char *s, const char *suffix)
-{
-	size_t ls = strlen(s), lx = strlen(suffix);
-
-	return ls >= lx && !strcmp(s + ls - lx, suffix);
-}
-
 bool src_release_from_name(const char *name, char *out, size_t size)
 {
 	const char *base = strrchr(name, '/');
@@ -92,7 +85,7 @@ bool src_release_from_name(const char *name, char *out, size_t size)
 	cut = strstr(buf, ".btf.");
 	if (cut)
 		*cut = '\0';
-	else if (str_ends_with(buf, ".btf"))
+	else if (str_has_suffix(buf, ".btf"))
 		buf[strlen(buf) - 4] = '\0';
 	if (!release_is_valid(buf))
 		return false;
@@ -394,13 +387,13 @@ static bool src_name_importable(const char *name)
 
 	if (name[0] == '.')
 		return false;
-	if (str_ends_with(name, ".btf") || strstr(name, ".btf.") || str_ends_with(name, ".deb") ||
-	    str_ends_with(name, ".ddeb"))
+	if (str_has_suffix(name, ".btf") || strstr(name, ".btf.") || str_has_suffix(name, ".deb") ||
+	    str_has_suffix(name, ".ddeb"))
 		return true;
 	if (strncmp(name, "vmlinux", 7) && strncmp(name, "vmlinuz", 7) && strncmp(name, "Image", 5))
 		return false;
 	for (size_t i = 0; i < sizeof(not_kernels) / sizeof(not_kernels[0]); i++)
-		if (str_ends_with(name, not_kernels[i]))
+		if (str_has_suffix(name, not_kernels[i]))
 			return false;
 	return true;
 }

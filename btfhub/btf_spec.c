@@ -8,14 +8,20 @@
 
 #include "store_internal.h"
 
-static bool spec_is_valid(const char *spec)
+bool btf_spec_is_valid(const char *spec)
 {
-	if (strlen(spec) > 255)
+	size_t len = strlen(spec), parts = 1;
+
+	if (len == 0 || len > BTF_SPEC_MAX_LEN || spec[0] == '/' || spec[len - 1] == '/' ||
+	    strstr(spec, "//"))
 		return false;
-	for (const char *p = spec; *p; p++)
-		if (!isalnum((unsigned char)*p) && !strchr("._+~-/", *p))
+	for (const char *p = spec; *p; p++) {
+		if (*p == '/')
+			parts++;
+		else if (!isalnum((unsigned char)*p) && !strchr("._+~-", *p))
 			return false;
-	return true;
+	}
+	return parts <= 3 && !strstr(spec, "..");
 }
 
 static int cmp_kernels(const void *a, const void *b)
@@ -107,7 +113,7 @@ int btf_store_match(struct btf_store *store, const char *spec, const char *arch,
 			return eucc_error_set(err, -errno, EUCC_E_INTERNAL, "uname failed");
 		return btf_store_match(store, u.release, arch, out, count, err);
 	}
-	if (!spec_is_valid(spec)) {
+	if (*spec && !btf_spec_is_valid(spec)) {
 		eucc_error_set(err, -EINVAL, EUCC_E_USAGE, "bad kernel spec '%s'", spec);
 		eucc_error_hint(err, "a spec is a release prefix (4.19), a release, "
 				     "distro[/version[/arch]] (debian/12) or local");

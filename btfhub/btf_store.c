@@ -39,8 +39,17 @@ int store_sql_error(const struct btf_store *store, struct eucc_error *err, const
 static int store_open_db(struct btf_store *s, struct eucc_error *err)
 {
 	char path[PATH_MAX + 16];
+	int ret;
 
 	snprintf(path, sizeof(path), "%s/index.db", s->dir);
+	/* made here, settled: sqlite gives its -wal and -shm files the owner of the db */
+	ret = fs_create_settled(path, 0644);
+	if (ret) {
+		eucc_error_set(err, ret, EUCC_E_DATA_DIR, "cannot make the BTF index %s: %s", path,
+			       strerror(-ret));
+		eucc_error_hint(err, "give a writable data dir with --data DIR or EUCC_DATA");
+		return ret;
+	}
 	if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL)) {
 		eucc_error_set(err, -EACCES, EUCC_E_DATA_DIR, "cannot open the BTF index %s: %s",
 			       path, s->db ? sqlite3_errmsg(s->db) : "out of memory");

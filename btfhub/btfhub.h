@@ -20,6 +20,8 @@
 
 #include "common.h"
 
+struct cJSON;
+
 struct btf;
 
 /* ---- sources ---------------------------------------------------------------------------- */
@@ -75,6 +77,10 @@ struct btf_kernel {
 	char path[PATH_MAX]; /* the .btf file in the store */
 };
 
+/* The one JSON form of a stored kernel, for answers and --json: release, distro, version,
+ * arch; with @full also sha256, size, types, funcs, source and imported_at. */
+struct cJSON *btf_kernel_json(const struct btf_kernel *k, bool full);
+
 /* Open (creating if needed) the store in @data_dir. */
 int btf_store_open(const char *data_dir, struct btf_store **store, struct eucc_error *err);
 void btf_store_close(struct btf_store *store);
@@ -110,6 +116,12 @@ struct btf_import_cbs {
  */
 int btf_store_import(struct btf_store *store, const char *path, const struct btf_import_opts *opts,
 		     const struct btf_import_cbs *cbs, struct eucc_error *err);
+
+/* A kernel spec's grammar: "4.19", a release, "distro[/version[/arch]]" (or "local", which
+ * callers resolve): letters, digits, "._+~-", at most three '/'-separated parts, no empty
+ * part, no "..", at most BTF_SPEC_MAX_LEN characters. */
+#define BTF_SPEC_MAX_LEN 200
+bool btf_spec_is_valid(const char *spec);
 
 /*
  * Kernels matching @spec ("4.19", an exact release, "distro[/version[/arch]]", "" or NULL for

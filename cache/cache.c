@@ -188,6 +188,10 @@ static int cache_open_db(struct cache *c, struct eucc_error *err)
 	int rc;
 
 	snprintf(path, sizeof(path), "%s/index.db", c->dir);
+	rc = fs_create_settled(path, 0644); /* its -wal and -shm get the db's owner */
+	if (rc)
+		return eucc_error_set(err, rc, EUCC_E_CACHE, "cannot make the cache index %s: %s",
+				      path, strerror(-rc));
 	rc = sqlite3_open_v2(path, &c->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
 	if (rc == SQLITE_OK) {
 		sqlite3_busy_timeout(c->db, 10000);

@@ -22,12 +22,13 @@
 #include <bpf/libbpf.h>
 
 #include "loader.h"
+#include <eucc/eucc.h>
 
 struct cJSON;
 
 #define NATIVE_BTF_PATH	 "/sys/kernel/btf/vmlinux"
-#define EVENT_SECTION	 ".eucc.events"
-#define EVENT_VAR_PREFIX "__eucc_event__"
+#define EVENT_SECTION	 EUCC_EVENT_SECTION
+#define EVENT_VAR_PREFIX EUCC_EVENT_PREFIX
 #define PERF_PAGES	 8 /* per CPU */
 #define POLL_MS		 100
 

@@ -68,10 +68,7 @@ static bool signalled(struct loader_ctx *ctx)
 
 static long long now_ms(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
+	return (long long)(eucc_now_ns() / EUCC_NS_PER_MS);
 }
 
 static int poll_loop(struct loader_ctx *ctx, unsigned int duration, struct eucc_error *err)

@@ -120,16 +120,34 @@ void eucc_log(enum eucc_log_level level, const char *fmt, ...)
 #define eucc_info(...)	eucc_log(EUCC_LOG_INFO, __VA_ARGS__)
 #define eucc_debug(...) eucc_log(EUCC_LOG_DEBUG, __VA_ARGS__)
 
+/* Strings: does @s end with @suffix? */
+bool str_has_suffix(const char *s, const char *suffix);
+
+/* CLOCK_MONOTONIC in nanoseconds: the one clock of durations, deadlines and expiry times. */
+uint64_t eucc_now_ns(void);
+#define EUCC_NS_PER_MS 1000000ull
+
 /* sha256 as 64 lowercase hex digits plus NUL. */
 #define EUCC_SHA256_HEX 65
 void eucc_sha256_hex(const void *data, size_t len, char out[EUCC_SHA256_HEX]);
 bool eucc_is_sha256_hex(const char *s);
 
-/* Files. */
+/*
+ * Files. What these make is "settled": it gets the mode asked for exactly (the umask does not
+ * narrow it) and, when root makes it, the owner and group of the directory it is made in.
+ * So files that `eucc-server btf import` run by root writes into a data dir that belongs to
+ * the server's user belong to that user too (docs/operations.md, "systemd").
+ */
+/* Settle the file or directory @fd, just made at @path, with @mode. 0 or -errno. */
+int fs_settle(int fd, const char *path, unsigned int mode);
+/* Create the empty file @path, settled with @mode, unless it exists (then 0, untouched). */
+int fs_create_settled(const char *path, unsigned int mode);
+/* mkdir -p; every directory it makes is settled with @mode. */
 int fs_mkdir_p(const char *path, unsigned int mode);
 /* Write all of @data to @fd (retrying short writes and EINTR). */
 int fs_write_all(int fd, const void *data, size_t len);
-/* Write @len bytes to @path via a temp file in the same dir, fsync, rename, fsync dir. */
+/* Write @len bytes to @path via a temp file in the same dir (settled, 0644), fsync, rename,
+ * fsync dir. */
 int fs_write_atomic(const char *path, const void *data, size_t len);
 /* Read a whole file (at most @max bytes, else -EFBIG). *buf is malloc'd and NUL-terminated. */
 int fs_read_file(const char *path, size_t max, void **buf, size_t *len);

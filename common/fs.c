@@ -10,10 +10,72 @@
 
 #include "common.h"
 
+/* The directory @path is in, into @dir. */
+static void parent_dir(const char *path, char *dir, size_t size)
+{
+	char *slash;
+
+	snprintf(dir, size, "%s", path);
+	slash = strrchr(dir, '/');
+	if (!slash)
+		snprintf(dir, size, ".");
+	else if (slash == dir)
+		dir[1] = '\0';
+	else
+		*slash = '\0';
+}
+
+int fs_settle(int fd, const char *path, unsigned int mode)
+{
+	char dir[PATH_MAX];
+	struct stat st, own;
+
+	if (fchmod(fd, mode))
+		return -errno;
+	if (geteuid() != 0)
+		return 0;
+	parent_dir(path, dir, sizeof(dir));
+	if (stat(dir, &st) || fstat(fd, &own))
+		return -errno;
+	if (own.st_uid == st.st_uid && own.st_gid == st.st_gid)
+		return 0;
+	return fchown(fd, st.st_uid, st.st_gid) ? -errno : 0;
+}
+
+int fs_create_settled(const char *path, unsigned int mode)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
+	int ret;
+
+	if (fd < 0)
+		return errno == EEXIST ? 0 : -errno;
+	ret = fs_settle(fd, path, mode);
+	close(fd);
+	if (ret)
+		unlink(path);
+	return ret;
+}
+
+/* mkdir that settles what it makes; 0 also if @path is there already. */
+static int mkdir_settled(const char *path, unsigned int mode)
+{
+	int fd, ret;
+
+	if (mkdir(path, mode))
+		return errno == EEXIST ? 0 : -errno;
+	fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	ret = fs_settle(fd, path, mode);
+	close(fd);
+	return ret;
+}
+
 int fs_mkdir_p(const char *path, unsigned int mode)
 {
 	char buf[PATH_MAX];
 	size_t len = strlen(path);
+	int ret;
 
 	if (len == 0 || len >= sizeof(buf))
 		return -ENAMETOOLONG;
@@ -22,12 +84,14 @@ int fs_mkdir_p(const char *path, unsigned int mode)
 		if (*p != '/')
 			continue;
 		*p = '\0';
-		if (mkdir(buf, mode) && errno != EEXIST)
-			return -errno;
+		ret = mkdir_settled(buf, mode);
+		if (ret)
+			return ret;
 		*p = '/';
 	}
-	if (mkdir(buf, mode) && errno != EEXIST)
-		return -errno;
+	ret = mkdir_settled(buf, mode);
+	if (ret)
+		return ret;
 	return fs_is_dir(buf) ? 0 : -ENOTDIR;
 }
 
@@ -51,17 +115,9 @@ int fs_write_all(int fd, const void *data, size_t len)
 static void fsync_parent(const char *path)
 {
 	char dir[PATH_MAX];
-	char *slash;
 	int fd;
 
-	snprintf(dir, sizeof(dir), "%s", path);
-	slash = strrchr(dir, '/');
-	if (!slash)
-		snprintf(dir, sizeof(dir), ".");
-	else if (slash == dir)
-		dir[1] = '\0';
-	else
-		*slash = '\0';
+	parent_dir(path, dir, sizeof(dir));
 	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd >= 0) {
 		fsync(fd);
@@ -80,8 +136,8 @@ int fs_write_atomic(const char *path, const void *data, size_t len)
 	if (fd < 0)
 		return -errno;
 	err = fs_write_all(fd, data, len);
-	if (!err && fchmod(fd, 0644))
-		err = -errno;
+	if (!err)
+		err = fs_settle(fd, path, 0644);
 	if (!err && fsync(fd))
 		err = -errno;
 	if (close(fd) && !err)

@@ -16,6 +16,18 @@ packages=(
 	wrk nginx
 	# tests/e2e/vm_matrix.sh boots the fixture kernels under qemu with a busybox initramfs
 	qemu-system-x86 busybox-static
+	# debian/ packages and tests/e2e/install.sh, debian.sh: building them (debhelper,
+	# dpkg-dev), lintian, the sysusers.d user and systemd-analyze (systemd), man -l (man-db)
+	debhelper dpkg-dev lintian systemd man-db
+	# tests/e2e/container.sh: a Debian base image made with mmdebstrap, built and run with podman
+	# (rootful; runc, as crun refuses hybrid cgroups); podman brings conmon, the CNI plugins and iptables
+	podman runc mmdebstrap
+	# tests/e2e/nginx.sh: the TLS front's certificate
+	openssl
+	# tests/e2e/systemd.sh: systemd-analyze, and the unit run by systemd in systemd-nspawn
+	systemd-container iproute2
+	# tests/e2e/kubernetes.sh: deploy/kubernetes.yaml against the Kubernetes object models
+	python3-yaml python3-kubernetes
 )
 
 missing=()

@@ -9,7 +9,6 @@
 #include <cjson/cJSON.h>
 
 #include "btfhub.h"
-#include "serve.h"
 #include "server.h"
 
 /* The options of the btf commands (each takes its own of them). */
@@ -61,7 +60,7 @@ static void report_done(const struct btf_kernel *k, enum btf_import_result r, co
 	rep->unchanged += r == BTF_IMPORT_UNCHANGED;
 	rep->replaced += r == BTF_IMPORT_REPLACED;
 	if (rep->json) {
-		cJSON *o = kernel_to_json(k);
+		cJSON *o = btf_kernel_json(k, true);
 
 		cJSON_AddStringToObject(o, "result", words[r]);
 		cJSON_AddItemToArray(rep->kernels, o);
@@ -186,7 +185,7 @@ static int do_btf_list(const struct cli_call *call)
 		cJSON *arr = cJSON_CreateArray();
 
 		for (size_t i = 0; i < n; i++)
-			cJSON_AddItemToArray(arr, kernel_to_json(&ks[i]));
+			cJSON_AddItemToArray(arr, btf_kernel_json(&ks[i], true));
 		json_write(stdout, arr);
 		cJSON_Delete(arr);
 	} else if (n == 0) {
@@ -326,7 +325,7 @@ static int show_kernel(struct btf_store *store, const struct btf_kernel *k, bool
 		fclose(h);
 	}
 	if (json) {
-		cJSON *o = kernel_to_json(k);
+		cJSON *o = btf_kernel_json(k, true);
 
 		cJSON_AddItemToObject(o, "features", features_json(&f));
 		json_write(stdout, o);
@@ -386,7 +385,7 @@ static int do_btf_rm(const struct cli_call *call)
 	if (ret)
 		return cmd_fail(&err);
 	if (cfg->json) {
-		cJSON *o = kernel_to_json(&k);
+		cJSON *o = btf_kernel_json(&k, true);
 
 		cJSON_AddStringToObject(o, "result", "removed");
 		json_write(stdout, o);

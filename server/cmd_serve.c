@@ -1,14 +1,16 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* eucc-server serve */
 #include <errno.h>
+#include <limits.h>
 #include <stddef.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "data_files.h"
 #include "server.h"
-#include "serve.h"
+#include "api.h"
 
 static int set_listen(void *target, const struct cli_opt *opt, const char *text,
 		      struct eucc_error *err)
@@ -96,14 +98,13 @@ static void serve_defaults(struct serve_opts *o, struct server_config *cfg)
 	o->limits.cpu_seconds = 60;
 	o->limits.memory_bytes = (uint64_t)2 << 30;
 	o->limits.output_bytes = (uint64_t)64 << 20;
-	o->eucc_include =
-	    getenv("EUCC_INCLUDE_DIR") ? getenv("EUCC_INCLUDE_DIR") : EUCC_HEADERS_DIR;
 }
 
 static int do_serve(const struct cli_call *call)
 {
 	struct server_config *cfg = server_config(call);
 	struct eucc_error err = {0};
+	char include_dir[PATH_MAX];
 	struct server *s;
 	struct serve_opts o;
 	sigset_t set;
@@ -112,6 +113,9 @@ static int do_serve(const struct cli_call *call)
 	serve_defaults(&o, cfg);
 	if (cli_apply(call, &o, &err))
 		return cmd_fail(&err);
+	if (data_files_eucc_include(include_dir, sizeof(include_dir), &err))
+		return cmd_fail(&err);
+	o.eucc_include = include_dir;
 	/* Signals are taken by sigwait here; every thread started below inherits the mask. */
 	sigemptyset(&set);
 	sigaddset(&set, SIGINT);
@@ -130,7 +134,7 @@ static int do_serve(const struct cli_call *call)
 	}
 	fprintf(stderr, "eucc-server: listening on http://%s:%u (data %s, %u workers%s)\n",
 		o.listen_host, o.listen_port, o.data_dir, o.workers,
-		s->auth_required ? ", tokens required" : ", loopback without tokens");
+		s->svc.auth_required ? ", tokens required" : ", loopback without tokens");
 	sigwait(&set, &sig);
 	fprintf(stderr, "eucc-server: %s, stopping\n",
 		sig == SIGINT ? "interrupted" : "terminated");

@@ -108,6 +108,25 @@ SHA=$(curl -s "$URL/v1/kernels?match=5.10" | jq -r '.kernels[0].sha256')
 expect_eq "full BTF by digest" "$(curl -s "$URL/v1/btf/$SHA" | sha256sum | cut -d' ' -f1)" "$SHA"
 expect "info" "$(curl -s "$URL/v1/info" | jq -r .clang)" "clang version"
 expect "metrics" "$(curl -s "$URL/metrics")" '^eucc_compiles_total [0-9]+$'
+# Prometheus' conventions: seconds, histograms per endpoint and stage, exact status codes,
+# build info, gauges of the store and the cache.
+M=$(curl -s "$URL/metrics")
+expect "build info" "$M" '^eucc_build_info\{version="[0-9.]+",pipeline="[0-9]+",clang="[^"]+",libbpf="[0-9.]+"\} 1$'
+expect "exact status codes" "$M" '^eucc_http_requests_total\{endpoint="compile",code="200"\} [0-9]+$'
+expect "a 404 counted as 404" "$M" '^eucc_http_requests_total\{endpoint="other",code="404"\} [0-9]+$'
+expect "a 405 counted as 405" "$M" '^eucc_http_requests_total\{endpoint="compile",code="405"\} [0-9]+$'
+expect "latency per endpoint" "$M" '^eucc_http_request_duration_seconds_bucket\{endpoint="kernels",le="0.001"\} [0-9]+$'
+expect "latency: +Inf bucket" "$M" '^eucc_http_request_duration_seconds_bucket\{endpoint="compile",le="\+Inf"\} [0-9]+$'
+expect "latency: sum in seconds" "$M" '^eucc_http_request_duration_seconds_sum\{endpoint="compile"\} [0-9]+\.[0-9]{6}$'
+expect "stage histograms" "$M" '^eucc_pipeline_stage_duration_seconds_count\{stage="compile"\} [1-9][0-9]*$'
+expect "check stage" "$M" '^eucc_pipeline_stage_duration_seconds_count\{stage="check"\} [1-9][0-9]*$'
+expect_eq "stored kernels gauge" "$(metric eucc_kernels)" "$(curl -s "$URL/v1/kernels" | jq '.kernels | length')"
+expect "cache bytes gauge" "$(metric eucc_cache_bytes)" '^[1-9][0-9]*$'
+expect_not "no milliseconds" "$M" '_ms|millisecond'
+# the +Inf bucket holds every request of the endpoint
+expect_eq "+Inf bucket = count" \
+	"$(awk '/^eucc_http_request_duration_seconds_bucket\{endpoint="compile",le="\+Inf"\}/ {print $2}' <<<"$M")" \
+	"$(awk '/^eucc_http_request_duration_seconds_count\{endpoint="compile"\}/ {print $2}' <<<"$M")"
 
 # A full queue answers 503 with Retry-After rather than piling up.
 stop_server

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -148,6 +149,60 @@ static void test_files(void **state)
 	rmdir(dir);
 }
 
+static void assert_settled(const char *path, unsigned int mode, uid_t uid, gid_t gid)
+{
+	struct stat st;
+
+	assert_int_equal(lstat(path, &st), 0);
+	assert_int_equal(st.st_mode & 07777, mode);
+	assert_int_equal(st.st_uid, uid);
+	assert_int_equal(st.st_gid, gid);
+}
+
+/*
+ * What root writes into a data dir of another user belongs to that user, with the modes asked
+ * for whatever the umask: a server running as that user can read and replace it.
+ */
+static void test_settled_files(void **state)
+{
+	char dir[] = "/tmp/eucc-test-XXXXXX", path[256];
+	const uid_t nobody = 65534;
+	mode_t old = umask(077);
+
+	(void)state;
+	assert_int_equal(geteuid(), 0); /* the tests run as root */
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/data", dir);
+	assert_int_equal(mkdir(path, 0750), 0);
+	assert_int_equal(chown(path, nobody, nobody), 0);
+
+	snprintf(path, sizeof(path), "%s/data/btf/debian", dir);
+	assert_int_equal(fs_mkdir_p(path, 0755), 0);
+	assert_settled(path, 0755, nobody, nobody);
+	snprintf(path, sizeof(path), "%s/data/btf", dir);
+	assert_settled(path, 0755, nobody, nobody);
+	snprintf(path, sizeof(path), "%s/data/btf/debian/k.btf", dir);
+	assert_int_equal(fs_write_atomic(path, "btf", 3), 0);
+	assert_settled(path, 0644, nobody, nobody);
+	assert_int_equal(fs_write_atomic(path, "btf2", 4), 0); /* replaced: the same again */
+	assert_settled(path, 0644, nobody, nobody);
+
+	snprintf(path, sizeof(path), "%s/data/index.db", dir);
+	assert_int_equal(fs_create_settled(path, 0644), 0);
+	assert_settled(path, 0644, nobody, nobody);
+	assert_int_equal(chmod(path, 0640), 0);
+	assert_int_equal(fs_create_settled(path, 0644), 0); /* there already: untouched */
+	assert_settled(path, 0640, nobody, nobody);
+
+	/* in root's own dir: root's, still with the mode asked for */
+	snprintf(path, sizeof(path), "%s/root.btf", dir);
+	assert_int_equal(fs_write_atomic(path, "btf", 3), 0);
+	assert_settled(path, 0644, 0, 0);
+
+	umask(old);
+	assert_int_equal(fs_remove_tree(dir), 0);
+}
+
 static void test_data_dir(void **state)
 {
 	char buf[256];
@@ -177,6 +232,7 @@ int main(void)
 	    cmocka_unit_test(test_arch_names),
 	    cmocka_unit_test(test_sha256),
 	    cmocka_unit_test(test_files),
+	    cmocka_unit_test(test_settled_files),
 	    cmocka_unit_test(test_data_dir),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

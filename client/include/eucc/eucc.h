@@ -21,6 +21,10 @@
  * keeps both. Weak, so a header that declares it may be included twice.
  */
 #define EUCC_EVENT(map, type)                                                                      \
-	const type __eucc_event__##map __attribute__((section(".eucc.events"), used, weak)) = {0}
+	const type __eucc_event__##map __attribute__((section(EUCC_EVENT_SECTION), used, weak)) = {0}
+
+/* The section and the variables' name prefix, as the server and the loader look them up. */
+#define EUCC_EVENT_SECTION ".eucc.events"
+#define EUCC_EVENT_PREFIX  "__eucc_event__"
 
 #endif

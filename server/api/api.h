@@ -1,0 +1,144 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * api: the HTTP API v1 of eucc-server (docs/api.md) over the service (server/service). It
+ * routes requests, checks tokens and sizes, runs the endpoints, and is the only layer that
+ * makes HTTP answers: every error goes through one reply path, which maps an error's code to
+ * its status (common.h's table) and keeps internal details out of answers.
+ */
+#ifndef EUCC_SERVER_API_H
+#define EUCC_SERVER_API_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "service.h"
+
+struct cJSON;
+struct MHD_Connection;
+struct MHD_Daemon;
+struct MHD_Response;
+
+/* ---- routing (route.c): pure, no connection needed --------------------------------------------
+ */
+
+enum api_endpoint {
+	EP_COMPILE,
+	EP_ARTIFACT,
+	EP_KERNELS,
+	EP_KERNEL_DEF, /* /v1/kernels/R/types/N and /v1/kernels/R/funcs/N */
+	EP_BTF,
+	EP_BTF_UPLOAD,
+	EP_INFO,
+	EP_HEALTH,
+	EP_METRICS,
+	EP_OTHER, /* no such endpoint */
+	EP_COUNT,
+};
+
+struct api_route {
+	enum api_endpoint endpoint;
+	bool method_ok;	    /* else 405 with Allow: allow */
+	const char *allow;  /* "GET, HEAD" or "POST" */
+	unsigned int scope; /* enum auth_scope the request needs */
+	const char *args[3];
+	char buf[1024]; /* the path's segments, args point here */
+};
+
+/* Route @method @url (no query string). Never fails: an unknown path is EP_OTHER. */
+void api_route(const char *method, const char *url, struct api_route *r);
+/* The endpoint's label in metrics and the access log ("compile", "kernels", ...). */
+const char *api_endpoint_name(enum api_endpoint ep);
+
+/* ---- the server ------------------------------------------------------------------------------ */
+
+struct serve_opts {
+	char listen_host[256];
+	unsigned short listen_port;
+	const char *data_dir;
+	unsigned int workers;	/* compile workers; default: the core count */
+	unsigned int queue_max; /* jobs waiting for a worker; beyond: 503 */
+	unsigned int http_threads;
+	const char *tokens_file;  /* NULL: no auth, loopback only */
+	uint64_t cache_max;	  /* bytes; 0: no cap */
+	size_t body_max;	  /* request bodies beyond: 413 */
+	size_t btf_body_max;	  /* the same for POST /v1/btf */
+	bool allow_btf_upload;	  /* clients may offer their kernel's BTF */
+	const char *eucc_include; /* dir holding eucc.h, offered to programs as <eucc/eucc.h> */
+	const char *access_log;	  /* a file, "-" for stderr, NULL: none */
+	struct compile_limits limits;
+};
+
+struct api_metrics {
+	atomic_ulong requests[EP_COUNT][600]; /* by endpoint and exact status */
+	struct histogram latency[EP_COUNT];   /* seconds from first byte to the answer queued */
+	atomic_ulong bytes_sent;
+};
+
+struct server {
+	struct serve_opts opts;
+	struct service svc;
+	struct api_metrics metrics;
+	struct MHD_Daemon *daemon;
+	FILE *access_log;
+	pthread_mutex_t log_lock;
+};
+
+int server_init(struct server *s, const struct serve_opts *opts, struct eucc_error *err);
+/* Listen (refused on a non-loopback address without tokens) and serve. */
+int server_listen(struct server *s, struct eucc_error *err);
+/* Finish the jobs in flight, stop serving, close everything. */
+void server_fini(struct server *s);
+
+/* ---- inside: one request ----------------------------------------------------------------------
+ */
+
+struct request_state {
+	struct server *server;
+	struct MHD_Connection *conn;
+	struct api_route route;
+	const char *method;
+	char url[256];	   /* for the access log */
+	uint64_t start_ns; /* first byte */
+	char *body;
+	size_t body_len;
+	bool body_too_large;
+	bool replied; /* refused at the first call (auth, size) */
+	/* set by a worker for a suspended request */
+	unsigned int status;
+	char *answer;
+	size_t answer_len;
+	bool answered;
+};
+
+/* Replies (reply.c), each counted, timed and logged. A JSON answer (cJSON consumed): */
+int reply_json(struct request_state *r, unsigned int status, struct cJSON *json);
+int reply_text(struct request_state *r, unsigned int status, const char *type, const char *text,
+	       size_t len);
+/* An error: its status from the code; "internal" details go to the log only. */
+int reply_error(struct request_state *r, const struct eucc_error *e);
+/* The same as a body, for answers made off the HTTP threads; *status is set. @diagnostics (not
+ * consumed) is added for compile errors. */
+char *reply_error_body(const struct eucc_error *e, const struct cJSON *diagnostics,
+		       unsigned int *status);
+/* Queue a response made by the caller (files, 304, 405) with @status. */
+int reply_queue(struct request_state *r, unsigned int status, struct MHD_Response *resp);
+
+/* Endpoints. */
+int api_compile(struct request_state *r);
+int api_artifact(struct request_state *r);
+int api_btf(struct request_state *r);
+int api_btf_upload(struct request_state *r);
+int api_kernels(struct request_state *r);
+int api_kernel_def(struct request_state *r);
+int api_info(struct request_state *r);
+int api_metrics(struct request_state *r);
+
+/* A worker finished a suspended request: send the answer. */
+void http_resume(struct request_state *r);
+
+struct sockaddr;
+int http_start(struct server *s, const struct sockaddr *addr, struct eucc_error *err);
+void http_stop(struct server *s);
+
+#endif

@@ -1,0 +1,150 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* GET|HEAD /v1/artifacts/{sha256} and GET /v1/btf/{sha256}: immutable files, ETag, Range. */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <microhttpd.h>
+
+#include "api.h"
+
+struct byte_range {
+	uint64_t start, len;
+	bool partial;
+};
+
+/* Parse "bytes=A-B", "bytes=A-", "bytes=-N" against @size; -ERANGE if unsatisfiable. */
+static int parse_range(const char *h, uint64_t size, struct byte_range *r)
+{
+	unsigned long long a = 0, b = 0;
+	char *end;
+
+	r->start = 0;
+	r->len = size;
+	r->partial = false;
+	if (!h)
+		return 0;
+	if (strncmp(h, "bytes=", 6) || strchr(h, ','))
+		return 0; /* unknown or multiple ranges: the whole file, as RFC 9110 allows */
+	h += 6;
+	/* digits and one '-' only: strtoull would take signs and spaces */
+	if (strspn(h, "0123456789-") != strlen(h) || !strchr(h, '-') ||
+	    strchr(h, '-') != strrchr(h, '-'))
+		return -ERANGE;
+	if (*h == '-') {
+		b = strtoull(h + 1, &end, 10);
+		if (*end || b == 0)
+			return -ERANGE;
+		a = b >= size ? 0 : size - b;
+		b = size - 1;
+	} else {
+		a = strtoull(h, &end, 10);
+		if (*end != '-')
+			return -ERANGE;
+		b = end[1] ? strtoull(end + 1, &end, 10) : size - 1;
+		if (*end && *end != '-')
+			return -ERANGE;
+	}
+	if (a >= size || b < a)
+		return -ERANGE;
+	if (b >= size)
+		b = size - 1;
+	r->start = a;
+	r->len = b - a + 1;
+	r->partial = true;
+	return 0;
+}
+
+static int reply_file(struct request_state *r, const char *path, uint64_t size, const char *digest,
+		      const char *type)
+{
+	const char *inm =
+	    MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_IF_NONE_MATCH);
+	const char *range =
+	    MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_RANGE);
+	struct MHD_Response *resp;
+	struct byte_range br;
+	char etag[EUCC_SHA256_HEX + 2], buf[96];
+	unsigned int status = MHD_HTTP_OK;
+	int fd;
+
+	snprintf(etag, sizeof(etag), "\"%s\"", digest);
+	if (inm && strstr(inm, digest)) {
+		resp = MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT);
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_ETAG, etag);
+		status = MHD_HTTP_NOT_MODIFIED;
+		goto queue;
+	}
+	if (parse_range(range, size, &br)) {
+		snprintf(buf, sizeof(buf), "bytes */%" PRIu64, size);
+		resp = MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT);
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_RANGE, buf);
+		status = MHD_HTTP_RANGE_NOT_SATISFIABLE;
+		goto queue;
+	}
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		struct eucc_error e;
+
+		eucc_error_set(&e, -ENOENT, EUCC_E_NOT_FOUND, "no artifact with that digest");
+		return reply_error(r, &e);
+	}
+	resp = MHD_create_response_from_fd_at_offset64(br.len, fd, br.start);
+	if (!resp) {
+		close(fd);
+		return MHD_NO;
+	}
+	if (br.partial) {
+		snprintf(buf, sizeof(buf), "bytes %" PRIu64 "-%" PRIu64 "/%" PRIu64, br.start,
+			 br.start + br.len - 1, size);
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_RANGE, buf);
+		status = MHD_HTTP_PARTIAL_CONTENT;
+	}
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, type);
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_ETAG, etag);
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_ACCEPT_RANGES, "bytes");
+	/* With tokens, no shared cache may keep a file for callers it does not authorize. */
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL,
+				r->server->svc.auth_required
+				    ? "private, max-age=31536000, immutable"
+				    : "public, max-age=31536000, immutable");
+	atomic_fetch_add(&r->server->metrics.bytes_sent, br.len);
+queue:
+	return reply_queue(r, status, resp);
+}
+
+int api_artifact(struct request_state *r)
+{
+	const char *digest = r->route.args[0];
+	struct eucc_error err = {0};
+	char path[PATH_MAX];
+	uint64_t size;
+
+	if (service_artifact(&r->server->svc, digest, path, sizeof(path), &size, &err))
+		return reply_error(r, &err);
+	if (!strncmp(digest, "sha256:", 7))
+		digest += 7;
+	return reply_file(r, path, size, digest, "application/vnd.eucc.package+tar");
+}
+
+int api_btf(struct request_state *r)
+{
+	const char *digest = r->route.args[0];
+	struct eucc_error err = {0};
+	struct btf_kernel k;
+
+	if (!eucc_is_sha256_hex(digest)) {
+		eucc_error_set(&err, -EINVAL, EUCC_E_BAD_REQUEST,
+			       "a digest is 64 lowercase hex digits");
+		return reply_error(r, &err);
+	}
+	if (btf_store_find_sha(r->server->svc.store, digest, &k, NULL)) {
+		eucc_error_set(&err, -ENOENT, EUCC_E_NOT_FOUND,
+			       "no stored kernel BTF with that digest");
+		return reply_error(r, &err);
+	}
+	return reply_file(r, k.path, (uint64_t)k.size, digest, "application/octet-stream");
+}

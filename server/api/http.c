@@ -1,0 +1,244 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* The HTTP side: libmicrohttpd daemon, request bodies, auth, dispatch to the endpoints. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+#include <microhttpd.h>
+
+#include "api.h"
+
+static int refuse(struct request_state *r, int err, enum eucc_code code, const char *message,
+		  const char *hint)
+{
+	struct eucc_error e;
+
+	eucc_error_set(&e, err, code, "%s", message);
+	if (hint)
+		eucc_error_hint(&e, "%s", hint);
+	return reply_error(r, &e);
+}
+
+/* 405 with the Allow header RFC 9110 asks for. */
+static int method_not_allowed(struct request_state *r)
+{
+	struct eucc_error e;
+	struct MHD_Response *resp;
+	unsigned int status;
+	char *text;
+
+	eucc_error_set(&e, -EINVAL, EUCC_E_METHOD_NOT_ALLOWED, "this endpoint takes %s",
+		       r->route.allow);
+	text = reply_error_body(&e, NULL, &status);
+	if (!text)
+		return MHD_NO;
+	resp = MHD_create_response_from_buffer(strlen(text), text, MHD_RESPMEM_MUST_FREE);
+	if (!resp) {
+		free(text);
+		return MHD_NO;
+	}
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, r->route.allow);
+	return reply_queue(r, status, resp);
+}
+
+static int check_auth(struct request_state *r)
+{
+	const struct service *svc = &r->server->svc;
+	unsigned int need = r->route.scope, have;
+	const char *authz;
+
+	if (!svc->auth_required || need == SCOPE_NONE)
+		return 0;
+	authz =
+	    MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
+	have = auth_scopes(&svc->tokens, authz);
+	if (!have) {
+		refuse(r, -EACCES, EUCC_E_UNAUTHORIZED,
+		       authz ? "the token was not accepted" : "this server needs a token",
+		       "pass a token with --token or EUCC_TOKEN (Authorization: Bearer)");
+		return -EACCES;
+	}
+	if (!(have & need)) {
+		refuse(r, -EACCES, EUCC_E_FORBIDDEN, "the token lacks the scope this request needs",
+		       need == SCOPE_COMPILE ? "compiling needs a token with scope compile"
+					     : "this needs a token with scope read");
+		return -EACCES;
+	}
+	return 0;
+}
+
+static int dispatch(struct request_state *r)
+{
+	if (!r->route.method_ok)
+		return method_not_allowed(r);
+	switch (r->route.endpoint) {
+	case EP_HEALTH:
+		return reply_text(r, MHD_HTTP_OK, "application/json", "{\"status\":\"ok\"}", 15);
+	case EP_METRICS:
+		return api_metrics(r);
+	case EP_INFO:
+		return api_info(r);
+	case EP_COMPILE:
+		return api_compile(r);
+	case EP_ARTIFACT:
+		return api_artifact(r);
+	case EP_BTF:
+		return api_btf(r);
+	case EP_BTF_UPLOAD:
+		return api_btf_upload(r);
+	case EP_KERNELS:
+		return api_kernels(r);
+	case EP_KERNEL_DEF:
+		return api_kernel_def(r);
+	default:
+		return refuse(r, -ENOENT, EUCC_E_NOT_FOUND, "no such endpoint",
+			      "see docs/api.md for the endpoints of API v1");
+	}
+}
+
+/* BTF uploads are larger than any compile request. */
+static size_t body_limit(const struct request_state *r)
+{
+	const struct serve_opts *o = &r->server->opts;
+
+	return r->route.endpoint == EP_BTF_UPLOAD && o->allow_btf_upload ? o->btf_body_max
+									 : o->body_max;
+}
+
+static int take_upload(struct request_state *r, const char *data, size_t *size)
+{
+	size_t max = body_limit(r);
+
+	if (!r->body_too_large && r->body_len + *size <= max) {
+		char *n = realloc(r->body, r->body_len + *size + 1);
+
+		if (!n)
+			return MHD_NO;
+		memcpy(n + r->body_len, data, *size);
+		r->body = n;
+		r->body_len += *size;
+		r->body[r->body_len] = '\0';
+	} else {
+		r->body_too_large = true;
+	}
+	*size = 0;
+	return MHD_YES;
+}
+
+static int reply_too_large(struct request_state *r)
+{
+	char msg[128];
+
+	snprintf(msg, sizeof(msg), "the request body is larger than the limit of %zu bytes",
+		 body_limit(r));
+	return refuse(r, -E2BIG, EUCC_E_TOO_LARGE, msg, "send fewer or smaller files");
+}
+
+/* A declared Content-Length over the limit is refused before the body is read. */
+static bool refuse_large_body(struct request_state *r)
+{
+	const char *len =
+	    MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+
+	if (!len || strtoull(len, NULL, 10) <= body_limit(r))
+		return false;
+	reply_too_large(r);
+	return true;
+}
+
+static struct request_state *request_new(struct server *s, struct MHD_Connection *conn,
+					 const char *url, const char *method)
+{
+	struct request_state *r = calloc(1, sizeof(*r));
+
+	if (!r)
+		return NULL;
+	r->start_ns = eucc_now_ns();
+	r->server = s;
+	r->conn = conn;
+	r->method = method;
+	snprintf(r->url, sizeof(r->url), "%s", url);
+	api_route(method, url, &r->route);
+	return r;
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
+				  const char *method, const char *version, const char *upload_data,
+				  size_t *upload_data_size, void **con_cls)
+{
+	struct request_state *r = *con_cls;
+
+	(void)version;
+	if (!r) {
+		r = request_new(cls, conn, url, method);
+		if (!r)
+			return MHD_NO;
+		*con_cls = r;
+		/* Refused before any body is read: no token, or a body over the limit. */
+		r->replied = check_auth(r) != 0 || refuse_large_body(r);
+		return MHD_YES;
+	}
+	if (r->replied) { /* answered at the first call: drop whatever body follows */
+		*upload_data_size = 0;
+		return MHD_YES;
+	}
+	if (*upload_data_size)
+		return take_upload(r, upload_data, upload_data_size) ? MHD_YES : MHD_NO;
+	if (r->answered) /* resumed: a worker left the answer */
+		return reply_text(r, r->status, "application/json", r->answer, r->answer_len)
+			   ? MHD_YES
+			   : MHD_NO;
+	if (r->body_too_large)
+		return reply_too_large(r) ? MHD_YES : MHD_NO;
+	return dispatch(r) ? MHD_YES : MHD_NO;
+}
+
+static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+			 enum MHD_RequestTerminationCode toe)
+{
+	struct request_state *r = *con_cls;
+
+	(void)cls;
+	(void)conn;
+	(void)toe;
+	if (!r)
+		return;
+	free(r->body);
+	free(r->answer);
+	free(r);
+	*con_cls = NULL;
+}
+
+void http_resume(struct request_state *r)
+{
+	MHD_resume_connection(r->conn);
+}
+
+int http_start(struct server *s, const struct sockaddr *addr, struct eucc_error *err)
+{
+	unsigned int flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
+			     MHD_ALLOW_SUSPEND_RESUME | MHD_USE_TURBO;
+
+	if (addr->sa_family == AF_INET6)
+		flags |= MHD_USE_IPv6;
+	s->daemon = MHD_start_daemon(
+	    flags, 0, NULL, NULL, on_request, s, MHD_OPTION_SOCK_ADDR, addr,
+	    MHD_OPTION_THREAD_POOL_SIZE, s->opts.http_threads, MHD_OPTION_NOTIFY_COMPLETED,
+	    on_completed, s, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)120,
+	    MHD_OPTION_CONNECTION_LIMIT, (unsigned int)1024, MHD_OPTION_LISTEN_BACKLOG_SIZE,
+	    (unsigned int)1024, MHD_OPTION_END);
+	if (!s->daemon)
+		return eucc_error_set(err, -EADDRINUSE, EUCC_E_LISTEN_FAILED,
+				      "cannot listen on %s:%u (address in use or not available)",
+				      s->opts.listen_host, s->opts.listen_port);
+	return 0;
+}
+
+void http_stop(struct server *s)
+{
+	if (s->daemon)
+		MHD_stop_daemon(s->daemon);
+	s->daemon = NULL;
+}

@@ -1,0 +1,107 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Every answer of the API goes out here: counted by endpoint and status, timed, logged.
+ * Errors become {"error":{"code","message","hint"}} with the status their code has; an
+ * internal error's text may name server paths, so it goes to the log and the answer says
+ * only that the server failed.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+#include <microhttpd.h>
+
+#include "api.h"
+
+static void access_log(struct request_state *r, unsigned int status, uint64_t ns)
+{
+	struct server *s = r->server;
+
+	if (!s->access_log)
+		return;
+	pthread_mutex_lock(&s->log_lock);
+	fprintf(s->access_log, "%s %s %u %.3f ms %s\n", r->method ? r->method : "-", r->url, status,
+		(double)ns / 1e6, api_endpoint_name(r->route.endpoint));
+	fflush(s->access_log);
+	pthread_mutex_unlock(&s->log_lock);
+}
+
+int reply_queue(struct request_state *r, unsigned int status, struct MHD_Response *resp)
+{
+	struct api_metrics *m = &r->server->metrics;
+	enum api_endpoint ep = r->route.endpoint;
+	uint64_t ns = eucc_now_ns() - r->start_ns;
+	int ret;
+
+	if (status < 600)
+		atomic_fetch_add(&m->requests[ep][status], 1);
+	histogram_observe(&m->latency[ep], ns);
+	access_log(r, status, ns);
+	ret = MHD_queue_response(r->conn, status, resp);
+	MHD_destroy_response(resp);
+	return ret;
+}
+
+int reply_text(struct request_state *r, unsigned int status, const char *type, const char *text,
+	       size_t len)
+{
+	struct MHD_Response *resp;
+
+	resp = MHD_create_response_from_buffer(len, (void *)text, MHD_RESPMEM_MUST_COPY);
+	if (!resp)
+		return MHD_NO;
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, type);
+	if (status == MHD_HTTP_SERVICE_UNAVAILABLE)
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_RETRY_AFTER, "2");
+	return reply_queue(r, status, resp);
+}
+
+int reply_json(struct request_state *r, unsigned int status, cJSON *json)
+{
+	char *text = cJSON_PrintUnformatted(json);
+	int ret;
+
+	cJSON_Delete(json);
+	if (!text)
+		return MHD_NO;
+	ret = reply_text(r, status, "application/json", text, strlen(text));
+	free(text);
+	return ret;
+}
+
+char *reply_error_body(const struct eucc_error *e, const cJSON *diagnostics, unsigned int *status)
+{
+	cJSON *o = cJSON_CreateObject(), *j = cJSON_AddObjectToObject(o, "error");
+	char *text;
+
+	*status = eucc_code_http(e->code);
+	if (*status >= 500 && e->code != EUCC_E_BUSY) {
+		eucc_warn("%s: %s", eucc_code_name(e->code), e->message);
+		cJSON_AddStringToObject(j, "code", "internal");
+		cJSON_AddStringToObject(j, "message", "the server failed on this request");
+		cJSON_AddStringToObject(j, "hint", "the server's log says why");
+	} else {
+		cJSON_AddStringToObject(j, "code", eucc_code_name(e->code));
+		cJSON_AddStringToObject(j, "message", e->message);
+		if (e->hint[0])
+			cJSON_AddStringToObject(j, "hint", e->hint);
+	}
+	if (diagnostics)
+		cJSON_AddItemToObject(o, "diagnostics", cJSON_Duplicate(diagnostics, 1));
+	text = cJSON_PrintUnformatted(o);
+	cJSON_Delete(o);
+	return text;
+}
+
+int reply_error(struct request_state *r, const struct eucc_error *e)
+{
+	unsigned int status;
+	char *text = reply_error_body(e, NULL, &status);
+	int ret;
+
+	if (!text)
+		return MHD_NO;
+	ret = reply_text(r, status, "application/json", text, strlen(text));
+	free(text);
+	return ret;
+}

@@ -1,0 +1,22 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The server's own data files, found relative to its binary so that an installed tree works
+ * wherever it was installed: <dir of /proc/self/exe>/EUCC_EXE_TO_DATA, which is
+ * <prefix>/bin/../share/eucc when installed and the copy staged beside the build-tree binary
+ * (build/share/eucc) when run from the build tree (docs/install.md).
+ */
+#ifndef EUCC_DATA_FILES_H
+#define EUCC_DATA_FILES_H
+
+#include <stddef.h>
+
+#include "common.h"
+
+/*
+ * The dir that holds eucc.h (offered to programs as <eucc/eucc.h>), as an absolute path:
+ * $EUCC_INCLUDE_DIR if set, else DATA/include/eucc. Fails with an error that names the
+ * place looked at when eucc.h is not readable there.
+ */
+int data_files_eucc_include(char *out, size_t size, struct eucc_error *err);
+
+#endif

@@ -1,0 +1,53 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Inside the compile pipeline (server/service/pipeline_*.c, requests.c). */
+#ifndef EUCC_SERVER_PIPELINE_INTERNAL_H
+#define EUCC_SERVER_PIPELINE_INTERNAL_H
+
+#include "service.h"
+
+/* A request waiting for a job's outcome. */
+struct job_waiter {
+	compile_done_fn done;
+	void *ctx;
+	struct job_waiter *next;
+};
+
+struct pipeline_job {
+	struct service *s;
+	struct compile_request req;
+	const char *arch;
+	struct btf_kernel *kernels; /* targets, deduplicated, sorted */
+	size_t nkernels;
+	struct btf_kernel header; /* the kernel whose vmlinux.h is compiled against */
+	char source_digest[EUCC_SHA256_HEX];
+	char object_key[EUCC_SHA256_HEX];
+	char request_key[EUCC_SHA256_HEX];
+	char body_key[EUCC_SHA256_HEX]; /* sha256 of the request body: the memo's key */
+	uint64_t started_ns;
+	struct work_item work;
+	struct job_waiter *waiters; /* the requests answered by this job */
+	struct pipeline_job *next_inflight;
+};
+
+/* The keys of a job (object, request), from its request, arch, header and kernels. */
+void pipeline_keys(struct pipeline_job *c);
+/* Resolve specs and the header kernel, compute the keys. */
+int pipeline_prepare(struct pipeline_job *c, struct eucc_error *err);
+/* Run the whole pipeline (worker thread): 0 and @answer, or an error (diagnostics for
+ * "compile_error" in answer->diagnostics). */
+int pipeline_run(struct pipeline_job *c, struct compile_answer *answer, struct eucc_error *err);
+/* The answer of a package-level cache hit, from the stored report. */
+int pipeline_hit_answer(struct pipeline_job *c, const char *stored, struct compile_answer *answer);
+
+/* [{"name","type","description"}] of the read-only globals, comments taken from the sources. */
+struct cJSON *pipeline_parameters(const struct compile_request *req, const struct cJSON *globals);
+/* Add each parameter's "default" to @params and "events" ([{map, type, size}] declared with
+ * EUCC_EVENT) to @manifest, read from the object with libbpf (opened, never loaded). */
+int pipeline_object_info(const void *object, size_t size, struct cJSON *params,
+			 struct cJSON *manifest);
+
+/* The job runs (and its waiters are answered) once: join one in flight, or queue it. */
+int requests_start(struct service *s, struct pipeline_job *job, compile_done_fn done, void *ctx,
+		   struct eucc_error *err);
+
+#endif

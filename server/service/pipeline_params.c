@@ -1,0 +1,299 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The program's parameters for the manifest: its read-only globals (const volatile, in
+ * .rodata), each with the comment written just above its declaration in the sources, so that
+ * `eucc-remote run PKG --help` can explain them without the sources.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
+#include <cjson/cJSON.h>
+
+#include <eucc/eucc.h>
+
+#include "pipeline_internal.h"
+
+#define LINES_MAX 20000
+
+/* Does @line declare @name (a const volatile global)? */
+static bool declares(const char *line, const char *name)
+{
+	size_t n = strlen(name);
+	const char *p;
+
+	if (!strstr(line, "const") || !strstr(line, "volatile"))
+		return false;
+	for (p = strstr(line, name); p; p = strstr(p + 1, name)) {
+		char after = p[n];
+
+		if ((p == line || !(isalnum((unsigned char)p[-1]) || p[-1] == '_')) &&
+		    (after == ' ' || after == '=' || after == ';' || after == '[' || after == '\t'))
+			return true;
+	}
+	return false;
+}
+
+/* Append comment text of one line, without the markers, to @out. */
+static void add_text(char *out, size_t size, const char *line)
+{
+	const char *p = line, *end;
+	size_t len = strlen(out);
+
+	while (isspace((unsigned char)*p) || *p == '/' || *p == '*')
+		p++;
+	end = p + strlen(p);
+	while (end > p && (isspace((unsigned char)end[-1]) || end[-1] == '/' || end[-1] == '*'))
+		end--;
+	if (end > p)
+		snprintf(out + len, size - len, "%s%.*s", len ? " " : "", (int)(end - p), p);
+}
+
+static const char *trimmed(const char *l)
+{
+	while (isspace((unsigned char)*l))
+		l++;
+	return l;
+}
+
+/* Does line @l end with @suffix, trailing blanks aside? */
+static bool ends_with(const char *l, const char *suffix)
+{
+	char buf[512];
+	size_t n = strlen(l);
+
+	while (n && isspace((unsigned char)l[n - 1]))
+		n--;
+	snprintf(buf, sizeof(buf), "%.*s", (int)n, l);
+	return str_has_suffix(buf, suffix);
+}
+
+/*
+ * The comment right above line @at (a run of // lines, or a block whose first line starts
+ * with slash-star and last line ends it), else one after the declaration on the same line.
+ */
+static void comment_above(char **lines, size_t at, char *out, size_t size)
+{
+	size_t first = at;
+	const char *tail;
+
+	out[0] = '\0';
+	if (at && !strncmp(trimmed(lines[at - 1]), "//", 2)) {
+		while (first > 0 && !strncmp(trimmed(lines[first - 1]), "//", 2))
+			first--;
+	} else if (at && ends_with(lines[at - 1], "*/")) {
+		for (first = at - 1; first > 0 && at - first < 40; first--)
+			if (strstr(lines[first], "/*"))
+				break;
+		if (strncmp(trimmed(lines[first]), "/*", 2))
+			first = at; /* the block starts after code: not a comment of ours */
+	}
+	for (size_t i = first; i < at; i++)
+		add_text(out, size, lines[i]);
+	if (!out[0] && (tail = strchr(lines[at], ';')) &&
+	    (strstr(tail, "/*") || strstr(tail, "//")))
+		add_text(out, size, strstr(tail, "/*") ? strstr(tail, "/*") : strstr(tail, "//"));
+}
+
+static bool find_comment(const struct compile_source *src, const char *name, char *out, size_t size)
+{
+	char *text = strndup(src->data, src->size), *save = NULL, **lines;
+	size_t n = 0;
+	bool found = false;
+
+	lines = calloc(LINES_MAX, sizeof(*lines));
+	if (!text || !lines) {
+		free(text);
+		free(lines);
+		return false;
+	}
+	for (char *l = strtok_r(text, "\n", &save); l && n < LINES_MAX;
+	     l = strtok_r(NULL, "\n", &save))
+		lines[n++] = l;
+	for (size_t i = 0; i < n && !found; i++)
+		if (declares(lines[i], name)) {
+			comment_above(lines, i, out, size);
+			found = true;
+		}
+	free(lines);
+	free(text);
+	return found;
+}
+
+cJSON *pipeline_parameters(const struct compile_request *req, const cJSON *globals)
+{
+	cJSON *params = cJSON_CreateArray();
+	const cJSON *g;
+	char desc[1024];
+
+	cJSON_ArrayForEach(g, globals)
+	{
+		const char *sec = cJSON_GetStringValue(cJSON_GetObjectItem(g, "section"));
+		const char *name = cJSON_GetStringValue(cJSON_GetObjectItem(g, "name"));
+		const char *type = cJSON_GetStringValue(cJSON_GetObjectItem(g, "type"));
+		cJSON *p;
+
+		if (!sec || !name || !type || strncmp(sec, ".rodata", 7))
+			continue;
+		if (!strncmp(type, "const volatile ", 15))
+			type += 15;
+		desc[0] = '\0';
+		for (size_t i = 0; i < req->nsources; i++)
+			if (find_comment(&req->sources[i], name, desc, sizeof(desc)))
+				break;
+		p = cJSON_CreateObject();
+		cJSON_AddStringToObject(p, "name", name);
+		cJSON_AddStringToObject(p, "type", type);
+		cJSON_AddStringToObject(p, "description", desc);
+		cJSON_AddItemToArray(params, p);
+	}
+	return params;
+}
+
+/* ---- defaults and event types, read from the object itself ------------------------------- */
+
+static const struct btf_type *skip_mods(const struct btf *btf, __u32 *id)
+{
+	const struct btf_type *t = btf__type_by_id(btf, *id);
+
+	while (t && (btf_is_mod(t) || btf_is_typedef(t))) {
+		*id = t->type;
+		t = btf__type_by_id(btf, *id);
+	}
+	return t;
+}
+
+static long long read_int(const unsigned char *p, unsigned int size, bool is_signed)
+{
+	unsigned long long v = 0;
+
+	for (unsigned int i = 0; i < size && i < 8; i++)
+		v |= (unsigned long long)p[i] << (8 * i);
+	if (is_signed && size < 8 && (v >> (8 * size - 1)) & 1)
+		v |= ~0ULL << (8 * size);
+	return (long long)v;
+}
+
+/* The default of a parameter as the loader would print it ("0", "\"abc\"", "MODE_ALL"). */
+static void format_default(const struct btf *btf, __u32 id, const unsigned char *p, size_t avail,
+			   char *out, size_t size)
+{
+	const struct btf_type *t = skip_mods(btf, &id);
+
+	snprintf(out, size, "?");
+	if (!t || t->size > avail)
+		return;
+	if (btf_is_int(t)) {
+		__u8 enc = btf_int_encoding(t);
+
+		if (enc & BTF_INT_BOOL)
+			snprintf(out, size, "%s", p[0] ? "true" : "false");
+		else
+			snprintf(out, size, "%lld", read_int(p, t->size, enc & BTF_INT_SIGNED));
+	} else if (btf_is_enum(t)) {
+		long long v = read_int(p, t->size, true);
+
+		snprintf(out, size, "%lld", v);
+		for (int i = 0; i < btf_vlen(t); i++)
+			if (btf_enum(t)[i].val == v)
+				snprintf(out, size, "%s",
+					 btf__name_by_offset(btf, btf_enum(t)[i].name_off));
+	} else if (btf_is_array(t)) {
+		__u32 elem = btf_array(t)->type;
+		const struct btf_type *e = skip_mods(btf, &elem);
+		__u32 n = btf_array(t)->nelems;
+
+		if (e && btf_is_int(e) && e->size == 1 && n <= avail)
+			snprintf(out, size, "\"%.*s\"", (int)strnlen((const char *)p, n), p);
+	}
+}
+
+/* Default values of .rodata variables, keyed by name, into the parameters array. */
+static void add_defaults(struct bpf_object *obj, cJSON *params)
+{
+	const struct btf *btf = bpf_object__btf(obj);
+	struct bpf_map *map;
+	const unsigned char *data = NULL;
+	size_t size = 0;
+	int id;
+
+	bpf_object__for_each_map(map, obj)
+	{
+		const char *n = bpf_map__name(map);
+
+		/* libbpf names it "<obj>.rodata"; ".rodata.str1.1" and the like are other sections
+		 */
+		if (str_has_suffix(n, ".rodata"))
+			data = bpf_map__initial_value(map, &size);
+	}
+	id = btf ? btf__find_by_name_kind(btf, ".rodata", BTF_KIND_DATASEC) : -1;
+	if (!data || id < 0)
+		return;
+	const struct btf_type *sec = btf__type_by_id(btf, id);
+	const struct btf_var_secinfo *vs = btf_var_secinfos(sec);
+	for (int i = 0; i < btf_vlen(sec); i++, vs++) {
+		const struct btf_type *var = btf__type_by_id(btf, vs->type);
+		const char *name = btf__name_by_offset(btf, var->name_off);
+		char def[256];
+		cJSON *p;
+
+		if (vs->offset > size)
+			continue;
+		format_default(btf, var->type, data + vs->offset, size - vs->offset, def,
+			       sizeof(def));
+		cJSON_ArrayForEach(
+		    p,
+		    params) if (!strcmp(cJSON_GetStringValue(cJSON_GetObjectItem(p, "name")) ?: "",
+					name)) cJSON_AddStringToObject(p, "default", def);
+	}
+}
+
+/* [{"map","type"}] from the EUCC_EVENT declarations (DATASEC .eucc.events). */
+static cJSON *events_of(struct bpf_object *obj)
+{
+	const struct btf *btf = bpf_object__btf(obj);
+	cJSON *events = cJSON_CreateArray();
+	int id = btf ? btf__find_by_name_kind(btf, EUCC_EVENT_SECTION, BTF_KIND_DATASEC) : -1;
+
+	if (id < 0)
+		return events;
+	const struct btf_type *sec = btf__type_by_id(btf, id);
+	const struct btf_var_secinfo *vs = btf_var_secinfos(sec);
+	for (int i = 0; i < btf_vlen(sec); i++, vs++) {
+		const struct btf_type *var = btf__type_by_id(btf, vs->type);
+		const char *name = btf__name_by_offset(btf, var->name_off);
+		__u32 tid = var->type;
+		const struct btf_type *t = skip_mods(btf, &tid);
+		char type[160];
+		cJSON *e;
+
+		if (strncmp(name, EUCC_EVENT_PREFIX, strlen(EUCC_EVENT_PREFIX)) || !t)
+			continue;
+		snprintf(type, sizeof(type), "%s %s", btf_is_union(t) ? "union" : "struct",
+			 btf__name_by_offset(btf, t->name_off));
+		e = cJSON_CreateObject();
+		cJSON_AddStringToObject(e, "map", name + strlen(EUCC_EVENT_PREFIX));
+		cJSON_AddStringToObject(e, "type", type);
+		cJSON_AddNumberToObject(e, "size", t->size);
+		cJSON_AddItemToArray(events, e);
+	}
+	return events;
+}
+
+int pipeline_object_info(const void *object, size_t size, cJSON *params, cJSON *manifest)
+{
+	LIBBPF_OPTS(bpf_object_open_opts, opts, .object_name = "eucc");
+	struct bpf_object *obj = bpf_object__open_mem(object, size, &opts);
+
+	if (!obj) {
+		cJSON_AddItemToObject(manifest, "events", cJSON_CreateArray());
+		return -errno;
+	}
+	add_defaults(obj, params);
+	cJSON_AddItemToObject(manifest, "events", events_of(obj));
+	bpf_object__close(obj);
+	return 0;
+}

@@ -1,0 +1,552 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* The pipeline's work, on a worker thread: object, per-kernel checks, package. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <bpf/btf.h>
+#include <cjson/cJSON.h>
+#include "pipeline_internal.h"
+
+/* What one run produced, before it becomes the answer. */
+struct run_state {
+	void *object;
+	size_t object_size;
+	char object_digest[EUCC_SHA256_HEX];
+	cJSON *diagnostics; /* array */
+	bool object_hit;
+	struct bpf_obj_view *view;
+	cJSON *kernels;	     /* array, one per target, with findings */
+	cJSON *kernel_cache; /* {"release": "hit|miss"} */
+	struct pkg_writer *pkg;
+	cJSON *manifest_kernels;
+	uint64_t compile_ns, check_ns, package_ns;
+};
+
+static cJSON *diag_to_json(const struct compile_diag *d)
+{
+	cJSON *o = cJSON_CreateObject();
+
+	cJSON_AddStringToObject(o, "severity", d->severity);
+	cJSON_AddStringToObject(o, "file", d->file);
+	cJSON_AddNumberToObject(o, "line", d->line);
+	cJSON_AddNumberToObject(o, "column", d->column);
+	cJSON_AddStringToObject(o, "message", d->message);
+	if (d->fixits[0])
+		cJSON_AddStringToObject(o, "fixits", d->fixits);
+	return o;
+}
+
+static cJSON *diags_to_json(const struct compile_result *res)
+{
+	cJSON *arr = cJSON_CreateArray();
+
+	for (size_t i = 0; i < res->ndiags; i++)
+		cJSON_AddItemToArray(arr, diag_to_json(&res->diags[i]));
+	return arr;
+}
+
+/* A fresh private job dir under DATA/tmp. */
+static int make_job_dir(struct service *s, char *dir, size_t size, struct eucc_error *err)
+{
+	snprintf(dir, size, "%s/tmp", s->opts.data_dir);
+	fs_mkdir_p(dir, 0700);
+	snprintf(dir, size, "%s/tmp/job-XXXXXX", s->opts.data_dir);
+	if (!mkdtemp(dir))
+		return eucc_error_set(err, -errno, EUCC_E_INTERNAL, "cannot make a job dir");
+	return 0;
+}
+
+/* vmlinux.h reads these two macros itself: a request that sets them gets the plain header. */
+static bool flags_touch_header(const struct compile_request *req)
+{
+	for (size_t i = 0; i < req->ncflags; i++)
+		if ((!strncmp(req->cflags[i], "-D", 2) || !strncmp(req->cflags[i], "-U", 2)) &&
+		    (strstr(req->cflags[i], "BPF_NO_") || strstr(req->cflags[i], "__VMLINUX")))
+			return true;
+	return false;
+}
+
+/*
+ * The precompiled header of @header for the request's arch, made once (next to the header
+ * in the store) and kept: parsing a 2-50 MB vmlinux.h is most of a compile. NULL: none.
+ */
+static const char *header_pch(struct pipeline_job *c, const char *header, char *pch, size_t size)
+{
+	const char *parts[] = {"pch", c->header.sha256, c->arch};
+	char key[EUCC_SHA256_HEX], dir[PATH_MAX];
+	struct eucc_error err = {0};
+	void *data = NULL;
+	size_t len = 0;
+
+	if (flags_touch_header(&c->req))
+		return NULL;
+	snprintf(pch, size, "%s.%s.pch", header, c->arch);
+	cache_key_digest(key, parts, 3);
+	while (access(pch, R_OK)) {
+		if (!flight_begin(&c->s->compile_flights, key))
+			continue; /* another request made it meanwhile: look again */
+		if (!make_job_dir(c->s, dir, sizeof(dir), &err)) {
+			if (!compile_pch_build(header, c->arch, dir, &data, &len, &err))
+				fs_write_atomic(pch, data, len);
+			free(data);
+			fs_remove_tree(dir);
+		}
+		flight_end(&c->s->compile_flights, key);
+		if (access(pch, R_OK)) {
+			eucc_warn("no precompiled header for %s: %s", c->header.release,
+				  err.message);
+			return NULL;
+		}
+	}
+	return pch;
+}
+
+/* Compile in a fresh job dir under DATA/tmp; removes it after. */
+static int run_compile(struct pipeline_job *c, struct compile_result *res, struct eucc_error *err)
+{
+	struct compile_job job = {.req = &c->req, .arch = c->arch, .limits = c->s->opts.limits};
+	char header[PATH_MAX], dir[PATH_MAX], pch[PATH_MAX + 32];
+	int ret;
+
+	ret = btf_store_header(c->s->store, &c->header, header, sizeof(header), err);
+	if (!ret)
+		ret = make_job_dir(c->s, dir, sizeof(dir), err);
+	if (ret)
+		return ret;
+	job.vmlinux_h = header;
+	job.vmlinux_pch = header_pch(c, header, pch, sizeof(pch));
+	job.eucc_include = c->s->opts.eucc_include;
+	job.workdir = dir;
+	ret = compile_run(&job, res, err);
+	if (fs_remove_tree(dir))
+		eucc_warn("cannot remove job dir %s", dir);
+	return ret;
+}
+
+/* A failure the sandbox reported (killed at a limit ...), as one more diagnostic. */
+static void add_failure(cJSON *diags, const char *failure)
+{
+	cJSON *d = cJSON_CreateObject();
+
+	cJSON_AddStringToObject(d, "severity", "fatal");
+	cJSON_AddStringToObject(d, "file", "");
+	cJSON_AddNumberToObject(d, "line", 0);
+	cJSON_AddNumberToObject(d, "column", 0);
+	cJSON_AddStringToObject(d, "message", failure);
+	cJSON_AddItemToArray(diags, d);
+}
+
+static bool object_from_cache(struct pipeline_job *c, struct run_state *st)
+{
+	char *meta = NULL;
+
+	if (cache_key_get(c->s->cache, "object", c->object_key, st->object_digest, &meta) ||
+	    cache_blob_read(c->s->cache, st->object_digest, &st->object, &st->object_size)) {
+		free(meta);
+		return false;
+	}
+	st->object_hit = true;
+	st->diagnostics = meta ? cJSON_Parse(meta) : NULL;
+	free(meta);
+	if (!st->diagnostics)
+		st->diagnostics = cJSON_CreateArray();
+	atomic_fetch_add(&c->s->metrics.object_hits, 1);
+	return true;
+}
+
+static void object_to_cache(struct pipeline_job *c, struct run_state *st)
+{
+	char *meta = cJSON_PrintUnformatted(st->diagnostics);
+
+	if (cache_blob_put(c->s->cache, st->object, st->object_size, st->object_digest)) {
+		eucc_warn("cannot store object %s in the cache", c->object_key);
+		eucc_sha256_hex(st->object, st->object_size, st->object_digest);
+	} else if (cache_key_put(c->s->cache, "object", c->object_key, st->object_digest, meta)) {
+		eucc_warn("cannot record object %s in the cache", c->object_key);
+	}
+	free(meta);
+}
+
+/* The object from the cache, or compiled once however many requests want it. A compile
+ * error is -EINVAL with code "compile_error" and st->diagnostics. */
+static int get_object(struct pipeline_job *c, struct run_state *st, struct eucc_error *err)
+{
+	struct compile_result res = {0};
+	uint64_t t0;
+	int ret;
+
+	for (;;) {
+		if (object_from_cache(c, st))
+			return 0;
+		if (flight_begin(&c->s->compile_flights, c->object_key))
+			break;
+	}
+	atomic_fetch_add(&c->s->metrics.object_misses, 1);
+	atomic_fetch_add(&c->s->metrics.compiles, 1);
+	t0 = eucc_now_ns();
+	ret = run_compile(c, &res, err);
+	st->compile_ns = eucc_now_ns() - t0;
+	histogram_observe(&c->s->metrics.stages[STAGE_COMPILE], st->compile_ns);
+	if (!ret) {
+		st->diagnostics = diags_to_json(&res);
+		if (res.ok) {
+			st->object = res.object;
+			st->object_size = res.object_size;
+			res.object = NULL;
+			object_to_cache(c, st);
+		} else {
+			atomic_fetch_add(&c->s->metrics.compile_failures, 1);
+			if (res.failure[0])
+				add_failure(st->diagnostics, res.failure);
+			ret = eucc_error_set(err, -EINVAL, EUCC_E_COMPILE_ERROR,
+					     "the program does not compile");
+		}
+	}
+	compile_result_free(&res);
+	flight_end(&c->s->compile_flights, c->object_key);
+	return ret;
+}
+
+static cJSON *report_to_json(const struct core_report *rep)
+{
+	cJSON *o = cJSON_CreateObject(), *arr;
+
+	cJSON_AddStringToObject(o, "status", core_status_name(rep->status));
+	arr = cJSON_AddArrayToObject(o, "findings");
+	for (size_t i = 0; i < rep->count; i++) {
+		const struct core_finding *f = &rep->findings[i];
+		cJSON *j = cJSON_CreateObject();
+
+		cJSON_AddStringToObject(j, "severity",
+					f->severity == CORE_ERROR ? "error" : "warning");
+		cJSON_AddStringToObject(j, "kind", f->kind);
+		cJSON_AddStringToObject(j, "message", f->message);
+		cJSON_AddStringToObject(j, "file",
+					strncmp(f->file, "./", 2) ? f->file : f->file + 2);
+		cJSON_AddNumberToObject(j, "line", f->line);
+		cJSON_AddItemToArray(arr, j);
+	}
+	return o;
+}
+
+/* One kernel's outcome: its report (status, findings) and its minimized BTF. */
+struct kernel_result {
+	cJSON *meta;
+	void *min;
+	size_t min_size;
+	char digest[EUCC_SHA256_HEX];
+	bool hit;
+};
+
+/* From the cache: the record and its blob (false if either is missing or damaged). */
+static bool kernel_from_cache(struct pipeline_job *c, const char *key, struct kernel_result *kr)
+{
+	char *text = NULL;
+
+	if (cache_key_get(c->s->cache, "kernel", key, kr->digest, &text))
+		return false;
+	kr->meta = cJSON_Parse(text);
+	free(text);
+	if (kr->meta && !cache_blob_read(c->s->cache, kr->digest, &kr->min, &kr->min_size)) {
+		kr->hit = true;
+		return true;
+	}
+	cJSON_Delete(kr->meta);
+	kr->meta = NULL;
+	return false;
+}
+
+/* Check one kernel; the minimized BTF stays in memory for the package. */
+static int kernel_check(struct pipeline_job *c, struct run_state *st, const struct btf_kernel *k,
+			const char *key, struct kernel_result *kr)
+{
+	struct core_check_opts opts = {.sz = sizeof(opts), .release = k->release};
+	struct core_report rep = {0};
+	struct eucc_error err = {0};
+	struct kernel_entry *e;
+	char *text;
+	int ret;
+
+	ret = kernel_cache_get(&c->s->kernels, c->s->store, k, &e, &err);
+	if (!ret) {
+		ret = core_check(st->view, e->btf, &e->features, &opts, &rep, &err);
+		kernel_cache_put(&c->s->kernels, e);
+	}
+	atomic_fetch_add(&c->s->metrics.kernel_checks, 1);
+	if (ret) {
+		eucc_warn("check of %s failed: %s", k->release, err.message);
+		core_report_free(&rep);
+		return ret;
+	}
+	kr->meta = report_to_json(&rep);
+	kr->min = rep.min_btf;
+	kr->min_size = rep.min_btf_size;
+	rep.min_btf = NULL;
+	core_report_free(&rep);
+	if (cache_blob_put(c->s->cache, kr->min, kr->min_size, kr->digest)) {
+		eucc_sha256_hex(kr->min, kr->min_size, kr->digest);
+		eucc_warn("cannot store the minimized BTF of %s in the cache", k->release);
+		return 0;
+	}
+	text = cJSON_PrintUnformatted(kr->meta);
+	if (!text || cache_key_put(c->s->cache, "kernel", key, kr->digest, text))
+		eucc_warn("cannot record the check of %s in the cache", k->release);
+	free(text);
+	return 0;
+}
+
+/* A kernel's result from the cache, or checked once however many requests want it. */
+static int kernel_result(struct pipeline_job *c, struct run_state *st, const struct btf_kernel *k,
+			 struct kernel_result *kr)
+{
+	const char *parts[] = {"kernel", EUCC_PIPELINE_VERSION, st->object_digest, k->sha256,
+			       k->release};
+	char key[EUCC_SHA256_HEX];
+	int ret;
+
+	cache_key_digest(key, parts, 5);
+	for (;;) {
+		if (kernel_from_cache(c, key, kr))
+			return 0;
+		if (flight_begin(&c->s->kernel_flights, key))
+			break;
+	}
+	ret = kernel_check(c, st, k, key, kr);
+	flight_end(&c->s->kernel_flights, key);
+	return ret;
+}
+
+static int add_kernel(struct pipeline_job *c, struct run_state *st, const struct btf_kernel *k)
+{
+	struct kernel_result kr = {0};
+	cJSON *kj, *mk, *btf;
+	char path[512];
+	int ret;
+
+	ret = kernel_result(c, st, k, &kr);
+	if (ret)
+		return ret;
+	atomic_fetch_add(kr.hit ? &c->s->metrics.kernel_hits : &c->s->metrics.kernel_misses, 1);
+	cJSON_AddStringToObject(st->kernel_cache, k->release, kr.hit ? "hit" : "miss");
+	snprintf(path, sizeof(path), "btf/%s/%s.btf", k->arch, k->release);
+	ret = pkg_writer_add(st->pkg, path, kr.min, kr.min_size);
+	free(kr.min);
+	kj = btf_kernel_json(k, false);
+	cJSON_AddItemToObject(kj, "status",
+			      cJSON_Duplicate(cJSON_GetObjectItem(kr.meta, "status"), 1));
+	mk = cJSON_Duplicate(kj, 1);
+	cJSON_AddItemToObject(kj, "findings",
+			      cJSON_Duplicate(cJSON_GetObjectItem(kr.meta, "findings"), 1));
+	btf = cJSON_AddObjectToObject(mk, "btf");
+	cJSON_AddStringToObject(btf, "path", path);
+	cJSON_AddStringToObject(btf, "sha256", kr.digest);
+	cJSON_AddNumberToObject(btf, "size", (double)kr.min_size);
+	cJSON_AddItemToArray(st->kernels, kj);
+	cJSON_AddItemToArray(st->manifest_kernels, mk);
+	cJSON_Delete(kr.meta);
+	return ret;
+}
+
+static cJSON *toolchain_json(struct pipeline_job *c)
+{
+	cJSON *o = cJSON_CreateObject();
+
+	cJSON_AddStringToObject(o, "eucc", EUCC_VERSION);
+	cJSON_AddStringToObject(o, "pipeline", EUCC_PIPELINE_VERSION);
+	cJSON_AddStringToObject(o, "clang", compile_clang_version());
+	cJSON_AddStringToObject(o, "libbpf", c->s->libbpf_version);
+	cJSON_AddStringToObject(o, "headers", c->header.release);
+	return o;
+}
+
+/* manifest.json: everything a client needs to verify, list and run the package. */
+static cJSON *build_manifest(struct pipeline_job *c, struct run_state *st, const char *obj_path)
+{
+	cJSON *m = cJSON_CreateObject(), *o, *view = obj_view_json(st->view), *src, *params;
+	char digest[EUCC_SHA256_HEX + 8];
+
+	cJSON_AddStringToObject(m, "name", c->req.name);
+	cJSON_AddStringToObject(m, "arch", c->arch);
+	src = cJSON_AddObjectToObject(m, "source");
+	cJSON_AddStringToObject(src, "main", c->req.main);
+	snprintf(digest, sizeof(digest), "sha256:%s", c->source_digest);
+	cJSON_AddStringToObject(src, "digest", digest);
+	cJSON_AddItemToObject(m, "toolchain", toolchain_json(c));
+	o = cJSON_AddObjectToObject(m, "object");
+	cJSON_AddStringToObject(o, "path", obj_path);
+	cJSON_AddStringToObject(o, "sha256", st->object_digest);
+	cJSON_AddNumberToObject(o, "size", (double)st->object_size);
+	for (cJSON *it = view ? view->child : NULL; it; it = it->next)
+		cJSON_AddItemToObject(m, it->string, cJSON_Duplicate(it, 1));
+	params = pipeline_parameters(&c->req, cJSON_GetObjectItem(view, "globals"));
+	pipeline_object_info(st->object, st->object_size, params, m);
+	cJSON_AddItemToObject(m, "parameters", params);
+	cJSON_Delete(view);
+	cJSON_AddItemToObject(m, "kernels", cJSON_Duplicate(st->manifest_kernels, 1));
+	cJSON_AddStringToObject(m, "report", "report.json");
+	return m;
+}
+
+static int build_package(struct pipeline_job *c, struct run_state *st, cJSON *answer)
+{
+	char obj_path[300], digest[EUCC_SHA256_HEX], url[128], *text;
+	cJSON *manifest, *report, *p;
+	void *data = NULL;
+	size_t size = 0;
+	int ret;
+
+	snprintf(obj_path, sizeof(obj_path), "%s.bpf.o", c->req.name);
+	ret = pkg_writer_add(st->pkg, obj_path, st->object, st->object_size);
+	report = cJSON_CreateObject();
+	cJSON_AddItemToObject(report, "kernels", cJSON_Duplicate(st->kernels, 1));
+	cJSON_AddItemToObject(report, "diagnostics", cJSON_Duplicate(st->diagnostics, 1));
+	text = cJSON_Print(report);
+	cJSON_Delete(report);
+	if (!ret)
+		ret = text ? pkg_writer_add(st->pkg, "report.json", text, strlen(text)) : -ENOMEM;
+	free(text);
+	manifest = build_manifest(c, st, obj_path);
+	if (!ret)
+		ret = pkg_writer_finish(st->pkg, manifest, &data, &size);
+	cJSON_Delete(manifest);
+	if (!ret)
+		ret = cache_blob_put(c->s->cache, data, size, digest);
+	free(data);
+	if (!ret)
+		ret = cache_key_put(c->s->cache, "artifact", digest, digest, NULL);
+	if (ret)
+		return ret;
+	p = cJSON_AddObjectToObject(answer, "package");
+	snprintf(url, sizeof(url), "sha256:%s", digest);
+	cJSON_AddStringToObject(p, "digest", url);
+	cJSON_AddNumberToObject(p, "size", (double)size);
+	snprintf(url, sizeof(url), "/v1/artifacts/%s", digest);
+	cJSON_AddStringToObject(p, "url", url);
+	return 0;
+}
+
+static void run_state_free(struct run_state *st)
+{
+	free(st->object);
+	cJSON_Delete(st->diagnostics);
+	obj_view_free(st->view);
+	cJSON_Delete(st->kernels);
+	cJSON_Delete(st->kernel_cache);
+	cJSON_Delete(st->manifest_kernels);
+	pkg_writer_free(st->pkg);
+}
+
+static double ms(uint64_t ns)
+{
+	return (double)(ns / 1000000);
+}
+
+/* The answer's "cache" and "timings_ms", which vary from one answer to the next. */
+static int finish_answer(cJSON *base, const char *object, cJSON *kernels, uint64_t total_ns,
+			 const struct run_state *st, struct compile_answer *answer)
+{
+	cJSON *cache = cJSON_AddObjectToObject(base, "cache"), *t;
+
+	cJSON_AddStringToObject(cache, "object", object);
+	cJSON_AddItemToObject(cache, "kernels", kernels);
+	t = cJSON_AddObjectToObject(base, "timings_ms");
+	cJSON_AddNumberToObject(t, "total", ms(total_ns));
+	if (st) {
+		cJSON_AddNumberToObject(t, "compile", ms(st->compile_ns));
+		cJSON_AddNumberToObject(t, "check", ms(st->check_ns));
+		cJSON_AddNumberToObject(t, "package", ms(st->package_ns));
+	}
+	answer->json = cJSON_PrintUnformatted(base);
+	answer->len = answer->json ? strlen(answer->json) : 0;
+	cJSON_Delete(base);
+	return answer->json ? 0 : -ENOMEM;
+}
+
+static int run_checks(struct pipeline_job *c, struct run_state *st, struct eucc_error *err)
+{
+	uint64_t t0 = eucc_now_ns();
+	int ret = obj_view_open(st->object, st->object_size, &st->view, err);
+
+	st->kernels = cJSON_CreateArray();
+	st->kernel_cache = cJSON_CreateObject();
+	st->manifest_kernels = cJSON_CreateArray();
+	if (!ret)
+		ret = pkg_writer_new(&st->pkg);
+	for (size_t i = 0; !ret && i < c->nkernels; i++)
+		ret = add_kernel(c, st, &c->kernels[i]);
+	st->check_ns = eucc_now_ns() - t0;
+	histogram_observe(&c->s->metrics.stages[STAGE_CHECK], st->check_ns);
+	if (ret && !err->message[0])
+		eucc_error_set(err, ret, EUCC_E_INTERNAL, "the relocation check failed: %s",
+			       strerror(-ret));
+	return ret;
+}
+
+/* The package-level record: the answer without what varies (cache, timings). */
+static void record_request(struct pipeline_job *c, cJSON *base)
+{
+	const char *digest = json_str(cJSON_GetObjectItem(base, "package"), "digest");
+	char *stored = cJSON_PrintUnformatted(base);
+
+	if (!stored || strncmp(digest, "sha256:", 7) ||
+	    cache_key_put(c->s->cache, "package", c->request_key, digest + 7, stored))
+		eucc_warn("cannot record request %s in the cache", c->request_key);
+	free(stored);
+}
+
+int pipeline_run(struct pipeline_job *c, struct compile_answer *answer, struct eucc_error *err)
+{
+	struct run_state st = {0};
+	cJSON *base = NULL;
+	uint64_t t0;
+	int ret;
+
+	memset(answer, 0, sizeof(*answer));
+	ret = get_object(c, &st, err);
+	if (ret && err->code == EUCC_E_COMPILE_ERROR) {
+		answer->diagnostics = st.diagnostics;
+		st.diagnostics = NULL;
+	}
+	if (!ret)
+		ret = run_checks(c, &st, err);
+	if (!ret) {
+		base = cJSON_CreateObject();
+		t0 = eucc_now_ns();
+		ret = build_package(c, &st, base);
+		st.package_ns = eucc_now_ns() - t0;
+		histogram_observe(&c->s->metrics.stages[STAGE_PACKAGE], st.package_ns);
+		if (ret)
+			eucc_error_set(err, ret, EUCC_E_INTERNAL, "cannot store the package: %s",
+				       strerror(-ret));
+	}
+	if (!ret) {
+		cJSON_AddItemToObject(base, "kernels", st.kernels);
+		cJSON_AddItemToObject(base, "diagnostics", st.diagnostics);
+		st.kernels = st.diagnostics = NULL;
+		record_request(c, base);
+		ret = finish_answer(base, st.object_hit ? "hit" : "miss", st.kernel_cache,
+				    eucc_now_ns() - c->started_ns, &st, answer);
+		st.kernel_cache = NULL;
+		base = NULL;
+		if (ret)
+			eucc_error_set(err, ret, EUCC_E_INTERNAL, "out of memory");
+	}
+	cJSON_Delete(base);
+	run_state_free(&st);
+	return ret;
+}
+
+int pipeline_hit_answer(struct pipeline_job *c, const char *stored, struct compile_answer *answer)
+{
+	cJSON *base = cJSON_Parse(stored), *kernels;
+
+	memset(answer, 0, sizeof(*answer));
+	if (!base)
+		return -EINVAL;
+	kernels = cJSON_CreateObject();
+	for (size_t i = 0; i < c->nkernels; i++)
+		cJSON_AddStringToObject(kernels, c->kernels[i].release, "hit");
+	return finish_answer(base, "hit", kernels, eucc_now_ns() - c->started_ns, NULL, answer);
+}

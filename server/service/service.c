@@ -1,0 +1,116 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* The service's lifetime: the store and the cache, tokens, workers, flights, memos. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <bpf/libbpf.h>
+#include <cjson/cJSON.h>
+
+#include "pipeline_internal.h"
+
+/* libbpf's messages (opening objects for the manifest) go to the one log, as debug. */
+static int libbpf_log(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	char line[512];
+
+	if (level == LIBBPF_DEBUG || eucc_log_level() < EUCC_LOG_DEBUG)
+		return 0;
+	vsnprintf(line, sizeof(line), fmt, ap);
+	line[strcspn(line, "\n")] = '\0';
+	eucc_debug("libbpf: %s", line);
+	return 0;
+}
+
+static int open_stores(struct service *s, struct eucc_error *err)
+{
+	struct cache_opts copts = {.sz = sizeof(copts), .max_bytes = s->opts.cache_max};
+	char dir[PATH_MAX];
+	int ret;
+
+	ret = btf_store_open(s->opts.data_dir, &s->store, err);
+	if (ret)
+		return ret;
+	snprintf(dir, sizeof(dir), "%s/cache", s->opts.data_dir);
+	return cache_open(dir, &copts, &s->cache, err);
+}
+
+int service_init(struct service *s, const struct service_opts *opts, struct eucc_error *err)
+{
+	unsigned int memo_ms = opts->memo_ms ? opts->memo_ms : 2000;
+	int ret;
+
+	memset(s, 0, sizeof(*s));
+	memcpy(&s->opts, opts, opts->sz < sizeof(s->opts) ? opts->sz : sizeof(s->opts));
+	libbpf_set_print(libbpf_log);
+	snprintf(s->libbpf_version, sizeof(s->libbpf_version), "%u.%u", libbpf_major_version(),
+		 libbpf_minor_version());
+	flight_table_init(&s->compile_flights);
+	flight_table_init(&s->kernel_flights);
+	kernel_cache_init(&s->kernels, 16);
+	memo_init(&s->answers, memo_ms);
+	memo_init(&s->artifacts, memo_ms);
+	pthread_mutex_init(&s->requests_lock, NULL);
+	if (opts->tokens_file) {
+		ret = auth_tokens_load(opts->tokens_file, &s->tokens, err);
+		if (ret)
+			goto fail;
+		s->auth_required = true;
+	}
+	ret = open_stores(s, err);
+	if (ret)
+		goto fail;
+	s->pool.queue_depth = &s->metrics.queue_depth;
+	s->pool.running = &s->metrics.jobs_running;
+	ret = work_pool_start(&s->pool, opts->workers, opts->queue_max);
+	if (ret) {
+		eucc_error_set(err, ret, EUCC_E_INTERNAL, "cannot start %u workers", opts->workers);
+		goto fail;
+	}
+	return 0;
+fail:
+	service_fini(s);
+	return ret;
+}
+
+void service_drain(struct service *s)
+{
+	if (s->pool.threads)
+		work_pool_stop(&s->pool);
+}
+
+void service_fini(struct service *s)
+{
+	service_drain(s);
+	work_pool_destroy(&s->pool);
+	kernel_cache_destroy(&s->kernels);
+	memo_destroy(&s->answers);
+	memo_destroy(&s->artifacts);
+	flight_table_destroy(&s->compile_flights);
+	flight_table_destroy(&s->kernel_flights);
+	pthread_mutex_destroy(&s->requests_lock);
+	cache_close(s->cache);
+	btf_store_close(s->store);
+	auth_tokens_free(&s->tokens);
+	s->cache = NULL;
+	s->store = NULL;
+}
+
+cJSON *service_info(struct service *s)
+{
+	cJSON *o = cJSON_CreateObject();
+	struct btf_kernel *ks = NULL;
+	size_t n = 0;
+
+	btf_store_match(s->store, NULL, NULL, &ks, &n, NULL);
+	free(ks);
+	cJSON_AddStringToObject(o, "api", "v1");
+	cJSON_AddStringToObject(o, "server", EUCC_VERSION);
+	cJSON_AddStringToObject(o, "pipeline", EUCC_PIPELINE_VERSION);
+	cJSON_AddStringToObject(o, "clang", compile_clang_version());
+	cJSON_AddStringToObject(o, "libbpf", s->libbpf_version);
+	cJSON_AddNumberToObject(o, "kernels", (double)n);
+	cJSON_AddBoolToObject(o, "btf_upload", s->opts.allow_btf_upload);
+	cJSON_AddBoolToObject(o, "auth", s->auth_required);
+	return o;
+}

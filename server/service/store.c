@@ -1,0 +1,179 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* The store side of the service: artifact files, BTF offered by clients, kernel definitions. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "service.h"
+
+int service_artifact(struct service *s, const char *digest, char *path, size_t size,
+		     uint64_t *bytes, struct eucc_error *err)
+{
+	char hex[EUCC_SHA256_HEX], *memo;
+	size_t len;
+
+	if (!strncmp(digest, "sha256:", 7))
+		digest += 7;
+	if (!eucc_is_sha256_hex(digest)) {
+		eucc_error_set(err, -EINVAL, EUCC_E_BAD_REQUEST,
+			       "a digest is 64 lowercase hex digits");
+		eucc_error_hint(err,
+				"use the digest a compile answered, without the sha256: prefix");
+		return -EINVAL;
+	}
+	if ((memo = memo_get(&s->artifacts, digest, &len, bytes))) {
+		snprintf(path, size, "%s", memo);
+		free(memo);
+		return 0;
+	}
+	if (cache_key_get(s->cache, "artifact", digest, hex, NULL) ||
+	    cache_blob_path(s->cache, hex, path, size, bytes)) {
+		eucc_error_set(err, -ENOENT, EUCC_E_NOT_FOUND,
+			       "no artifact with that digest on this server");
+		eucc_error_hint(err, "it may have been evicted: compile again to rebuild it");
+		return -ENOENT;
+	}
+	memo_put(&s->artifacts, digest, path, strlen(path), *bytes);
+	return 0;
+}
+
+struct offered {
+	struct btf_kernel k;
+	bool unchanged;
+};
+
+static void offer_done(const struct btf_kernel *k, enum btf_import_result res, const char *fmt,
+		       void *ctx)
+{
+	struct offered *o = ctx;
+
+	(void)fmt;
+	o->k = *k;
+	o->unchanged = res == BTF_IMPORT_UNCHANGED;
+}
+
+/* Import @path under the offered name. */
+static int import_offered(struct service *s, const char *release, const char *arch,
+			  const char *path, struct btf_kernel *out, bool *added,
+			  struct eucc_error *err)
+{
+	struct btf_import_opts o = {.sz = sizeof(o), .release = release, .arch = arch};
+	struct offered res = {0};
+	struct btf_import_cbs cbs = {.done = offer_done, .ctx = &res};
+	struct eucc_error why = {0};
+
+	if (btf_store_import(s->store, path, &o, &cbs, &why) < 0) {
+		eucc_warn("BTF offered for %s refused: %s", release, why.message);
+		if (why.err == -EEXIST) {
+			eucc_error_set(err, -EEXIST, EUCC_E_CONFLICT,
+				       "this server holds other BTF under that release");
+			eucc_error_hint(err, "ask its operator; eucc-server btf import --replace");
+			return -EEXIST;
+		}
+		eucc_error_set(err, -EINVAL, EUCC_E_BAD_REQUEST,
+			       "the upload is not BTF this server can use");
+		eucc_error_hint(err, "send the raw BTF of /sys/kernel/btf/vmlinux");
+		return -EINVAL;
+	}
+	*out = res.k;
+	*added = !res.unchanged;
+	if (*added)
+		eucc_info("stored BTF of %s (%s) offered by a client", res.k.release, res.k.arch);
+	return 0;
+}
+
+/* The body as a temp file of the data dir, for the importer. */
+static int write_upload(struct service *s, const void *data, size_t len, char *path, size_t size,
+			struct eucc_error *err)
+{
+	int fd, ret;
+
+	snprintf(path, size, "%s/tmp", s->opts.data_dir);
+	fs_mkdir_p(path, 0700);
+	snprintf(path, size, "%s/tmp/upload-XXXXXX", s->opts.data_dir);
+	fd = mkstemp(path);
+	if (fd < 0)
+		return eucc_error_set(err, -errno, EUCC_E_IO, "cannot store the upload in %s",
+				      path);
+	ret = fs_write_all(fd, data, len);
+	close(fd);
+	if (ret) {
+		unlink(path);
+		return eucc_error_set(err, ret, EUCC_E_IO, "cannot write the upload to %s", path);
+	}
+	return 0;
+}
+
+static int bad_upload(struct eucc_error *err, const char *why)
+{
+	eucc_error_set(err, -EINVAL, EUCC_E_BAD_REQUEST, "%s", why);
+	eucc_error_hint(err, "send the raw BTF of /sys/kernel/btf/vmlinux");
+	return -EINVAL;
+}
+
+int service_btf_offer(struct service *s, const char *release, const char *arch, const char *sha,
+		      const void *data, size_t len, struct btf_kernel *out, bool *added,
+		      struct eucc_error *err)
+{
+	char hex[EUCC_SHA256_HEX], path[PATH_MAX];
+	struct btf_kernel k;
+	int ret;
+
+	*added = false;
+	if (!data) { /* by digest: do we know this BTF, under this name or another? */
+		if (btf_store_find_sha(s->store, sha, &k, NULL)) {
+			eucc_error_set(err, -ENOENT, EUCC_E_BTF_NEEDED,
+				       "this server does not have that BTF");
+			eucc_error_hint(err, "send it as the body of the same request");
+			return -ENOENT;
+		}
+		if (!strcmp(k.release, release) && !strcmp(k.arch, arch)) {
+			*out = k;
+			return 0;
+		}
+		return import_offered(s, release, arch, k.path, out, added, err);
+	}
+	/* Raw BTF only (its magic, sizes, libbpf parses it): no archives, images or DWARF here. */
+	if (btf_source_validate(data, len, NULL))
+		return bad_upload(err, "the upload is not raw BTF");
+	eucc_sha256_hex(data, len, hex);
+	if (strcmp(hex, sha))
+		return bad_upload(err, "the body does not match the sha256 given");
+	ret = write_upload(s, data, len, path, sizeof(path), err);
+	if (ret)
+		return ret;
+	ret = import_offered(s, release, arch, path, out, added, err);
+	unlink(path);
+	return ret;
+}
+
+int service_kernel_def(struct service *s, const char *release, const char *arch, bool type,
+		       const char *name, struct btf_kernel *k, char **text, struct eucc_error *err)
+{
+	struct kernel_entry *e;
+	size_t len = 0;
+	FILE *mem;
+	int ret;
+
+	*text = NULL;
+	ret = btf_store_get(s->store, release, arch, k, err);
+	if (!ret)
+		ret = kernel_cache_get(&s->kernels, s->store, k, &e, err);
+	if (ret)
+		return ret;
+	mem = open_memstream(text, &len);
+	if (!mem) {
+		kernel_cache_put(&s->kernels, e);
+		return eucc_error_set(err, -ENOMEM, EUCC_E_INTERNAL, "out of memory");
+	}
+	ret = type ? btf_header_print_type(e->btf, name, mem, err)
+		   : btf_header_print_func(e->btf, name, mem, err);
+	fclose(mem);
+	kernel_cache_put(&s->kernels, e);
+	if (ret) {
+		free(*text);
+		*text = NULL;
+	}
+	return ret;
+}
