@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* eucc-remote compile and check: upload, print diagnostics and the per-kernel table. */
 #include <errno.h>
-#include <getopt.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/utsname.h>
@@ -15,36 +15,30 @@ enum out_format { FORMAT_TEXT, FORMAT_JSON, FORMAT_SARIF };
 
 struct compile_args {
 	const char *main;
-	const char *kernels[64];
-	size_t nkernels;
-	const char *incdirs[64];
-	size_t nincdirs;
-	char *defines[64]; /* "-DX=1", "-UX", "-Wall": owned */
+	struct cli_list kernels;
+	struct cli_list incdirs;
+	char *defines[CLI_LIST_MAX]; /* "-DX=1", "-UX", "-Wall": owned */
 	size_t ndefines;
 	const char *arch;
 	const char *headers;
 	const char *out;
 	const char *name;
 	enum out_format format;
+	bool format_given;
 	bool check; /* no package */
 };
 
-static int add_arg(const char **list, size_t *n, const char *v)
+/* -D NAME[=V], -U NAME, -W FLAG: passed on as "-DNAME=V", "-UNAME", "-WFLAG". */
+static int set_flag(void *target, const struct cli_opt *opt, const char *v, struct eucc_error *err)
 {
-	if (*n == 64)
-		return remote_usage_error("too many options of one kind (at most 64)");
-	list[(*n)++] = v;
-	return 0;
-}
-
-static int add_flag(struct compile_args *a, char letter, const char *v)
-{
+	struct compile_args *a = target;
 	char *flag;
 
-	if (a->ndefines == 64)
-		return remote_usage_error("too many -D/-U/-W options (at most 64)");
-	if (asprintf(&flag, "-%c%s", letter, v) < 0)
-		return EUCC_EXIT_INPUT;
+	if (a->ndefines == CLI_LIST_MAX)
+		return eucc_error_set(err, -E2BIG, EUCC_E_USAGE,
+				      "too many -D/-U/-W options (at most %d)", CLI_LIST_MAX);
+	if (asprintf(&flag, "-%c%s", opt->letter, v) < 0)
+		return eucc_error_set(err, -ENOMEM, EUCC_E_INTERNAL, "out of memory");
 	a->defines[a->ndefines++] = flag;
 	return 0;
 }
@@ -55,82 +49,37 @@ static void compile_args_free(struct compile_args *a)
 		free(a->defines[i]);
 }
 
-static int parse_format(const char *v, enum out_format *f)
+static int set_format(void *target, const struct cli_opt *opt, const char *v,
+		      struct eucc_error *err)
 {
+	struct compile_args *a = target;
+
+	(void)opt;
 	if (!strcmp(v, "text"))
-		*f = FORMAT_TEXT;
+		a->format = FORMAT_TEXT;
 	else if (!strcmp(v, "json"))
-		*f = FORMAT_JSON;
+		a->format = FORMAT_JSON;
 	else if (!strcmp(v, "sarif"))
-		*f = FORMAT_SARIF;
+		a->format = FORMAT_SARIF;
 	else
-		return remote_usage_error("--format is text, json or sarif, not '%s'", v);
+		return eucc_error_set(err, -EINVAL, EUCC_E_USAGE,
+				      "--format is text, json or sarif, not '%s'", v);
+	a->format_given = true;
 	return 0;
 }
 
-static int parse_compile_args(int argc, char **argv, struct compile_args *a, const char *usage)
+static int parse_compile_args(const struct cli_call *call, struct compile_args *a,
+			      struct eucc_error *err)
 {
-	static const struct option longopts[] = {
-	    {"kernel", required_argument, NULL, 'k'},
-	    {"arch", required_argument, NULL, 'a'},
-	    {"headers", required_argument, NULL, 'H'},
-	    {"output", required_argument, NULL, 'o'},
-	    {"name", required_argument, NULL, 'n'},
-	    {"json", no_argument, NULL, 'j'},
-	    {"format", required_argument, NULL, 'f'},
-	    {"help", no_argument, NULL, 'h'},
-	    {NULL, 0, NULL, 0},
-	};
-	int c, ret = 0;
+	int ret = cli_apply(call, a, err);
 
-	optind = 0;
-	while (!ret && (c = getopt_long(argc, argv, "hk:I:D:U:W:o:", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'k':
-			ret = add_arg(a->kernels, &a->nkernels, optarg);
-			break;
-		case 'I':
-			ret = add_arg(a->incdirs, &a->nincdirs, optarg);
-			break;
-		case 'D':
-		case 'U':
-		case 'W':
-			ret = add_flag(a, (char)c, optarg);
-			break;
-		case 'a':
-			a->arch = optarg;
-			break;
-		case 'H':
-			a->headers = optarg;
-			break;
-		case 'o':
-			a->out = optarg;
-			break;
-		case 'n':
-			a->name = optarg;
-			break;
-		case 'j':
-			a->format = FORMAT_JSON;
-			break;
-		case 'f':
-			ret = parse_format(optarg, &a->format);
-			break;
-		case 'h':
-			printf("Usage: eucc-remote %s\n", usage);
-			return -1;
-		default:
-			return EUCC_EXIT_USAGE;
-		}
-	}
 	if (ret)
 		return ret;
-	if (optind != argc - 1)
-		return remote_usage_error("give one FILE.bpf.c");
-	a->main = argv[optind];
-	if (a->arch && !arch_normalize(a->arch))
-		return remote_usage_error("unknown architecture '%s'", a->arch);
-	if (a->nkernels == 0)
-		a->kernels[a->nkernels++] = "local";
+	if (!a->format_given && remote_config(call)->json)
+		a->format = FORMAT_JSON;
+	a->main = call->args[0];
+	if (a->kernels.n == 0)
+		a->kernels.v[a->kernels.n++] = "local";
 	return 0;
 }
 
@@ -158,18 +107,18 @@ static cJSON *build_request(const struct compile_args *a, const struct source_se
 		cJSON_AddItemToObject(sources, src->paths[i], cJSON_CreateString(src->data[i]));
 	kernels = cJSON_AddArrayToObject(req, "kernels");
 	uname(&u);
-	for (size_t i = 0; i < a->nkernels; i++)
-		cJSON_AddItemToArray(
-		    kernels,
-		    cJSON_CreateString(strcmp(a->kernels[i], "local") ? a->kernels[i] : u.release));
+	for (size_t i = 0; i < a->kernels.n; i++)
+		cJSON_AddItemToArray(kernels, cJSON_CreateString(strcmp(a->kernels.v[i], "local")
+								     ? a->kernels.v[i]
+								     : u.release));
 	cJSON_AddStringToObject(req, "arch", a->arch ? arch_normalize(a->arch) : arch_host());
 	flags = cJSON_AddArrayToObject(req, "cflags");
-	for (size_t i = 0; i < a->nincdirs; i++) {
+	for (size_t i = 0; i < a->incdirs.n; i++) {
 		snprintf(rel, sizeof(rel), "-I");
-		if (sources_relative_dir(src, a->incdirs[i], rel + 2, sizeof(rel) - 2)) {
+		if (sources_relative_dir(src, a->incdirs.v[i], rel + 2, sizeof(rel) - 2)) {
 			cJSON_Delete(req);
 			eucc_error_set(err, -EINVAL, EUCC_E_USAGE, "-I %s: cannot be made relative",
-				       a->incdirs[i]);
+				       a->incdirs.v[i]);
 			return NULL;
 		}
 		cJSON_AddItemToArray(flags, cJSON_CreateString(rel));
@@ -427,8 +376,8 @@ static bool wants_local(const struct compile_args *a, const struct eucc_error *e
 
 	if (err->code != EUCC_E_KERNEL_NOT_FOUND || uname(&u))
 		return false;
-	for (size_t i = 0; i < a->nkernels; i++)
-		if (!strcmp(a->kernels[i], "local") || !strcmp(a->kernels[i], u.release))
+	for (size_t i = 0; i < a->kernels.n; i++)
+		if (!strcmp(a->kernels.v[i], "local") || !strcmp(a->kernels.v[i], u.release))
 			return strstr(err->message, u.release) != NULL;
 	return false;
 }
@@ -442,7 +391,7 @@ static int compile_common(struct remote_config *cfg, struct compile_args *a, cJS
 	char *body;
 	int ret;
 
-	ret = sources_collect(a->main, a->incdirs, a->nincdirs, &src, err);
+	ret = sources_collect(a->main, a->incdirs.v, a->incdirs.n, &src, err);
 	if (ret)
 		return ret;
 	print_notes(&src, cfg->quiet || a->format != FORMAT_TEXT);
@@ -498,8 +447,9 @@ static int report(const cJSON *answer, long status, enum out_format format)
 	return bad ? EUCC_EXIT_INCOMPATIBLE : EUCC_EXIT_OK;
 }
 
-static int run_compile_cmd(int argc, char **argv, struct remote_config *cfg, bool check)
+static int run_compile_cmd(const struct cli_call *call, bool check)
 {
+	struct remote_config *cfg = remote_config(call);
 	struct compile_args a = {.check = check};
 	struct eucc_error err = {0};
 	cJSON *answer = NULL;
@@ -507,16 +457,9 @@ static int run_compile_cmd(int argc, char **argv, struct remote_config *cfg, boo
 	long status = 0;
 	int ret, code;
 
-	ret = parse_compile_args(argc, argv, &a,
-				 check ? "check FILE.bpf.c --kernel SPEC... "
-					 "[--format text|json|sarif]"
-				       : "compile FILE.bpf.c [--kernel SPEC]... "
-					 "[-I DIR] [-D N[=V]] [-o OUT]");
-	if (ret) {
-		compile_args_free(&a);
-		return ret < 0 ? EUCC_EXIT_OK : ret;
-	}
-	ret = compile_common(cfg, &a, &answer, &status, &err);
+	ret = parse_compile_args(call, &a, &err);
+	if (!ret)
+		ret = compile_common(cfg, &a, &answer, &status, &err);
 	if (ret) {
 		compile_args_free(&a);
 		return remote_fail(&err);
@@ -542,12 +485,127 @@ static int run_compile_cmd(int argc, char **argv, struct remote_config *cfg, boo
 	return code;
 }
 
-int do_compile(int argc, char **argv, struct remote_config *cfg)
+static int do_compile(const struct cli_call *call)
 {
-	return run_compile_cmd(argc, argv, cfg, false);
+	return run_compile_cmd(call, false);
 }
 
-int do_check(int argc, char **argv, struct remote_config *cfg)
+static int do_check(const struct cli_call *call)
 {
-	return run_compile_cmd(argc, argv, cfg, true);
+	return run_compile_cmd(call, true);
 }
+
+/* The options of both; check has all but -o. */
+#define KERNEL_OPT                                                                                 \
+	{                                                                                          \
+		.name = "kernel", .letter = 'k', .arg = "SPEC", .kind = CLI_LIST,                  \
+		.off = offsetof(struct compile_args, kernels),                                     \
+		.help = "a kernel to compile for: 4.19 (every stored 4.19.*), an exact release, "  \
+			"DISTRO[/VERSION[/ARCH]] (debian/11), or local (this host's kernel, "      \
+			"whose BTF "                                                               \
+			"is offered to a server that lacks it)",                                   \
+		.def = "local"                                                                     \
+	}
+#define SOURCE_OPTS                                                                                \
+	{.name = "arch",                                                                           \
+	 .arg = "A",                                                                               \
+	 .kind = CLI_CALL,                                                                         \
+	 .set = cli_set_arch,                                                                      \
+	 .off = offsetof(struct compile_args, arch),                                               \
+	 .help = "the target architecture (x86_64, arm64, ...; amd64 and aarch64 are taken)",      \
+	 .def = "this host's"},                                                                    \
+	    {.letter = 'I',                                                                        \
+	     .arg = "DIR",                                                                         \
+	     .kind = CLI_LIST,                                                                     \
+	     .off = offsetof(struct compile_args, incdirs),                                        \
+	     .help = "look for quoted #include files in DIR too; they are sent along"},            \
+	    {.letter = 'D',                                                                        \
+	     .arg = "NAME[=V]",                                                                    \
+	     .kind = CLI_CALL,                                                                     \
+	     .set = set_flag,                                                                      \
+	     .flags = CLI_REPEAT,                                                                  \
+	     .help = "define the macro NAME (as V, or 1)"},                                        \
+	    {.letter = 'U',                                                                        \
+	     .arg = "NAME",                                                                        \
+	     .kind = CLI_CALL,                                                                     \
+	     .set = set_flag,                                                                      \
+	     .flags = CLI_REPEAT,                                                                  \
+	     .help = "undefine the macro NAME"},                                                   \
+	    {.letter = 'W',                                                                        \
+	     .arg = "WARNING",                                                                     \
+	     .kind = CLI_CALL,                                                                     \
+	     .set = set_flag,                                                                      \
+	     .flags = CLI_REPEAT,                                                                  \
+	     .help = "a clang warning option: -Wall, -Wextra, -Wno-unused-value, -Werror"},        \
+	    {.name = "headers",                                                                    \
+	     .arg = "RELEASE",                                                                     \
+	     .kind = CLI_STR,                                                                      \
+	     .off = offsetof(struct compile_args, headers),                                        \
+	     .help = "compile against the vmlinux.h of this stored kernel",                        \
+	     .def = "the newest requested kernel of the arch"},                                    \
+	    {.name = "name",                                                                       \
+	     .arg = "NAME",                                                                        \
+	     .kind = CLI_STR,                                                                      \
+	     .off = offsetof(struct compile_args, name),                                           \
+	     .help = "the program's name in the package",                                          \
+	     .def = "FILE up to its first '.'"},                                                   \
+	{                                                                                          \
+		.name = "format", .arg = "text|json|sarif", .kind = CLI_CALL, .set = set_format,   \
+		.help =                                                                            \
+		    "what to print: diagnostics and the per-kernel table, the server's answer "    \
+		    "as JSON, or SARIF 2.1.0 (a result per finding and per diagnostic)",           \
+		.def = "text"                                                                      \
+	}
+
+static const struct cli_opt compile_opts[] = {
+    KERNEL_OPT,
+    SOURCE_OPTS,
+    {.name = "output",
+     .letter = 'o',
+     .arg = "OUT",
+     .kind = CLI_STR,
+     .off = offsetof(struct compile_args, out),
+     .help = "where to write the package",
+     .def = "NAME.eucc"},
+    {0},
+};
+
+static const struct cli_opt check_opts[] = {
+    KERNEL_OPT,
+    SOURCE_OPTS,
+    {0},
+};
+
+const struct cli_cmd remote_cmd_compile = {
+    .name = "compile",
+    .run = do_compile,
+    .args = "FILE.bpf.c",
+    .summary = "compile for kernels, check each, write one package",
+    .help =
+	"Send FILE.bpf.c and the local headers it includes with quotes to the server, which "
+	"compiles it against the headers of the requested kernels and checks every CO-RE "
+	"relocation on each of them. Prints clang's diagnostics as clang does, one line per "
+	"kernel (release, distro/version, arch, status, findings) with its findings, and writes "
+	"the verified package: the object and a minimized BTF per kernel.\nvmlinux.h is never "
+	"sent (the server's replaces it), nor a file outside FILE's dir and the -I dirs.\nExit "
+	"1 if the program is incompatible with some kernel (the package is still written), 2 "
+	"if it does not compile.",
+    .opts = compile_opts,
+    .json = "print the server's answer as JSON (as --format json)",
+    .min_args = 1,
+    .max_args = 1,
+};
+
+const struct cli_cmd remote_cmd_check = {
+    .name = "check",
+    .run = do_check,
+    .args = "FILE.bpf.c",
+    .summary = "compile and check for kernels, without a package (for CI)",
+    .help = "The same as compile, without a package: a gate for CI that the program compiles "
+	    "and relocates on every requested kernel.\nExit 0 if it does on each, 1 if it is "
+	    "incompatible with some kernel, 2 if it does not compile.",
+    .opts = check_opts,
+    .json = "print the server's answer as JSON (as --format json)",
+    .min_args = 1,
+    .max_args = 1,
+};

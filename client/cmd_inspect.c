@@ -1,6 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* eucc-remote inspect PKG [--json]: what a package holds, after verifying it. */
-#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -47,34 +46,30 @@ static void print_manifest(const cJSON *m)
 	}
 }
 
-int do_inspect(int argc, char **argv, struct remote_config *cfg)
+static int do_inspect(const struct cli_call *call)
 {
-	static const struct option longopts[] = {
-	    {"json", no_argument, NULL, 'j'},
-	    {"help", no_argument, NULL, 'h'},
-	    {NULL, 0, NULL, 0},
-	};
 	struct eucc_error err = {0};
 	struct pkg *pkg;
-	int c;
 
-	optind = 0;
-	while ((c = getopt_long(argc, argv, "hj", longopts, NULL)) != -1) {
-		if (c == 'j')
-			cfg->json = true;
-		else if (c == 'h')
-			return printf("Usage: eucc-remote inspect PKG [--json]\n"), EUCC_EXIT_OK;
-		else
-			return EUCC_EXIT_USAGE;
-	}
-	if (optind != argc - 1)
-		return remote_usage_error("give one package file");
-	if (pkg_open_file(argv[optind], &pkg, &err))
+	if (pkg_open_file(call->args[0], &pkg, &err))
 		return remote_fail(&err);
-	if (cfg->json)
+	if (remote_config(call)->json)
 		json_write(stdout, pkg_manifest(pkg));
 	else
 		print_manifest(pkg_manifest(pkg));
 	pkg_close(pkg);
 	return EUCC_EXIT_OK;
 }
+
+const struct cli_cmd remote_cmd_inspect = {
+    .name = "inspect",
+    .run = do_inspect,
+    .args = "PKG",
+    .summary = "verify a package and print what it holds",
+    .help = "Verify the package PKG (its format, its member list and every member's digest), "
+	    "then print its name, arch, source digest, toolchain, object, programs, maps, "
+	    "globals, and its kernels with their status and BTF size.",
+    .json = "print the package's manifest as JSON",
+    .min_args = 1,
+    .max_args = 1,
+};

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* eucc-remote kernels [SPEC] [--arch A] [--json]; kernels RELEASE --type NAME | --func NAME */
-#include <getopt.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -41,53 +41,29 @@ static int build_path(char *path, size_t size, const char *spec, const char *arc
 	return 0;
 }
 
-int do_kernels(int argc, char **argv, struct remote_config *cfg)
+struct kernels_args {
+	const char *arch, *type, *func;
+};
+
+static int do_kernels(const struct cli_call *call)
 {
-	static const struct option longopts[] = {
-	    {"arch", required_argument, NULL, 'a'}, {"json", no_argument, NULL, 'j'},
-	    {"type", required_argument, NULL, 't'}, {"func", required_argument, NULL, 'f'},
-	    {"help", no_argument, NULL, 'h'},	    {NULL, 0, NULL, 0},
-	};
-	const char *arch = NULL, *type = NULL, *func = NULL, *spec;
+	struct remote_config *cfg = remote_config(call);
+	struct kernels_args a = {0};
+	const char *spec;
 	struct eucc_error err = {0};
 	struct http_answer ans;
 	struct utsname u;
 	char path[1024];
 	cJSON *answer;
-	int c;
 
-	optind = 0;
-	while ((c = getopt_long(argc, argv, "hj", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'a':
-			arch = optarg;
-			break;
-		case 'j':
-			cfg->json = true;
-			break;
-		case 't':
-			type = optarg;
-			break;
-		case 'f':
-			func = optarg;
-			break;
-		case 'h':
-			printf("Usage: eucc-remote kernels [SPEC] [--arch A] [--json]\n"
-			       "       eucc-remote kernels RELEASE --type NAME | --func NAME\n");
-			return EUCC_EXIT_OK;
-		default:
-			return EUCC_EXIT_USAGE;
-		}
-	}
-	if (arch && !arch_normalize(arch))
-		return remote_usage_error("unknown architecture '%s'", arch);
-	if (argc - optind > 1 || ((type || func) && argc - optind != 1) || (type && func))
-		return remote_usage_error(
-		    "kernels [SPEC] or kernels RELEASE --type NAME|--func NAME");
-	spec = optind < argc ? argv[optind] : NULL;
+	if (cli_apply(call, &a, &err))
+		return remote_fail(&err);
+	if (((a.type || a.func) && call->nargs != 1) || (a.type && a.func))
+		return cli_usage_error(call, "--type and --func want one RELEASE, and not both");
+	spec = call->nargs ? call->args[0] : NULL;
 	if (spec && !strcmp(spec, "local")) /* this host's kernel: the server cannot know it */
 		spec = uname(&u) ? spec : u.release;
-	build_path(path, sizeof(path), spec, arch, type, func);
+	build_path(path, sizeof(path), spec, a.arch, a.type, a.func);
 	if (http_request(cfg, "GET", path, NULL, &ans, &err))
 		return remote_fail(&err);
 	if (ans.status != 200) {
@@ -99,7 +75,7 @@ int do_kernels(int argc, char **argv, struct remote_config *cfg)
 	http_answer_free(&ans);
 	if (cfg->json)
 		json_write(stdout, answer);
-	else if (type || func)
+	else if (a.type || a.func)
 		fputs(cJSON_GetStringValue(cJSON_GetObjectItem(answer, "definition")) ?: "",
 		      stdout);
 	else
@@ -107,3 +83,39 @@ int do_kernels(int argc, char **argv, struct remote_config *cfg)
 	cJSON_Delete(answer);
 	return EUCC_EXIT_OK;
 }
+
+static const struct cli_opt kernels_opts[] = {
+    {.name = "arch",
+     .arg = "A",
+     .kind = CLI_CALL,
+     .set = cli_set_arch,
+     .off = offsetof(struct kernels_args, arch),
+     .help = "only kernels of this architecture (x86_64, arm64, ...)",
+     .def = "every architecture"},
+    {.name = "type",
+     .arg = "NAME",
+     .kind = CLI_STR,
+     .off = offsetof(struct kernels_args, type),
+     .help = "print the definition of the type NAME as the kernel RELEASE has it"},
+    {.name = "func",
+     .arg = "NAME",
+     .kind = CLI_STR,
+     .off = offsetof(struct kernels_args, func),
+     .help = "print the prototype of the kernel function NAME as RELEASE has it"},
+    {0},
+};
+
+const struct cli_cmd remote_cmd_kernels = {
+    .name = "kernels",
+    .run = do_kernels,
+    .args = "[SPEC]",
+    .summary = "the kernels the server can compile for; a type or function of one",
+    .help = "List the stored kernels of the server that SPEC matches (all without SPEC): "
+	    "4.19, an exact release, DISTRO[/VERSION[/ARCH]], or local for this host's "
+	    "kernel.\nWith --type NAME or --func NAME, SPEC is one RELEASE and the definition "
+	    "of that type or function on that kernel is printed.",
+    .opts = kernels_opts,
+    .json = "print the server's answer as JSON",
+    .min_args = 0,
+    .max_args = 1,
+};

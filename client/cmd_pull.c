@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* eucc-remote pull DIGEST [-o OUT]: download, resume, verify. */
 #include <errno.h>
-#include <getopt.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -45,35 +45,28 @@ static int verify_download(const char *part, const char *hex, char *name, size_t
 	return 0;
 }
 
-int do_pull(int argc, char **argv, struct remote_config *cfg)
+struct pull_args {
+	const char *out;
+};
+
+static int do_pull(const struct cli_call *call)
 {
-	static const struct option longopts[] = {
-	    {"output", required_argument, NULL, 'o'},
-	    {"help", no_argument, NULL, 'h'},
-	    {NULL, 0, NULL, 0},
-	};
-	const char *out = NULL, *digest;
+	struct remote_config *cfg = remote_config(call);
 	char part[PATH_MAX], path[128], name[128], final[PATH_MAX];
 	struct eucc_error err = {0};
-	int c, ret;
+	struct pull_args a = {0};
+	const char *out, *digest;
+	int ret;
 
-	optind = 0;
-	while ((c = getopt_long(argc, argv, "ho:", longopts, NULL)) != -1) {
-		if (c == 'o')
-			out = optarg;
-		else if (c == 'h')
-			return printf("Usage: eucc-remote pull DIGEST [-o OUT]\n"), EUCC_EXIT_OK;
-		else
-			return EUCC_EXIT_USAGE;
-	}
-	if (optind != argc - 1)
-		return remote_usage_error("give one DIGEST (sha256:<64 hex>)");
-	digest = argv[optind];
+	if (cli_apply(call, &a, &err))
+		return remote_fail(&err);
+	out = a.out;
+	digest = call->args[0];
 	if (!strncmp(digest, "sha256:", 7))
 		digest += 7;
 	if (!eucc_is_sha256_hex(digest))
-		return remote_usage_error("'%s' is not a digest (sha256:<64 hex digits>)",
-					  argv[optind]);
+		return cli_usage_error(call, "'%s' is not a digest (sha256:<64 hex digits>)",
+				       call->args[0]);
 	/* The partial file keeps its name across attempts, so that a second pull resumes. */
 	if (out)
 		snprintf(part, sizeof(part), "%s.part", out);
@@ -100,3 +93,29 @@ int do_pull(int argc, char **argv, struct remote_config *cfg)
 		printf("wrote %s (sha256:%s)\n", final, digest);
 	return EUCC_EXIT_OK;
 }
+
+static const struct cli_opt pull_opts[] = {
+    {.name = "output",
+     .letter = 'o',
+     .arg = "OUT",
+     .kind = CLI_STR,
+     .off = offsetof(struct pull_args, out),
+     .help = "the file to write; the download goes to OUT.part first",
+     .def = "NAME.eucc, NAME from the package"},
+    {0},
+};
+
+const struct cli_cmd remote_cmd_pull = {
+    .name = "pull",
+    .run = do_pull,
+    .args = "DIGEST",
+    .summary = "download a package by its digest and verify it",
+    .help = "Download the artifact DIGEST (sha256:<hex> or <hex>) from the server to OUT.part "
+	    "(or .eucc-<digest>.part), resuming a partial file with an HTTP range, with a "
+	    "progress bar on a terminal. The whole file must hash to DIGEST and pass the "
+	    "package checks; one that does not is deleted and refused. Then it is renamed to "
+	    "OUT.",
+    .opts = pull_opts,
+    .min_args = 1,
+    .max_args = 1,
+};

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* eucc-remote run PKG: verify the package, then hand it to the loader. */
 #include <errno.h>
-#include <getopt.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/utsname.h>
@@ -13,14 +13,15 @@
 
 struct run_args {
 	struct loader_opts opts;
-	const char *sets[64];
-	const char *pkg;
-	bool help;
+	const char *sets[CLI_LIST_MAX];
 	bool dry_run; /* say which BTF would be used, load nothing */
 };
 
-static int parse_btf_mode(const char *v, struct loader_opts *o)
+static int set_btf(void *target, const struct cli_opt *opt, const char *v, struct eucc_error *err)
 {
+	struct loader_opts *o = &((struct run_args *)target)->opts;
+
+	(void)opt, (void)err;
 	if (!strcmp(v, "auto"))
 		o->btf_mode = LOADER_BTF_AUTO;
 	else if (!strcmp(v, "bundled"))
@@ -34,60 +35,30 @@ static int parse_btf_mode(const char *v, struct loader_opts *o)
 	return 0;
 }
 
-static int parse_run_args(int argc, char **argv, struct run_args *a)
+static int set_duration(void *target, const struct cli_opt *opt, const char *v,
+			struct eucc_error *err)
 {
-	static const struct option longopts[] = {
-	    {"btf", required_argument, NULL, 'b'},   {"duration", required_argument, NULL, 'd'},
-	    {"set", required_argument, NULL, 's'},   {"json", no_argument, NULL, 'j'},
-	    {"attach-only", no_argument, NULL, 'A'}, {"dry-run", no_argument, NULL, 'n'},
-	    {"help", no_argument, NULL, 'h'},	     {NULL, 0, NULL, 0},
-	};
+	struct run_args *a = target;
 	char *end;
-	long v;
-	int c;
+	long n = strtol(v, &end, 10);
 
-	a->opts.sz = sizeof(a->opts);
-	a->opts.sets = a->sets;
-	optind = 0;
-	while ((c = getopt_long(argc, argv, "hj", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'b':
-			parse_btf_mode(optarg, &a->opts);
-			break;
-		case 'd':
-			v = strtol(optarg, &end, 10);
-			if (*end || v < 0 || v > 86400 * 365)
-				return remote_usage_error("--duration wants seconds, not '%s'",
-							  optarg);
-			a->opts.duration_sec = (unsigned int)v;
-			break;
-		case 's':
-			if (a->opts.nsets == 64 || !strchr(optarg, '='))
-				return remote_usage_error("--set wants NAME=VALUE (at most 64)");
-			a->sets[a->opts.nsets++] = optarg;
-			break;
-		case 'j':
-			a->opts.json = true;
-			break;
-		case 'A':
-			a->opts.attach_only = true;
-			break;
-		case 'n':
-			a->dry_run = true;
-			break;
-		case 'h':
-			a->help = true;
-			break;
-		default:
-			return EUCC_EXIT_USAGE;
-		}
-	}
-	if (optind < argc)
-		a->pkg = argv[optind++];
-	if (optind < argc)
-		return remote_usage_error("run takes one package");
-	if (!a->pkg && !a->help)
-		return remote_usage_error("give a package: eucc-remote run NAME.eucc");
+	(void)opt;
+	if (!*v || *end || n < 0 || n > 86400 * 365)
+		return eucc_error_set(err, -EINVAL, EUCC_E_USAGE,
+				      "--duration wants seconds, not '%s'", v);
+	a->opts.duration_sec = (unsigned int)n;
+	return 0;
+}
+
+static int set_param(void *target, const struct cli_opt *opt, const char *v, struct eucc_error *err)
+{
+	struct run_args *a = target;
+
+	(void)opt;
+	if (a->opts.nsets == CLI_LIST_MAX || !strchr(v, '='))
+		return eucc_error_set(err, -EINVAL, EUCC_E_USAGE,
+				      "--set wants NAME=VALUE (at most %d)", CLI_LIST_MAX);
+	a->sets[a->opts.nsets++] = v;
 	return 0;
 }
 
@@ -193,7 +164,7 @@ static bool warn_known_findings(const struct pkg *pkg)
 	return bad;
 }
 
-int do_run(int argc, char **argv, struct remote_config *cfg)
+static int do_run(const struct cli_call *call)
 {
 	struct run_args a = {0};
 	struct eucc_error err = {0};
@@ -202,26 +173,17 @@ int do_run(int argc, char **argv, struct remote_config *cfg)
 	struct pkg *pkg;
 	int ret;
 
-	(void)cfg;
-	ret = parse_run_args(argc, argv, &a);
-	if (ret)
-		return ret;
-	if (!a.pkg) {
-		printf(
-		    "Usage: eucc-remote run PKG [--btf auto|bundled|native|PATH] [--duration SEC] "
-		    "[--set NAME=VALUE]... [--json] [--attach-only] [--dry-run]\n       "
-		    "eucc-remote run PKG --help  "
-		    "(the program's parameters)\n");
-		return EUCC_EXIT_OK;
-	}
-	if (pkg_open_file(a.pkg, &pkg, &err))
+	a.opts.sz = sizeof(a.opts);
+	a.opts.sets = a.sets;
+	if (cli_apply(call, &a, &err))
+		return remote_fail(&err);
+	a.opts.json = remote_config(call)->json;
+	if (pkg_open_file(call->args[0], &pkg, &err))
 		return remote_fail(&err);
 	ret = loader_input_from(pkg, &in, &btfs, &err);
-	if (!ret && a.help) {
-		printf(
-		    "Usage: eucc-remote run %s [--btf auto|bundled|native|PATH] [--duration SEC] "
-		    "[--json] [--set NAME=VALUE]...\n\nParameters of %s:\n",
-		    a.pkg, in.name);
+	if (!ret && call->help) {
+		cli_help(stdout, call);
+		printf("\nParameters of %s (--set NAME=VALUE):\n", in.name);
 		ret = print_params(pkg, &in, &err);
 	} else if (!ret && a.dry_run) {
 		char desc[PATH_MAX + 64];
@@ -250,3 +212,54 @@ int do_run(int argc, char **argv, struct remote_config *cfg)
 	pkg_close(pkg);
 	return ret ? remote_fail(&err) : EUCC_EXIT_OK;
 }
+
+static const struct cli_opt run_opts[] = {
+    {.name = "btf",
+     .arg = "auto|bundled|native|PATH",
+     .kind = CLI_CALL,
+     .set = set_btf,
+     .help = "the BTF to relocate against: auto is /sys/kernel/btf/vmlinux, else the bundled "
+	     "BTF of this kernel, else /boot/vmlinux-$(uname -r); bundled and native force one; "
+	     "PATH is a BTF or ELF file",
+     .def = "auto"},
+    {.name = "duration",
+     .arg = "SEC",
+     .kind = CLI_CALL,
+     .set = set_duration,
+     .help = "stop after SEC seconds; 0: at Ctrl-C or SIGTERM",
+     .def = "0"},
+    {.name = "set",
+     .arg = "NAME=VALUE",
+     .kind = CLI_CALL,
+     .set = set_param,
+     .flags = CLI_REPEAT,
+     .help = "set the program's parameter (a const volatile global) NAME; `run PKG --help` "
+	     "lists them"},
+    {.name = "attach-only",
+     .kind = CLI_BOOL,
+     .off = offsetof(struct run_args, opts.attach_only),
+     .help = "load and attach every program, say so, and detach at once: does the package "
+	     "load on this host?"},
+    {.name = "dry-run",
+     .kind = CLI_BOOL,
+     .off = offsetof(struct run_args, dry_run),
+     .help = "say which BTF would be used, and load nothing"},
+    {0},
+};
+
+const struct cli_cmd remote_cmd_run = {
+    .name = "run",
+    .run = do_run,
+    .args = "PKG",
+    .summary = "load and run a package on this host, printing its events",
+    .help = "Verify the package PKG, pick the BTF for this kernel, load the object, attach "
+	    "its programs, and print events from its ring and perf buffers (decoded through "
+	    "the object's BTF) until Ctrl-C, SIGTERM or --duration; then dump the other maps "
+	    "and detach. Needs root (or CAP_BPF and CAP_PERFMON).\nWith PKG, --help also lists "
+	    "the program's parameters.",
+    .opts = run_opts,
+    .json = "print events and map dumps as JSON lines",
+    .min_args = 1,
+    .max_args = 1,
+    .flags = CLI_OWN_HELP,
+};

@@ -1,38 +1,120 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* eucc-remote: the thin client of eucc-server. */
-#include <stdarg.h>
+#include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <bpf/libbpf.h>
 #include <curl/curl.h>
 
 #include "remote.h"
 
-static const struct remote_cmd remote_cmds[] = {
-    {"compile", do_compile,
-     "compile FILE.bpf.c [--kernel SPEC]... [--arch A] [-I DIR]... [-D NAME[=V]]... "
-     "[--headers RELEASE] [-o OUT] [--json]"},
-    {"check", do_check, "check FILE.bpf.c --kernel SPEC... [--format text|json|sarif]"},
-    {"pull", do_pull, "pull DIGEST [-o OUT]"},
-    {"run", do_run,
-     "run PKG [--btf auto|bundled|native|PATH] [--duration SEC] [--set NAME=VALUE]... [--json]"},
-    {"inspect", do_inspect, "inspect PKG [--json]"},
-    {"kernels", do_kernels,
-     "kernels [SPEC] [--arch A] [--json] | kernels RELEASE --type NAME|--func NAME"},
-    {NULL, NULL, NULL},
+/* The server's base URL: HOST:PORT is http://HOST:PORT; no trailing '/'. */
+static int set_server(void *target, const struct cli_opt *opt, const char *value,
+		      struct eucc_error *err)
+{
+	struct remote_config *cfg = target;
+	const char *scheme = strstr(value, "://") ? "" : "http://";
+	int n = snprintf(cfg->server, sizeof(cfg->server), "%s%s", scheme, value);
+	size_t len = strlen(cfg->server);
+
+	(void)opt;
+	if (n < 0 || (size_t)n >= sizeof(cfg->server))
+		return eucc_error_set(err, -ENAMETOOLONG, EUCC_E_USAGE,
+				      "the server URL is too long (at most %zu characters)",
+				      sizeof(cfg->server) - 1);
+	if (len && cfg->server[len - 1] == '/')
+		cfg->server[len - 1] = '\0';
+	return 0;
+}
+
+static int set_token(void *target, const struct cli_opt *opt, const char *value,
+		     struct eucc_error *err)
+{
+	struct remote_config *cfg = target;
+
+	(void)opt;
+	if (strlen(value) >= sizeof(cfg->token))
+		return eucc_error_set(err, -ENAMETOOLONG, EUCC_E_USAGE,
+				      "the token is too long (at most %zu characters)",
+				      sizeof(cfg->token) - 1);
+	snprintf(cfg->token, sizeof(cfg->token), "%s", value);
+	return 0;
+}
+
+static int set_verbose(void *target, const struct cli_opt *opt, const char *value,
+		       struct eucc_error *err)
+{
+	(void)target, (void)opt, (void)value, (void)err;
+	eucc_log_set_level(EUCC_LOG_DEBUG);
+	return 0;
+}
+
+static const struct cli_opt remote_globals[] = {
+    {.name = "server",
+     .arg = "URL",
+     .kind = CLI_CALL,
+     .set = set_server,
+     .help = "the eucc server (HOST:PORT means http://HOST:PORT); else EUCC_SERVER",
+     .def = "http://127.0.0.1:8639"},
+    {.name = "token",
+     .arg = "TOKEN",
+     .kind = CLI_CALL,
+     .set = set_token,
+     .help = "the bearer token the server wants; else EUCC_TOKEN",
+     .def = "none"},
+    {.name = "quiet",
+     .letter = 'q',
+     .kind = CLI_BOOL,
+     .off = offsetof(struct remote_config, quiet),
+     .help = "no notes, progress or \"wrote\" lines; errors still show"},
+    {.name = "verbose",
+     .letter = 'v',
+     .kind = CLI_CALL,
+     .set = set_verbose,
+     .help = "debug messages on stderr"},
+    {.name = "json",
+     .letter = 'j',
+     .kind = CLI_BOOL,
+     .off = offsetof(struct remote_config, json),
+     .flags = CLI_IF_JSON,
+     .help = "JSON output, for the commands that have it"},
+    {.name = "help", .letter = 'h', .kind = CLI_HELP, .help = "print this help and exit"},
+    {.name = "version",
+     .letter = 'V',
+     .kind = CLI_VERSION,
+     .help = "print the version and the libbpf it uses, and exit"},
+    {0},
 };
 
-static void usage(FILE *out)
+static const struct cli_cmd *const remote_cmds[] = {
+    &remote_cmd_compile,
+    &remote_cmd_check,
+    &remote_cmd_pull,
+    &remote_cmd_run,
+    &remote_cmd_inspect,
+    &remote_cmd_kernels,
+    NULL,
+};
+
+static void remote_version(FILE *out)
 {
-	fprintf(out,
-		"Usage: eucc-remote [--server URL] [--token TOKEN] COMMAND ...\n\nCommands:\n");
-	for (const struct remote_cmd *c = remote_cmds; c->name; c++)
-		fprintf(out, "  eucc-remote %s\n", c->usage);
-	fprintf(out,
-		"\nThe server: --server or EUCC_SERVER (default http://127.0.0.1:8639); the "
-		"token: --token or EUCC_TOKEN.\nExit codes: 0 ok, 1 incompatible on some kernel, "
-		"2 compile or input error, 3 usage, 4 server unreachable or refused.\n");
+	fprintf(out, "eucc-remote %s (libbpf %u.%u)\n", EUCC_VERSION, libbpf_major_version(),
+		libbpf_minor_version());
 }
+
+static const struct cli_prog remote_prog = {
+    .name = "eucc-remote",
+    .summary = "The client of an eucc compile server: compile CO-RE eBPF programs for the "
+	       "kernels of a fleet, check them, fetch the packages and run them on this host.",
+    .globals = remote_globals,
+    .cmds = remote_cmds,
+    .footer = "The server: --server, else EUCC_SERVER, else http://127.0.0.1:8639; the token: "
+	      "--token, else EUCC_TOKEN.\nExit codes: 0 ok, 1 incompatible on some kernel, 2 "
+	      "compile or input error, 3 usage, 4 server unreachable or refused.",
+    .version = remote_version,
+};
 
 int remote_fail(const struct eucc_error *e)
 {
@@ -40,94 +122,27 @@ int remote_fail(const struct eucc_error *e)
 	return eucc_error_exit_code(e);
 }
 
-int remote_usage_error(const char *fmt, ...)
-{
-	va_list ap;
-
-	fprintf(stderr, "eucc-remote: error: ");
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fprintf(stderr, "\n  hint: see `eucc-remote --help`\n");
-	return EUCC_EXIT_USAGE;
-}
-
 static void config_defaults(struct remote_config *cfg)
 {
-	const char *env;
+	const char *env = getenv("EUCC_SERVER");
 
 	memset(cfg, 0, sizeof(*cfg));
-	env = getenv("EUCC_SERVER");
-	snprintf(cfg->server, sizeof(cfg->server), "%s",
-		 env && *env ? env : "http://127.0.0.1:8639");
+	if (!env || !*env || set_server(cfg, NULL, env, NULL))
+		set_server(cfg, NULL, "http://127.0.0.1:8639", NULL);
 	env = getenv("EUCC_TOKEN");
-	snprintf(cfg->token, sizeof(cfg->token), "%s", env ? env : "");
+	if (env)
+		set_token(cfg, NULL, env, NULL);
 	cfg->timeout_sec = 600;
-}
-
-/* Global options before the command: --server URL, --token T, -v, -q. */
-static int global_options(int *argc, char ***argv, struct remote_config *cfg)
-{
-	while (*argc > 1 && (*argv)[1][0] == '-') {
-		const char *opt = (*argv)[1];
-
-		if ((!strcmp(opt, "--server") || !strcmp(opt, "--token")) && *argc > 2) {
-			snprintf(opt[2] == 's' ? cfg->server : cfg->token,
-				 opt[2] == 's' ? sizeof(cfg->server) : sizeof(cfg->token), "%s",
-				 (*argv)[2]);
-			*argc -= 2;
-			*argv += 2;
-		} else if (!strcmp(opt, "-v")) {
-			eucc_log_set_level(EUCC_LOG_DEBUG);
-			(*argc)--, (*argv)++;
-		} else if (!strcmp(opt, "-q")) {
-			cfg->quiet = true;
-			(*argc)--, (*argv)++;
-		} else {
-			return 0;
-		}
-	}
-	/* A URL without a scheme is taken as http://HOST:PORT. */
-	if (!strstr(cfg->server, "://")) {
-		char buf[sizeof(cfg->server)];
-
-		snprintf(buf, sizeof(buf), "http://%s", cfg->server);
-		memcpy(cfg->server, buf, sizeof(buf));
-	}
-	size_t len = strlen(cfg->server);
-	if (len && cfg->server[len - 1] == '/')
-		cfg->server[len - 1] = '\0';
-	return 0;
 }
 
 int main(int argc, char **argv)
 {
 	struct remote_config cfg;
-	int ret = EUCC_EXIT_USAGE;
+	int ret;
 
 	config_defaults(&cfg);
-	global_options(&argc, &argv, &cfg);
-	if (argc < 2) {
-		usage(stderr);
-		return EUCC_EXIT_USAGE;
-	}
-	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
-		usage(stdout);
-		return EUCC_EXIT_OK;
-	}
-	if (!strcmp(argv[1], "--version")) {
-		printf("eucc-remote %s\n", EUCC_VERSION);
-		return EUCC_EXIT_OK;
-	}
 	curl_global_init(CURL_GLOBAL_DEFAULT);
-	for (const struct remote_cmd *c = remote_cmds; c->name; c++)
-		if (!strcmp(argv[1], c->name)) {
-			ret = c->fn(argc - 1, argv + 1, &cfg);
-			goto out;
-		}
-	fprintf(stderr, "eucc-remote: error: unknown command '%s'\n", argv[1]);
-	usage(stderr);
-out:
+	ret = cli_main(&remote_prog, argc, argv, &cfg);
 	curl_global_cleanup();
 	return ret;
 }

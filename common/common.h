@@ -6,7 +6,8 @@
  *  - one logging path (eucc_log), configured once at start-up;
  *  - sha256 digests, files written atomically, small file helpers;
  *  - architecture names and kernel release helpers;
- *  - one JSON writer for every --json output.
+ *  - one JSON writer for every --json output;
+ *  - one command line module: the command tables, their parsing, help and completion.
  *
  * Functions return 0 or a negative errno; where they take a struct eucc_error,
  * it says what went wrong and what to do about it.
@@ -193,6 +194,135 @@ double json_num(const struct cJSON *o, const char *key);
 
 /* The one JSON writer of every --json output: prints @json to @out, pretty, with a newline. */
 void json_write(FILE *out, const struct cJSON *json);
+
+/* ---- command lines (cli.c, cli_help.c, cli_complete.c) -------------------------------------- */
+
+/*
+ * Both binaries describe their command line in tables: a program (struct cli_prog) has global
+ * options and commands; a command (struct cli_cmd) has its do_* function, a one-line summary,
+ * its help, its options and, for a group such as `btf`, its subcommands, in the same form.
+ * Global options are taken anywhere on the line, before or after the command words; a
+ * command's options after its name. --help, `help COMMAND` and --version are built in.
+ */
+#define CLI_LIST_MAX 64
+
+/* The values of a repeatable option, in the order given. */
+struct cli_list {
+	const char *v[CLI_LIST_MAX];
+	size_t n;
+};
+
+enum cli_kind {
+	CLI_BOOL,    /* bool at .off becomes true */
+	CLI_STR,     /* const char * at .off becomes the value (the last one given) */
+	CLI_LIST,    /* struct cli_list at .off gets the value appended */
+	CLI_CALL,    /* .set(target, opt, value, err) */
+	CLI_HELP,    /* the built-in --help */
+	CLI_VERSION, /* the built-in --version */
+};
+
+enum cli_opt_flags {
+	CLI_REPEAT = 1 << 0,  /* may be given more than once (implied by CLI_LIST) */
+	CLI_IF_JSON = 1 << 1, /* a global option for the commands that have a .json text */
+};
+
+struct cli_opt {
+	const char *name; /* "kernel" for --kernel; NULL: a short form only */
+	char letter;	  /* 'k' for -k; 0: a long form only */
+	const char *arg;  /* what its value is ("SPEC"); NULL: it takes none */
+	enum cli_kind kind;
+	size_t off; /* CLI_BOOL, CLI_STR, CLI_LIST: where in the target struct */
+	int (*set)(void *target, const struct cli_opt *opt, const char *value,
+		   struct eucc_error *err); /* CLI_CALL; errors are usage errors */
+	const char *help;		    /* what it does */
+	const char *def;		    /* its default, or NULL */
+	unsigned int flags;
+};
+
+struct cli_call;
+
+enum cli_cmd_flags {
+	CLI_OWN_HELP = 1 << 0, /* `CMD ARG --help` runs the command with call->help set */
+};
+
+struct cli_cmd {
+	const char *name;
+	int (*run)(const struct cli_call *call); /* returns the exit code; NULL for a group */
+	const char *args;			 /* its operands, for the usage line ("[SPEC]") */
+	const char *summary;			 /* one line, for command lists */
+	const char *help;			 /* what it does; '\n' breaks a line */
+	const struct cli_opt *opts;		 /* ends with an empty entry; NULL: none */
+	const struct cli_cmd *const *subs;	 /* a group's commands, NULL-terminated */
+	const char *json;	/* what --json does here; NULL: it does not apply */
+	int min_args, max_args; /* how many operands; max_args -1: no limit */
+	unsigned int flags;
+};
+
+struct cli_prog {
+	const char *name;	       /* "eucc-remote" */
+	const char *summary;	       /* one line */
+	const struct cli_opt *globals; /* ends with an empty entry */
+	const struct cli_cmd *const *cmds;
+	const char *footer;	    /* the end of the top help: environment, exit codes */
+	void (*version)(FILE *out); /* --version */
+};
+
+enum cli_action { CLI_RUN, CLI_SHOW_HELP, CLI_SHOW_VERSION };
+
+/* One option of the command as given, for cli_apply. */
+struct cli_value {
+	const struct cli_opt *opt;
+	const char *value;
+};
+
+/* A parsed command line. */
+struct cli_call {
+	const struct cli_prog *prog;
+	const struct cli_cmd *cmd; /* the command (or group) named; NULL: none */
+	char path[128];		   /* its words: "btf import" */
+	void *cfg;		   /* the program's configuration, which global options set */
+	char **args;		   /* operands */
+	int nargs;
+	struct cli_value *vals; /* the command's options, in order */
+	size_t nvals;
+	enum cli_action action;
+	bool help; /* CLI_OWN_HELP: --help given with operands */
+};
+
+/*
+ * Parse @argv (argv[0] is the program) against @prog: global options are stored into @cfg at
+ * once, the command's are kept in @call for cli_apply. 0 and call->action, or -EINVAL with a
+ * usage error in @err ("unknown option '--kernal'; did you mean '--kernel'?"). Free @call with
+ * cli_call_free in both cases.
+ */
+int cli_parse(const struct cli_prog *prog, int argc, char **argv, void *cfg, struct cli_call *call,
+	      struct eucc_error *err);
+void cli_call_free(struct cli_call *call);
+/* Store the command's options into @target (the command's own struct), in the order given. */
+int cli_apply(const struct cli_call *call, void *target, struct eucc_error *err);
+/* Parse, then print the help or version or run the command; returns the exit code. */
+int cli_main(const struct cli_prog *prog, int argc, char **argv, void *cfg);
+/* The help of what @call names (the program, a group, a command). */
+void cli_help(FILE *out, const struct cli_call *call);
+/* Print "PROG: error: ..." and a hint to the command's help; returns EUCC_EXIT_USAGE. */
+int cli_usage_error(const struct cli_call *call, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+/* The option --NAME (@len bytes of @name) or, with @letter, -LETTER of @opts; NULL if none. */
+const struct cli_opt *cli_find_opt(const struct cli_opt *opts, const char *name, size_t len,
+				   char letter);
+/*
+ * `PROG __complete WORD...` (cli_main runs it): print the words that may stand where the last
+ * WORD is, one a line, and return 0: commands, options, an option's fixed values; nothing where
+ * a file goes. completion/eucc.bash asks this.
+ */
+int cli_complete(FILE *out, const struct cli_prog *prog, int argc, char **argv);
+/* A CLI_CALL setter for --arch: the normalized name as a const char * at opt->off. */
+int cli_set_arch(void *target, const struct cli_opt *opt, const char *value,
+		 struct eucc_error *err);
+/* Edit distance (insertions, deletions, substitutions, swapped neighbours). */
+unsigned int cli_distance(const char *a, const char *b);
+/* The candidate that @word is most likely a typo of, or NULL if none is close. */
+const char *cli_suggest(const char *word, const char *const *cands, size_t n);
 
 /* ---- packages (NAME.eucc) --------------------------------------------------------------- */
 

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* eucc-server btf import|list|show|rm */
-#include <getopt.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -11,80 +11,23 @@
 #include "btfhub.h"
 #include "server.h"
 
-/* Options every btf subcommand takes. */
+/* The options of the btf commands (each takes its own of them). */
 struct btf_args {
 	struct btf_import_opts import;
 	const char *arch;
 	const char *type;
 	const char *func;
-	char **rest;
-	int nrest;
 };
 
-static int parse_btf_args(int argc, char **argv, struct server_config *cfg, struct btf_args *a,
-			  const char *usage)
+static int btf_args_parse(const struct cli_call *call, struct btf_args *a)
 {
-	static const struct option longopts[] = {
-	    {"data", required_argument, NULL, 'd'},
-	    {"json", no_argument, NULL, 'j'},
-	    {"arch", required_argument, NULL, 'a'},
-	    {"distro", required_argument, NULL, 'D'},
-	    {"version", required_argument, NULL, 'V'},
-	    {"release", required_argument, NULL, 'r'},
-	    {"replace", no_argument, NULL, 'R'},
-	    {"type", required_argument, NULL, 't'},
-	    {"func", required_argument, NULL, 'f'},
-	    {"help", no_argument, NULL, 'h'},
-	    {NULL, 0, NULL, 0},
-	};
-	int c;
+	struct eucc_error err = {0};
 
 	memset(a, 0, sizeof(*a));
 	a->import.sz = sizeof(a->import);
-	optind = 0;
-	while ((c = getopt_long(argc, argv, "hj", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'd':
-			snprintf(cfg->data_dir, sizeof(cfg->data_dir), "%s", optarg);
-			break;
-		case 'j':
-			cfg->json = true;
-			break;
-		case 'a':
-			a->arch = a->import.arch = optarg;
-			break;
-		case 'D':
-			a->import.distro = optarg;
-			break;
-		case 'V':
-			a->import.version = optarg;
-			break;
-		case 'r':
-			a->import.release = optarg;
-			break;
-		case 'R':
-			a->import.replace = true;
-			break;
-		case 't':
-			a->type = optarg;
-			break;
-		case 'f':
-			a->func = optarg;
-			break;
-		case 'h':
-			printf("Usage: eucc-server %s\n", usage);
-			return 1;
-		default:
-			return -1;
-		}
-	}
-	if (a->arch && !arch_normalize(a->arch)) {
-		cmd_usage_error("unknown architecture '%s' (x86_64, arm64, s390x, ppc64le, ...)",
-				a->arch);
-		return -1;
-	}
-	a->rest = argv + optind;
-	a->nrest = argc - optind;
+	if (cli_apply(call, a, &err))
+		return cmd_fail(&err);
+	a->import.arch = a->arch;
 	return 0;
 }
 
@@ -150,33 +93,28 @@ static void report_failed(const char *path, const struct eucc_error *e, void *ct
 	eucc_error_print(e, "eucc-server");
 }
 
-static int do_btf_import(int argc, char **argv, struct server_config *cfg)
+static int do_btf_import(const struct cli_call *call)
 {
+	struct server_config *cfg = server_config(call);
 	struct import_report rep = {.json = cfg->json};
 	struct btf_import_cbs cbs = {report_done, report_failed, &rep};
 	struct btf_store *store;
 	struct btf_args a;
 	int ret, status = EUCC_EXIT_OK;
 
-	ret = parse_btf_args(argc, argv, cfg, &a,
-			     "btf import PATH... [--distro D] [--version V] "
-			     "[--arch A] [--release R] [--replace]");
-	if (ret)
-		return ret > 0 ? EUCC_EXIT_OK : EUCC_EXIT_USAGE;
-	rep.json = cfg->json;
-	if (a.nrest < 1)
-		return cmd_usage_error("btf import needs at least one PATH");
-	if (a.import.release && a.nrest > 1)
-		return cmd_usage_error("--release names one kernel: give one PATH with it");
+	if ((ret = btf_args_parse(call, &a)))
+		return ret;
+	if (a.import.release && call->nargs > 1)
+		return cli_usage_error(call, "--release names one kernel: give one PATH with it");
 	if ((ret = open_store(cfg, &store)))
 		return ret;
 	rep.kernels = cJSON_CreateArray();
 	rep.errors = cJSON_CreateArray();
-	for (int i = 0; i < a.nrest; i++) {
+	for (int i = 0; i < call->nargs; i++) {
 		struct eucc_error err = {0};
 
-		if (btf_store_import(store, a.rest[i], &a.import, &cbs, &err) < 0) {
-			report_failed(a.rest[i], &err, &rep);
+		if (btf_store_import(store, call->args[i], &a.import, &cbs, &err) < 0) {
+			report_failed(call->args[i], &err, &rep);
 			if (eucc_error_exit_code(&err) > status)
 				status = eucc_error_exit_code(&err);
 		}
@@ -219,8 +157,9 @@ static void print_kernel_table(const struct btf_kernel *ks, size_t n)
 	}
 }
 
-static int do_btf_list(int argc, char **argv, struct server_config *cfg)
+static int do_btf_list(const struct cli_call *call)
 {
+	struct server_config *cfg = server_config(call);
 	struct eucc_error err = {0};
 	struct btf_kernel *ks = NULL;
 	struct btf_store *store;
@@ -229,18 +168,14 @@ static int do_btf_list(int argc, char **argv, struct server_config *cfg)
 	size_t n = 0;
 	int ret;
 
-	ret = parse_btf_args(argc, argv, cfg, &a, "btf list [SPEC] [--arch A] [--json]");
-	if (ret)
-		return ret > 0 ? EUCC_EXIT_OK : EUCC_EXIT_USAGE;
-	if (a.nrest > 1)
-		return cmd_usage_error("btf list takes at most one SPEC");
-	spec = a.nrest ? a.rest[0] : NULL;
+	if ((ret = btf_args_parse(call, &a)))
+		return ret;
+	spec = call->nargs ? call->args[0] : NULL;
 	if ((ret = open_store(cfg, &store)))
 		return ret;
-	ret = btf_store_match(store, spec, a.arch ? arch_normalize(a.arch) : NULL, &ks, &n, &err);
+	ret = btf_store_match(store, spec, a.arch, &ks, &n, &err);
 	if (!ret && n == 0 && spec)
-		ret = btf_store_explain_miss(store, spec, a.arch ? arch_normalize(a.arch) : NULL,
-					     &err);
+		ret = btf_store_explain_miss(store, spec, a.arch, &err);
 	btf_store_close(store);
 	if (ret) {
 		free(ks);
@@ -402,26 +337,22 @@ static int show_kernel(struct btf_store *store, const struct btf_kernel *k, bool
 	return EUCC_EXIT_OK;
 }
 
-static int do_btf_show(int argc, char **argv, struct server_config *cfg)
+static int do_btf_show(const struct cli_call *call)
 {
+	struct server_config *cfg = server_config(call);
 	struct eucc_error err = {0};
 	struct btf_store *store;
 	struct btf_kernel k;
 	struct btf_args a;
 	int ret;
 
-	ret = parse_btf_args(argc, argv, cfg, &a,
-			     "btf show RELEASE [--arch A] "
-			     "[--type NAME | --func NAME] [--json]");
-	if (ret)
-		return ret > 0 ? EUCC_EXIT_OK : EUCC_EXIT_USAGE;
-	if (a.nrest != 1)
-		return cmd_usage_error("btf show needs one RELEASE");
+	if ((ret = btf_args_parse(call, &a)))
+		return ret;
 	if (a.type && a.func)
-		return cmd_usage_error("give --type or --func, not both");
+		return cli_usage_error(call, "give --type or --func, not both");
 	if ((ret = open_store(cfg, &store)))
 		return ret;
-	ret = btf_store_get(store, a.rest[0], a.arch ? arch_normalize(a.arch) : NULL, &k, &err);
+	ret = btf_store_get(store, call->args[0], a.arch, &k, &err);
 	if (ret)
 		ret = cmd_fail(&err);
 	else if (a.type || a.func)
@@ -434,22 +365,20 @@ static int do_btf_show(int argc, char **argv, struct server_config *cfg)
 
 /* ---- rm ---------------------------------------------------------------------------------- */
 
-static int do_btf_rm(int argc, char **argv, struct server_config *cfg)
+static int do_btf_rm(const struct cli_call *call)
 {
+	struct server_config *cfg = server_config(call);
 	struct eucc_error err = {0};
 	struct btf_store *store;
 	struct btf_kernel k;
 	struct btf_args a;
 	int ret;
 
-	ret = parse_btf_args(argc, argv, cfg, &a, "btf rm RELEASE [--arch A]");
-	if (ret)
-		return ret > 0 ? EUCC_EXIT_OK : EUCC_EXIT_USAGE;
-	if (a.nrest != 1)
-		return cmd_usage_error("btf rm needs one RELEASE");
+	if ((ret = btf_args_parse(call, &a)))
+		return ret;
 	if ((ret = open_store(cfg, &store)))
 		return ret;
-	ret = btf_store_get(store, a.rest[0], a.arch ? arch_normalize(a.arch) : NULL, &k, &err);
+	ret = btf_store_get(store, call->args[0], a.arch, &k, &err);
 	if (!ret)
 		ret = btf_store_remove(store, &k, &err);
 	btf_store_close(store);
@@ -467,16 +396,130 @@ static int do_btf_rm(int argc, char **argv, struct server_config *cfg)
 	return EUCC_EXIT_OK;
 }
 
-static const struct server_cmd btf_cmds[] = {
-    {"import", do_btf_import,
-     "import PATH... [--distro D] [--version V] [--arch A] [--release R] [--replace]"},
-    {"list", do_btf_list, "list [SPEC] [--arch A] [--json]"},
-    {"show", do_btf_show, "show RELEASE [--arch A] [--type NAME | --func NAME] [--json]"},
-    {"rm", do_btf_rm, "rm RELEASE [--arch A]"},
-    {NULL, NULL, NULL},
+#define ARCH_OPT(what)                                                                             \
+	{                                                                                          \
+		.name = "arch", .arg = "A", .kind = CLI_CALL, .set = cli_set_arch,                 \
+		.off = offsetof(struct btf_args, arch), .help = what                               \
+	}
+
+static const struct cli_opt import_opts[] = {
+    {.name = "distro",
+     .arg = "D",
+     .kind = CLI_STR,
+     .off = offsetof(struct btf_args, import.distro),
+     .help = "the distribution (debian, centos, ...)",
+     .def = "from the path or the file"},
+    {.name = "version",
+     .arg = "V",
+     .kind = CLI_STR,
+     .off = offsetof(struct btf_args, import.version),
+     .help = "the distribution's version (11, 8, V10)",
+     .def = "from the path or the file"},
+    ARCH_OPT("the architecture (x86_64, arm64, ...; default: from the path or the file)"),
+    {.name = "release",
+     .arg = "R",
+     .kind = CLI_STR,
+     .off = offsetof(struct btf_args, import.release),
+     .help = "the kernel release (uname -r); with one PATH only",
+     .def = "from the path or the file"},
+    {.name = "replace",
+     .kind = CLI_BOOL,
+     .off = offsetof(struct btf_args, import.replace),
+     .help = "replace a stored kernel of the same release that has other BTF"},
+    {0},
 };
 
-int do_btf(int argc, char **argv, struct server_config *cfg)
-{
-	return cmd_dispatch(btf_cmds, "eucc-server btf", argc - 1, argv + 1, cfg);
-}
+static const struct cli_opt list_opts[] = {
+    ARCH_OPT("only kernels of this architecture (default: every architecture)"),
+    {0},
+};
+
+static const struct cli_opt show_opts[] = {
+    ARCH_OPT("the architecture of RELEASE, where releases of two are stored"),
+    {.name = "type",
+     .arg = "NAME",
+     .kind = CLI_STR,
+     .off = offsetof(struct btf_args, type),
+     .help = "print the C definition of the type NAME as this kernel has it"},
+    {.name = "func",
+     .arg = "NAME",
+     .kind = CLI_STR,
+     .off = offsetof(struct btf_args, func),
+     .help = "print the prototype of the kernel function NAME"},
+    {0},
+};
+
+static const struct cli_opt rm_opts[] = {
+    ARCH_OPT("the architecture of RELEASE, where releases of two are stored"),
+    {0},
+};
+
+static const struct cli_cmd cmd_btf_import = {
+    .name = "import",
+    .run = do_btf_import,
+    .args = "PATH...",
+    .summary = "import kernel BTF: raw, vmlinux, vmlinuz, .deb, BTFHub tarballs and trees",
+    .help = "Import the BTF of kernels into the store (docs/btf-store.md): raw BTF, an ELF "
+	    "vmlinux with .BTF or with DWARF only (BTF made with pahole), a compressed kernel "
+	    "image, a BTFHub .btf.tar.xz or a whole BTFHub archive tree, a Debian or Ubuntu "
+	    "kernel .deb. Distro, version, arch and release come from the path or the file, or "
+	    "from the options. Each kernel is added, unchanged (the same BTF is stored) or "
+	    "replaced (--replace).",
+    .opts = import_opts,
+    .json = "print the kernels and the failed files as JSON ({kernels, errors})",
+    .min_args = 1,
+    .max_args = -1,
+};
+
+static const struct cli_cmd cmd_btf_list = {
+    .name = "list",
+    .run = do_btf_list,
+    .args = "[SPEC]",
+    .summary = "the stored kernels a spec matches (all without one)",
+    .help = "List the stored kernels that SPEC matches: 4.19 (every 4.19.*), an exact "
+	    "release, DISTRO[/VERSION[/ARCH]], or local for this host's kernel. A spec that "
+	    "matches nothing is an error that names the closest stored kernels.",
+    .opts = list_opts,
+    .json = "print the kernels as a JSON array",
+    .min_args = 0,
+    .max_args = 1,
+};
+
+static const struct cli_cmd cmd_btf_show = {
+    .name = "show",
+    .run = do_btf_show,
+    .args = "RELEASE",
+    .summary = "one kernel: sizes, feature tables; a type's or function's definition",
+    .help = "Print what the store has of the kernel RELEASE: its sha256, size, type and "
+	    "function counts, source, vmlinux.h, and what it offers: helpers, map types, "
+	    "program types, attach types.\nWith --type or --func, the definition of one type "
+	    "or function instead.",
+    .opts = show_opts,
+    .json = "print the kernel with its feature tables (or the definition) as JSON",
+    .min_args = 1,
+    .max_args = 1,
+};
+
+static const struct cli_cmd cmd_btf_rm = {
+    .name = "rm",
+    .run = do_btf_rm,
+    .args = "RELEASE",
+    .summary = "remove a kernel from the store",
+    .help = "Remove the kernel RELEASE: its BTF, vmlinux.h and index entry.",
+    .opts = rm_opts,
+    .json = "print the removed kernel as JSON",
+    .min_args = 1,
+    .max_args = 1,
+};
+
+static const struct cli_cmd *const btf_cmds[] = {&cmd_btf_import, &cmd_btf_list, &cmd_btf_show,
+						 &cmd_btf_rm, NULL};
+
+const struct cli_cmd server_cmd_btf = {
+    .name = "btf",
+    .summary = "the BTF store: import, list, show, rm",
+    .help = "The store of kernel BTF in the data dir, in BTFHub's layout "
+	    "<distro>/<version>/<arch>/<release>.btf, indexed in SQLite with each kernel's "
+	    "feature tables (docs/btf-store.md).",
+    .subs = btf_cmds,
+};

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* eucc-server cache stats|gc|verify */
-#include <getopt.h>
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -9,44 +9,27 @@
 #include "cache.h"
 #include "server.h"
 
-static int open_cache(int argc, char **argv, struct server_config *cfg, struct cache **c,
-		      const char *usage)
+static int set_cache_max(void *target, const struct cli_opt *opt, const char *v,
+			 struct eucc_error *err)
 {
-	static const struct option longopts[] = {
-	    {"data", required_argument, NULL, 'd'},
-	    {"json", no_argument, NULL, 'j'},
-	    {"cache-max", required_argument, NULL, 'c'},
-	    {"help", no_argument, NULL, 'h'},
-	    {NULL, 0, NULL, 0},
-	};
+	struct cache_opts *o = target;
+
+	(void)opt;
+	if (parse_size(v, &o->max_bytes))
+		return eucc_error_set(err, -EINVAL, EUCC_E_USAGE,
+				      "--cache-max wants a size like 10G, not '%s'", v);
+	return 0;
+}
+
+static int open_cache(const struct cli_call *call, struct cache **c)
+{
 	struct cache_opts o = {.sz = sizeof(o)};
 	struct eucc_error err = {0};
 	char dir[PATH_MAX + 8];
-	int ch;
 
-	optind = 0;
-	while ((ch = getopt_long(argc, argv, "hj", longopts, NULL)) != -1) {
-		switch (ch) {
-		case 'd':
-			snprintf(cfg->data_dir, sizeof(cfg->data_dir), "%s", optarg);
-			break;
-		case 'j':
-			cfg->json = true;
-			break;
-		case 'c':
-			if (parse_size(optarg, &o.max_bytes))
-				return cmd_usage_error("--cache-max wants a size like 10G");
-			break;
-		case 'h':
-			printf("Usage: eucc-server %s\n", usage);
-			return -1;
-		default:
-			return EUCC_EXIT_USAGE;
-		}
-	}
-	if (optind < argc)
-		return cmd_usage_error("unexpected argument '%s'", argv[optind]);
-	snprintf(dir, sizeof(dir), "%s/cache", cfg->data_dir);
+	if (cli_apply(call, &o, &err))
+		return cmd_fail(&err);
+	snprintf(dir, sizeof(dir), "%s/cache", server_config(call)->data_dir);
 	if (cache_open(dir, &o, c, &err))
 		return cmd_fail(&err);
 	return 0;
@@ -62,8 +45,9 @@ static void print_json_numbers(const char *const *names, const uint64_t *values,
 	cJSON_Delete(o);
 }
 
-static int do_cache_stats(int argc, char **argv, struct server_config *cfg)
+static int do_cache_stats(const struct cli_call *call)
 {
+	struct server_config *cfg = server_config(call);
 	static const char *const names[] = {"blobs",	     "blob_bytes",  "keys",
 					    "object_keys",   "kernel_keys", "package_keys",
 					    "artifact_keys", "max_bytes"};
@@ -71,10 +55,10 @@ static int do_cache_stats(int argc, char **argv, struct server_config *cfg)
 	struct cache_stats st;
 	struct cache *c;
 	char size[32];
-	int ret = open_cache(argc, argv, cfg, &c, "cache stats [--data DIR] [--json]");
+	int ret = open_cache(call, &c);
 
 	if (ret)
-		return ret < 0 ? EUCC_EXIT_OK : ret;
+		return ret;
 	ret = cache_stats(c, &st, &err);
 	cache_close(c);
 	if (ret)
@@ -94,18 +78,18 @@ static int do_cache_stats(int argc, char **argv, struct server_config *cfg)
 	return EUCC_EXIT_OK;
 }
 
-static int do_cache_gc(int argc, char **argv, struct server_config *cfg)
+static int do_cache_gc(const struct cli_call *call)
 {
+	struct server_config *cfg = server_config(call);
 	static const char *const names[] = {"keys_evicted", "blobs_removed", "bytes_freed",
 					    "temp_removed"};
 	struct eucc_error err = {0};
 	struct cache_gc_result res = {0};
 	struct cache *c;
-	int ret =
-	    open_cache(argc, argv, cfg, &c, "cache gc [--data DIR] [--cache-max SIZE] [--json]");
+	int ret = open_cache(call, &c);
 
 	if (ret)
-		return ret < 0 ? EUCC_EXIT_OK : ret;
+		return ret;
 	ret = cache_gc(c, &res, &err);
 	cache_close(c);
 	if (ret)
@@ -120,16 +104,17 @@ static int do_cache_gc(int argc, char **argv, struct server_config *cfg)
 	return EUCC_EXIT_OK;
 }
 
-static int do_cache_verify(int argc, char **argv, struct server_config *cfg)
+static int do_cache_verify(const struct cli_call *call)
 {
+	struct server_config *cfg = server_config(call);
 	static const char *const names[] = {"blobs_checked", "blobs_bad", "keys_dropped"};
 	struct eucc_error err = {0};
 	struct cache_verify_result res = {0};
 	struct cache *c;
-	int ret = open_cache(argc, argv, cfg, &c, "cache verify [--data DIR] [--json]");
+	int ret = open_cache(call, &c);
 
 	if (ret)
-		return ret < 0 ? EUCC_EXIT_OK : ret;
+		return ret;
 	ret = cache_verify(c, &res, &err);
 	cache_close(c);
 	if (ret)
@@ -144,14 +129,54 @@ static int do_cache_verify(int argc, char **argv, struct server_config *cfg)
 	return res.blobs_bad || res.keys_dropped ? EUCC_EXIT_INCOMPATIBLE : EUCC_EXIT_OK;
 }
 
-static const struct server_cmd cache_cmds[] = {
-    {"stats", do_cache_stats, "stats [--data DIR] [--json]"},
-    {"gc", do_cache_gc, "gc [--data DIR] [--cache-max SIZE] [--json]"},
-    {"verify", do_cache_verify, "verify [--data DIR] [--json]"},
-    {NULL, NULL, NULL},
+static const struct cli_opt cache_cli_opts[] = {
+    {.name = "cache-max",
+     .arg = "SIZE",
+     .kind = CLI_CALL,
+     .set = set_cache_max,
+     .help = "the size cap of the cache (512M, 10G); gc evicts the least recently used "
+	     "entries down to it",
+     .def = "no cap"},
+    {0},
 };
 
-int do_cache(int argc, char **argv, struct server_config *cfg)
-{
-	return cmd_dispatch(cache_cmds, "eucc-server cache", argc - 1, argv + 1, cfg);
-}
+static const struct cli_cmd cmd_cache_stats = {
+    .name = "stats",
+    .run = do_cache_stats,
+    .summary = "how many blobs, bytes and keys the cache holds",
+    .help = "Print the number of blobs and their size, and the number of keys by kind (object, "
+	    "kernel, package, artifact).",
+    .opts = cache_cli_opts,
+    .json = "print the numbers as one JSON object",
+};
+
+static const struct cli_cmd cmd_cache_gc = {
+    .name = "gc",
+    .run = do_cache_gc,
+    .summary = "evict down to the size cap, remove unreferenced blobs and temp files",
+    .help = "Evict the least recently used keys until the cache fits --cache-max, remove the "
+	    "blobs no key points at and temp files left by stopped writers.",
+    .opts = cache_cli_opts,
+    .json = "print what was removed as one JSON object",
+};
+
+static const struct cli_cmd cmd_cache_verify = {
+    .name = "verify",
+    .run = do_cache_verify,
+    .summary = "rehash every blob, remove bad ones and their keys",
+    .help = "Rehash every blob; a blob whose bytes do not match its digest is removed, with "
+	    "the keys that point at it.\nExit 1 if it found any.",
+    .opts = cache_cli_opts,
+    .json = "print what was checked and removed as one JSON object",
+};
+
+static const struct cli_cmd *const cache_cmds[] = {&cmd_cache_stats, &cmd_cache_gc,
+						   &cmd_cache_verify, NULL};
+
+const struct cli_cmd server_cmd_cache = {
+    .name = "cache",
+    .summary = "the artifact cache: stats, gc, verify",
+    .help = "The content-addressed artifact cache in DIR/cache of the data dir "
+	    "(docs/cache.md).",
+    .subs = cache_cmds,
+};

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* eucc-server serve */
-#include <getopt.h>
+#include <errno.h>
 #include <limits.h>
+#include <stddef.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,22 +12,19 @@
 #include "server.h"
 #include "api.h"
 
-static const char serve_usage[] =
-    "serve [--listen HOST:PORT] [--data DIR] [--workers N] [--queue N] [--tokens FILE]\n"
-    "      [--cache-max SIZE] [--allow-btf-upload] [--compile-timeout SEC]\n"
-    "      [--compile-memory SIZE] [--http-threads N]";
-
-static int parse_listen(const char *text, struct serve_opts *o)
+static int set_listen(void *target, const struct cli_opt *opt, const char *text,
+		      struct eucc_error *err)
 {
+	struct serve_opts *o = target;
 	const char *colon = strrchr(text, ':');
 	char *end;
 	long port;
 
-	if (!colon)
-		return -1;
-	port = strtol(colon + 1, &end, 10);
-	if (*end || port <= 0 || port > 65535 || colon == text)
-		return -1;
+	(void)opt;
+	port = colon ? strtol(colon + 1, &end, 10) : 0;
+	if (!colon || *end || port <= 0 || port > 65535 || colon == text)
+		return eucc_error_set(err, -EINVAL, EUCC_E_USAGE,
+				      "--listen wants HOST:PORT, not '%s'", text);
 	if (text[0] == '[' && colon[-1] == ']') /* [::1]:8639 */
 		snprintf(o->listen_host, sizeof(o->listen_host), "%.*s", (int)(colon - text - 2),
 			 text + 1);
@@ -41,9 +39,45 @@ static int parse_count(const char *text, unsigned int *out)
 	char *end;
 	long v = strtol(text, &end, 10);
 
-	if (*end || v < 1 || v > 4096)
+	if (!*text || *end || v < 1 || v > 4096)
 		return -1;
 	*out = (unsigned int)v;
+	return 0;
+}
+
+/* An unsigned int at opt->off, from 1 to 4096. */
+static int set_count(void *target, const struct cli_opt *opt, const char *text,
+		     struct eucc_error *err)
+{
+	if (parse_count(text, (unsigned int *)((char *)target + opt->off)))
+		return eucc_error_set(err, -EINVAL, EUCC_E_USAGE,
+				      "--%s wants a number from 1 to 4096, not '%s'", opt->name,
+				      text);
+	return 0;
+}
+
+/* A uint64_t size at opt->off: 512M, 10G. */
+static int set_size(void *target, const struct cli_opt *opt, const char *text,
+		    struct eucc_error *err)
+{
+	if (parse_size(text, (uint64_t *)((char *)target + opt->off)))
+		return eucc_error_set(err, -EINVAL, EUCC_E_USAGE,
+				      "--%s wants a size like 10G, not '%s'", opt->name, text);
+	return 0;
+}
+
+static int set_timeout(void *target, const struct cli_opt *opt, const char *text,
+		       struct eucc_error *err)
+{
+	struct serve_opts *o = target;
+	unsigned int n;
+
+	(void)opt;
+	if (parse_count(text, &n))
+		return eucc_error_set(err, -EINVAL, EUCC_E_USAGE,
+				      "--compile-timeout wants seconds (1 to 4096), not '%s'",
+				      text);
+	o->limits.wall_seconds = o->limits.cpu_seconds = n;
 	return 0;
 }
 
@@ -66,84 +100,9 @@ static void serve_defaults(struct serve_opts *o, struct server_config *cfg)
 	o->limits.output_bytes = (uint64_t)64 << 20;
 }
 
-static int parse_serve_args(int argc, char **argv, struct server_config *cfg, struct serve_opts *o)
+static int do_serve(const struct cli_call *call)
 {
-	static const struct option longopts[] = {
-	    {"listen", required_argument, NULL, 'l'},
-	    {"data", required_argument, NULL, 'd'},
-	    {"workers", required_argument, NULL, 'w'},
-	    {"queue", required_argument, NULL, 'q'},
-	    {"tokens", required_argument, NULL, 't'},
-	    {"cache-max", required_argument, NULL, 'c'},
-	    {"allow-btf-upload", no_argument, NULL, 'u'},
-	    {"compile-timeout", required_argument, NULL, 'T'},
-	    {"compile-memory", required_argument, NULL, 'M'},
-	    {"http-threads", required_argument, NULL, 'H'},
-	    {"help", no_argument, NULL, 'h'},
-	    {NULL, 0, NULL, 0},
-	};
-	unsigned int n;
-	int c;
-
-	optind = 0;
-	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'l':
-			if (parse_listen(optarg, o))
-				return cmd_usage_error("--listen wants HOST:PORT, not '%s'",
-						       optarg);
-			break;
-		case 'd':
-			snprintf(cfg->data_dir, sizeof(cfg->data_dir), "%s", optarg);
-			break;
-		case 'w':
-			if (parse_count(optarg, &o->workers))
-				return cmd_usage_error("--workers wants a number from 1 to 4096");
-			break;
-		case 'q':
-			if (parse_count(optarg, &o->queue_max))
-				return cmd_usage_error("--queue wants a number from 1 to 4096");
-			break;
-		case 'H':
-			if (parse_count(optarg, &o->http_threads))
-				return cmd_usage_error(
-				    "--http-threads wants a number from 1 to 4096");
-			break;
-		case 't':
-			o->tokens_file = optarg;
-			break;
-		case 'c':
-			if (parse_size(optarg, &o->cache_max))
-				return cmd_usage_error(
-				    "--cache-max wants a size like 10G, not '%s'", optarg);
-			break;
-		case 'u':
-			o->allow_btf_upload = true;
-			break;
-		case 'T':
-			if (parse_count(optarg, &n))
-				return cmd_usage_error("--compile-timeout wants seconds");
-			o->limits.wall_seconds = o->limits.cpu_seconds = n;
-			break;
-		case 'M':
-			if (parse_size(optarg, &o->limits.memory_bytes))
-				return cmd_usage_error("--compile-memory wants a size like 2G");
-			break;
-		case 'h':
-			printf("Usage: eucc-server %s\n", serve_usage);
-			return -1;
-		default:
-			return EUCC_EXIT_USAGE;
-		}
-	}
-	if (optind < argc)
-		return cmd_usage_error("serve takes no argument '%s'", argv[optind]);
-	o->data_dir = cfg->data_dir;
-	return 0;
-}
-
-int do_serve(int argc, char **argv, struct server_config *cfg)
-{
+	struct server_config *cfg = server_config(call);
 	struct eucc_error err = {0};
 	char include_dir[PATH_MAX];
 	struct server *s;
@@ -152,9 +111,8 @@ int do_serve(int argc, char **argv, struct server_config *cfg)
 	int ret, sig;
 
 	serve_defaults(&o, cfg);
-	ret = parse_serve_args(argc, argv, cfg, &o);
-	if (ret)
-		return ret < 0 ? EUCC_EXIT_OK : ret;
+	if (cli_apply(call, &o, &err))
+		return cmd_fail(&err);
 	if (data_files_eucc_include(include_dir, sizeof(include_dir), &err))
 		return cmd_fail(&err);
 	o.eucc_include = include_dir;
@@ -184,3 +142,76 @@ int do_serve(int argc, char **argv, struct server_config *cfg)
 	free(s);
 	return EUCC_EXIT_OK;
 }
+
+static const struct cli_opt serve_cli_opts[] = {
+    {.name = "listen",
+     .arg = "HOST:PORT",
+     .kind = CLI_CALL,
+     .set = set_listen,
+     .help = "the address to listen on ([::1]:PORT for IPv6); anything but loopback needs "
+	     "--tokens",
+     .def = "127.0.0.1:8639"},
+    {.name = "workers",
+     .arg = "N",
+     .kind = CLI_CALL,
+     .set = set_count,
+     .off = offsetof(struct serve_opts, workers),
+     .help = "compile workers",
+     .def = "the core count"},
+    {.name = "queue",
+     .arg = "N",
+     .kind = CLI_CALL,
+     .set = set_count,
+     .off = offsetof(struct serve_opts, queue_max),
+     .help = "requests waiting for a worker; beyond, 503 with Retry-After",
+     .def = "64"},
+    {.name = "http-threads",
+     .arg = "N",
+     .kind = CLI_CALL,
+     .set = set_count,
+     .off = offsetof(struct serve_opts, http_threads),
+     .help = "threads answering HTTP; cache hits never wait for workers",
+     .def = "the core count"},
+    {.name = "tokens",
+     .arg = "FILE",
+     .kind = CLI_STR,
+     .off = offsetof(struct serve_opts, tokens_file),
+     .help = "bearer tokens with their scopes, one a line (docs/api.md)",
+     .def = "none: loopback only, no tokens asked"},
+    {.name = "cache-max",
+     .arg = "SIZE",
+     .kind = CLI_CALL,
+     .set = set_size,
+     .off = offsetof(struct serve_opts, cache_max),
+     .help = "size cap of the cache (512M, 10G); least recently used entries go first",
+     .def = "no cap"},
+    {.name = "allow-btf-upload",
+     .kind = CLI_BOOL,
+     .off = offsetof(struct serve_opts, allow_btf_upload),
+     .help = "clients may offer their kernel's BTF (POST /v1/btf, a token with scope compile)"},
+    {.name = "compile-timeout",
+     .arg = "SEC",
+     .kind = CLI_CALL,
+     .set = set_timeout,
+     .help = "wall and CPU limit of one compile",
+     .def = "60"},
+    {.name = "compile-memory",
+     .arg = "SIZE",
+     .kind = CLI_CALL,
+     .set = set_size,
+     .off = offsetof(struct serve_opts, limits.memory_bytes),
+     .help = "address-space limit of one compile",
+     .def = "2G"},
+    {0},
+};
+
+const struct cli_cmd server_cmd_serve = {
+    .name = "serve",
+    .run = do_serve,
+    .summary = "run the compile server (HTTP API v1)",
+    .help = "Answer the HTTP API v1 (docs/api.md): compiles in a sandbox for the stored "
+	    "kernels, with a cache, artifacts by digest, the kernel list. SIGINT or SIGTERM "
+	    "stop it: running jobs finish and are answered first.",
+    .opts = serve_cli_opts,
+    .max_args = 0,
+};

@@ -1,70 +1,93 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* eucc-server: the compile server and its BTF store. */
-#include <stdarg.h>
+#include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <bpf/libbpf.h>
+
+#include "compile.h"
 #include "server.h"
 
-static const struct server_cmd server_cmds[] = {
-    {"serve", do_serve,
-     "serve [--listen HOST:PORT] [--data DIR] [--workers N] [--tokens FILE] [--cache-max SIZE]"},
-    {"btf", do_btf,
-     "btf import PATH... [--distro D] [--version V] [--arch A] [--release R] [--replace]\n"
-     "btf list [SPEC] [--arch A] [--json]\n"
-     "btf show RELEASE [--arch A] [--type NAME | --func NAME] [--json]\n"
-     "btf rm RELEASE [--arch A]"},
-    {"cache", do_cache, "cache stats|gc|verify [--data DIR] [--json]"},
-    {NULL, NULL, NULL},
+static int set_data(void *target, const struct cli_opt *opt, const char *value,
+		    struct eucc_error *err)
+{
+	struct server_config *cfg = target;
+
+	(void)opt;
+	if (strlen(value) >= sizeof(cfg->data_dir))
+		return eucc_error_set(err, -ENAMETOOLONG, EUCC_E_USAGE,
+				      "--data: the path is too long");
+	snprintf(cfg->data_dir, sizeof(cfg->data_dir), "%s", value);
+	return 0;
+}
+
+static int set_verbose(void *target, const struct cli_opt *opt, const char *value,
+		       struct eucc_error *err)
+{
+	(void)target, (void)opt, (void)value, (void)err;
+	eucc_log_set_level(EUCC_LOG_DEBUG);
+	return 0;
+}
+
+static const struct cli_opt server_globals[] = {
+    {.name = "data",
+     .arg = "DIR",
+     .kind = CLI_CALL,
+     .set = set_data,
+     .help = "the data dir: the BTF store (btf/, index.db), the cache (cache/), job dirs (tmp/)",
+     .def = "$EUCC_DATA, else $XDG_DATA_HOME/eucc, else ~/.local/share/eucc"},
+    {.name = "json",
+     .letter = 'j',
+     .kind = CLI_BOOL,
+     .off = offsetof(struct server_config, json),
+     .flags = CLI_IF_JSON,
+     .help = "JSON output, for the commands that have it"},
+    {.name = "verbose",
+     .letter = 'v',
+     .kind = CLI_CALL,
+     .set = set_verbose,
+     .help = "debug messages on stderr (as EUCC_LOG=debug)"},
+    {.name = "help", .letter = 'h', .kind = CLI_HELP, .help = "print this help and exit"},
+    {.name = "version",
+     .letter = 'V',
+     .kind = CLI_VERSION,
+     .help = "print the version and the libbpf it uses (with -v: and clang's), and exit"},
+    {0},
 };
 
-void cmd_usage(FILE *out, const struct server_cmd *cmds, const char *prefix)
+static const struct cli_cmd *const server_cmds[] = {
+    &server_cmd_serve,
+    &server_cmd_btf,
+    &server_cmd_cache,
+    NULL,
+};
+
+/* clang's version costs a run of clang: only with -v. */
+static void server_version(FILE *out)
 {
-	for (const struct server_cmd *c = cmds; c->name; c++) {
-		const char *line = c->usage;
-
-		while (*line) {
-			size_t len = strcspn(line, "\n");
-
-			fprintf(out, "  %s %.*s\n", prefix, (int)len, line);
-			line += len + (line[len] == '\n');
-		}
-	}
+	fprintf(out, "eucc-server %s (libbpf %u.%u)\n", EUCC_VERSION, libbpf_major_version(),
+		libbpf_minor_version());
+	if (eucc_log_level() >= EUCC_LOG_INFO)
+		fprintf(out, "clang: %s\n", compile_clang_version());
 }
+
+static const struct cli_prog server_prog = {
+    .name = "eucc-server",
+    .summary = "The eucc compile server and its store of kernel BTF: serve compiles of CO-RE "
+	       "eBPF programs for the kernels of a fleet, manage the kernels and the cache.",
+    .globals = server_globals,
+    .cmds = server_cmds,
+    .footer = "The log level: -v, else EUCC_LOG (debug, info).\nExit codes: 0 ok, 1 "
+	      "incompatible (cache verify: bad blobs found), 2 input or local error, 3 usage.",
+    .version = server_version,
+};
 
 int cmd_fail(const struct eucc_error *e)
 {
 	eucc_error_print(e, "eucc-server");
 	return eucc_error_exit_code(e);
-}
-
-int cmd_usage_error(const char *fmt, ...)
-{
-	va_list ap;
-
-	fprintf(stderr, "eucc-server: error: ");
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fprintf(stderr, "\n  hint: see `eucc-server --help`\n");
-	return EUCC_EXIT_USAGE;
-}
-
-int cmd_dispatch(const struct server_cmd *cmds, const char *prefix, int argc, char **argv,
-		 struct server_config *cfg)
-{
-	if (argc < 1 || !strcmp(argv[0], "help") || !strcmp(argv[0], "--help") ||
-	    !strcmp(argv[0], "-h")) {
-		printf("Usage:\n");
-		cmd_usage(stdout, cmds, prefix);
-		return argc < 1 ? EUCC_EXIT_USAGE : EUCC_EXIT_OK;
-	}
-	for (const struct server_cmd *c = cmds; c->name; c++)
-		if (!strcmp(argv[0], c->name))
-			return c->fn(argc, argv, cfg);
-	fprintf(stderr, "eucc-server: error: unknown command '%s'\nUsage:\n", argv[0]);
-	cmd_usage(stderr, cmds, prefix);
-	return EUCC_EXIT_USAGE;
 }
 
 int main(int argc, char **argv)
@@ -76,11 +99,7 @@ int main(int argc, char **argv)
 		eucc_log_set_level(EUCC_LOG_DEBUG);
 	else if (level && !strcmp(level, "info"))
 		eucc_log_set_level(EUCC_LOG_INFO);
-	if (argc > 1 && (!strcmp(argv[1], "--version") || !strcmp(argv[1], "-V"))) {
-		printf("eucc-server %s\n", EUCC_VERSION);
-		return 0;
-	}
 	if (eucc_default_data_dir(cfg.data_dir, sizeof(cfg.data_dir)))
 		snprintf(cfg.data_dir, sizeof(cfg.data_dir), ".eucc");
-	return cmd_dispatch(server_cmds, "eucc-server", argc - 1, argv + 1, &cfg);
+	return cli_main(&server_prog, argc, argv, &cfg);
 }

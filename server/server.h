@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* eucc-server: its commands, each a do_* function behind one table (main.c). */
+/* eucc-server: its commands, each an entry of the command table (main.c). */
 #ifndef EUCC_SERVER_H
 #define EUCC_SERVER_H
 
@@ -14,24 +14,16 @@ struct server_config {
 	bool json;
 };
 
-struct server_cmd {
-	const char *name;
-	int (*fn)(int argc, char **argv, struct server_config *cfg);
-	const char *usage; /* one line per form, without the program name */
-};
+/* The commands, entries of the one command table (main.c); the parsing is common/cli.c's. */
+extern const struct cli_cmd server_cmd_serve, server_cmd_btf, server_cmd_cache;
 
-/* Run the subcommand argv[0] from @cmds; prints help for "help", --help or unknown commands. */
-int cmd_dispatch(const struct server_cmd *cmds, const char *prefix, int argc, char **argv,
-		 struct server_config *cfg);
-/* Print the usage lines of @cmds, prefixed, to @out. */
-void cmd_usage(FILE *out, const struct server_cmd *cmds, const char *prefix);
+/* The configuration a command runs with (the global options went into it). */
+static inline struct server_config *server_config(const struct cli_call *call)
+{
+	return call->cfg;
+}
+
 /* Report @e and return its exit code. */
 int cmd_fail(const struct eucc_error *e);
-/* Report a usage error and return EUCC_EXIT_USAGE. */
-int cmd_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-int do_btf(int argc, char **argv, struct server_config *cfg);
-int do_serve(int argc, char **argv, struct server_config *cfg);
-int do_cache(int argc, char **argv, struct server_config *cfg);
 
 #endif

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * eucc-remote: its commands (each a do_* function behind one table in main.c), the HTTP
- * client they share, and the collection of a program's sources.
+ * eucc-remote: its commands (each an entry of the command table in main.c), the HTTP client
+ * they share, and the collection of a program's sources.
  */
 #ifndef EUCC_CLIENT_REMOTE_H
 #define EUCC_CLIENT_REMOTE_H
@@ -24,22 +24,19 @@ struct remote_config {
 	unsigned int timeout_sec; /* whole request; compiles can take a while */
 };
 
-struct remote_cmd {
-	const char *name;
-	int (*fn)(int argc, char **argv, struct remote_config *cfg);
-	const char *usage;
-};
+/* The commands, each an entry of the one command table (main.c) with its do_* function, its
+ * summary, its help and its options; the parsing is common/cli.c's. */
+extern const struct cli_cmd remote_cmd_compile, remote_cmd_check, remote_cmd_pull, remote_cmd_run,
+    remote_cmd_inspect, remote_cmd_kernels;
 
-int do_compile(int argc, char **argv, struct remote_config *cfg);
-int do_check(int argc, char **argv, struct remote_config *cfg);
-int do_pull(int argc, char **argv, struct remote_config *cfg);
-int do_run(int argc, char **argv, struct remote_config *cfg);
-int do_inspect(int argc, char **argv, struct remote_config *cfg);
-int do_kernels(int argc, char **argv, struct remote_config *cfg);
+/* The configuration a command runs with (the global options went into it). */
+static inline struct remote_config *remote_config(const struct cli_call *call)
+{
+	return call->cfg;
+}
 
 /* Report @e and return its exit code. */
 int remote_fail(const struct eucc_error *e);
-int remote_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* ---- HTTP (libcurl) --------------------------------------------------------------------- */
 

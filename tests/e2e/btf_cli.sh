@@ -41,8 +41,9 @@ expect "vfs_read prototype" "$OUT" "ssize_t vfs_read\(struct file \*"
 run 2 eucc-server btf show 4.19.90-52.22.v2207.ky10.aarch64 --func vfs_read
 expect "no FUNC records" "$ERR" "has no FUNC records"
 
-run 0 eucc-server btf import /sys/kernel/btf/vmlinux --release "$(uname -r)"
-expect "local kernel" "$OUT" "added +$(uname -r)"
+# --version after `btf import` is the distribution's version, not the program's.
+run 0 eucc-server btf import /sys/kernel/btf/vmlinux --release "$(uname -r)" --distro host --version 1
+expect "local kernel" "$OUT" "added +$(uname -r) \(host/1/"
 run 0 eucc-server btf list local --json
 expect_eq "local spec" "$(jq -r '.[0].release' <<<"$OUT")" "$(uname -r)"
 run 0 eucc-server btf rm "$(uname -r)"
@@ -66,13 +67,79 @@ run 2 unshare -m sh -c "mount -t tmpfs -o ro tmpfs '$TMP/ro' && \
 expect "read-only data dir" "$ERR" "cannot use data dir .*/ro/data"
 expect "read-only hint" "$ERR" "hint: .*--data"
 
+# Global options before, between and after the command words.
+run 0 eucc-server --json btf list 4.19
+expect_eq "--json before the command" "$(jq length <<<"$OUT")" 3
+run 0 eucc-server btf -j list 4.19 --arch x86_64
+expect_eq "-j between the words" "$(jq -r '.[].release' <<<"$OUT")" "$B419"
+run 0 eucc-server btf list --data "$TMP/other-data"
+expect "--data after the command" "$OUT" "^no kernels stored in $TMP/other-data;"
+run 0 eucc-server --data "$TMP/other-data" cache stats --json
+expect_eq "--data before the command" "$(jq .blobs <<<"$OUT")" 0
+
 # Usage and help.
 run 3 eucc-server btf frobnicate
+expect "unknown subcommand" "$ERR" "^eucc-server: error: unknown command 'btf frobnicate'$"
+run 3 eucc-server btf lst
+expect "did you mean a subcommand" "$ERR" "unknown command 'btf lst'; did you mean 'btf list'\?"
+run 3 eucc-server sevre
+expect "did you mean a command" "$ERR" "unknown command 'sevre'; did you mean 'serve'\?"
+run 3 eucc-server btf list 4.19 --arhc x86_64
+expect "did you mean an option" "$ERR" "^eucc-server: error: unknown option '--arhc'; did you mean '--arch'\?$"
+expect "and where its help is" "$ERR" "hint: see \`eucc-server btf list --help\`"
 run 3 eucc-server btf list --arch sparc
 run 3 eucc-server btf import
+expect "missing PATH" "$ERR" "'btf import' needs PATH"
+run 3 eucc-server btf show 1 2
+run 3 eucc-server btf rm "$B419" --distro x
+expect "an option of another command" "$ERR" "'--distro' is an option of btf import, not of btf rm"
+run 3 eucc-server serve --json
+expect "--json where it does not apply" "$ERR" "option '--json' does not apply to 'serve'"
+run 3 eucc-server serve --workers
+expect "missing value" "$ERR" "option '--workers' needs a value \(N\)"
+run 3 eucc-server btf
+expect "a group needs a command" "$ERR" "'btf' needs a command: import, list, show or rm"
+run 3 eucc-server
+run 0 eucc-server --help
+for c in serve "btf import" "btf list" "btf show" "btf rm" "cache stats" "cache gc" "cache verify"; do
+	expect_has "--help lists $c" "$OUT" "  $c"
+done
+expect "--help lists help" "$OUT" "^  help \[COMMAND\] "
 run 0 eucc-server btf --help
 expect "help lists import" "$OUT" "btf import PATH"
-run 0 eucc-server btf show --help
+expect_not "btf --help: not serve" "$OUT" "^  serve"
+
+# Every command's --help: its usage line and every option it has (and `help CMD` is the same).
+opts_serve="--listen HOST:PORT|--workers N|--queue N|--http-threads N|--tokens FILE|--cache-max SIZE|--allow-btf-upload|--compile-timeout SEC|--compile-memory SIZE"
+opts_btf_import="--distro D|--version V|--arch A|--release R|--replace|-j, --json"
+opts_btf_list="--arch A|-j, --json"
+opts_btf_show="--arch A|--type NAME|--func NAME|-j, --json"
+opts_btf_rm="--arch A|-j, --json"
+opts_cache_stats="--cache-max SIZE|-j, --json"
+opts_cache_gc=$opts_cache_stats
+opts_cache_verify=$opts_cache_stats
+for c in serve "btf import" "btf list" "btf show" "btf rm" "cache stats" "cache gc" "cache verify"; do
+	run 0 eucc-server $c --help
+	help=$OUT
+	expect "$c --help: usage" "$help" "^Usage: eucc-server $c( |$)"
+	var="opts_${c// /_}"
+	IFS='|' read -ra want <<<"${!var}"
+	for o in "${want[@]}" "--data DIR" "-v, --verbose" "-h, --help"; do
+		expect_has "$c --help lists $o" "$help" "$o"
+	done
+	expect "$c --help: defaults" "$help" "\(default: "
+	run 0 eucc-server help $c
+	expect_eq "help $c = $c --help" "$OUT" "$help"
+done
+run 0 eucc-server serve --help
+expect_not "serve --help: no --json" "$OUT" "--json"
+expect "serve --help: a default" "$OUT" "--workers N +compile workers \(default: the core count\)"
+
 run 0 eucc-server --version
+expect "--version names libbpf" "$OUT" "^eucc-server [0-9]+\.[0-9]+\.[0-9]+ \(libbpf [0-9]+\.[0-9]+\)$"
+run 0 eucc-server -V
+expect "-V" "$OUT" "^eucc-server .*\(libbpf "
+run 0 eucc-server --version -v
+expect "-v --version names clang" "$OUT" "^clang: .*clang version [0-9]"
 
 finish

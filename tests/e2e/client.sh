@@ -135,7 +135,86 @@ run 0 eucc-remote --token compile-token-0123456789 kernels
 EUCC_TOKEN=wrong-token-0123456789 run 4 eucc-remote kernels
 expect "token refused" "$ERR" "token was not accepted"
 
-run 0 eucc-remote --help
-for c in compile check pull run inspect kernels; do run 0 eucc-remote $c --help; done
+# Global options after the command word: --token, --server (over a wrong EUCC_SERVER), -q, --json.
+run 0 eucc-remote kernels 5.10 --token compile-token-0123456789 --json
+expect_eq "--token after the command" "$(jq -r '.kernels[0].release' <<<"$OUT")" 5.10.0-32-cloud-amd64
+EUCC_SERVER=http://127.0.0.1:1 run 0 eucc-remote kernels --json 5.10 --server "$URL" --token compile-token-0123456789
+expect_eq "--server after the command" "$(jq -r '.kernels[0].release' <<<"$OUT")" 5.10.0-32-cloud-amd64
+export EUCC_TOKEN=compile-token-0123456789
+run 0 eucc-remote compile "$EX/execsnoop.bpf.c" --kernel 5.10 -o quiet.eucc -q
+expect_eq "-q after the command: no wrote line" "$(grep -c '^wrote' <<<"$OUT")" 0
+expect "and still the table" "$OUT" "^KERNEL +DISTRO"
+run 0 eucc-remote --json inspect quiet.eucc
+expect_eq "--json before the command" "$(jq -r .name <<<"$OUT")" execsnoop
+run 0 eucc-remote inspect -j quiet.eucc
+expect_eq "-j after it" "$(jq -r .name <<<"$OUT")" execsnoop
+run 0 eucc-remote run quiet.eucc --help
+expect "run PKG --help: the run help" "$OUT" "^Usage: eucc-remote run PKG "
+expect "run PKG --help: the parameters" "$OUT" "^Parameters of execsnoop"
+unset EUCC_TOKEN
+
+# Usage errors: exit 3, the closest name, where the help is.
+run 3 eucc-remote compile "$EX/execsnoop.bpf.c" --kernal 4.19
+expect "did you mean --kernel" "$ERR" "^eucc-remote: error: unknown option '--kernal'; did you mean '--kernel'\?$"
+expect "the help to see" "$ERR" "^  hint: see \`eucc-remote compile --help\`$"
+run 3 eucc-remote complie x.bpf.c
+expect "did you mean compile" "$ERR" "^eucc-remote: error: unknown command 'complie'; did you mean 'compile'\?$"
 run 3 eucc-remote frobnicate
+expect "no suggestion for nonsense" "$ERR" "^eucc-remote: error: unknown command 'frobnicate'$"
+run 3 eucc-remote compile x.bpf.c --kernel
+expect "missing value" "$ERR" "option '--kernel' needs a value \(SPEC\)"
+run 3 eucc-remote compile
+expect "missing FILE" "$ERR" "'compile' needs FILE.bpf.c"
+run 3 eucc-remote pull --json "sha256:$DIGEST"
+expect "--json where it does not apply" "$ERR" "option '--json' does not apply to 'pull'"
+run 3 eucc-remote --kernel 5.10 compile x.bpf.c
+expect "a command's option before the command" "$ERR" "'--kernel' is an option of compile, check: give it after the command"
+run 3 eucc-remote check x.bpf.c --format xml
+expect "bad --format" "$ERR" "--format is text, json or sarif, not 'xml'"
+run 3 eucc-remote run x.eucc --duration soon
+expect "bad --duration" "$ERR" "--duration wants seconds, not 'soon'"
+run 3 eucc-remote kernels --type task_struct
+expect "--type without RELEASE" "$ERR" "--type and --func want one RELEASE, and not both"
+run 3 eucc-remote
+expect "no command" "$ERR" "no command given: compile, check, pull, run, inspect or kernels"
+
+# Help: the commands with their summaries; every command's options with what they do.
+run 0 eucc-remote --help
+for c in "compile FILE.bpf.c" "check FILE.bpf.c" "pull DIGEST" "run PKG" "inspect PKG" "kernels [SPEC]" "help [COMMAND]"; do
+	expect_has "--help lists $c" "$OUT" "  $c  "
+done
+run 0 eucc-remote help
+expect "help = --help" "$OUT" "^Usage: eucc-remote \[OPTION\]... COMMAND"
+opts_compile="-k, --kernel SPEC|--arch A|-I DIR|-D NAME[=V]|-U NAME|-W WARNING|--headers RELEASE|--name NAME|--format text|-o, --output OUT|-j, --json"
+opts_check="-k, --kernel SPEC|--arch A|-I DIR|-D NAME[=V]|-U NAME|-W WARNING|--headers RELEASE|--name NAME|--format text|-j, --json"
+opts_pull="-o, --output OUT"
+opts_run="--btf auto|--duration SEC|--set NAME=VALUE|--attach-only|--dry-run|-j, --json"
+opts_inspect="-j, --json"
+opts_kernels="--arch A|--type NAME|--func NAME|-j, --json"
+for c in compile check pull run inspect kernels; do
+	run 0 eucc-remote $c --help
+	help=$OUT
+	expect "$c --help: usage" "$help" "^Usage: eucc-remote $c "
+	var="opts_$c"
+	IFS='|' read -ra want <<<"${!var}"
+	for o in "${want[@]}" "--server URL" "--token TOKEN" "-q, --quiet" "-v, --verbose" "-h, --help"; do
+		expect_has "$c --help lists $o" "$help" "$o"
+	done
+	run 0 eucc-remote help $c
+	expect_eq "help $c = $c --help" "$OUT" "$help"
+done
+run 0 eucc-remote compile --help
+expect "compile --help: --kernel's default" "$OUT" "\(repeatable; default: local\)"
+expect "compile --help: what --json does here" "$OUT" "-j, --json +print the server's answer as JSON"
+run 0 eucc-remote check --help
+expect_not "check --help: no -o" "$OUT" "--output"
+run 0 eucc-remote pull --help
+expect_not "pull --help: no --json" "$OUT" "--json"
+
+run 0 eucc-remote --version
+expect "--version names libbpf" "$OUT" "^eucc-remote [0-9]+\.[0-9]+\.[0-9]+ \(libbpf [0-9]+\.[0-9]+\)$"
+run 0 eucc-remote -V
+expect "-V" "$OUT" "^eucc-remote .*\(libbpf "
+run 0 eucc-remote kernels --version
+expect "--version after a command" "$OUT" "^eucc-remote .*\(libbpf "
 finish

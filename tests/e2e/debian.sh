@@ -118,9 +118,9 @@ PATH=/usr/sbin:/usr/bin:/sbin:/bin
 expect_eq "eucc-server on PATH" "$(command -v eucc-server)" /usr/bin/eucc-server
 expect_eq "eucc-remote on PATH" "$(command -v eucc-remote)" /usr/bin/eucc-remote
 run 0 eucc-server --version
-expect_eq "eucc-server --version" "$OUT" "eucc-server $version"
+expect "eucc-server --version" "$OUT" "^eucc-server $version \(libbpf [0-9]+\.[0-9]+\)$"
 run 0 eucc-remote --version
-expect_eq "eucc-remote --version" "$OUT" "eucc-remote $version"
+expect "eucc-remote --version" "$OUT" "^eucc-remote $version \(libbpf [0-9]+\.[0-9]+\)$"
 run 0 man -w eucc-server
 expect_eq "man eucc-server" "$OUT" /usr/share/man/man1/eucc-server.1.gz
 MANWIDTH=80 run 0 man eucc-remote

@@ -67,8 +67,8 @@ unset EUCC_INCLUDE_DIR
 expect_eq "eucc-server on PATH" "$(command -v eucc-server)" "$PREFIX/bin/eucc-server"
 expect_eq "eucc-remote on PATH" "$(command -v eucc-remote)" "$PREFIX/bin/eucc-remote"
 run 0 eucc-server --version
-version=$OUT
-expect "server version" "$version" '^eucc-server [0-9]+\.[0-9]+\.[0-9]+$'
+expect "server version" "$OUT" '^eucc-server [0-9]+\.[0-9]+\.[0-9]+ \(libbpf [0-9]+\.[0-9]+\)$'
+version=$(cut -d' ' -f1-2 <<<"$OUT")
 
 # The man pages: they render without warnings, carry the binary's version, and name every
 # command and long option that the binaries' --help lists.
@@ -94,7 +94,9 @@ for prog in eucc-server eucc-remote; do
 	for opt in $(grep -Eo -- '--[a-z][a-z-]*' <<<"$usage" | sort -u); do
 		expect "$prog.1 documents $opt" "$text" "(^|[^a-z-])$opt([^a-z-]|$)"
 	done
-	for cmd in $(grep -Eo "^  $prog [a-z]+" <<<"$usage" | awk '{print $2}' | sort -u); do
+	cmds=$(sed -n '/^Commands:/,/^$/p' <<<"$usage" | grep -Eo '^  [a-z]+' | grep -vx '  help' | sort -u)
+	expect "$prog --help lists commands" "$cmds" "^  [a-z]"
+	for cmd in $cmds; do
 		expect "$prog.1 documents the command $cmd" "$text" "^ +$cmd( |$)"
 	done
 done

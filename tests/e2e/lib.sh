@@ -47,6 +47,16 @@ expect() {
 	fi
 }
 
+# expect_has WHAT TEXT STRING: TEXT must contain STRING (no regex).
+expect_has() {
+	checks=$((checks + 1))
+	if ! grep -Fq -- "$3" <<<"$2"; then
+		echo "FAIL: $1: no '$3' in:"
+		echo "${2:0:3000}"
+		failures=$((failures + 1))
+	fi
+}
+
 # expect_not WHAT TEXT PATTERN
 expect_not() {
 	checks=$((checks + 1))

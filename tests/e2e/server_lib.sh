@@ -12,7 +12,8 @@ seed_store() {
 }
 
 # A port below the ephemeral range (32768+), so that no client socket holds it; another test
-# may still have taken it, so a server that cannot bind is started again on another port.
+# may still have taken it, so a server that cannot bind is started again on another port. The
+# port answering is not enough (it may be that other test's server): ours must say it listens.
 # $SERVE_AS, if set, is a command that execs the rest (setpriv: as another user).
 start_server() {
 	for _ in 1 2 3 4 5; do
@@ -21,7 +22,8 @@ start_server() {
 		${SERVE_AS:-} eucc-server serve --listen "127.0.0.1:$PORT" "$@" >>"$TMP/server.log" 2>&1 &
 		SRV_PID=$!
 		for _ in $(seq 100); do
-			curl -sf "$URL/healthz" >/dev/null && return 0
+			curl -sf "$URL/healthz" >/dev/null &&
+				grep -q "listening on $URL " "$TMP/server.log" && return 0
 			kill -0 "$SRV_PID" 2>/dev/null || break
 			sleep 0.1
 		done
