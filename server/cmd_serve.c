@@ -202,6 +202,13 @@ static const struct cli_opt serve_cli_opts[] = {
      .off = offsetof(struct serve_opts, limits.memory_bytes),
      .help = "address-space limit of one compile",
      .def = "2G"},
+    {.name = "access-log",
+     .arg = "FILE",
+     .kind = CLI_STR,
+     .off = offsetof(struct serve_opts, access_log),
+     .help = "one line per request (METHOD PATH STATUS DURATION ENDPOINT) appended to FILE; "
+	     "- for stderr",
+     .def = "none"},
     {0},
 };
 

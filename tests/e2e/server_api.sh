@@ -128,6 +128,19 @@ expect_eq "+Inf bucket = count" \
 	"$(awk '/^eucc_http_request_duration_seconds_bucket\{endpoint="compile",le="\+Inf"\}/ {print $2}' <<<"$M")" \
 	"$(awk '/^eucc_http_request_duration_seconds_count\{endpoint="compile"\}/ {print $2}' <<<"$M")"
 
+# The access log: one line per request, off by default.
+stop_server
+start_server --access-log "$TMP/access.log"
+curl -s -o /dev/null "$URL/v1/kernels?match=5.10"
+curl -s -o /dev/null -X DELETE "$URL/v1/compile"
+curl -s -o /dev/null "$URL/v2/nothing"
+LOG=$(cat "$TMP/access.log")
+expect "access log: a GET" "$LOG" '^GET /v1/kernels 200 [0-9]+\.[0-9]{3} ms kernels$'
+expect "access log: a 405" "$LOG" '^DELETE /v1/compile 405 [0-9]+\.[0-9]{3} ms compile$'
+expect "access log: a 404" "$LOG" '^GET /v2/nothing 404 [0-9]+\.[0-9]{3} ms other$'
+expect_eq "access log: a line each (and the start-up health checks)" "$(grep -vc " /healthz " "$TMP/access.log")" 3
+expect_not "no access log by default" "$(cat "$TMP/server.log")" '^GET /v1/'
+
 # A full queue answers 503 with Retry-After rather than piling up.
 stop_server
 start_server --workers 1 --queue 1 --compile-timeout 5
