@@ -211,11 +211,6 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	*con_cls = NULL;
 }
 
-void http_resume(struct request_state *r)
-{
-	MHD_resume_connection(r->conn);
-}
-
 int http_start(struct server *s, const struct sockaddr *addr, struct eucc_error *err)
 {
 	unsigned int flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |

@@ -105,3 +105,8 @@ int reply_error(struct request_state *r, const struct eucc_error *e)
 	free(text);
 	return ret;
 }
+
+void http_resume(struct request_state *r)
+{
+	MHD_resume_connection(r->conn);
+}
