@@ -4,6 +4,7 @@
 #   share/eucc/include/eucc/eucc.h              the server's data file (server/data_files.h)
 #   share/man/man1/eucc-server.1 eucc-remote.1  share/doc/eucc/*.md
 #   lib/systemd/system/eucc-server.service      lib/sysusers.d/eucc.conf
+#   share/bash-completion/completions/eucc-remote eucc-server
 # The unit and the .pc file name the prefix: they are made at install time (by
 # install_configure.cmake), so that `cmake --install build --prefix DIR` puts DIR in them.
 set(eucc_gen "${PROJECT_BINARY_DIR}/install-files")
@@ -27,3 +28,9 @@ install(FILES docs/man/eucc-server.1 docs/man/eucc-remote.1
 install(FILES README.md DESTINATION "${CMAKE_INSTALL_DOCDIR}")
 install(DIRECTORY docs/ DESTINATION "${CMAKE_INSTALL_DOCDIR}"
   FILES_MATCHING PATTERN "*.md" PATTERN "man" EXCLUDE)
+
+# bash-completion loads a completion by the command's name: one copy per binary.
+foreach(prog eucc-remote eucc-server)
+  install(FILES completion/eucc.bash RENAME ${prog}
+    DESTINATION "${CMAKE_INSTALL_DATADIR}/bash-completion/completions")
+endforeach()

@@ -92,7 +92,8 @@ echo "lintian: $((SECONDS - t0)) s"
 run 0 dpkg-deb -c "${debs[0]}"
 remote_files=$OUT
 for f in ./usr/bin/eucc-remote ./usr/share/man/man1/eucc-remote.1.gz ./usr/include/eucc/eucc.h \
-	./usr/share/pkgconfig/eucc.pc ./usr/share/doc/eucc-remote/copyright; do
+	./usr/share/pkgconfig/eucc.pc ./usr/share/doc/eucc-remote/copyright \
+	./usr/share/bash-completion/completions/eucc-remote; do
 	expect "eucc-remote has $f" "$remote_files" " $f\$"
 done
 expect_not "eucc-remote has no server" "$remote_files" "eucc-server|systemd|var/lib"
@@ -100,7 +101,8 @@ run 0 dpkg-deb -c "${debs[1]}"
 server_files=$OUT
 for f in ./usr/bin/eucc-server ./usr/share/man/man1/eucc-server.1.gz \
 	./usr/share/eucc/include/eucc/eucc.h ./lib/systemd/system/eucc-server.service \
-	./usr/lib/sysusers.d/eucc.conf ./var/lib/eucc/ ./usr/share/doc/eucc-server/copyright; do
+	./usr/lib/sysusers.d/eucc.conf ./var/lib/eucc/ ./usr/share/doc/eucc-server/copyright \
+	./usr/share/bash-completion/completions/eucc-server; do
 	expect "eucc-server has $f" "$server_files" " $f\$"
 done
 run 0 dpkg-deb -f "${debs[1]}" Depends

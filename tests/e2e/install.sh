@@ -43,7 +43,8 @@ for f in bin/eucc-server bin/eucc-remote include/eucc/eucc.h share/eucc/include/
 	share/pkgconfig/eucc.pc share/man/man1/eucc-server.1 share/man/man1/eucc-remote.1 \
 	lib/systemd/system/eucc-server.service lib/sysusers.d/eucc.conf \
 	share/doc/eucc/README.md share/doc/eucc/install.md share/doc/eucc/operations.md \
-	share/doc/eucc/eucc-remote.md; do
+	share/doc/eucc/eucc-remote.md share/bash-completion/completions/eucc-remote \
+	share/bash-completion/completions/eucc-server; do
 	checks=$((checks + 1))
 	[ -s "$PREFIX/$f" ] || { echo "FAIL: $PREFIX/$f is not installed"; failures=$((failures + 1)); }
 done
