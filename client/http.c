@@ -47,9 +47,48 @@ static struct curl_slist *common_headers(const struct remote_config *cfg, bool j
 	return h;
 }
 
+/* https: the CA bundle asked for, or no verification at all. */
+static void tls_setup(CURL *curl, const struct remote_config *cfg)
+{
+	if (cfg->cacert[0])
+		curl_easy_setopt(curl, CURLOPT_CAINFO, cfg->cacert);
+	if (cfg->insecure) {
+		curl_easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, 0L);
+		curl_easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, 0L);
+	}
+}
+
+static bool tls_error(CURLcode rc)
+{
+	switch (rc) {
+	case CURLE_SSL_CONNECT_ERROR:
+	case CURLE_PEER_FAILED_VERIFICATION:
+	case CURLE_SSL_CERTPROBLEM:
+	case CURLE_SSL_CIPHER:
+	case CURLE_SSL_CACERT_BADFILE:
+	case CURLE_SSL_ISSUER_ERROR:
+	case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
+	case CURLE_SSL_INVALIDCERTSTATUS:
+		return true;
+	default:
+		return false;
+	}
+}
+
 static int curl_failed(const struct remote_config *cfg, CURLcode rc, const char *detail,
 		       struct eucc_error *err)
 {
+	if (tls_error(rc)) { /* the server answered: its certificate or TLS is the problem */
+		eucc_error_set(err, -EPROTO, EUCC_E_TLS_FAILED, "TLS with %s failed: %s",
+			       cfg->server, detail[0] ? detail : curl_easy_strerror(rc));
+		eucc_error_hint(err,
+				rc == CURLE_SSL_CACERT_BADFILE
+				    ? "--cacert (or CURL_CA_BUNDLE, SSL_CERT_FILE) names no "
+				      "readable PEM file"
+				    : "a server behind a private CA needs --cacert FILE (or "
+				      "CURL_CA_BUNDLE, SSL_CERT_FILE); --insecure skips the check");
+		return -EPROTO;
+	}
 	eucc_error_set(err, -EHOSTUNREACH, EUCC_E_UNREACHABLE,
 		       "cannot reach the eucc server at %s: %s", cfg->server,
 		       detail[0] ? detail : curl_easy_strerror(rc));
@@ -87,6 +126,7 @@ int http_request_data(const struct remote_config *cfg, const char *method, const
 	curl_easy_setopt(curl, CURLOPT_TIMEOUT, (long)cfg->timeout_sec);
 	curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, method);
+	tls_setup(curl, cfg);
 	if (body) {
 		curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body);
 		curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
@@ -210,6 +250,7 @@ int http_download(const struct remote_config *cfg, const char *path, const char 
 	curl_easy_setopt(curl, CURLOPT_FAILONERROR, 1L);
 	curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT, 10L);
 	curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+	tls_setup(curl, cfg);
 	curl_easy_setopt(curl, CURLOPT_RESUME_FROM_LARGE, pr.resumed);
 	curl_easy_setopt(curl, CURLOPT_NOPROGRESS, 0L);
 	curl_easy_setopt(curl, CURLOPT_XFERINFOFUNCTION, show_progress);

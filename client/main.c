@@ -43,6 +43,18 @@ static int set_token(void *target, const struct cli_opt *opt, const char *value,
 	return 0;
 }
 
+static int set_cacert(void *target, const struct cli_opt *opt, const char *value,
+		      struct eucc_error *err)
+{
+	struct remote_config *cfg = target;
+
+	(void)opt;
+	if (strlen(value) >= sizeof(cfg->cacert))
+		return eucc_error_set(err, -EINVAL, EUCC_E_USAGE, "the --cacert path is too long");
+	snprintf(cfg->cacert, sizeof(cfg->cacert), "%s", value);
+	return 0;
+}
+
 static int set_verbose(void *target, const struct cli_opt *opt, const char *value,
 		       struct eucc_error *err)
 {
@@ -64,6 +76,19 @@ static const struct cli_opt remote_globals[] = {
      .set = set_token,
      .help = "the bearer token the server wants; else EUCC_TOKEN",
      .def = "none"},
+    {.name = "cacert",
+     .arg = "FILE",
+     .kind = CLI_CALL,
+     .set = set_cacert,
+     .help = "the CA certificates (PEM) that sign an https server's certificate, as for a "
+	     "private CA; else CURL_CA_BUNDLE, else SSL_CERT_FILE",
+     .def = "the system's CA store"},
+    {.name = "insecure",
+     .letter = 'k',
+     .kind = CLI_BOOL,
+     .off = offsetof(struct remote_config, insecure),
+     .help = "https without checking the server's certificate (tests only: anyone on the path "
+	     "can then read the token)"},
     {.name = "quiet",
      .letter = 'q',
      .kind = CLI_BOOL,
@@ -132,6 +157,11 @@ static void config_defaults(struct remote_config *cfg)
 	env = getenv("EUCC_TOKEN");
 	if (env)
 		set_token(cfg, NULL, env, NULL);
+	env = getenv("CURL_CA_BUNDLE");
+	if (!env || !*env)
+		env = getenv("SSL_CERT_FILE");
+	if (env && *env)
+		set_cacert(cfg, NULL, env, NULL);
 	cfg->timeout_sec = 600;
 }
 

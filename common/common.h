@@ -77,6 +77,7 @@ enum eucc_exit {
 	X(BTF_UPLOAD_DISABLED, "btf_upload_disabled", EUCC_EXIT_UNREACHABLE, 403)                  \
 	X(BUSY, "busy", EUCC_EXIT_UNREACHABLE, 503)                                                \
 	X(UNREACHABLE, "unreachable", EUCC_EXIT_UNREACHABLE, 502)                                  \
+	X(TLS_FAILED, "tls_failed", EUCC_EXIT_UNREACHABLE, 502)                                    \
 	X(SERVER_ERROR, "server_error", EUCC_EXIT_UNREACHABLE, 502)
 
 #define EUCC_CODE_ENUM(e, name, exit, http) EUCC_E_##e,

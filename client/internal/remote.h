@@ -17,8 +17,10 @@ struct cJSON;
 
 /* Configuration of one invocation: flags, then EUCC_SERVER / EUCC_TOKEN, then defaults. */
 struct remote_config {
-	char server[512]; /* base URL, "http://127.0.0.1:8639" */
-	char token[256];  /* "" for none */
+	char server[512];      /* base URL, "http://127.0.0.1:8639" */
+	char token[256];       /* "" for none */
+	char cacert[PATH_MAX]; /* CA bundle for https: --cacert, CURL_CA_BUNDLE, SSL_CERT_FILE */
+	bool insecure;	       /* https without verifying the server's certificate */
 	bool json;
 	bool quiet;
 	unsigned int timeout_sec; /* whole request; compiles can take a while */

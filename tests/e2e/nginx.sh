@@ -33,7 +33,7 @@ DIRECT=$URL
 
 mkdir -p "$NGX/tmp"
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 \
-	-subj "/CN=$HOST" -addext "subjectAltName=DNS:$HOST" \
+	-subj "/CN=$HOST" -addext "subjectAltName=DNS:$HOST,IP:127.0.0.1" \
 	-keyout "$NGX/key.pem" -out "$NGX/cert.pem" 2>"$NGX/openssl.log" ||
 	{ echo "FAIL: openssl"; cat "$NGX/openssl.log"; exit 1; }
 
@@ -189,6 +189,26 @@ expect_eq "resumed pull through nginx" "$(sha256sum <resumed.eucc | cut -d' ' -f
 run 4 "$CLIENT" pull "sha256:$HEX" -o refused.eucc
 expect "pull without a token: refused" "$ERR" "HTTP 401"
 expect_eq "pull without a token: no package" "$(ls refused.eucc 2>/dev/null | wc -l)" 0
+
+# eucc-remote over TLS, behind a private CA: --cacert, CURL_CA_BUNDLE, SSL_CERT_FILE, --insecure;
+# a TLS failure is told apart from a server that is not there.
+TLSURL="https://127.0.0.1:$TLS_PORT"
+run 0 "$CLIENT" --server "$TLSURL" --cacert "$NGX/cert.pem" --token "$READ" kernels 6.1
+expect "kernels over TLS with --cacert" "$OUT" "6\.1\.0-47-cloud-amd64"
+run 0 "$CLIENT" --server "$TLSURL" --token "$COMPILE" --cacert "$NGX/cert.pem" \
+	compile "$EX/execsnoop.bpf.c" --kernel 6.1 -o via-tls.eucc
+expect "compile over TLS" "$OUT" "6\.1\.0-47-cloud-amd64 .* ok"
+run 4 env -u CURL_CA_BUNDLE -u SSL_CERT_FILE "$CLIENT" --server "$TLSURL" --token "$READ" kernels
+expect "a private CA without --cacert: a TLS error" "$ERR" "error: TLS with $TLSURL failed"
+expect "the TLS error says what to do" "$ERR" "hint: .*--cacert FILE"
+run 0 env CURL_CA_BUNDLE="$NGX/cert.pem" "$CLIENT" --server "$TLSURL" --token "$READ" kernels 6.1
+run 0 env -u CURL_CA_BUNDLE SSL_CERT_FILE="$NGX/cert.pem" "$CLIENT" --server "$TLSURL" --token "$READ" kernels 6.1
+run 0 "$CLIENT" --server "$TLSURL" --insecure --token "$READ" kernels 6.1
+run 4 "$CLIENT" --server "$TLSURL" --cacert "$TMP/no-such.pem" --token "$READ" kernels
+expect "a CA file that is not there" "$ERR" "readable PEM"
+run 4 "$CLIENT" --server "https://127.0.0.1:1" --cacert "$NGX/cert.pem" kernels
+expect "nothing listening: unreachable, not TLS" "$ERR" "cannot reach the eucc server"
+expect_not "nothing listening: not a TLS error" "$ERR" "TLS with"
 
 # Without the server nobody can be authorized: not even a cached artifact is served.
 stop_server
