@@ -78,6 +78,13 @@ static bool tls_error(CURLcode rc)
 static int curl_failed(const struct remote_config *cfg, CURLcode rc, const char *detail,
 		       struct eucc_error *err)
 {
+	if (rc == CURLE_URL_MALFORMAT || rc == CURLE_UNSUPPORTED_PROTOCOL) {
+		eucc_error_set(err, -EINVAL, EUCC_E_USAGE, "the server URL '%s' is not valid: %s",
+			       cfg->server, detail[0] ? detail : curl_easy_strerror(rc));
+		eucc_error_hint(err, "give --server http://HOST:PORT or https://HOST[:PORT] (or "
+				     "EUCC_SERVER)");
+		return -EINVAL;
+	}
 	if (tls_error(rc)) { /* the server answered: its certificate or TLS is the problem */
 		eucc_error_set(err, -EPROTO, EUCC_E_TLS_FAILED, "TLS with %s failed: %s",
 			       cfg->server, detail[0] ? detail : curl_easy_strerror(rc));

@@ -217,4 +217,35 @@ run 0 eucc-remote -V
 expect "-V" "$OUT" "^eucc-remote .*\(libbpf "
 run 0 eucc-remote kernels --version
 expect "--version after a command" "$OUT" "^eucc-remote .*\(libbpf "
+# Exit codes by kind (docs/exit-codes.md): a bad URL is usage (3), a 5xx the server's failure (4),
+# a port in use and an unreadable tokens file local errors (2).
+run 3 eucc-remote --server 'htp://127.0.0.1:1' kernels
+expect "a bad URL" "$ERR" "the server URL 'htp://127.0.0.1:1' is not valid"
+FAILPORT=$((20000 + RANDOM % 12000))
+python3 - "$FAILPORT" <<'PY' &
+import http.server, sys
+class H(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):
+        body = b'{"error":{"code":"internal","message":"the server failed on this request"}}'
+        self.send_response(500)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+    def log_message(self, *a):
+        pass
+http.server.HTTPServer(("127.0.0.1", int(sys.argv[1])), H).serve_forever()
+PY
+FAILSRV=$!
+for _ in $(seq 50); do curl -s -o /dev/null "http://127.0.0.1:$FAILPORT/" && break; sleep 0.1; done
+run 4 eucc-remote --server "http://127.0.0.1:$FAILPORT" kernels
+expect "a 5xx says the server failed" "$ERR" "the server failed on this request \(HTTP 500\)"
+kill "$FAILSRV"
+wait "$FAILSRV" 2>/dev/null
+start_server
+run 2 timeout 20 eucc-server serve --listen "127.0.0.1:$PORT"
+expect "a port in use" "$ERR" "cannot listen on 127.0.0.1:$PORT"
+run 2 timeout 20 eucc-server serve --listen 127.0.0.1:1 --tokens "$TMP/no-such-tokens"
+expect "an unreadable tokens file" "$ERR" "cannot read tokens file"
+stop_server
 finish
