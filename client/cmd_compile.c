@@ -130,25 +130,8 @@ static cJSON *build_request(const struct compile_args *a, const struct source_se
 	return req;
 }
 
-/* As clang prints them: "file:line:col: severity: message". */
-static void print_diagnostics(const cJSON *diags)
-{
-	const cJSON *d;
-
-	cJSON_ArrayForEach(d, diags) {
-		if (*json_str(d, "file") && (int)json_num(d, "column"))
-			fprintf(stderr, "%s:%d:%d: ", json_str(d, "file"), (int)json_num(d, "line"),
-				(int)json_num(d, "column"));
-		else if (*json_str(d, "file"))
-			fprintf(stderr, "%s:%d: ", json_str(d, "file"), (int)json_num(d, "line"));
-		fprintf(stderr, "%s: %s\n", json_str(d, "severity"), json_str(d, "message"));
-		if (*json_str(d, "fixits"))
-			fprintf(stderr, "fix-it: %s\n", json_str(d, "fixits"));
-	}
-}
-
 /* One line per kernel, then its findings; returns how many kernels are incompatible. */
-static int print_kernel_table(const cJSON *kernels)
+static int print_kernel_table(const struct source_set *src, const cJSON *kernels)
 {
 	const cJSON *k, *f;
 	int w = 6, bad = 0;
@@ -166,71 +149,10 @@ static int print_kernel_table(const cJSON *kernels)
 		printf("%-*s  %-18s %-7s %-12s %d\n", w, json_str(k, "release"), where,
 		       json_str(k, "arch"), json_str(k, "status"), cJSON_GetArraySize(findings));
 		bad += !strcmp(json_str(k, "status"), "incompatible");
-		cJSON_ArrayForEach(f, findings) {
-			if (*json_str(f, "file") && (int)json_num(f, "line"))
-				printf("    %s:%d: ", json_str(f, "file"),
-				       (int)json_num(f, "line"));
-			else
-				printf("    ");
-			printf("%s: %s\n", json_str(f, "severity"), json_str(f, "message"));
-		}
+		cJSON_ArrayForEach(f, findings)
+			diag_print_finding(stdout, src, f, "    ");
 	}
 	return bad;
-}
-
-static cJSON *sarif_result(const char *rule, const char *level, const char *msg, const char *file,
-			   int line, int column)
-{
-	cJSON *r = cJSON_CreateObject(), *locs, *loc, *phys, *region;
-
-	cJSON_AddStringToObject(r, "ruleId", rule);
-	cJSON_AddStringToObject(r, "level", level);
-	cJSON_AddStringToObject(cJSON_AddObjectToObject(r, "message"), "text", msg);
-	if (!*file)
-		return r;
-	locs = cJSON_AddArrayToObject(r, "locations");
-	loc = cJSON_CreateObject();
-	cJSON_AddItemToArray(locs, loc);
-	phys = cJSON_AddObjectToObject(loc, "physicalLocation");
-	cJSON_AddStringToObject(cJSON_AddObjectToObject(phys, "artifactLocation"), "uri", file);
-	region = cJSON_AddObjectToObject(phys, "region");
-	cJSON_AddNumberToObject(region, "startLine", line > 0 ? line : 1);
-	if (column > 0)
-		cJSON_AddNumberToObject(region, "startColumn", column);
-	return r;
-}
-
-/* SARIF 2.1.0: one result per finding (rule = its kind) and per diagnostic (rule "clang"). */
-static cJSON *to_sarif(const cJSON *answer)
-{
-	cJSON *s = cJSON_CreateObject(), *run = cJSON_CreateObject(), *driver, *results;
-	const cJSON *k, *f, *d;
-	char msg[1024];
-
-	cJSON_AddStringToObject(s, "$schema", "https://json.schemastore.org/sarif-2.1.0.json");
-	cJSON_AddStringToObject(s, "version", "2.1.0");
-	cJSON_AddItemToArray(cJSON_AddArrayToObject(s, "runs"), run);
-	driver = cJSON_AddObjectToObject(cJSON_AddObjectToObject(run, "tool"), "driver");
-	cJSON_AddStringToObject(driver, "name", "eucc");
-	cJSON_AddStringToObject(driver, "version", EUCC_VERSION);
-	results = cJSON_AddArrayToObject(run, "results");
-	cJSON_ArrayForEach(d, cJSON_GetObjectItem(answer, "diagnostics"))
-		cJSON_AddItemToArray(
-		    results,
-		    sarif_result("clang",
-				 strcmp(json_str(d, "severity"), "warning") ? "error" : "warning",
-				 json_str(d, "message"), json_str(d, "file"),
-				 (int)json_num(d, "line"), (int)json_num(d, "column")));
-	cJSON_ArrayForEach(k, cJSON_GetObjectItem(answer, "kernels"))
-		cJSON_ArrayForEach(f, cJSON_GetObjectItem(k, "findings")) {
-			snprintf(msg, sizeof(msg), "%s [%s]", json_str(f, "message"),
-				 json_str(k, "release"));
-			cJSON_AddItemToArray(results, sarif_result(json_str(f, "kind"),
-								   json_str(f, "severity"), msg,
-								   json_str(f, "file"),
-								   (int)json_num(f, "line"), 0));
-		}
-	return s;
 }
 
 /* POST the request; a busy server (503) is retried a few times. */
@@ -382,21 +304,19 @@ static bool wants_local(const struct compile_args *a, const struct eucc_error *e
 	return false;
 }
 
-/* compile and check: everything up to the server's answer. */
-static int compile_common(struct remote_config *cfg, struct compile_args *a, cJSON **answer,
-			  long *status, struct eucc_error *err)
+/* compile and check: everything up to the server's answer; @src stays for the report. */
+static int compile_common(struct remote_config *cfg, struct compile_args *a, struct source_set *src,
+			  cJSON **answer, long *status, struct eucc_error *err)
 {
-	struct source_set src;
 	cJSON *req;
 	char *body;
 	int ret;
 
-	ret = sources_collect(a->main, a->incdirs.v, a->incdirs.n, &src, err);
+	ret = sources_collect(a->main, a->incdirs.v, a->incdirs.n, src, err);
 	if (ret)
 		return ret;
-	print_notes(&src, cfg->quiet || a->format != FORMAT_TEXT);
-	req = build_request(a, &src, err);
-	sources_free(&src);
+	print_notes(src, cfg->quiet || a->format != FORMAT_TEXT);
+	req = build_request(a, src, err);
 	if (!req)
 		return -EINVAL;
 	body = cJSON_PrintUnformatted(req);
@@ -419,13 +339,29 @@ static int compile_common(struct remote_config *cfg, struct compile_args *a, cJS
 	return ret;
 }
 
+/* The 422 answer's error, with the server's hint (a newer header kernel, ...). */
+static int compile_failed(const cJSON *answer)
+{
+	const cJSON *e = cJSON_GetObjectItem(answer, "error");
+	struct eucc_error err = {0};
+
+	eucc_error_set(&err, -EINVAL, EUCC_E_COMPILE_ERROR, "%s",
+		       *json_str(e, "message") ? json_str(e, "message")
+					       : "the program does not compile");
+	if (*json_str(e, "hint"))
+		eucc_error_hint(&err, "%s", json_str(e, "hint"));
+	return remote_fail(&err);
+}
+
 /* Text report of an answer; returns the exit code it calls for. */
-static int report(const cJSON *answer, long status, enum out_format format)
+static int report(const struct source_set *src, const cJSON *answer, long status,
+		  enum out_format format)
 {
 	int bad;
 
 	if (format == FORMAT_JSON || format == FORMAT_SARIF) {
-		cJSON *out = format == FORMAT_SARIF ? to_sarif(answer) : (cJSON *)answer;
+		cJSON *out =
+		    format == FORMAT_SARIF ? diag_sarif(src, answer, status) : (cJSON *)answer;
 
 		json_write(stdout, out);
 		if (out != answer)
@@ -438,12 +374,10 @@ static int report(const cJSON *answer, long status, enum out_format format)
 			bad += !strcmp(json_str(k, "status"), "incompatible");
 		return bad ? EUCC_EXIT_INCOMPATIBLE : EUCC_EXIT_OK;
 	}
-	print_diagnostics(cJSON_GetObjectItem(answer, "diagnostics"));
-	if (status == 422) {
-		fprintf(stderr, "eucc-remote: error: the program does not compile\n");
-		return EUCC_EXIT_INPUT;
-	}
-	bad = print_kernel_table(cJSON_GetObjectItem(answer, "kernels"));
+	diag_print_all(stderr, src, cJSON_GetObjectItem(answer, "diagnostics"));
+	if (status == 422)
+		return compile_failed(answer);
+	bad = print_kernel_table(src, cJSON_GetObjectItem(answer, "kernels"));
 	return bad ? EUCC_EXIT_INCOMPATIBLE : EUCC_EXIT_OK;
 }
 
@@ -451,6 +385,7 @@ static int run_compile_cmd(const struct cli_call *call, bool check)
 {
 	struct remote_config *cfg = remote_config(call);
 	struct compile_args a = {.check = check};
+	struct source_set src = {0};
 	struct eucc_error err = {0};
 	cJSON *answer = NULL;
 	char out[PATH_MAX];
@@ -459,12 +394,13 @@ static int run_compile_cmd(const struct cli_call *call, bool check)
 
 	ret = parse_compile_args(call, &a, &err);
 	if (!ret)
-		ret = compile_common(cfg, &a, &answer, &status, &err);
+		ret = compile_common(cfg, &a, &src, &answer, &status, &err);
 	if (ret) {
+		sources_free(&src);
 		compile_args_free(&a);
 		return remote_fail(&err);
 	}
-	code = report(answer, status, a.format);
+	code = report(&src, answer, status, a.format);
 	if (!check && status == 200) {
 		if (a.out) {
 			snprintf(out, sizeof(out), "%s", a.out);
@@ -481,6 +417,7 @@ static int run_compile_cmd(const struct cli_call *call, bool check)
 			       json_str(cJSON_GetObjectItem(answer, "package"), "digest"));
 	}
 	cJSON_Delete(answer);
+	sources_free(&src);
 	compile_args_free(&a);
 	return code;
 }

@@ -57,9 +57,32 @@ static bool have_path(const struct source_set *s, const char *rel)
 	return false;
 }
 
-static int add_file(struct source_set *s, const char *abs, struct eucc_error *err)
+void sources_from_cwd(const struct source_set *s, const char *abs, char *out, size_t size)
+{
+	size_t common = 0, o = 0;
+	const char *rest;
+
+	/* the longest dir that holds both */
+	for (size_t i = 0; s->cwd[i] && s->cwd[i] == abs[i]; i++)
+		if (s->cwd[i + 1] == '\0' ? abs[i + 1] == '/' || abs[i + 1] == '\0'
+					  : s->cwd[i + 1] == '/' && abs[i + 1] == '/')
+			common = i + 1;
+	if (!strcmp(s->cwd, "/")) {
+		snprintf(out, size, "%s", abs[1] ? abs + 1 : ".");
+		return;
+	}
+	rest = abs + common + (abs[common] == '/');
+	for (const char *c = s->cwd + common; *c && o + 4 < size; c++)
+		if (*c == '/')
+			o += (size_t)snprintf(out + o, size - o, "../");
+	snprintf(out + o, size - o, "%s", *rest ? rest : ".");
+}
+
+static int add_file(struct source_set *s, const char *abs, const char *typed,
+		    struct eucc_error *err)
 {
 	const char *rel = abs + strlen(s->root) + (strcmp(s->root, "/") ? 1 : 0);
+	char shown[PATH_MAX * 2];
 	void *data;
 	size_t len;
 	int ret;
@@ -73,14 +96,22 @@ static int add_file(struct source_set *s, const char *abs, struct eucc_error *er
 	if (ret)
 		return eucc_error_set(err, ret, EUCC_E_BAD_INPUT, "cannot read %s: %s", abs,
 				      ret == -EFBIG ? "larger than 1 MiB" : strerror(-ret));
+	if (typed)
+		snprintf(shown, sizeof(shown), "%s", typed);
+	else if (s->absolute)
+		snprintf(shown, sizeof(shown), "%s", abs);
+	else
+		sources_from_cwd(s, abs, shown, sizeof(shown));
 	s->paths = realloc(s->paths, (s->count + 1) * sizeof(*s->paths));
+	s->shown = realloc(s->shown, (s->count + 1) * sizeof(*s->shown));
 	s->data = realloc(s->data, (s->count + 1) * sizeof(*s->data));
 	s->sizes = realloc(s->sizes, (s->count + 1) * sizeof(*s->sizes));
-	if (!s->paths || !s->data || !s->sizes) {
+	if (!s->paths || !s->shown || !s->data || !s->sizes) {
 		free(data);
 		return eucc_error_set(err, -ENOMEM, EUCC_E_INTERNAL, "out of memory");
 	}
 	s->paths[s->count] = strdup(rel);
+	s->shown[s->count] = strdup(shown);
 	s->data[s->count] = data;
 	s->sizes[s->count] = len;
 	s->count++;
@@ -157,7 +188,7 @@ static int scan_includes(struct source_set *s, size_t idx, char *const *incdirs,
 				   "sent (add its dir with -I)",
 				   found);
 		else
-			ret = add_file(s, found, err);
+			ret = add_file(s, found, NULL, err);
 	}
 	free(text);
 	return ret;
@@ -197,7 +228,10 @@ int sources_collect(const char *main, const char *const *incdirs, size_t n, stru
 		snprintf(out->root, sizeof(out->root), "%s", dirname(tmp));
 		for (size_t i = 0; i < n; i++)
 			common_root(out->root, dirs[i]);
-		ret = add_file(out, main_abs, err);
+		if (!realpath(".", out->cwd))
+			snprintf(out->cwd, sizeof(out->cwd), "/");
+		out->absolute = main[0] == '/';
+		ret = add_file(out, main_abs, main, err);
 	}
 	/* Breadth first over what was added: each file's includes are added behind it. */
 	for (size_t i = 0; !ret && i < out->count; i++)
@@ -214,11 +248,13 @@ void sources_free(struct source_set *s)
 {
 	for (size_t i = 0; i < s->count; i++) {
 		free(s->paths[i]);
+		free(s->shown[i]);
 		free(s->data[i]);
 	}
 	for (size_t i = 0; i < s->nnotes; i++)
 		free(s->notes[i]);
 	free(s->paths);
+	free(s->shown);
 	free(s->data);
 	free(s->sizes);
 	free(s->notes);
@@ -236,4 +272,49 @@ int sources_relative_dir(const struct source_set *s, const char *dir, char *out,
 	else
 		snprintf(out, size, "%s", abs + strlen(s->root) + (strcmp(s->root, "/") ? 1 : 0));
 	return 0;
+}
+
+/* @path without "./" components and doubled slashes. */
+static void plain_path(const char *path, char *out, size_t size)
+{
+	size_t o = 0;
+
+	while (*path && o + 1 < size) {
+		size_t n = strcspn(path, "/");
+
+		if (n && !(n == 1 && path[0] == '.')) {
+			if (o && o + 1 < size)
+				out[o++] = '/';
+			for (size_t i = 0; i < n && o + 1 < size; i++)
+				out[o++] = path[i];
+		}
+		path += n + (path[n] == '/');
+	}
+	out[o] = '\0';
+}
+
+int sources_find(const struct source_set *s, const char *path)
+{
+	char want[PATH_MAX];
+	int found = -1;
+
+	plain_path(path ? path : "", want, sizeof(want));
+	if (!want[0])
+		return -1;
+	for (size_t i = 0; i < s->count; i++)
+		if (!strcmp(s->paths[i], want))
+			return (int)i;
+	if (strchr(want, '/'))
+		return -1;
+	/* a base name (the server shows one for a path it would not name): if only one fits */
+	for (size_t i = 0; i < s->count; i++) {
+		const char *base = strrchr(s->paths[i], '/');
+
+		if (strcmp(base ? base + 1 : s->paths[i], want))
+			continue;
+		if (found >= 0)
+			return -1;
+		found = (int)i;
+	}
+	return found;
 }

@@ -67,11 +67,14 @@ int http_download(const struct remote_config *cfg, const char *path, const char 
 
 struct source_set {
 	char root[PATH_MAX]; /* the dir all upload paths are relative to */
+	char cwd[PATH_MAX];  /* the working dir (real path) */
 	char **paths;	     /* relative upload paths, main first */
+	char **shown;	     /* each as the user names it: main as typed, the others from cwd */
 	char **data;
 	size_t *sizes;
 	size_t count;
-	char **notes; /* what was left out and why ("vmlinux.h: the server's replaces it") */
+	bool absolute; /* main was typed as an absolute path: show absolute paths */
+	char **notes;  /* what was left out and why ("vmlinux.h: the server's replaces it") */
 	size_t nnotes;
 };
 
@@ -85,5 +88,27 @@ int sources_collect(const char *main, const char *const *incdirs, size_t nincdir
 void sources_free(struct source_set *s);
 /* @dir relative to the upload root, for -I ("." for the root itself); -EINVAL if outside. */
 int sources_relative_dir(const struct source_set *s, const char *dir, char *out, size_t size);
+/* The file of upload path @path (a "./" prefix and a lone base name are taken): its index, or
+ * -1 for a file that was not uploaded (vmlinux.h, the server's headers). */
+int sources_find(const struct source_set *s, const char *path);
+/* The real path @abs relative to the working dir ("../" where needed). */
+void sources_from_cwd(const struct source_set *s, const char *abs, char *out, size_t size);
+
+/* ---- diagnostics (diag.c, sarif.c) ---------------------------------------------------------- */
+
+/* Upload path @file as the user names it (@file itself for a file not uploaded). */
+const char *diag_shown_path(const struct source_set *s, const char *file);
+/* Line @line (from 1) of uploaded file @file: its text, without the newline. */
+bool diag_source_line(const struct source_set *s, const char *file, int line, const char **text,
+		      size_t *len);
+/* The server's diagnostics as clang prints them: include stacks, "file:line:col: severity:
+ * message", the source line and a caret under the column (a fix-it under that). */
+void diag_print_all(FILE *out, const struct source_set *s, const struct cJSON *diags);
+/* A finding ("file", "line", "kind", "severity", "message"), each line after @indent, with its
+ * source line and a caret under what it is about where that line shows it. */
+void diag_print_finding(FILE *out, const struct source_set *s, const struct cJSON *finding,
+			const char *indent);
+/* SARIF 2.1.0 of a compile answer (HTTP @status 200 or 422). */
+struct cJSON *diag_sarif(const struct source_set *s, const struct cJSON *answer, long status);
 
 #endif

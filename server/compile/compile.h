@@ -93,6 +93,25 @@ void compile_result_free(struct compile_result *res);
 /* Precompile @vmlinux_h for @arch (in an empty job dir @workdir) into *pch (malloc'd). */
 int compile_pch_build(const char *vmlinux_h, const char *arch, const char *workdir, void **pch,
 		      size_t *size, struct eucc_error *err);
+/* What a compile error says the headers lack: an identifier (an enum value, ...), a type
+ * name, a struct or union's definition, or a member of one. */
+enum compile_missing_kind {
+	COMPILE_MISSING_IDENT,	/* use of undeclared identifier 'NAME' */
+	COMPILE_MISSING_TYPE,	/* unknown type name 'NAME' */
+	COMPILE_MISSING_RECORD, /* incomplete type 'struct NAME' */
+	COMPILE_MISSING_MEMBER, /* no member named 'MEMBER' in 'struct NAME' */
+};
+
+struct compile_missing {
+	enum compile_missing_kind kind;
+	bool is_union;	  /* RECORD and MEMBER: 'union NAME' */
+	bool is_typedef;  /* MEMBER: in 'NAME', a typedef */
+	char name[128];	  /* the identifier, type or record */
+	char member[128]; /* MEMBER */
+};
+
+/* Does clang's error @message say that something is missing from the headers? */
+bool compile_diag_missing(const char *message, struct compile_missing *m);
 /* Print diagnostics as clang does ("file:line:col: error: message"). */
 void compile_diag_print(FILE *out, const struct compile_diag *d);
 /* clang's identity for cache keys and /v1/info ("Debian clang version 14.0.6"). */

@@ -366,3 +366,67 @@ void compile_diag_print(FILE *out, const struct compile_diag *d)
 	if (d->fixits[0])
 		fprintf(out, "  fix-it: %s\n", d->fixits);
 }
+
+/* The text between the quotes that start at @p: "'NAME'" gives NAME. */
+static bool quoted(const char *p, char *out, size_t size)
+{
+	const char *end;
+
+	if (!p || *p != '\'' || !(end = strchr(p + 1, '\'')) || end == p + 1 ||
+	    (size_t)(end - p) > size)
+		return false;
+	snprintf(out, size, "%.*s", (int)(end - p - 1), p + 1);
+	for (const char *c = out; *c; c++)
+		if (!isalnum((unsigned char)*c) && *c != '_')
+			return false;
+	return true;
+}
+
+/* "'struct NAME'", "'union NAME'" or, with @plain, "'NAME'". */
+static bool record_name(const char *p, bool plain, struct compile_missing *m)
+{
+	char buf[160];
+
+	if (!p || *p != '\'')
+		return false;
+	if (!strncmp(p + 1, "struct ", 7) || !strncmp(p + 1, "union ", 6)) {
+		m->is_union = p[1] == 'u';
+		buf[0] = '\'';
+		snprintf(buf + 1, sizeof(buf) - 1, "%s", p + (m->is_union ? 7 : 8));
+		return quoted(buf, m->name, sizeof(m->name));
+	}
+	m->is_typedef = true;
+	return plain && quoted(p, m->name, sizeof(m->name));
+}
+
+bool compile_diag_missing(const char *message, struct compile_missing *m)
+{
+	static const char *const incomplete[] = {
+	    "incomplete definition of type ",
+	    "variable has incomplete type ",
+	    "field has incomplete type ",
+	};
+	const char *p;
+
+	memset(m, 0, sizeof(*m));
+	if (!strncmp(message, "use of undeclared identifier ", 29)) {
+		m->kind = COMPILE_MISSING_IDENT;
+		return quoted(message + 29, m->name, sizeof(m->name));
+	}
+	if (!strncmp(message, "unknown type name ", 18)) {
+		m->kind = COMPILE_MISSING_TYPE;
+		return quoted(message + 18, m->name, sizeof(m->name));
+	}
+	if (!strncmp(message, "no member named ", 16) && (p = strstr(message, "' in '"))) {
+		m->kind = COMPILE_MISSING_MEMBER;
+		return quoted(message + 16, m->member, sizeof(m->member)) &&
+		       record_name(p + 5, true, m);
+	}
+	for (size_t i = 0; i < sizeof(incomplete) / sizeof(incomplete[0]); i++) {
+		if (strncmp(message, incomplete[i], strlen(incomplete[i])))
+			continue;
+		m->kind = COMPILE_MISSING_RECORD;
+		return record_name(message + strlen(incomplete[i]), false, m);
+	}
+	return false;
+}

@@ -506,6 +506,7 @@ int pipeline_run(struct pipeline_job *c, struct compile_answer *answer, struct e
 	memset(answer, 0, sizeof(*answer));
 	ret = get_object(c, &st, err);
 	if (ret && err->code == EUCC_E_COMPILE_ERROR) {
+		pipeline_header_hint(c, st.diagnostics, err);
 		answer->diagnostics = st.diagnostics;
 		st.diagnostics = NULL;
 	}

@@ -36,6 +36,10 @@ int pipeline_prepare(struct pipeline_job *c, struct eucc_error *err);
 /* Run the whole pipeline (worker thread): 0 and @answer, or an error (diagnostics for
  * "compile_error" in answer->diagnostics). */
 int pipeline_run(struct pipeline_job *c, struct compile_answer *answer, struct eucc_error *err);
+/* A compile error whose diagnostics (@diags) name what the header kernel lacks and the newest
+ * stored kernel of the arch has: a hint in @err that names --headers. */
+void pipeline_header_hint(struct pipeline_job *c, const struct cJSON *diags,
+			  struct eucc_error *err);
 /* The answer of a package-level cache hit, from the stored report. */
 int pipeline_hit_answer(struct pipeline_job *c, const char *stored, struct compile_answer *answer);
 
