@@ -324,23 +324,31 @@ static void finding_subject(const char *kind, const char *msg, char *out, size_t
 		quoted_after(msg, "map '", out, size);
 }
 
+unsigned int diag_finding_column(const struct source_set *s, const cJSON *f)
+{
+	const char *text;
+	char subject[128];
+	size_t len;
+	long at;
+
+	if (!diag_source_line(s, json_str(f, "file"), (int)num(f, "line"), &text, &len))
+		return 0;
+	finding_subject(json_str(f, "kind"), json_str(f, "message"), subject, sizeof(subject));
+	at = find_word(text, len, subject);
+	return at >= 0 ? (unsigned int)at + 1 : 0;
+}
+
 void diag_print_finding(FILE *out, const struct source_set *s, const cJSON *f, const char *indent)
 {
 	const char *file = json_str(f, "file"), *text = NULL;
-	unsigned int line = num(f, "line"), col = 0;
-	char subject[128];
+	unsigned int line = num(f, "line");
 	size_t len = 0;
-	long at;
 
-	if (line && diag_source_line(s, file, (int)line, &text, &len)) {
-		finding_subject(json_str(f, "kind"), json_str(f, "message"), subject,
-				sizeof(subject));
-		at = find_word(text, len, subject);
-		col = at >= 0 ? (unsigned int)at + 1 : 0;
-	}
+	if (line)
+		diag_source_line(s, file, (int)line, &text, &len);
 	fputs(indent, out);
-	print_location(out, s, line ? file : "", line, col);
+	print_location(out, s, line ? file : "", line, text ? diag_finding_column(s, f) : 0);
 	fprintf(out, "%s: %s\n", json_str(f, "severity"), json_str(f, "message"));
 	if (text)
-		print_source(out, indent, text, len, col, NULL);
+		print_source(out, indent, text, len, diag_finding_column(s, f), NULL);
 }

@@ -220,7 +220,8 @@ static void add_findings(struct sarif *s, const cJSON *kernels)
 			r = add_result(s, finding_rule(s, json_str(f, "kind")),
 				       strcmp(json_str(f, "severity"), "warning") ? "error"
 										  : "warning",
-				       msg, json_str(f, "file"), (int)json_num(f, "line"), 0);
+				       msg, json_str(f, "file"), (int)json_num(f, "line"),
+				       (int)diag_finding_column(s->src, f));
 			cJSON_AddStringToObject(cJSON_AddObjectToObject(r, "properties"), "kernel",
 						release);
 		}

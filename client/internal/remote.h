@@ -108,6 +108,9 @@ void diag_print_all(FILE *out, const struct source_set *s, const struct cJSON *d
  * source line and a caret under what it is about where that line shows it. */
 void diag_print_finding(FILE *out, const struct source_set *s, const struct cJSON *finding,
 			const char *indent);
+/* The column of what @finding is about in its source line ("task_struct.__state: ..." is
+ * about __state), 0 when the line does not show it. */
+unsigned int diag_finding_column(const struct source_set *s, const struct cJSON *finding);
 /* SARIF 2.1.0 of a compile answer (HTTP @status 200 or 422). */
 struct cJSON *diag_sarif(const struct source_set *s, const struct cJSON *answer, long status);
 

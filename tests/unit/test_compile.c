@@ -769,6 +769,47 @@ static void test_precompiled_header(void **state)
 	compile_request_free(&req);
 }
 
+static void missing(const char *msg, enum compile_missing_kind kind, const char *name,
+		    const char *member, bool is_union, bool is_typedef)
+{
+	struct compile_missing m;
+
+	assert_true(compile_diag_missing(msg, &m));
+	assert_int_equal(m.kind, kind);
+	assert_string_equal(m.name, name);
+	assert_string_equal(m.member, member);
+	assert_int_equal(m.is_union, is_union);
+	assert_int_equal(m.is_typedef, is_typedef);
+}
+
+/* What clang's errors say the headers lack; other errors say nothing of the kind. */
+static void test_diag_missing(void **state)
+{
+	struct compile_missing m;
+
+	(void)state;
+	missing("use of undeclared identifier 'BPF_MAP_TYPE_RINGBUF'; did you mean "
+		"'BPF_MAP_TYPE_UNSPEC'?",
+		COMPILE_MISSING_IDENT, "BPF_MAP_TYPE_RINGBUF", "", false, false);
+	missing("unknown type name 'bpf_dynptr_t'", COMPILE_MISSING_TYPE, "bpf_dynptr_t", "", false,
+		false);
+	missing("no member named '__state' in 'struct task_struct'", COMPILE_MISSING_MEMBER,
+		"task_struct", "__state", false, false);
+	missing("no member named 'x' in 'union bpf_attr'", COMPILE_MISSING_MEMBER, "bpf_attr", "x",
+		true, false);
+	missing("no member named 'y' in 'u64_stats_t'", COMPILE_MISSING_MEMBER, "u64_stats_t", "y",
+		false, true);
+	missing("incomplete definition of type 'struct bpf_iter_num'", COMPILE_MISSING_RECORD,
+		"bpf_iter_num", "", false, false);
+	missing("variable has incomplete type 'union foo'", COMPILE_MISSING_RECORD, "foo", "", true,
+		false);
+	assert_false(compile_diag_missing("expected expression", &m));
+	assert_false(compile_diag_missing("use of undeclared identifier", &m));
+	assert_false(compile_diag_missing("use of undeclared identifier ''", &m));
+	assert_false(compile_diag_missing("incomplete definition of type 'int[]'", &m));
+	assert_false(compile_diag_missing("unknown type name 'a b'", &m));
+}
+
 static void test_clang_version(void **state)
 {
 	const char *v = compile_clang_version();
@@ -788,6 +829,7 @@ int main(void)
 	    cmocka_unit_test(test_request_too_big),
 	    cmocka_unit_test(test_request_accepted),
 	    cmocka_unit_test(test_clang_version),
+	    cmocka_unit_test(test_diag_missing),
 	    cmocka_unit_test(test_core_program_compiles),
 	    cmocka_unit_test(test_diagnostics),
 	    cmocka_unit_test(test_sandbox_hides_the_host),
