@@ -91,7 +91,8 @@ run 0 eucc-remote check "$CORE/basic.bpf.c" --kernel 5.10 --kernel 6.1
 run 1 eucc-remote check "$CORE/state.bpf.c" --kernel 5.10 --kernel 6.1 --format sarif
 expect_eq "SARIF version" "$(jq -r .version <<<"$OUT")" 2.1.0
 expect_eq "SARIF rule" "$(jq -r '.runs[0].results[0].ruleId' <<<"$OUT")" field
-expect_eq "SARIF location" "$(jq -r '.runs[0].results[0].locations[0].physicalLocation.artifactLocation.uri' <<<"$OUT")" state.bpf.c
+expect_eq "SARIF location, from the working dir" "$(jq -r '.runs[0].results[0].locations[0].physicalLocation.artifactLocation.uri' <<<"$OUT")" \
+	"$(realpath --relative-to="$PWD" "$CORE/state.bpf.c")"
 expect "SARIF message" "$(jq -r '.runs[0].results[0].message.text' <<<"$OUT")" "no such field in 5.10.0-32-cloud-amd64"
 run 1 eucc-remote check "$CORE/state.bpf.c" --kernel 5.10 --kernel 6.1 --format json
 expect_eq "JSON status" "$(jq -r '.kernels[0].status' <<<"$OUT")" incompatible
