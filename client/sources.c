@@ -78,6 +78,15 @@ void sources_from_cwd(const struct source_set *s, const char *abs, char *out, si
 	snprintf(out + o, size - o, "%s", *rest ? rest : ".");
 }
 
+/* A file as the user names it: from the working dir, or absolute when main was typed so. */
+static void shown_path(const struct source_set *s, const char *abs, char *out, size_t size)
+{
+	if (s->absolute)
+		snprintf(out, size, "%s", abs);
+	else
+		sources_from_cwd(s, abs, out, size);
+}
+
 static int add_file(struct source_set *s, const char *abs, const char *typed,
 		    struct eucc_error *err)
 {
@@ -98,10 +107,8 @@ static int add_file(struct source_set *s, const char *abs, const char *typed,
 				      ret == -EFBIG ? "larger than 1 MiB" : strerror(-ret));
 	if (typed)
 		snprintf(shown, sizeof(shown), "%s", typed);
-	else if (s->absolute)
-		snprintf(shown, sizeof(shown), "%s", abs);
 	else
-		sources_from_cwd(s, abs, shown, sizeof(shown));
+		shown_path(s, abs, shown, sizeof(shown));
 	s->paths = realloc(s->paths, (s->count + 1) * sizeof(*s->paths));
 	s->shown = realloc(s->shown, (s->count + 1) * sizeof(*s->shown));
 	s->data = realloc(s->data, (s->count + 1) * sizeof(*s->data));
@@ -158,7 +165,8 @@ static bool resolve_include(const char *from_dir, const char *name, char *const 
 static int scan_includes(struct source_set *s, size_t idx, char *const *incdirs, size_t n,
 			 struct eucc_error *err)
 {
-	char abs[PATH_MAX * 2], dir[PATH_MAX * 2], found[PATH_MAX], *text, *save = NULL;
+	char abs[PATH_MAX * 2], dir[PATH_MAX * 2], found[PATH_MAX], shown[PATH_MAX * 2];
+	char *text, *save = NULL;
 	int ret = 0;
 
 	snprintf(abs, sizeof(abs), "%s/%s", s->root, s->paths[idx]);
@@ -177,16 +185,17 @@ static int scan_includes(struct source_set *s, size_t idx, char *const *incdirs,
 
 		if (!resolve_include(dir, name, incdirs, n, found))
 			continue; /* a system or libbpf header, or missing: the compile will say */
-		else if (vmlinux)
+		shown_path(s, found, shown, sizeof(shown));
+		if (vmlinux)
 			ret = note(s,
 				   "%s: not sent, the server's header for the target kernel "
 				   "replaces it",
-				   found);
+				   shown);
 		else if (!under(found, s->root))
 			ret = note(s,
 				   "%s: outside the dirs of the program and its -I dirs, not "
 				   "sent (add its dir with -I)",
-				   found);
+				   shown);
 		else
 			ret = add_file(s, found, NULL, err);
 	}

@@ -47,7 +47,9 @@ static inline int helper(int a)
     return a *;
 }
 EOF
+: >src/vmlinux.h
 run 2 eucc-remote compile src/bad.bpf.c --kernel 6.1 -Wall
+expect_has "a note names the file as the user would" "$ERR" "eucc-remote: note: src/vmlinux.h: not sent"
 L='src/bad.bpf.c:14:21: error: expected expression'
 expect_has "error: the path as typed, line, column" "$ERR" "$L"
 expect_eq "error: the source line, tab expanded" "$(after "$ERR" "$L" 1)" "        return helper(1) + ;"
@@ -126,7 +128,9 @@ check_sarif() {
 	expect_eq "$what: every ruleId is a rule, at its ruleIndex" \
 		"$(jq '.runs[0] as $r | [$r.results[] | $r.tool.driver.rules[.ruleIndex].id == .ruleId] | all' <<<"$s")" true
 	expect_eq "$what: every URI relative" \
-		"$(jq '[.. | objects | select(has("uri") and has("uriBaseId")) | .uri | test("^(/|[a-z]+:)") | not] | all' <<<"$s")" true
+		"$(jq '[.. | objects | .artifactLocation? // empty | .uri | test("^(/|[a-z]+:)") | not] | all' <<<"$s")" true
+	expect_eq "$what: uploaded files based on %SRCROOT%" \
+		"$(jq '[.. | objects | .artifactLocation? // empty | select(.uri | test("bpf\\.c$|^src/|^include/")) | .uriBaseId == "%SRCROOT%"] | all and length > 0' <<<"$s")" true
 	expect_eq "$what: based on the working dir" \
 		"$(jq -r '.runs[0].originalUriBaseIds["%SRCROOT%"].uri' <<<"$s")" "file://$PWD/"
 }
