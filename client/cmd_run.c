@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/utsname.h>
+#include <unistd.h>
 
 #include <cjson/cJSON.h>
 
@@ -50,6 +51,21 @@ static int set_duration(void *target, const struct cli_opt *opt, const char *v,
 	return 0;
 }
 
+static int set_interval(void *target, const struct cli_opt *opt, const char *v,
+			struct eucc_error *err)
+{
+	struct run_args *a = target;
+	char *end;
+	long n = strtol(v, &end, 10);
+
+	(void)opt;
+	if (!*v || *end || n < 1 || n > 86400)
+		return eucc_error_set(err, -EINVAL, EUCC_E_USAGE,
+				      "--interval wants seconds (1 or more), not '%s'", v);
+	a->opts.interval_sec = (unsigned int)n;
+	return 0;
+}
+
 static int set_param(void *target, const struct cli_opt *opt, const char *v, struct eucc_error *err)
 {
 	struct run_args *a = target;
@@ -74,6 +90,7 @@ static int loader_input_from(const struct pkg *pkg, struct loader_input *in,
 	memset(in, 0, sizeof(*in));
 	in->name = cJSON_GetStringValue(cJSON_GetObjectItem(m, "name"));
 	in->arch = cJSON_GetStringValue(cJSON_GetObjectItem(m, "arch"));
+	in->manifest = m;
 	if (!obj || !in->name || !in->arch || pkg_member(pkg, obj, &in->object, &in->object_size))
 		return eucc_error_set(err, -EINVAL, EUCC_E_BAD_PACKAGE,
 				      "the package's manifest names no object");
@@ -96,6 +113,73 @@ static int loader_input_from(const struct pkg *pkg, struct loader_input *in,
 	return 0;
 }
 
+static bool param_is_bool(const struct loader_param *p)
+{
+	return !strcmp(p->type, "bool") || !strcmp(p->type, "_Bool");
+}
+
+static const char *param_arg(const struct loader_param *p)
+{
+	return param_is_bool(p) ? "[true|false]" : "VALUE";
+}
+
+/* The parameter @x names, or a usage error naming the closest one. */
+static const struct loader_param *param_of(const struct cli_extra *x, const struct loader_param *lp,
+					   size_t n, struct eucc_error *err)
+{
+	const char *names[CLI_LIST_MAX], *pick;
+	char typed[128];
+
+	for (size_t i = 0; i < n; i++)
+		if (strlen(lp[i].name) == x->len && !strncmp(lp[i].name, x->name, x->len))
+			return &lp[i];
+	snprintf(typed, sizeof(typed), "%.*s", (int)x->len, x->name);
+	for (size_t i = 0; i < n && i < CLI_LIST_MAX; i++)
+		names[i] = lp[i].name;
+	pick = cli_suggest(typed, names, n < CLI_LIST_MAX ? n : CLI_LIST_MAX);
+	eucc_error_set(err, -EINVAL, EUCC_E_USAGE,
+		       "unknown option '--%s'%s%s%s: neither an option of run nor a parameter of "
+		       "the program",
+		       typed, pick ? "; did you mean '--" : "", pick ? pick : "", pick ? "'?" : "");
+	eucc_error_hint(err, "`eucc-remote run PKG --help` lists the program's parameters");
+	return NULL;
+}
+
+/* Each `--NAME VALUE` that names a parameter, as `--set NAME=VALUE` (after the --set ones, so
+ * that it wins). The strings go to @owned, which the caller frees. */
+static int extras_to_sets(const struct cli_call *call, const struct loader_input *in,
+			  struct run_args *a, char **owned, struct eucc_error *err)
+{
+	struct loader_param *lp = NULL;
+	size_t n = 0;
+	int ret;
+
+	if (!call->nextras)
+		return 0;
+	ret = loader_params(in, &lp, &n, err);
+	for (size_t i = 0; !ret && i < call->nextras; i++) {
+		const struct cli_extra *x = &call->extras[i];
+		const struct loader_param *p = param_of(x, lp, n, err);
+		const char *v = x->value;
+
+		if (!p)
+			ret = -EINVAL;
+		else if (!v && !param_is_bool(p))
+			ret = eucc_error_set(err, -EINVAL, EUCC_E_USAGE,
+					     "option '--%s' needs a value (%s)", p->name, p->type);
+		else if (a->opts.nsets == CLI_LIST_MAX)
+			ret = eucc_error_set(err, -E2BIG, EUCC_E_USAGE,
+					     "at most %d parameters can be set", CLI_LIST_MAX);
+		else if (asprintf(&owned[i], "%s=%s", p->name, v ? v : "true") < 0)
+			ret = eucc_error_set(err, -ENOMEM, EUCC_E_INTERNAL, "out of memory");
+		else
+			a->sets[a->opts.nsets++] = owned[i];
+	}
+	if (lp)
+		loader_params_free(lp, n);
+	return ret;
+}
+
 /* The parameters as `run` options, each followed by the comment the manifest has for it. */
 static int print_params(const struct pkg *pkg, const struct loader_input *in,
 			struct eucc_error *err)
@@ -112,7 +196,7 @@ static int print_params(const struct pkg *pkg, const struct loader_input *in,
 	for (size_t i = 0; i < n; i++) {
 		char opt[160];
 
-		snprintf(opt, sizeof(opt), "--set %s=VALUE", lp[i].name);
+		snprintf(opt, sizeof(opt), "--%s %s", lp[i].name, param_arg(&lp[i]));
 		printf("  %-32s %s (default: %s)\n", opt, lp[i].type, lp[i].def);
 		cJSON_ArrayForEach(p, params) {
 			const char *name = cJSON_GetStringValue(cJSON_GetObjectItem(p, "name"));
@@ -164,12 +248,55 @@ static bool warn_known_findings(const struct pkg *pkg)
 	return bad;
 }
 
+/* One warning line when the server never checked this package for this host's kernel. */
+static void warn_unchecked_kernel(const struct pkg *pkg, const char *release_override)
+{
+	const cJSON *m = pkg_manifest(pkg), *k;
+	const char *host = arch_host(), *name = json_str(m, "name");
+	char checked[512] = "";
+	struct utsname u;
+	const char *rel = release_override;
+
+	if (!rel && uname(&u))
+		return;
+	rel = rel ? rel : u.release;
+	cJSON_ArrayForEach(k, cJSON_GetObjectItem(m, "kernels")) {
+		size_t used = strlen(checked);
+
+		if (!strcmp(json_str(k, "release"), rel) && host &&
+		    !strcmp(arch_normalize(json_str(k, "arch")) ?: "", host))
+			return;
+		if (used < sizeof(checked) - 1)
+			snprintf(checked + used, sizeof(checked) - used, "%s%s", used ? ", " : "",
+				 json_str(k, "release"));
+	}
+	fprintf(stderr,
+		"eucc-remote: warning: the server never checked this package for this kernel "
+		"(%s, %s); it checked: %s; to check it for this one: eucc-remote compile "
+		"%s.bpf.c --kernel local (or --kernel %s)\n",
+		rel, host ? host : "?", checked[0] ? checked : "no kernel", *name ? name : "PROG",
+		rel);
+}
+
+/* PKG as given: a file, else a digest or URL pulled into the package cache. */
+static int resolve_pkg(const struct cli_call *call, char *path, size_t size, struct eucc_error *err)
+{
+	const char *ref = call->args[0];
+
+	if (access(ref, F_OK) == 0 || !pull_is_ref(ref)) {
+		snprintf(path, size, "%s", ref);
+		return 0;
+	}
+	return pull_cached(remote_config(call), ref, path, size, err);
+}
+
 static int do_run(const struct cli_call *call)
 {
 	struct run_args a = {0};
 	struct eucc_error err = {0};
 	struct loader_input in;
 	struct loader_btf *btfs = NULL;
+	char path[PATH_MAX], *owned[CLI_LIST_MAX] = {0};
 	struct pkg *pkg;
 	int ret;
 
@@ -178,12 +305,14 @@ static int do_run(const struct cli_call *call)
 	if (cli_apply(call, &a, &err))
 		return remote_fail(&err);
 	a.opts.json = remote_config(call)->json;
-	if (pkg_open_file(call->args[0], &pkg, &err))
+	if (resolve_pkg(call, path, sizeof(path), &err) || pkg_open_file(path, &pkg, &err))
 		return remote_fail(&err);
 	ret = loader_input_from(pkg, &in, &btfs, &err);
+	if (!ret && !call->help)
+		ret = extras_to_sets(call, &in, &a, owned, &err);
 	if (!ret && call->help) {
 		cli_help(stdout, call);
-		printf("\nParameters of %s (--set NAME=VALUE):\n", in.name);
+		printf("\nParameters of %s (--NAME VALUE, or --set NAME=VALUE):\n", in.name);
 		ret = print_params(pkg, &in, &err);
 	} else if (!ret && a.dry_run) {
 		char desc[PATH_MAX + 64];
@@ -193,6 +322,8 @@ static int do_run(const struct cli_call *call)
 			printf("%s: would load with BTF %s\n", in.name, desc);
 	} else if (!ret) {
 		bool predicted = warn_known_findings(pkg);
+
+		warn_unchecked_kernel(pkg, NULL);
 
 		ret = loader_run(&in, &a.opts, &err);
 		if (ret && predicted && !err.hint[0])
@@ -208,6 +339,8 @@ static int do_run(const struct cli_call *call)
 					hint);
 		}
 	}
+	for (size_t i = 0; i < CLI_LIST_MAX; i++)
+		free(owned[i]);
 	free(btfs);
 	pkg_close(pkg);
 	return ret ? remote_fail(&err) : EUCC_EXIT_OK;
@@ -228,6 +361,13 @@ static const struct cli_opt run_opts[] = {
      .set = set_duration,
      .help = "stop after SEC seconds; 0: at Ctrl-C or SIGTERM",
      .def = "0"},
+    {.name = "interval",
+     .arg = "SEC",
+     .kind = CLI_CALL,
+     .set = set_interval,
+     .help = "print the histogram maps every SEC seconds, each time under a HH:MM:SS line "
+	     "(cumulative: the maps are not cleared); all maps are printed at the end as ever",
+     .def = "0: only at the end"},
     {.name = "set",
      .arg = "NAME=VALUE",
      .kind = CLI_CALL,
@@ -250,9 +390,12 @@ static const struct cli_opt run_opts[] = {
 const struct cli_cmd remote_cmd_run = {
     .name = "run",
     .run = do_run,
-    .args = "PKG",
+    .args = "PKG|DIGEST|URL",
     .summary = "load and run a package on this host, printing its events",
-    .help = "Verify the package PKG, pick the BTF for this kernel, load the object, attach "
+    .help = "Verify the package PKG (a file; or a digest, sha256:<hex>, pulled from the "
+	    "server, or an http(s) URL of an artifact; both are kept in the package cache, "
+	    "<data dir>/packages/sha256/<hex>.eucc, and reused without network), pick the BTF for "
+	    "this kernel, load the object, attach "
 	    "its programs, and print events from its ring and perf buffers (decoded through "
 	    "the object's BTF) until Ctrl-C, SIGTERM or --duration; then dump the other maps "
 	    "and detach. Needs root (or CAP_BPF and CAP_PERFMON).\nWith PKG, --help also lists "
@@ -261,5 +404,5 @@ const struct cli_cmd remote_cmd_run = {
     .json = "print events and map dumps as JSON lines",
     .min_args = 1,
     .max_args = 1,
-    .flags = CLI_OWN_HELP,
+    .flags = CLI_OWN_HELP | CLI_EXTRA_OPTS,
 };

@@ -13,6 +13,8 @@
 
 #include "common.h"
 
+struct cJSON;
+
 /* A minimized BTF bundled in a package. */
 struct loader_btf {
 	const char *release;
@@ -29,6 +31,9 @@ struct loader_input {
 	size_t object_size;
 	const struct loader_btf *btfs; /* bundled BTF, one per kernel */
 	size_t nbtfs;
+	/* the package's manifest, or NULL: its "events" name the record type of an event map
+	 * that has no EUCC_EVENT declaration; its "maps" may give a histogram's "unit" */
+	const struct cJSON *manifest;
 };
 
 enum loader_btf_mode { LOADER_BTF_AUTO, LOADER_BTF_BUNDLED, LOADER_BTF_NATIVE, LOADER_BTF_PATH };
@@ -45,7 +50,8 @@ struct loader_opts {
 	/* for tests: what `uname -r` and the native BTF path are (NULL: the real ones) */
 	const char *release_override;
 	const char *native_btf_override;
-	bool attach_only; /* load, attach, say so, detach: "does it load here?" */
+	bool attach_only;	   /* load, attach, say so, detach: "does it load here?" */
+	unsigned int interval_sec; /* print the histogram maps every N s; 0: only at the end */
 };
 
 /*

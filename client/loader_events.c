@@ -38,14 +38,61 @@ __u32 events_type(const struct btf *btf, const char *map_name)
 	return 0;
 }
 
+/* The record type the manifest names for @map ("events": [{"map", "type"}], as the server
+ * found it), looked up in the object's BTF; 0 if none. */
+static __u32 manifest_event_type(const struct loader_ctx *ctx, const char *map)
+{
+	const cJSON *evs = ctx->in ? cJSON_GetObjectItem(ctx->in->manifest, "events") : NULL, *e;
+
+	cJSON_ArrayForEach(e, evs) {
+		const char *type = json_str(e, "type");
+		bool is_union = !strncmp(type, "union ", 6);
+		int id;
+
+		if (strcmp(json_str(e, "map"), map))
+			continue;
+		if (!strncmp(type, "struct ", 7) || is_union)
+			type = strchr(type, ' ') + 1;
+		id = btf__find_by_name_kind(ctx->btf, type,
+					    is_union ? BTF_KIND_UNION : BTF_KIND_STRUCT);
+		return id > 0 ? (__u32)id : 0;
+	}
+	return 0;
+}
+
+/* The type a record of @size bytes prints through: the whole type, or a shorter record
+ * (a fixed part and a variable tail) as far as it goes. */
+static bool decodable(const struct event_map *ev, size_t size)
+{
+	return ev->type_id && size > 0;
+}
+
+static void print_header(struct event_map *ev, FILE *out)
+{
+	fprintf(out, "%-8s %s: ", "TIME", ev->name);
+	if (ev->type_id)
+		fmt_text_names(out, ev->ctx->btf, ev->type_id);
+	else
+		fputs("size data", out);
+	fputc('\n', out);
+	ev->header_done = true;
+}
+
 static void print_text(struct event_map *ev, FILE *out, const void *data, size_t size)
 {
-	fprintf(out, "%s: ", ev->name);
-	if (ev->type_id && size >= ev->type_size) {
+	char t[16];
+
+	if (!ev->header_done)
+		print_header(ev, out);
+	clock_text(t, sizeof(t));
+	fprintf(out, "%s %s: ", t, ev->name);
+	if (decodable(ev, size) && size >= ev->type_size) {
 		fmt_text_fields(out, ev->ctx->btf, ev->type_id, data);
+	} else if (decodable(ev, size)) {
+		fmt_text_partial(out, ev->ctx->btf, ev->type_id, data, size);
 	} else {
 		fprintf(out, "size=%zu data=", size);
-		fmt_text_hex(out, data, size);
+		fmt_text_hex_capped(out, data, size);
 	}
 	fputc('\n', out);
 }
@@ -53,13 +100,23 @@ static void print_text(struct event_map *ev, FILE *out, const void *data, size_t
 static void print_json(struct event_map *ev, FILE *out, const void *data, size_t size)
 {
 	cJSON *j = cJSON_CreateObject();
+	char t[16];
 
+	clock_text(t, sizeof(t));
+	cJSON_AddStringToObject(j, "time", t);
 	cJSON_AddStringToObject(j, "map", ev->name);
-	if (ev->type_id && size >= ev->type_size) {
+	if (decodable(ev, size) && size >= ev->type_size) {
 		cJSON_AddItemToObject(j, "event", fmt_json_value(ev->ctx->btf, ev->type_id, data));
+	} else if (decodable(ev, size)) {
+		cJSON_AddItemToObject(j, "event",
+				      fmt_json_partial(ev->ctx->btf, ev->type_id, data, size));
+		cJSON_AddNumberToObject(j, "size", (double)size);
 	} else {
 		cJSON_AddNumberToObject(j, "size", (double)size);
-		cJSON_AddItemToObject(j, "data", fmt_json_hex(data, size));
+		cJSON_AddItemToObject(j, "data",
+				      fmt_json_hex(data, size < HEX_CAP ? size : HEX_CAP));
+		if (size > HEX_CAP)
+			cJSON_AddNumberToObject(j, "more", (double)(size - HEX_CAP));
 	}
 	fmt_json_line(out, j);
 }
@@ -67,6 +124,14 @@ static void print_json(struct event_map *ev, FILE *out, const void *data, size_t
 static void print_event(struct event_map *ev, const void *data, size_t size)
 {
 	FILE *out = ev->ctx->out;
+
+	if (!ev->type_id && !ev->warned) {
+		eucc_warn(
+		    "map '%s': the record type is unknown, records print as hex (at most %d "
+		    "bytes each); name it with EUCC_EVENT(%s, struct TYPE) from <eucc/eucc.h>",
+		    ev->name, HEX_CAP, ev->name);
+		ev->warned = true;
+	}
 
 	if (ev->ctx->json)
 		print_json(ev, out, data, size);
@@ -133,6 +198,8 @@ static int open_one(struct loader_ctx *ctx, struct bpf_map *map, struct eucc_err
 	ev->name = bpf_map__name(map);
 	ev->perf = bpf_map__type(map) == BPF_MAP_TYPE_PERF_EVENT_ARRAY;
 	ev->type_id = events_type(ctx->btf, ev->name);
+	if (!ev->type_id && ctx->btf)
+		ev->type_id = manifest_event_type(ctx, ev->name);
 	size = ev->type_id ? btf__resolve_size(ctx->btf, ev->type_id) : 0;
 	if (size <= 0)
 		ev->type_id = 0;

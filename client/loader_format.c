@@ -139,3 +139,88 @@ void fmt_text_any(FILE *out, const struct btf *btf, __u32 id, const void *p, siz
 	for (size_t i = 0; i < size; i++)
 		fprintf(out, "%02x", b[i]);
 }
+
+void fmt_text_hex_capped(FILE *out, const void *p, size_t size)
+{
+	fmt_text_hex(out, p, size < HEX_CAP ? size : HEX_CAP);
+	if (size > HEX_CAP)
+		fprintf(out, " ... %zu more", size - HEX_CAP);
+}
+
+static void names_of(FILE *out, const struct btf *btf, const struct btf_type *t, bool *first,
+		     int depth)
+{
+	for (__u16 i = 0; t && depth < MAX_DEPTH && i < btf_vlen(t); i++) {
+		const struct btf_member *m = &btf_members(t)[i];
+		const char *name = btf__name_by_offset(btf, m->name_off);
+		const struct btf_type *mt = btf__type_by_id(btf, btf_value_resolve(btf, m->type));
+
+		if ((!name || !name[0]) && mt && btf_is_composite(mt)) {
+			names_of(out, btf, mt, first, depth + 1);
+			continue;
+		}
+		fprintf(out, "%s%s", *first ? "" : " ", name && name[0] ? name : "_");
+		*first = false;
+	}
+}
+
+void fmt_text_names(FILE *out, const struct btf *btf, __u32 id)
+{
+	const struct btf_type *t = btf__type_by_id(btf, btf_value_resolve(btf, id));
+	bool first = true;
+
+	if (t && btf_is_composite(t))
+		names_of(out, btf, t, &first, 0);
+	else
+		fputs("value", out);
+}
+
+/* The first @n elements of array type @t at @p (a string: at most @n bytes). */
+static void text_array_part(FILE *out, const struct btf *btf, __u32 id, const void *p, __u32 n)
+{
+	const struct btf_type *t = btf__type_by_id(btf, btf_value_resolve(btf, id));
+	const struct btf_array *a = btf_array(t);
+	__s64 esz = btf__resolve_size(btf, a->type);
+
+	if (btf_value_is_string(btf, id)) {
+		fmt_text_string(out, p, n);
+		return;
+	}
+	fputc('[', out);
+	for (__u32 i = 0; esz > 0 && i < n; i++) {
+		if (i)
+			fputc(',', out);
+		text_value(out, btf, a->type, (const char *)p + i * esz, 1);
+	}
+	fputc(']', out);
+}
+
+void fmt_text_partial(FILE *out, const struct btf *btf, __u32 id, const void *p, size_t size)
+{
+	const struct btf_type *t = btf__type_by_id(btf, btf_value_resolve(btf, id));
+	bool first = true;
+
+	for (__u16 i = 0; t && btf_is_struct(t) && i < btf_vlen(t); i++) {
+		const struct btf_member *m = &btf_members(t)[i];
+		const char *name = btf__name_by_offset(btf, m->name_off);
+		__u32 bit_off = btf_member_bit_offset(t, i), bits = btf_member_bitfield_size(t, i);
+		const struct btf_type *mt = btf__type_by_id(btf, btf_value_resolve(btf, m->type));
+		__u32 n = 0;
+		enum part part = val_member_part(btf, t, i, size, &n);
+
+		if (part == PART_NONE)
+			break;
+		if ((!name || !name[0]) && mt && btf_is_composite(mt)) {
+			text_members(out, btf, mt, (const char *)p + bit_off / 8, " ", &first, 1);
+			continue;
+		}
+		fprintf(out, "%s%s=", first ? "" : " ", name && name[0] ? name : "_");
+		first = false;
+		if (bits || bit_off % 8)
+			text_scalar(out, btf, m->type, p, bit_off, bits);
+		else if (part == PART_ALL)
+			text_value(out, btf, m->type, (const char *)p + bit_off / 8, 1);
+		else
+			text_array_part(out, btf, m->type, (const char *)p + bit_off / 8, n);
+	}
+}

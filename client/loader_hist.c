@@ -13,7 +13,49 @@
 #include "loader_internal.h"
 
 #define MAX_SLOTS 64
-#define UNIT	  "value" /* what the slots count is the program's business */
+#define UNIT	  "value" /* the column's name when no unit is known */
+
+/* "usecs" for a name word us, usec, usecs, micros (likewise ns, ms), else NULL. */
+static const char *unit_of_word(const char *w, size_t len)
+{
+	static const struct {
+		const char *word, *unit;
+	} words[] = {{"us", "usecs"}, {"usec", "usecs"}, {"usecs", "usecs"}, {"micros", "usecs"},
+		     {"ns", "nsecs"}, {"nsec", "nsecs"}, {"nsecs", "nsecs"}, {"nanos", "nsecs"},
+		     {"ms", "msecs"}, {"msec", "msecs"}, {"msecs", "msecs"}, {"millis", "msecs"}};
+
+	for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++)
+		if (strlen(words[i].word) == len && !strncmp(words[i].word, w, len))
+			return words[i].unit;
+	return NULL;
+}
+
+static const char *unit_of_name(const char *name)
+{
+	const char *unit = NULL;
+
+	for (const char *w = name; *w;) {
+		size_t len = strcspn(w, "_");
+
+		unit = unit_of_word(w, len) ?: unit;
+		w += len + (w[len] == '_');
+	}
+	return unit;
+}
+
+const char *hist_unit(const struct loader_ctx *ctx, const struct bpf_map *map)
+{
+	const cJSON *maps = ctx->in ? cJSON_GetObjectItem(ctx->in->manifest, "maps") : NULL, *m;
+	const char *name = bpf_map__name(map);
+
+	cJSON_ArrayForEach(m, maps) {
+		const char *u = cJSON_GetStringValue(cJSON_GetObjectItem(m, "unit"));
+
+		if (u && *u && !strcmp(json_str(m, "name"), name))
+			return u;
+	}
+	return unit_of_name(name);
+}
 
 bool hist_slots(const struct btf *btf, __u32 value_id, __u32 *off, __u32 *nslots, __u32 *slot_size)
 {
@@ -70,7 +112,7 @@ static int read_slots(const struct btf *btf, __u32 value_id, const void *value, 
 	return last;
 }
 
-static void print_rows(FILE *out, const __u64 *c, int last)
+static void print_rows(FILE *out, const __u64 *c, int last, const char *unit)
 {
 	static const char stars[] = "****************************************"; /* 40 */
 	bool wide = last > 32;
@@ -79,7 +121,8 @@ static void print_rows(FILE *out, const __u64 *c, int last)
 
 	for (int i = 0; i <= last; i++)
 		max = c[i] > max ? c[i] : max;
-	fprintf(out, "%*s%-*s : count    distribution\n", wide ? 15 : 5, "", wide ? 29 : 19, UNIT);
+	fprintf(out, "%*s%-*s : count    distribution\n", wide ? 15 : 5, "", wide ? 29 : 19,
+		unit ? unit : UNIT);
 	for (int i = 0; i <= last; i++) {
 		int n = max ? (int)((double)c[i] * width / (double)max) : 0;
 		__u64 low, high;
@@ -122,7 +165,7 @@ static void hist_text(struct loader_ctx *ctx, const struct bpf_map *map, const v
 	if (last < 0)
 		fprintf(ctx->out, "     (no samples)\n");
 	else
-		print_rows(ctx->out, c, last);
+		print_rows(ctx->out, c, last, hist_unit(ctx, map));
 }
 
 static cJSON *json_u64(__u64 v)
@@ -140,6 +183,10 @@ static void hist_json(struct loader_ctx *ctx, const struct bpf_map *map, const v
 	cJSON *j = cJSON_CreateObject(), *v, *h;
 
 	cJSON_AddStringToObject(j, "map", bpf_map__name(map));
+	if (ctx->hist_time)
+		cJSON_AddStringToObject(j, "time", ctx->hist_time);
+	if (hist_unit(ctx, map))
+		cJSON_AddStringToObject(j, "unit", hist_unit(ctx, map));
 	cJSON_AddItemToObject(
 	    j, "key",
 	    fmt_json_any(ctx->btf, bpf_map__btf_key_type_id(map), key, bpf_map__key_size(map)));

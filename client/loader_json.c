@@ -151,3 +151,50 @@ void fmt_json_line(FILE *out, cJSON *json)
 	free(text);
 	cJSON_Delete(json);
 }
+
+/* The first @n elements of array type @id at @p (a string: at most @n bytes). */
+static cJSON *json_array_part(const struct btf *btf, __u32 id, const void *p, __u32 n)
+{
+	const struct btf_type *t = btf__type_by_id(btf, btf_value_resolve(btf, id));
+	const struct btf_array *a = btf_array(t);
+	__s64 esz = btf__resolve_size(btf, a->type);
+	cJSON *arr;
+
+	if (btf_value_is_string(btf, id))
+		return json_string(p, n);
+	arr = cJSON_CreateArray();
+	for (__u32 i = 0; arr && esz > 0 && i < n; i++)
+		cJSON_AddItemToArray(arr, json_value(btf, a->type, (const char *)p + i * esz, 1));
+	return arr;
+}
+
+cJSON *fmt_json_partial(const struct btf *btf, __u32 id, const void *p, size_t size)
+{
+	const struct btf_type *t = btf__type_by_id(btf, btf_value_resolve(btf, id));
+	cJSON *obj = cJSON_CreateObject();
+
+	for (__u16 i = 0; obj && t && btf_is_struct(t) && i < btf_vlen(t); i++) {
+		const struct btf_member *m = &btf_members(t)[i];
+		const char *name = btf__name_by_offset(btf, m->name_off);
+		__u32 bit_off = btf_member_bit_offset(t, i), bits = btf_member_bitfield_size(t, i);
+		const struct btf_type *mt = btf__type_by_id(btf, btf_value_resolve(btf, m->type));
+		__u32 n = 0;
+		enum part part = val_member_part(btf, t, i, size, &n);
+		cJSON *v;
+
+		if (part == PART_NONE)
+			break;
+		if ((!name || !name[0]) && mt && btf_is_composite(mt)) {
+			json_members(obj, btf, mt, (const char *)p + bit_off / 8, 1);
+			continue;
+		}
+		if (bits || bit_off % 8)
+			v = json_scalar(btf, m->type, p, bit_off, bits);
+		else if (part == PART_ALL)
+			v = json_value(btf, m->type, (const char *)p + bit_off / 8, 1);
+		else
+			v = json_array_part(btf, m->type, (const char *)p + bit_off / 8, n);
+		cJSON_AddItemToObject(obj, name && name[0] ? name : "_", v);
+	}
+	return obj;
+}

@@ -204,6 +204,21 @@ static void dump_map(struct loader_ctx *ctx, const struct bpf_map *map)
 		fprintf(ctx->out, "%s: no entries\n", d.name);
 }
 
+void maps_dump_hists(struct loader_ctx *ctx)
+{
+	struct bpf_map *map;
+	struct dump d;
+
+	bpf_object__for_each_map(map, ctx->obj) {
+		if (!dumpable(map))
+			continue;
+		dump_init(&d, ctx, map);
+		if (d.hist)
+			dump_map(ctx, map);
+	}
+	fflush(ctx->out);
+}
+
 void maps_dump(struct loader_ctx *ctx)
 {
 	struct bpf_map *map;

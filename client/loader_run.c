@@ -71,9 +71,33 @@ static long long now_ms(void)
 	return (long long)(eucc_now_ns() / EUCC_NS_PER_MS);
 }
 
-static int poll_loop(struct loader_ctx *ctx, unsigned int duration, struct eucc_error *err)
+void clock_text(char *buf, size_t size)
+{
+	time_t t = time(NULL);
+	struct tm tm;
+
+	if (!localtime_r(&t, &tm) || !strftime(buf, size, "%H:%M:%S", &tm))
+		snprintf(buf, size, "??:??:??");
+}
+
+/* Every --interval: the histograms as they are now (cumulative: the maps are not cleared). */
+static void interval_tick(struct loader_ctx *ctx)
+{
+	char t[16];
+
+	clock_text(t, sizeof(t));
+	if (!ctx->json)
+		fprintf(ctx->out, "\n%s\n", t);
+	ctx->hist_time = t;
+	maps_dump_hists(ctx);
+	ctx->hist_time = NULL;
+}
+
+static int poll_loop(struct loader_ctx *ctx, unsigned int duration, unsigned int interval,
+		     struct eucc_error *err)
 {
 	long long end = duration ? now_ms() + duration * 1000LL : 0;
+	long long tick = interval ? now_ms() + interval * 1000LL : 0;
 	struct epoll_event evs[8];
 
 	for (;;) {
@@ -82,6 +106,8 @@ static int poll_loop(struct loader_ctx *ctx, unsigned int duration, struct eucc_
 
 		if (left <= 0)
 			return 0;
+		if (tick && tick - now_ms() < left)
+			left = tick - now_ms() > 0 ? tick - now_ms() : 0;
 		ret = epoll_wait(ctx->epfd, evs, 8, left < POLL_MS ? (int)left : POLL_MS);
 		if (ret < 0 && errno != EINTR)
 			return eucc_error_set(err, -errno, EUCC_E_IO, "epoll: %s", strerror(errno));
@@ -91,6 +117,10 @@ static int poll_loop(struct loader_ctx *ctx, unsigned int duration, struct eucc_
 		if (ret < 0)
 			return eucc_error_set(err, ret, EUCC_E_EVENTS, "reading events: %s",
 					      strerror(-ret));
+		if (tick && now_ms() >= tick) {
+			interval_tick(ctx);
+			tick += interval * 1000LL;
+		}
 	}
 }
 
@@ -122,7 +152,7 @@ static int run_object(struct loader_ctx *ctx, const struct btf_choice *c,
 		load_detach(ctx);
 		return 0;
 	}
-	ret = poll_loop(ctx, opts->duration_sec, err);
+	ret = poll_loop(ctx, opts->duration_sec, opts->interval_sec, err);
 	load_detach(ctx); /* no new events, a steady view of the maps */
 	events_poll(ctx);
 	events_report_lost(ctx);

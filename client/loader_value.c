@@ -84,3 +84,25 @@ const struct btf_member *val_member(const struct btf *btf, __u32 id, const char 
 	}
 	return NULL;
 }
+
+enum part val_member_part(const struct btf *btf, const struct btf_type *t, __u16 i, size_t size,
+			  __u32 *nelems)
+{
+	const struct btf_member *m = &btf_members(t)[i];
+	__u32 bit_off = btf_member_bit_offset(t, i), bits = btf_member_bitfield_size(t, i);
+	const struct btf_type *mt = btf__type_by_id(btf, btf_value_resolve(btf, m->type));
+	__s64 msize = btf__resolve_size(btf, m->type), esz;
+	size_t off = bit_off / 8;
+
+	if (bits || bit_off % 8)
+		return (bit_off + bits + 7) / 8 <= size ? PART_ALL : PART_NONE;
+	if (msize >= 0 && off + (size_t)msize <= size)
+		return PART_ALL;
+	if (off >= size || !mt || !btf_is_array(mt))
+		return PART_NONE;
+	esz = btf__resolve_size(btf, btf_array(mt)->type);
+	if (esz <= 0 || (size - off) / (size_t)esz == 0)
+		return PART_NONE;
+	*nelems = (__u32)((size - off) / (size_t)esz);
+	return PART_ARRAY;
+}

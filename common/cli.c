@@ -299,6 +299,23 @@ static int missing_value(const struct parser *p, const struct cli_opt *o)
 	return -EINVAL;
 }
 
+/* An option of the command's own (CLI_EXTRA_OPTS), which the command checks itself. */
+static int take_extra(struct parser *p, int argc, char **argv, int *i, size_t len)
+{
+	struct cli_extra *x = &p->call->extras[p->call->nextras++];
+	const char *word = argv[*i] + 2;
+
+	x->name = word;
+	x->len = len;
+	if (word[len] == '=')
+		x->value = word + len + 1;
+	else if (*i + 1 < argc && strncmp(argv[*i + 1], "--", 2))
+		x->value = argv[++*i];
+	else
+		x->value = NULL;
+	return 0;
+}
+
 /* --name, --name=VALUE, --name VALUE */
 static int parse_long(struct parser *p, int argc, char **argv, int *i)
 {
@@ -308,6 +325,8 @@ static int parse_long(struct parser *p, int argc, char **argv, int *i)
 	bool global;
 
 	o = lookup(p, word, len, 0, &global);
+	if (!o && p->resolved && (p->call->cmd->flags & CLI_EXTRA_OPTS))
+		return take_extra(p, argc, argv, i, len);
 	if (!o)
 		return unknown_option(p->call, argv[*i], len + 2, p->err);
 	if (o->arg && eq)
@@ -468,7 +487,8 @@ int cli_parse(const struct cli_prog *prog, int argc, char **argv, void *cfg, str
 	call->cfg = cfg;
 	call->args = calloc((size_t)argc + 1, sizeof(*call->args));
 	call->vals = calloc((size_t)argc + 1, sizeof(*call->vals));
-	if (!call->args || !call->vals)
+	call->extras = calloc((size_t)argc + 1, sizeof(*call->extras));
+	if (!call->args || !call->vals || !call->extras)
 		return eucc_error_set(err, -ENOMEM, EUCC_E_INTERNAL, "out of memory");
 	ret = parse_words(&p, argc, argv);
 	return ret ? ret : finish(&p);
@@ -478,8 +498,10 @@ void cli_call_free(struct cli_call *call)
 {
 	free(call->args);
 	free(call->vals);
+	free(call->extras);
 	call->args = NULL;
 	call->vals = NULL;
+	call->extras = NULL;
 }
 
 int cli_apply(const struct cli_call *call, void *target, struct eucc_error *err)

@@ -243,7 +243,8 @@ struct cli_opt {
 struct cli_call;
 
 enum cli_cmd_flags {
-	CLI_OWN_HELP = 1 << 0, /* `CMD ARG --help` runs the command with call->help set */
+	CLI_OWN_HELP = 1 << 0,	 /* `CMD ARG --help` runs the command with call->help set */
+	CLI_EXTRA_OPTS = 1 << 1, /* unknown long options go to call->extras, for the command */
 };
 
 struct cli_cmd {
@@ -276,6 +277,14 @@ struct cli_value {
 	const char *value;
 };
 
+/* A long option the command's table does not have (CLI_EXTRA_OPTS): `--NAME=VALUE`, or
+ * `--NAME VALUE` when the next word does not start with "--", else `--NAME` (value NULL). */
+struct cli_extra {
+	const char *name; /* NAME, @len bytes (not NUL-terminated with =VALUE) */
+	size_t len;
+	const char *value;
+};
+
 /* A parsed command line. */
 struct cli_call {
 	const struct cli_prog *prog;
@@ -287,7 +296,9 @@ struct cli_call {
 	struct cli_value *vals; /* the command's options, in order */
 	size_t nvals;
 	enum cli_action action;
-	bool help; /* CLI_OWN_HELP: --help given with operands */
+	bool help;		  /* CLI_OWN_HELP: --help given with operands */
+	struct cli_extra *extras; /* CLI_EXTRA_OPTS */
+	size_t nextras;
 };
 
 /*

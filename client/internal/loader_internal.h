@@ -95,6 +95,12 @@ int params_probe_global_data(void);
 bool val_summable(const struct btf *btf, __u32 id);
 /* dst += src at every integer leaf of @id. */
 void val_sum(const struct btf *btf, __u32 id, void *dst, const void *src);
+/* How much of member @i of struct @t came in a record of @size bytes: PART_NONE, PART_ALL,
+ * or PART_ARRAY with *nelems whole elements of an array (a char array: a string of at most
+ * *nelems bytes). */
+enum part { PART_NONE, PART_ALL, PART_ARRAY };
+enum part val_member_part(const struct btf *btf, const struct btf_type *t, __u16 i, size_t size,
+			  __u32 *nelems);
 /* The struct member named @name of resolved type @id, or NULL. */
 const struct btf_member *val_member(const struct btf *btf, __u32 id, const char *name);
 
@@ -107,6 +113,16 @@ void fmt_text_value(FILE *out, const struct btf *btf, __u32 id, const void *p);
 /* A string as printed: bare if plain, else quoted with escapes (btf_string_text). */
 void fmt_text_string(FILE *out, const char *s, size_t max);
 void fmt_text_hex(FILE *out, const void *p, size_t size);
+/* At most HEX_CAP bytes of @p, then " ... N more". */
+void fmt_text_hex_capped(FILE *out, const void *p, size_t size);
+#define HEX_CAP 64
+/* The field names of a struct as a header: `pid ppid comm` (anonymous members inlined). */
+void fmt_text_names(FILE *out, const struct btf *btf, __u32 id);
+/* A record of @size bytes, shorter than its struct type @id (a fixed part and a variable tail):
+ * the members that came, a string or array cut where the record ends; nothing is read past
+ * @size. */
+void fmt_text_partial(FILE *out, const struct btf *btf, __u32 id, const void *p, size_t size);
+struct cJSON *fmt_json_partial(const struct btf *btf, __u32 id, const void *p, size_t size);
 struct cJSON *fmt_json_value(const struct btf *btf, __u32 id, const void *p);
 struct cJSON *fmt_json_hex(const void *p, size_t size);
 /* A value of BTF type @id, or of @size bytes in hex when @id is 0 (no BTF). */
@@ -124,6 +140,8 @@ struct event_map {
 	__u32 type_size;
 	__u64 lost; /* perf buffer samples lost */
 	bool perf;
+	bool header_done; /* text: the header line was printed */
+	bool warned;	  /* the "type unknown" note was given */
 };
 
 struct loader_ctx {
@@ -146,7 +164,11 @@ struct loader_ctx {
 	sigset_t oldmask;
 	bool masked;
 	__u64 nevents;
+	const char *hist_time; /* set while the histograms of an interval print: "HH:MM:SS" */
 };
+
+/* The local time of day, "HH:MM:SS" (bcc's TIME column); @buf holds at least 9 bytes. */
+void clock_text(char *buf, size_t size);
 
 /* loader_run.c: a copy of @in with what an older caller did not set zeroed; out: stdout. */
 void opts_normalize(const struct loader_opts *in, struct loader_opts *out);
@@ -173,11 +195,16 @@ bool events_is_event_map(const struct bpf_map *map);
 
 /* loader_maps.c */
 void maps_dump(struct loader_ctx *ctx);
+/* Only the histogram maps (every --interval). */
+void maps_dump_hists(struct loader_ctx *ctx);
 
 /* loader_hist.c */
 /* Whether @value_id is a histogram: a struct with `slots`, an array of u32 or u64, at byte
  * offset *off, *nslots of *slot_size bytes. */
 bool hist_slots(const struct btf *btf, __u32 value_id, __u32 *off, __u32 *nslots, __u32 *slot_size);
+/* The unit of a histogram map: the manifest's "unit" for it, else from its name (`hist_us`,
+ * `lat_nsecs`, `msecs`...): "usecs", "nsecs", "msecs", or NULL. */
+const char *hist_unit(const struct loader_ctx *ctx, const struct bpf_map *map);
 /* Print one histogram (text: bars; JSON: a line with "histogram"). */
 void hist_print(struct loader_ctx *ctx, const struct bpf_map *map, const void *key,
 		const void *value);

@@ -63,6 +63,16 @@ int http_error(const struct http_answer *ans, struct eucc_error *err);
 int http_download(const struct remote_config *cfg, const char *path, const char *file,
 		  bool progress, struct eucc_error *err);
 
+/* ---- pull ---------------------------------------------------------------------------------- */
+
+/* True if @ref names a package to pull: "sha256:<hex>", "<hex>", or an http(s) URL. */
+bool pull_is_ref(const char *ref);
+/* The package @ref names, from the package cache (<data dir>/packages/sha256/<hex>.eucc) if it
+ * holds it intact, else downloaded there (resuming a partial file) and verified: the file's
+ * digest equals the one asked for, then the package checks. Its path goes to @out. */
+int pull_cached(const struct remote_config *cfg, const char *ref, char *out, size_t size,
+		struct eucc_error *err);
+
 /* ---- sources ------------------------------------------------------------------------------ */
 
 struct source_set {

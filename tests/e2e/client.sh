@@ -66,6 +66,42 @@ expect "no bundled BTF" "$ERR" "no BTF for this kernel \($LOCAL\)"
 expect "lists the bundled kernels" "$ERR" "5.10.0-32-cloud-amd64"
 expect "says how to fix it" "$ERR" "eucc-remote compile execsnoop.bpf.c --kernel"
 
+# run by digest and by URL: pulled into the package cache, verified, run; the cache serves a
+# second run with the server stopped. A package never checked for this kernel warns.
+CDATA="$TMP/client-data"
+markers &
+EUCC_DATA=$CDATA run 0 eucc-remote run "sha256:$DIGEST" --btf bundled --duration 3
+expect "run by digest" "$OUT" "comm=eucc_mk_cli"
+expect_eq "kept in the package cache" "$(ls "$CDATA/packages/sha256")" "$DIGEST.eucc"
+expect_not "no warning for a checked kernel" "$ERR" "never checked"
+D510=$(sha256sum only510.eucc | cut -d" " -f1)
+markers &
+EUCC_DATA=$CDATA run 0 eucc-remote run "$URL/v1/artifacts/$D510" --btf native --duration 3
+expect "run by URL" "$OUT" "comm=eucc_mk_cli"
+expect "unchecked kernel warned" "$ERR" "warning: the server never checked this package for this kernel \($LOCAL, x86_64\); it checked: 5\.10\.0-32-cloud-amd64; to check it for this one: eucc-remote compile execsnoop\.bpf\.c --kernel local"
+expect_eq "one warning line" "$(grep -c "never checked" <<<"$ERR")" 1
+stop_server
+markers &
+EUCC_DATA=$CDATA run 0 eucc-remote run "sha256:$DIGEST" --btf bundled --duration 3
+expect "cached digest, server stopped" "$OUT" "comm=eucc_mk_cli"
+markers &
+EUCC_DATA=$CDATA run 0 eucc-remote run "$URL/v1/artifacts/$D510" --btf native --duration 3
+expect "cached URL, server stopped" "$OUT" "comm=eucc_mk_cli"
+# A damaged cache entry is not used: it is pulled again (here: the server is down).
+printf 'junk' >>"$CDATA/packages/sha256/$DIGEST.eucc"
+EUCC_DATA=$CDATA run 4 eucc-remote run "sha256:$DIGEST" --duration 1
+expect "damaged cache entry re-pulled" "$ERR" "cannot reach the eucc server"
+EUCC_DATA=$CDATA run 3 eucc-remote run "http://127.0.0.1:1/v1/artifacts/nodigest" --duration 1
+expect "a URL without a digest" "$ERR" "names no package"
+start_server --workers 2
+export EUCC_SERVER=$URL
+rm -f "$CDATA/packages/sha256/$DIGEST.eucc"
+EUCC_DATA=$CDATA run 0 eucc-remote run "$DIGEST" --attach-only
+expect "bare hex digest" "$OUT" "loaded and attached"
+# A digest the server does not have.
+EUCC_DATA=$CDATA run 2 eucc-remote run "sha256:$(printf %064d 0)" --duration 1
+expect "unknown digest" "$ERR" "no artifact with that digest"
+
 # Tampered, truncated and wrong-format packages are refused.
 python3 - execsnoop.eucc <<'PY'
 import gzip, io, sys, tarfile, json
@@ -150,7 +186,7 @@ expect_eq "--json before the command" "$(jq -r .name <<<"$OUT")" execsnoop
 run 0 eucc-remote inspect -j quiet.eucc
 expect_eq "-j after it" "$(jq -r .name <<<"$OUT")" execsnoop
 run 0 eucc-remote run quiet.eucc --help
-expect "run PKG --help: the run help" "$OUT" "^Usage: eucc-remote run PKG "
+expect "run PKG --help: the run help" "$OUT" "^Usage: eucc-remote run PKG\|DIGEST\|URL "
 expect "run PKG --help: the parameters" "$OUT" "^Parameters of execsnoop"
 unset EUCC_TOKEN
 
@@ -181,7 +217,7 @@ expect "no command" "$ERR" "no command given: compile, check, pull, run, inspect
 
 # Help: the commands with their summaries; every command's options with what they do.
 run 0 eucc-remote --help
-for c in "compile FILE.bpf.c" "check FILE.bpf.c" "pull DIGEST" "run PKG" "inspect PKG" "kernels [SPEC]" "help [COMMAND]"; do
+for c in "compile FILE.bpf.c" "check FILE.bpf.c" "pull DIGEST" "run PKG|DIGEST|URL" "inspect PKG" "kernels [SPEC]" "help [COMMAND]"; do
 	expect_has "--help lists $c" "$OUT" "  $c  "
 done
 run 0 eucc-remote help
