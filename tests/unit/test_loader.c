@@ -42,7 +42,7 @@ struct blob {
 struct fixture {
 	char dir[64];
 	char release[256];
-	struct blob perf, ring, hist, reject, min_btf;
+	struct blob perf, ring, hist, reject, tools, min_btf;
 };
 
 /* ---- setup ---- */
@@ -108,7 +108,8 @@ static int setup(void **state)
 	if (sh("%s btf dump file " NATIVE_BTF_PATH " format c > %s/vmlinux.h", EUCC_BPFTOOL,
 	       fx.dir) ||
 	    compile(&fx, "exec_perf", &fx.perf) || compile(&fx, "exec_ring", &fx.ring) ||
-	    compile(&fx, "hist", &fx.hist) || compile(&fx, "reject", &fx.reject))
+	    compile(&fx, "hist", &fx.hist) || compile(&fx, "reject", &fx.reject) ||
+	    compile(&fx, "tools", &fx.tools))
 		return -1;
 	if (sh("cp /bin/true %s/eucc_marker_x && cp /bin/true %s/eucc_marker_y", fx.dir, fx.dir) ||
 	    sh("%s gen min_core_btf " NATIVE_BTF_PATH " %s/min.btf %s/exec_perf.o", EUCC_BPFTOOL,
@@ -130,6 +131,7 @@ static int teardown(void **state)
 	free(fx->ring.data);
 	free(fx->hist.data);
 	free(fx->reject.data);
+	free(fx->tools.data);
 	free(fx->min_btf.data);
 	return sh("rm -rf %s", fx->dir);
 }
@@ -381,6 +383,65 @@ static void test_histogram_and_maps(void **state)
 	assert_true(cJSON_GetArraySize(cJSON_GetObjectItem(j, "entries")) > 0);
 	cJSON_Delete(j);
 	contains(r.out, "\"comm\":\"eucc_marker_x\"},\"value\":1}");
+	run_free(&r);
+}
+
+/* Events as real tools send them: a header line naming the fields and a HH:MM:SS column; a
+ * record shorter than its type (a variable-length tail) printed as far as it came; a record of
+ * no known type as hex capped at 64 bytes; a keyed histogram in usecs, every --interval. */
+static void test_tools(void **state)
+{
+	struct fixture *fx = *state;
+	struct run r;
+	cJSON *j;
+	const char *p;
+	int n = 0;
+
+	run_init(&r, &fx->tools, NULL, 0);
+	r.opts.duration_sec = 3;
+	r.opts.interval_sec = 1;
+	assert_int_equal(run_with(fx, &r, marker_x), 0);
+	contains(r.out, "TIME     varlen: pid len args\n");
+	contains(r.out, "TIME     bigraw: size data\n");
+	assert_true(strstr(r.out, "TIME     varlen:") < strstr(r.out, " varlen: pid="));
+	p = strstr(r.out, " varlen: pid=");
+	assert_non_null(p);
+	assert_true(p - r.out >= 8 && p[-3] == ':' && p[-6] == ':'); /* HH:MM:SS before it */
+	contains(r.out, " len=4 args=eucc\n");
+	lacks(r.out, "ZZ");
+	contains(r.out, "bigraw: size=100 data=ab ab ab");
+	contains(r.out, " ab ... 36 more\n");
+	for (p = r.out; (p = strstr(p, "lat_us: key={pid=")); p++)
+		n++;
+	assert_true(n >= 3); /* at least two intervals and the end */
+	contains(r.out, ",comm=eucc_marker_x}\n");
+	contains(r.out, "     usecs               : count    distribution\n");
+	contains(r.out, "         8 -> 15         : ");
+	lacks(r.out, "value               : count");
+	run_free(&r);
+
+	run_init(&r, &fx->tools, NULL, 0);
+	r.opts.json = true;
+	r.opts.interval_sec = 1;
+	assert_int_equal(run_with(fx, &r, marker_x), 0);
+	j = find_json(r.out, "varlen", "args", "eucc");
+	assert_non_null(j);
+	assert_int_equal(cJSON_GetObjectItem(cJSON_GetObjectItem(j, "event"), "len")->valueint, 4);
+	assert_int_equal(strlen(cJSON_GetStringValue(cJSON_GetObjectItem(j, "time"))), 8);
+	cJSON_Delete(j);
+	j = find_json(r.out, "bigraw", NULL, NULL);
+	assert_non_null(j);
+	assert_int_equal(strlen(cJSON_GetStringValue(cJSON_GetObjectItem(j, "data"))), 128);
+	assert_int_equal(cJSON_GetObjectItem(j, "more")->valueint, 36);
+	cJSON_Delete(j);
+	j = find_json(r.out, "lat_us", NULL, NULL);
+	assert_non_null(j);
+	assert_string_equal(cJSON_GetStringValue(cJSON_GetObjectItem(j, "unit")), "usecs");
+	assert_non_null(cJSON_GetStringValue(cJSON_GetObjectItem(j, "time"))); /* an interval's */
+	assert_string_equal(
+	    cJSON_GetStringValue(cJSON_GetObjectItem(cJSON_GetObjectItem(j, "key"), "comm")),
+	    "eucc_marker_x");
+	cJSON_Delete(j);
 	run_free(&r);
 }
 
@@ -856,6 +917,7 @@ int main(void)
 		cmocka_unit_test(test_perf_events),
 		cmocka_unit_test(test_ring_events),
 		cmocka_unit_test(test_histogram_and_maps),
+		cmocka_unit_test(test_tools),
 		cmocka_unit_test(test_set_changes_behaviour),
 		cmocka_unit_test(test_bundled_min_btf),
 		cmocka_unit_test(test_sigterm_stops),
