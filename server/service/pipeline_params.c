@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
@@ -99,7 +100,29 @@ static void comment_above(char **lines, size_t at, char *out, size_t size)
 		add_text(out, size, strstr(tail, "/*") ? strstr(tail, "/*") : strstr(tail, "//"));
 }
 
-static bool find_comment(const struct compile_source *src, const char *name, char *out, size_t size)
+/* Does @line close the map definition @name: `} NAME SEC(".maps");`? */
+static bool closes_map(const char *line, const char *name)
+{
+	const char *p = trimmed(line);
+	size_t n = strlen(name);
+
+	if (*p != '}')
+		return false;
+	p = trimmed(p + 1);
+	return !strncmp(p, name, n) && (p[n] == ' ' || p[n] == '\t') && strstr(p + n, "SEC(");
+}
+
+/* The line that opens the map definition closed at @at (`struct {`), or @at. */
+static size_t map_opening(char **lines, size_t at)
+{
+	for (size_t i = at; i > 0 && at - i < 40; i--)
+		if (!strncmp(trimmed(lines[i - 1]), "struct", 6) && strchr(lines[i - 1], '{'))
+			return i - 1;
+	return at;
+}
+
+static bool find_comment_of(const struct compile_source *src, const char *name, bool map, char *out,
+			    size_t size)
 {
 	char *text = strndup(src->data, src->size), *save = NULL, **lines;
 	size_t n = 0;
@@ -115,13 +138,59 @@ static bool find_comment(const struct compile_source *src, const char *name, cha
 	     l = strtok_r(NULL, "\n", &save))
 		lines[n++] = l;
 	for (size_t i = 0; i < n && !found; i++)
-		if (declares(lines[i], name)) {
-			comment_above(lines, i, out, size);
+		if (map ? closes_map(lines[i], name) : declares(lines[i], name)) {
+			comment_above(lines, map ? map_opening(lines, i) : i, out, size);
 			found = true;
 		}
 	free(lines);
 	free(text);
 	return found;
+}
+
+static bool find_comment(const struct compile_source *src, const char *name, char *out, size_t size)
+{
+	return find_comment_of(src, name, false, out, size);
+}
+
+/* The time unit a comment names ("usecs" for us, usec, usecs, microseconds...), else NULL. */
+static const char *unit_in(const char *text)
+{
+	static const struct {
+		const char *word, *unit;
+	} words[] = {
+	    {"us", "usecs"}, {"usec", "usecs"}, {"usecs", "usecs"}, {"microseconds", "usecs"},
+	    {"ns", "nsecs"}, {"nsec", "nsecs"}, {"nsecs", "nsecs"}, {"nanoseconds", "nsecs"},
+	    {"ms", "msecs"}, {"msec", "msecs"}, {"msecs", "msecs"}, {"milliseconds", "msecs"}};
+
+	for (const char *w = text; *w;) {
+		size_t len = 0;
+
+		while (w[len] && isalnum((unsigned char)w[len]))
+			len++;
+		for (size_t i = 0; len && i < sizeof(words) / sizeof(words[0]); i++)
+			if (strlen(words[i].word) == len && !strncasecmp(words[i].word, w, len))
+				return words[i].unit;
+		w += len ? len : 1;
+	}
+	return NULL;
+}
+
+void pipeline_map_units(const struct compile_request *req, cJSON *manifest)
+{
+	cJSON *m;
+	char desc[1024];
+
+	cJSON_ArrayForEach(m, cJSON_GetObjectItem(manifest, "maps")) {
+		const char *name = json_str(m, "name"), *unit = NULL;
+
+		for (size_t i = 0; *name && !unit && i < req->nsources; i++) {
+			desc[0] = '\0';
+			if (find_comment_of(&req->sources[i], name, true, desc, sizeof(desc)))
+				unit = unit_in(desc);
+		}
+		if (unit)
+			cJSON_AddStringToObject(m, "unit", unit);
+	}
 }
 
 cJSON *pipeline_parameters(const struct compile_request *req, const cJSON *globals)

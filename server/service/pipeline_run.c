@@ -382,6 +382,7 @@ static cJSON *build_manifest(struct pipeline_job *c, struct run_state *st, const
 		cJSON_AddItemToObject(m, it->string, cJSON_Duplicate(it, 1));
 	params = pipeline_parameters(&c->req, cJSON_GetObjectItem(view, "globals"));
 	pipeline_object_info(st->object, st->object_size, params, m);
+	pipeline_map_units(&c->req, m);
 	cJSON_AddItemToObject(m, "parameters", params);
 	cJSON_Delete(view);
 	cJSON_AddItemToObject(m, "kernels", cJSON_Duplicate(st->manifest_kernels, 1));

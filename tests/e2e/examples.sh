@@ -14,6 +14,7 @@ B419=4.19.90-2107.6.0.0248.35.oe1.bclinux.x86_64
 K510=5.10.0-32-cloud-amd64
 K61=6.1.0-47-cloud-amd64
 K612=6.12.100+deb12-cloud-amd64
+T='[0-9]{2}:[0-9]{2}:[0-9]{2}' # the TIME column of events
 KERNELS=(--kernel 4.19 --kernel 5.10 --kernel 6.1 --kernel 6.12 --kernel local --arch x86_64)
 
 command -v eucc-remote >/dev/null || { echo "FAIL: no eucc-remote in $EUCC_BIN/../client"; exit 1; }
@@ -140,7 +141,7 @@ until_seen() {
 start_run execsnoop "$TMP/execsnoop.eucc" --btf bundled --duration 3
 until_seen "comm=eucc_mark_exec" "$TMP/eucc_mark_exec"
 end_run
-expect "execsnoop: marker exec" "$OUT" "^events: pid=[0-9]+ ppid=$$ uid=0 comm=eucc_mark_exec$"
+expect "execsnoop: marker exec" "$OUT" "^$T events: pid=[0-9]+ ppid=$$ uid=0 comm=eucc_mark_exec$"
 
 # execsnoop, JSON lines.
 start_run execsnoop_json "$TMP/execsnoop.eucc" --btf bundled --duration 3 --json
@@ -158,11 +159,11 @@ expect_eq "execsnoop --json: marker event" \
 start_run opensnoop "$TMP/opensnoop.eucc" --btf bundled --duration 3
 until_seen "fname=$TMP/eucc_mark_open.txt" cat "$TMP/eucc_mark_open.txt"
 end_run
-expect "opensnoop: marker open" "$OUT" "^events: pid=[0-9]+ comm=cat fname=$TMP/eucc_mark_open\.txt$"
+expect "opensnoop: marker open" "$OUT" "^$T events: pid=[0-9]+ comm=cat fname=$TMP/eucc_mark_open\.txt$"
 
 # Its parameter, as `run --help` lists it.
 run 0 eucc-remote run "$TMP/opensnoop.eucc" --help
-expect "opensnoop --help: target_pid" "$OUT" "--set target_pid=VALUE +pid_t \(default: 0\)"
+expect "opensnoop --help: target_pid" "$OUT" "^  --target_pid VALUE +pid_t \(default: 0\)$"
 # ... with the comment above the variable, which the manifest carries.
 expect "opensnoop --help: the comment" "$OUT" "^ +only this process id \(0: all\)$"
 expect_eq "opensnoop manifest: the parameter" \
@@ -175,7 +176,7 @@ until_seen "no-such-line-ever" cat "$TMP/eucc_mark_open.txt"
 end_run
 expect_not "opensnoop --set target_pid=1: no marker" "$OUT" "eucc_mark_open"
 expect_eq "opensnoop --set target_pid=1: only pid 1" \
-	"$(grep '^events:' <<<"$OUT" | grep -v '^events: pid=1 ' | head -n3)" ""
+	"$(grep -E "^$T events:" <<<"$OUT" | grep -Ev "^$T events: pid=1 " | head -n3)" ""
 
 # --set target_pid=<a shell loop that opens another file itself>: only that process shows.
 (while :; do read -r _ <"$TMP/eucc_mark_other.txt"; sleep 0.1; done) &
@@ -185,10 +186,26 @@ until_seen "fname=$TMP/eucc_mark_other.txt" cat "$TMP/eucc_mark_open.txt"
 end_run
 kill "$LOOP"
 wait "$LOOP" 2>/dev/null
-expect "opensnoop --set target_pid=LOOP: its file" "$OUT" "^events: pid=$LOOP comm=bash fname=$TMP/eucc_mark_other\.txt$"
+expect "opensnoop --set target_pid=LOOP: its file" "$OUT" "^$T events: pid=$LOOP comm=bash fname=$TMP/eucc_mark_other\.txt$"
 expect_not "opensnoop --set target_pid=LOOP: not cat's" "$OUT" "eucc_mark_open"
 expect_eq "opensnoop --set target_pid=LOOP: only its pid" \
-	"$(grep '^events:' <<<"$OUT" | grep -v "^events: pid=$LOOP " | head -n3)" ""
+	"$(grep -E "^$T events:" <<<"$OUT" | grep -Ev "^$T events: pid=$LOOP " | head -n3)" ""
+
+# The same parameter as its own flag (as eunomia-bpf's tools take it): --target_pid LOOP.
+(while :; do read -r _ <"$TMP/eucc_mark_other.txt"; sleep 0.1; done) &
+LOOP=$!
+start_run opensnoop_flag "$TMP/opensnoop.eucc" --btf bundled --duration 3 --target_pid "$LOOP"
+until_seen "fname=$TMP/eucc_mark_other.txt" cat "$TMP/eucc_mark_open.txt"
+end_run
+kill "$LOOP"
+wait "$LOOP" 2>/dev/null
+expect "opensnoop --target_pid LOOP: its file" "$OUT" "^$T events: pid=$LOOP comm=bash fname=$TMP/eucc_mark_other\.txt$"
+expect_not "opensnoop --target_pid LOOP: not cat's" "$OUT" "eucc_mark_open"
+expect "opensnoop: a header line naming the fields" "$OUT" "^TIME +events: pid comm fname$"
+run 3 eucc-remote run "$TMP/opensnoop.eucc" --target_pd 1 --duration 1
+expect "a parameter flag misspelt" "$ERR" "unknown option '--target_pd'; did you mean '--target_pid'\?"
+run 3 eucc-remote run "$TMP/opensnoop.eucc" --duration 1 --target_pid
+expect "a parameter flag without its value" "$ERR" "option '--target_pid' needs a value \(pid_t\)"
 
 # runqlat: some scheduling (timer wakeups of short sleeps), then the histogram at exit.
 start_run runqlat "$TMP/runqlat.eucc" --btf bundled --duration 3
@@ -201,9 +218,21 @@ done
 wait "${loops[@]}"
 end_run
 expect "runqlat: the histogram map" "$OUT" "^hists: key=0$"
-expect "runqlat: histogram header" "$OUT" "^ +value +: count +distribution$"
+expect "runqlat: histogram header" "$OUT" "^ +usecs +: count +distribution$"
 expect "runqlat: a bar line with a count > 0" "$OUT" '^ +[0-9]+ -> [0-9]+ +: [1-9][0-9]* +\|[* ]{40}\|$'
 expect "runqlat: the tallest bar is full" "$OUT" ": [1-9][0-9]* +\|\*{40}\|$"
+
+# --interval 1: the histogram every second, with its unit (the comment above the map says us).
+expect_eq "runqlat manifest: the unit from the map's comment" \
+	"$(tar -xzOf "$TMP/runqlat.eucc" manifest.json | jq -r '.maps[] | select(.name == "hists") | .unit')" usecs
+start_run runqlat_interval "$TMP/runqlat.eucc" --btf bundled --duration 4 --interval 1
+(for _ in $(seq 200); do sleep 0.01; done)
+end_run
+expect "runqlat --interval: a time line" "$OUT" "^$T$"
+checks=$((checks + 1))
+[ "$(grep -Ec "^$T$" <<<"$OUT")" -ge 2 ] && [ "$(grep -c '^hists: key=0$' <<<"$OUT")" -ge 3 ] ||
+	{ echo "FAIL: runqlat --interval 1: fewer than two intervals in 4 s:"; echo "$OUT"; failures=$((failures + 1)); }
+expect "runqlat --interval: the unit" "$OUT" "^ +usecs +: count +distribution$"
 
 # JSON: the histogram as a list of slots, one of them counted.
 start_run runqlat_json "$TMP/runqlat.eucc" --btf bundled --duration 1 --json

@@ -394,13 +394,19 @@ static void test_tools(void **state)
 	struct fixture *fx = *state;
 	struct run r;
 	cJSON *j;
+	cJSON *manifest;
 	const char *p;
 	int n = 0;
 
 	run_init(&r, &fx->tools, NULL, 0);
 	r.opts.duration_sec = 3;
 	r.opts.interval_sec = 1;
+	manifest = cJSON_Parse("{\"events\":[{\"map\":\"named\",\"type\":\"struct hist_key\"}]}");
+	r.in.manifest = manifest;
 	assert_int_equal(run_with(fx, &r, marker_x), 0);
+	contains(r.out, "TIME     named: pid comm\n");
+	contains(r.out, " named: pid=");
+	lacks(r.out, "named: size=");
 	contains(r.out, "TIME     varlen: pid len args\n");
 	contains(r.out, "TIME     bigraw: size data\n");
 	assert_true(strstr(r.out, "TIME     varlen:") < strstr(r.out, " varlen: pid="));
@@ -443,6 +449,7 @@ static void test_tools(void **state)
 	    "eucc_marker_x");
 	cJSON_Delete(j);
 	run_free(&r);
+	cJSON_Delete(manifest);
 }
 
 /* ---- parameters ---- */

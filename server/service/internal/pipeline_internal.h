@@ -45,6 +45,9 @@ int pipeline_hit_answer(struct pipeline_job *c, const char *stored, struct compi
 
 /* [{"name","type","description"}] of the read-only globals, comments taken from the sources. */
 struct cJSON *pipeline_parameters(const struct compile_request *req, const struct cJSON *globals);
+/* Add "unit" (usecs, nsecs, msecs) to each map of @manifest whose comment in the sources (just
+ * above its `struct {`) names a time unit, as histograms of latencies say what they count. */
+void pipeline_map_units(const struct compile_request *req, struct cJSON *manifest);
 /* Add each parameter's "default" to @params and "events" ([{map, type, size}] declared with
  * EUCC_EVENT) to @manifest, read from the object with libbpf (opened, never loaded). */
 int pipeline_object_info(const void *object, size_t size, struct cJSON *params,

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /* What real tools do: a record with a variable-length tail (sent shorter than its struct, as
  * exec snoops send their args), a record with no type (hex, capped), and a keyed histogram in
- * microseconds (a hash map with a struct key and a value holding slots[N]). */
+ * microseconds (a hash map with a struct key and a value holding slots[N]); a record whose type
+ * only the package's manifest names. */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 
@@ -42,6 +43,12 @@ struct {
 	__type(value, struct hist);
 } lat_us SEC(".maps");
 
+/* no declaration: the manifest's "events" names its type (struct hist_key) */
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 64 * 1024);
+} named SEC(".maps");
+
 EUCC_EVENT(varlen, struct vevent);
 
 SEC("tracepoint/sched/sched_process_exec")
@@ -61,6 +68,7 @@ int handle_exec(void *ctx)
 	bpf_ringbuf_output(&varlen, &e, __builtin_offsetof(struct vevent, args) + 4, 0);
 	__builtin_memset(raw, 0xab, sizeof(raw));
 	bpf_ringbuf_output(&bigraw, raw, sizeof(raw), 0);
+	bpf_ringbuf_output(&named, &key, sizeof(key), 0);
 	bpf_map_update_elem(&lat_us, &key, &zero, BPF_NOEXIST);
 	h = bpf_map_lookup_elem(&lat_us, &key);
 	if (h)
