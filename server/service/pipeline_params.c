@@ -302,6 +302,7 @@ static cJSON *events_of(struct bpf_object *obj)
 		cJSON_AddStringToObject(e, "map", name + strlen(EUCC_EVENT_PREFIX));
 		cJSON_AddStringToObject(e, "type", type);
 		cJSON_AddNumberToObject(e, "size", t->size);
+		cJSON_AddStringToObject(e, "found", "EUCC_EVENT");
 		cJSON_AddItemToArray(events, e);
 	}
 	return events;

@@ -22,6 +22,7 @@ expect "wrote the package" "$OUT" "wrote execsnoop.eucc \(sha256:"
 run 0 eucc-remote inspect execsnoop.eucc --json
 expect_eq "three BTFs" "$(jq '.kernels | length' <<<"$OUT")" 3
 expect_eq "the local one" "$(jq -r --arg r "$LOCAL" '.kernels[] | select(.release == $r) | .btf.path' <<<"$OUT")" "btf/x86_64/$LOCAL.btf"
+expect_eq "the event type, and how it was found" "$(jq -c '.events[] | [.map, .type, .found]' <<<"$OUT")" '["events","struct event","EUCC_EVENT"]'
 DIGEST=$(sha256sum execsnoop.eucc | cut -d" " -f1)
 
 markers &
