@@ -322,3 +322,378 @@ int pipeline_object_info(const void *object, size_t size, cJSON *params, cJSON *
 	bpf_object__close(obj);
 	return 0;
 }
+
+/* ---- record types of undeclared event buffers, inferred from the sources ------------------ */
+
+/*
+ * Why from the sources: a record built on the stack or in a ring buffer reservation has a type
+ * that clang leaves out of the object's BTF (it keeps the types of globals, maps, function
+ * arguments and CO-RE relocations), so neither the object nor its call sites can name it and
+ * the loader could not decode through it. The sources name it at the call site; the compile
+ * then gets an EUCC_EVENT declaration appended to the main file, which puts the type into the
+ * object's BTF. Only a `struct T` that some source defines (`struct T {`) is taken, so the
+ * appended line always compiles where the user's code did.
+ */
+
+#define INFER_MAX 16
+
+struct inferred {
+	char map[64];
+	char type[80]; /* "struct event" */
+	const char *how;
+};
+
+static bool ident_char(char c)
+{
+	return isalnum((unsigned char)c) || c == '_';
+}
+
+/* The identifier at @p (at most @size - 1 bytes) into @out; its length, 0 if none. */
+static size_t ident_at(const char *p, const char *end, char *out, size_t size)
+{
+	size_t n = 0;
+
+	while (p + n < end && ident_char(p[n]) && n + 1 < size)
+		n++;
+	snprintf(out, size, "%.*s", (int)n, p);
+	return n;
+}
+
+static const char *skip_space(const char *p, const char *end)
+{
+	while (p < end && isspace((unsigned char)*p))
+		p++;
+	return p;
+}
+
+/* Next occurrence of @word (identifier-bounded) in [@p, @end) of a text that starts at
+ * @start, or NULL. */
+static const char *find_word_in(const char *start, const char *p, const char *end, const char *word)
+{
+	size_t n = strlen(word);
+
+	for (; p && p + n <= end; p++) {
+		p = memmem(p, (size_t)(end - p), word, n);
+		if (!p)
+			return NULL;
+		if ((p + n == end || !ident_char(p[n])) && (p == start || !ident_char(p[-1])))
+			return p;
+	}
+	return NULL;
+}
+
+/* Does any source define `struct @name {`? */
+static bool struct_defined(const struct compile_request *req, const char *name)
+{
+	for (size_t i = 0; i < req->nsources; i++) {
+		const char *start = req->sources[i].data, *p = start,
+			   *end = p + req->sources[i].size;
+
+		while ((p = find_word_in(start, p, end, "struct"))) {
+			char id[80];
+			const char *q = skip_space(p + 6, end);
+			size_t n = ident_at(q, end, id, sizeof(id));
+
+			p += 6;
+			if (n && !strcmp(id, name) && *skip_space(q + n, end) == '{')
+				return true;
+		}
+	}
+	return false;
+}
+
+/* Backwards from @at: the declaration of @var, `struct T VAR` (*ptr false) or `struct T *VAR`
+ * (*ptr true); T into @type. */
+static bool var_struct(const char *start, const char *at, const char *var, char *type, size_t size,
+		       bool *ptr)
+{
+	for (const char *p = at; p > start; p--) {
+		const char *q, *end = at;
+		char id[80];
+		size_t n;
+
+		if (strncmp(p, "struct", 6) || ident_char(p[-1]) || ident_char(p[6]))
+			continue;
+		q = skip_space(p + 6, end);
+		n = ident_at(q, end, id, sizeof(id));
+		if (!n)
+			continue;
+		q = skip_space(q + n, end);
+		*ptr = q < end && *q == '*';
+		if (*ptr)
+			q = skip_space(q + 1, end);
+		n = strlen(var);
+		if (q + n <= end && !strncmp(q, var, n) && !ident_char(q[n])) {
+			snprintf(type, size, "%s", id);
+			return true;
+		}
+	}
+	return false;
+}
+
+/* Argument @idx (0-based) of the call whose '(' is at @open: [*b, *e), trimmed. */
+static bool call_arg(const char *open, const char *end, int idx, const char **b, const char **e)
+{
+	int depth = 0, n = 0;
+
+	*b = open + 1;
+	for (const char *p = open + 1; p < end; p++) {
+		if (*p == '(')
+			depth++;
+		else if (*p == ')' && depth-- == 0) {
+			*e = p;
+			break;
+		} else if (*p == ',' && depth == 0) {
+			if (n == idx) {
+				*e = p;
+				break;
+			}
+			n++;
+			*b = p + 1;
+		}
+		if (p + 1 == end)
+			return false;
+	}
+	if (n != idx)
+		return false;
+	*b = skip_space(*b, *e);
+	while (*e > *b && isspace((unsigned char)(*e)[-1]))
+		(*e)--;
+	return *e > *b;
+}
+
+/* The record argument of an output call, `&VAR` or `VAR`, as the struct it is. */
+static bool record_arg(const char *start, const char *call, const char *b, const char *e,
+		       char *type, size_t size)
+{
+	char var[80];
+	bool addr = *b == '&', ptr;
+
+	if (addr)
+		b = skip_space(b + 1, e);
+	if (ident_at(b, e, var, sizeof(var)) != (size_t)(e - b))
+		return false;
+	return var_struct(start, call, var, type, size, &ptr) && ptr != addr;
+}
+
+/* `VAR = bpf_ringbuf_reserve(` or `struct T *VAR = (struct T *)bpf_ringbuf_reserve(`:
+ * the struct VAR points to. */
+static bool reserve_result(const char *start, const char *call, char *type, size_t size)
+{
+	const char *p = call;
+	char var[80];
+	bool ptr;
+
+	while (p > start &&
+	       (isspace((unsigned char)p[-1]) || strchr("()*", p[-1]) || ident_char(p[-1])) &&
+	       p[-1] != '=')
+		p--;
+	if (p <= start || p[-1] != '=')
+		return false;
+	p--;
+	while (p > start && isspace((unsigned char)p[-1]))
+		p--;
+	{
+		const char *e = p;
+
+		while (p > start && ident_char(p[-1]))
+			p--;
+		if (ident_at(p, e, var, sizeof(var)) != (size_t)(e - p) || !var[0])
+			return false;
+	}
+	return var_struct(start, p + strlen(var), var, type, size, &ptr) && ptr;
+}
+
+/* The record type of @map from its output and reserve calls in @src, or false. */
+static bool infer_from_calls(const struct compile_source *src, const char *map, char *type,
+			     size_t size, const char **how)
+{
+	static const struct {
+		const char *fn;
+		int map_arg, rec_arg; /* rec_arg -1: the result */
+	} calls[] = {{"bpf_ringbuf_reserve", 0, -1},
+		     {"bpf_ringbuf_output", 0, 1},
+		     {"bpf_perf_event_output", 1, 3}};
+	const char *start = src->data, *end = start + src->size;
+
+	for (size_t c = 0; c < sizeof(calls) / sizeof(calls[0]); c++) {
+		for (const char *p = start; (p = find_word_in(start, p, end, calls[c].fn)); p++) {
+			const char *open = skip_space(p + strlen(calls[c].fn), end), *b, *e;
+			char id[80];
+
+			if (open >= end || *open != '(' ||
+			    !call_arg(open, end, calls[c].map_arg, &b, &e) || *b != '&')
+				continue;
+			b = skip_space(b + 1, e);
+			if (ident_at(b, e, id, sizeof(id)) != (size_t)(e - b) || strcmp(id, map))
+				continue;
+			if (calls[c].rec_arg < 0 ? reserve_result(start, p, type, size)
+						 : call_arg(open, end, calls[c].rec_arg, &b, &e) &&
+						       record_arg(start, p, b, e, type, size)) {
+				*how = calls[c].fn;
+				return true;
+			}
+		}
+	}
+	return false;
+}
+
+/* The event buffers of the sources that no EUCC_EVENT declares: `} NAME SEC(".maps")` after a
+ * BPF_MAP_TYPE_RINGBUF or BPF_MAP_TYPE_PERF_EVENT_ARRAY type. */
+static size_t event_maps(const struct compile_request *req, struct inferred *out, size_t max)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < req->nsources; i++) {
+		const char *start = req->sources[i].data, *p = start,
+			   *end = p + req->sources[i].size;
+
+		while (n < max && p < end) {
+			const char *r = find_word_in(start, p, end, "BPF_MAP_TYPE_RINGBUF");
+			const char *f =
+			    find_word_in(start, p, end, "BPF_MAP_TYPE_PERF_EVENT_ARRAY");
+			const char *t = !r ? f : !f ? r : r < f ? r : f, *close, *q;
+
+			if (!t)
+				break;
+			p = t + 1;
+			close = memchr(t, '}', (size_t)(end - t));
+			if (!close)
+				break;
+			q = skip_space(close + 1, end);
+			if (ident_at(q, end, out[n].map, sizeof(out[n].map)) &&
+			    strstr(skip_space(q + strlen(out[n].map), end), "SEC(") ==
+				skip_space(q + strlen(out[n].map), end))
+				n++;
+		}
+	}
+	return n;
+}
+
+/* Does a source declare `EUCC_EVENT(@map, ...)` (spaces allowed)? */
+static bool declared(const struct compile_request *req, const char *map)
+{
+	for (size_t i = 0; i < req->nsources; i++) {
+		const char *start = req->sources[i].data, *p = start,
+			   *end = p + req->sources[i].size;
+
+		for (; (p = find_word_in(start, p, end, "EUCC_EVENT")); p++) {
+			const char *q = skip_space(p + 10, end);
+			char id[80];
+			size_t n;
+
+			if (q >= end || *q != '(')
+				continue;
+			q = skip_space(q + 1, end);
+			n = ident_at(q, end, id, sizeof(id));
+			if (n && !strcmp(id, map) && *skip_space(q + n, end) == ',')
+				return true;
+		}
+	}
+	return false;
+}
+
+/* `prog.h` beside `prog.bpf.c` (eunomia-bpf's convention), if it defines `struct event`. */
+static bool infer_from_header(const struct compile_request *req, char *type, size_t size)
+{
+	char h[PATH_MAX];
+	size_t n = strlen(req->main);
+
+	if (n < 6 || strcmp(req->main + n - 6, ".bpf.c"))
+		return false;
+	snprintf(h, sizeof(h), "%.*s.h", (int)(n - 6), req->main);
+	for (size_t i = 0; i < req->nsources; i++) {
+		const struct compile_source *s = &req->sources[i];
+		const char *start = s->data, *p = start, *end = p + s->size;
+
+		if (strcmp(s->path, h))
+			continue;
+		while ((p = find_word_in(start, p, end, "struct"))) {
+			char id[80];
+			const char *q = skip_space(p + 6, end);
+			size_t len = ident_at(q, end, id, sizeof(id));
+
+			p += 6;
+			if (len && !strcmp(id, "event") && *skip_space(q + len, end) == '{') {
+				snprintf(type, size, "event");
+				return true;
+			}
+		}
+	}
+	return false;
+}
+
+/* What the sources say each undeclared event buffer sends; the number found. */
+static size_t infer_events(const struct compile_request *req, struct inferred *out)
+{
+	struct inferred maps[INFER_MAX];
+	size_t n = event_maps(req, maps, INFER_MAX), found = 0;
+
+	for (size_t m = 0; m < n; m++) {
+		char type[64] = "";
+		const char *how = NULL;
+
+		if (declared(req, maps[m].map))
+			continue;
+		for (size_t i = 0; i < req->nsources && !how; i++)
+			if (!infer_from_calls(&req->sources[i], maps[m].map, type, sizeof(type),
+					      &how))
+				how = NULL;
+		if (!how && infer_from_header(req, type, sizeof(type)))
+			how = "header";
+		if (!how || !struct_defined(req, type))
+			continue;
+		out[found] = maps[m];
+		snprintf(out[found].type, sizeof(out[found].type), "struct %s", type);
+		out[found++].how = how;
+	}
+	return found;
+}
+
+const struct compile_request *pipeline_with_events(const struct compile_request *req,
+						   struct compile_request *copy, char **text)
+{
+	struct inferred evs[INFER_MAX];
+	size_t n = infer_events(req, evs), main = req->nsources, len;
+	char *buf;
+
+	*text = NULL;
+	for (size_t i = 0; i < req->nsources; i++)
+		if (!strcmp(req->sources[i].path, req->main))
+			main = i;
+	if (!n || main == req->nsources)
+		return req;
+	len = req->sources[main].size + 64 + n * 256;
+	buf = malloc(len);
+	*copy = *req;
+	copy->sources = calloc(req->nsources, sizeof(*copy->sources));
+	if (!buf || !copy->sources) {
+		free(buf);
+		free(copy->sources);
+		return req;
+	}
+	memcpy(copy->sources, req->sources, req->nsources * sizeof(*copy->sources));
+	memcpy(buf, req->sources[main].data, req->sources[main].size);
+	len = req->sources[main].size;
+	len += (size_t)sprintf(buf + len, "\n#include <eucc/eucc.h>\n");
+	for (size_t i = 0; i < n; i++)
+		len += (size_t)sprintf(buf + len, "EUCC_EVENT(%s, %s);\n", evs[i].map, evs[i].type);
+	copy->sources[main].data = buf;
+	copy->sources[main].size = len;
+	*text = buf;
+	return copy;
+}
+
+void pipeline_events_found(const struct compile_request *req, cJSON *manifest)
+{
+	struct inferred evs[INFER_MAX];
+	size_t n = infer_events(req, evs);
+	cJSON *e;
+
+	cJSON_ArrayForEach(e, cJSON_GetObjectItem(manifest, "events")) {
+		for (size_t i = 0; i < n; i++)
+			if (!strcmp(json_str(e, "map"), evs[i].map))
+				cJSON_ReplaceItemInObject(e, "found",
+							  cJSON_CreateString(evs[i].how));
+	}
+}

@@ -107,14 +107,17 @@ static const char *header_pch(struct pipeline_job *c, const char *header, char *
 static int run_compile(struct pipeline_job *c, struct compile_result *res, struct eucc_error *err)
 {
 	struct compile_job job = {.req = &c->req, .arch = c->arch, .limits = c->s->opts.limits};
-	char header[PATH_MAX], dir[PATH_MAX], pch[PATH_MAX + 32];
+	char header[PATH_MAX], dir[PATH_MAX], pch[PATH_MAX + 32], *events_text;
+	struct compile_request with_events;
 	int ret;
+
+	job.req = pipeline_with_events(&c->req, &with_events, &events_text);
 
 	ret = btf_store_header(c->s->store, &c->header, header, sizeof(header), err);
 	if (!ret)
 		ret = make_job_dir(c->s, dir, sizeof(dir), err);
 	if (ret)
-		return ret;
+		goto out;
 	job.vmlinux_h = header;
 	job.vmlinux_pch = header_pch(c, header, pch, sizeof(pch));
 	job.eucc_include = c->s->opts.eucc_include;
@@ -122,6 +125,10 @@ static int run_compile(struct pipeline_job *c, struct compile_result *res, struc
 	ret = compile_run(&job, res, err);
 	if (fs_remove_tree(dir))
 		eucc_warn("cannot remove job dir %s", dir);
+out:
+	if (events_text)
+		free(with_events.sources);
+	free(events_text);
 	return ret;
 }
 
@@ -383,6 +390,7 @@ static cJSON *build_manifest(struct pipeline_job *c, struct run_state *st, const
 	params = pipeline_parameters(&c->req, cJSON_GetObjectItem(view, "globals"));
 	pipeline_object_info(st->object, st->object_size, params, m);
 	pipeline_map_units(&c->req, m);
+	pipeline_events_found(&c->req, m);
 	cJSON_AddItemToObject(m, "parameters", params);
 	cJSON_Delete(view);
 	cJSON_AddItemToObject(m, "kernels", cJSON_Duplicate(st->manifest_kernels, 1));

@@ -103,6 +103,30 @@ expect "bare hex digest" "$OUT" "loaded and attached"
 EUCC_DATA=$CDATA run 2 eucc-remote run "sha256:$(printf %064d 0)" --duration 1
 expect "unknown digest" "$ERR" "no artifact with that digest"
 
+# Unannotated programs: the server finds the record types (call sites; else the header named
+# like the program), the manifest says how, and the records decode through them.
+EV="$EUCC_SOURCE_DIR/tests/data/events"
+run 0 eucc-remote compile "$EV/unannotated.bpf.c" --kernel local -o unannotated.eucc
+run 0 eucc-remote inspect unannotated.eucc --json
+expect_eq "inferred record types" "$(jq -c '[.events[] | [.map, .type, .found]] | sort' <<<"$OUT")" \
+	'[["pb","struct perf_rec","bpf_perf_event_output"],["rb","struct exec_rec","bpf_ringbuf_reserve"]]'
+markers &
+run 0 eucc-remote run unannotated.eucc --duration 3
+expect "ring buffer record decoded" "$OUT" "^[0-9:]{8} rb: pid=[0-9]+ comm=eucc_mk_cli$"
+expect "perf buffer record decoded" "$OUT" "^[0-9:]{8} pb: cookie=4660 comm=eucc_mk_cli$"
+expect "a header line naming the fields" "$OUT" "^TIME +rb: pid comm$"
+expect_not "no hex" "$OUT" "size=[0-9]+ data="
+run 0 eucc-remote compile "$EV/argsnoop.bpf.c" --kernel local -o argsnoop.eucc
+run 0 eucc-remote inspect argsnoop.eucc --json
+expect_eq "type from the same-name header" "$(jq -c '.events[] | [.map, .type, .found]' <<<"$OUT")" \
+	'["events","struct event","header"]'
+markers &
+run 0 eucc-remote run argsnoop.eucc --duration 3 --json
+expect_eq "variable-length record: what came, nothing more" \
+	"$(jq -c 'select(.map == "events" and .event.args == "eucc") | [.event.args_size, .event.args, .size]' <<<"$OUT" | sort -u)" '[4,"eucc",12]'
+expect_not "nothing past the record" "$OUT" "Z"
+expect_eq "JSON lines have the time" "$(jq -r 'select(.map == "events") | .time | test("^[0-9]{2}:[0-9]{2}:[0-9]{2}$")' <<<"$OUT" | sort -u)" true
+
 # Tampered, truncated and wrong-format packages are refused.
 python3 - execsnoop.eucc <<'PY'
 import gzip, io, sys, tarfile, json

@@ -261,6 +261,83 @@ struct route_case {
 	const char *arg0, *arg2;
 };
 
+/* The EUCC_EVENT lines appended for undeclared event buffers (NULL: none), and the request. */
+static char *with_events(const char *main_text, const char *header)
+{
+	struct compile_source src[2] = {
+	    {.path = "prog.bpf.c", .data = (char *)main_text, .size = strlen(main_text)},
+	    {.path = "prog.h", .data = (char *)header, .size = header ? strlen(header) : 0}};
+	struct compile_request req = {
+	    .main = "prog.bpf.c", .sources = src, .nsources = header ? 2 : 1};
+	struct compile_request copy;
+	char *text, *tail = NULL;
+	const struct compile_request *r = pipeline_with_events(&req, &copy, &text);
+
+	if (r != &req) {
+		assert_ptr_equal(r, &copy);
+		assert_int_equal(strncmp(copy.sources[0].data, main_text, strlen(main_text)), 0);
+		tail = strndup(copy.sources[0].data + strlen(main_text),
+			       copy.sources[0].size - strlen(main_text));
+		free(copy.sources);
+	}
+	free(text);
+	return tail;
+}
+
+#define RB(name)                                                                                   \
+	"struct {\n\t__uint(type, BPF_MAP_TYPE_RINGBUF);\n\t__uint(max_entries, 4096);\n} " name   \
+	" SEC(\".maps\");\n"
+
+static void expect_events(const char *main_text, const char *header, const char *want)
+{
+	char *got = with_events(main_text, header);
+
+	if (!want)
+		assert_null(got);
+	else
+		assert_string_equal(got, want);
+	free(got);
+}
+
+static void test_event_inference(void **state)
+{
+	(void)state;
+	/* the reservation's result, with and without a cast */
+	expect_events("struct rec { int a; };\n" RB(
+			  "rb") "int f(void) {\n\tstruct rec *e;\n"
+				"\te = bpf_ringbuf_reserve(&rb, sizeof(*e), 0);\n}\n",
+		      NULL, "\n#include <eucc/eucc.h>\nEUCC_EVENT(rb, struct rec);\n");
+	expect_events("struct rec { int a; };\n" RB(
+			  "rb") "int f(void) {\n\tstruct rec *e = "
+				"(struct rec *)bpf_ringbuf_reserve(&rb, 4, 0);\n}\n",
+		      NULL, "\n#include <eucc/eucc.h>\nEUCC_EVENT(rb, struct rec);\n");
+	/* an output call: &VAR of a struct, VAR of a pointer */
+	expect_events(
+	    "struct rec { int a; };\n" RB("rb") "int f(void) {\n\tstruct rec r = {};\n"
+						"\tbpf_ringbuf_output(&rb, &r, sizeof(r), 0);\n}\n",
+	    NULL, "\n#include <eucc/eucc.h>\nEUCC_EVENT(rb, struct rec);\n");
+	/* already declared (spaces and all): nothing added */
+	expect_events(
+	    "struct rec { int a; };\n" RB("rb") "EUCC_EVENT( rb , struct rec);\n"
+						"int f(void) {\n\tstruct rec r = "
+						"{};\n\tbpf_ringbuf_output(&rb, &r, 4, 0);\n}\n",
+	    NULL, NULL);
+	/* a type the sources do not define (a kernel type): nothing added */
+	expect_events(RB("rb") "int f(void) {\n\tstruct task_struct *t;\n"
+			       "\tbpf_ringbuf_output(&rb, t, 4, 0);\n}\n",
+		      NULL, NULL);
+	/* no call shows it: struct event of prog.h */
+	expect_events(RB("events") "int f(void) {\n\tvoid *p = 0;\n"
+				   "\tbpf_ringbuf_output(&events, p, 8, 0);\n}\n",
+		      "struct event {\n\tint pid;\n};\n",
+		      "\n#include <eucc/eucc.h>\nEUCC_EVENT(events, struct event);\n");
+	/* a pointer passed as &ptr is not the record */
+	expect_events(
+	    "struct rec { int a; };\n" RB("rb") "int f(void) {\n\tstruct rec *r;\n"
+						"\tbpf_ringbuf_output(&rb, &r, 8, 0);\n}\n",
+	    NULL, NULL);
+}
+
 static void test_routes(void **state)
 {
 	static const struct route_case cases[] = {
@@ -315,6 +392,7 @@ int main(void)
 		cmocka_unit_test(test_tokens),
 		cmocka_unit_test(test_cache_keys),
 		cmocka_unit_test(test_routes),
+		cmocka_unit_test(test_event_inference),
 	};
 	/* clang-format on */
 	return cmocka_run_group_tests(tests, NULL, NULL);

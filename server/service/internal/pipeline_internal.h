@@ -45,6 +45,16 @@ int pipeline_hit_answer(struct pipeline_job *c, const char *stored, struct compi
 
 /* [{"name","type","description"}] of the read-only globals, comments taken from the sources. */
 struct cJSON *pipeline_parameters(const struct compile_request *req, const struct cJSON *globals);
+/* @req, or @copy of it whose main source (*text, malloc'd; free both *text and copy->sources
+ * after the compile) ends with an EUCC_EVENT declaration for each ring or perf buffer that has
+ * none and whose record type the sources show: the struct passed to bpf_ringbuf_output or
+ * bpf_perf_event_output or pointed to by bpf_ringbuf_reserve's result, else `struct event` of
+ * the header named like the program (prog.h beside prog.bpf.c). */
+const struct compile_request *pipeline_with_events(const struct compile_request *req,
+						   struct compile_request *copy, char **text);
+/* Set "found" of the manifest's events that pipeline_with_events declared: the call it was
+ * found at, or "header". */
+void pipeline_events_found(const struct compile_request *req, struct cJSON *manifest);
 /* Add "unit" (usecs, nsecs, msecs) to each map of @manifest whose comment in the sources (just
  * above its `struct {`) names a time unit, as histograms of latencies say what they count. */
 void pipeline_map_units(const struct compile_request *req, struct cJSON *manifest);
