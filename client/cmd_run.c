@@ -398,8 +398,9 @@ const struct cli_cmd remote_cmd_run = {
 	    "this kernel, load the object, attach "
 	    "its programs, and print events from its ring and perf buffers (decoded through "
 	    "the object's BTF) until Ctrl-C, SIGTERM or --duration; then dump the other maps "
-	    "and detach. Needs root (or CAP_BPF and CAP_PERFMON).\nWith PKG, --help also lists "
-	    "the program's parameters.",
+	    "and detach. Needs root (or CAP_BPF and CAP_PERFMON). A package never checked for "
+	    "this kernel runs with a warning.\nEach parameter of the program is an option of its "
+	    "own, --NAME VALUE (the same as --set NAME=VALUE); with PKG, --help lists them.",
     .opts = run_opts,
     .json = "print events and map dumps as JSON lines",
     .min_args = 1,
