@@ -49,8 +49,8 @@ declare -A SRC=(
 	[execsnoop]="$EX/execsnoop.bpf.c" [opensnoop]="$EX/opensnoop.bpf.c" [runqlat]="$EX/runqlat.bpf.c"
 	[state]="$CORE/state.bpf.c" [loop]="$CORE/loop.bpf.c" [state_guarded]="$CORE/state_guarded.bpf.c")
 declare -A EVENTS=(
-	[execsnoop]='^events: pid=[0-9]+ ppid=[0-9]+ uid=0 comm=eucc_mk_exec$'
-	[opensnoop]='^events: pid=[0-9]+ comm=cat fname=/eucc_mark_open\.txt$'
+	[execsnoop]='^[0-9:]{8} events: pid=[0-9]+ ppid=[0-9]+ uid=0 comm=eucc_mk_exec$'
+	[opensnoop]='^[0-9:]{8} events: pid=[0-9]+ comm=cat fname=/eucc_mark_open\.txt$'
 	[runqlat]='^ +[0-9]+ -> [0-9]+ +: [1-9][0-9]* +\|'
 	[state]='^states: key=[0-9]+ value=[0-9]+$'
 	[loop]='^sums: key=0 value=120$'
