@@ -249,17 +249,16 @@ static bool warn_known_findings(const struct pkg *pkg)
 }
 
 /* One warning line when the server never checked this package for this host's kernel. */
-static void warn_unchecked_kernel(const struct pkg *pkg, const char *release_override)
+static void warn_unchecked_kernel(const struct pkg *pkg)
 {
 	const cJSON *m = pkg_manifest(pkg), *k;
-	const char *host = arch_host(), *name = json_str(m, "name");
+	const char *host = arch_host(), *name = json_str(m, "name"), *rel;
 	char checked[512] = "";
 	struct utsname u;
-	const char *rel = release_override;
 
-	if (!rel && uname(&u))
+	if (uname(&u))
 		return;
-	rel = rel ? rel : u.release;
+	rel = u.release;
 	cJSON_ArrayForEach(k, cJSON_GetObjectItem(m, "kernels")) {
 		size_t used = strlen(checked);
 
@@ -323,7 +322,7 @@ static int do_run(const struct cli_call *call)
 	} else if (!ret) {
 		bool predicted = warn_known_findings(pkg);
 
-		warn_unchecked_kernel(pkg, NULL);
+		warn_unchecked_kernel(pkg);
 
 		ret = loader_run(&in, &a.opts, &err);
 		if (ret && predicted && !err.hint[0])
