@@ -201,7 +201,7 @@ struct service {
 	struct flight_table kernel_flights;  /* by per-kernel key */
 	struct kernel_cache kernels;
 	struct memo answers;	       /* compile answers by sha256 of the request body */
-	struct memo artifacts;	       /* artifact file paths by digest (aux: size) */
+	struct memo artifacts;	       /* artifact digests whose key was found */
 	pthread_mutex_t requests_lock; /* identical requests in flight, by request key */
 	struct pipeline_job *inflight;
 	char libbpf_version[32];
@@ -248,9 +248,10 @@ void pipeline_job_free(struct pipeline_job *job);
 /* ---- files and kernels --------------------------------------------------------------------------
  */
 
-/* The blob file of a package by its digest (hex, "sha256:" allowed), memoized. */
-int service_artifact(struct service *s, const char *digest, char *path, size_t size,
-		     uint64_t *bytes, struct eucc_error *err);
+/* A package by its digest (hex, "sha256:" allowed): its blob file open in *fd (the caller
+ * closes it), verified against the digest (cache_blob_open); a damaged one is not_found. */
+int service_artifact(struct service *s, const char *digest, int *fd, uint64_t *bytes,
+		     struct eucc_error *err);
 
 /* A client's running kernel offered for the store: @data NULL (by digest) or its raw BTF.
  * *added: stored now (else it was there). Codes: btf_upload_disabled, btf_needed, conflict,

@@ -7,11 +7,12 @@
 
 #include "service.h"
 
-int service_artifact(struct service *s, const char *digest, char *path, size_t size,
-		     uint64_t *bytes, struct eucc_error *err)
+int service_artifact(struct service *s, const char *digest, int *fd, uint64_t *bytes,
+		     struct eucc_error *err)
 {
 	char hex[EUCC_SHA256_HEX], *memo;
 	size_t len;
+	int ret;
 
 	if (!strncmp(digest, "sha256:", 7))
 		digest += 7;
@@ -22,19 +23,21 @@ int service_artifact(struct service *s, const char *digest, char *path, size_t s
 				"use the digest a compile answered, without the sha256: prefix");
 		return -EINVAL;
 	}
-	if ((memo = memo_get(&s->artifacts, digest, &len, bytes))) {
-		snprintf(path, size, "%s", memo);
+	/* The artifact key, memoized; the blob itself is opened (and verified) every time. */
+	memo = memo_get(&s->artifacts, digest, &len, NULL);
+	ret = memo ? 0 : cache_key_get(s->cache, "artifact", digest, hex, NULL);
+	if (!ret)
+		ret = cache_blob_open(s->cache, digest, fd, bytes);
+	if (ret) {
 		free(memo);
-		return 0;
-	}
-	if (cache_key_get(s->cache, "artifact", digest, hex, NULL) ||
-	    cache_blob_path(s->cache, hex, path, size, bytes)) {
 		eucc_error_set(err, -ENOENT, EUCC_E_NOT_FOUND,
 			       "no artifact with that digest on this server");
 		eucc_error_hint(err, "it may have been evicted: compile again to rebuild it");
 		return -ENOENT;
 	}
-	memo_put(&s->artifacts, digest, path, strlen(path), *bytes);
+	if (!memo)
+		memo_put(&s->artifacts, digest, digest, strlen(digest), 0);
+	free(memo);
 	return 0;
 }
 
