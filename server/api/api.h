@@ -103,7 +103,8 @@ struct request_state {
 	char *body;
 	size_t body_len;
 	bool body_too_large;
-	bool replied; /* refused at the first call (auth, size) */
+	bool replied;	 /* refused at the first call (headers, auth, size) */
+	bool first_call; /* an answer queued now closes the connection after it */
 	/* set by a worker for a suspended request */
 	unsigned int status;
 	char *answer;

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <cjson/cJSON.h>
 #include <microhttpd.h>
@@ -98,6 +99,54 @@ static int dispatch(struct request_state *r)
 	}
 }
 
+/* The request headers that must not be repeated or mixed (request smuggling, confusion). */
+struct header_count {
+	unsigned int content_length, authorization, transfer_encoding;
+	const char *length; /* the first Content-Length */
+	bool lengths_differ, other_coding;
+};
+
+static enum MHD_Result count_header(void *cls, enum MHD_ValueKind kind, const char *key,
+				    const char *value)
+{
+	struct header_count *h = cls;
+
+	(void)kind;
+	value = value ? value : "";
+	if (!strcasecmp(key, MHD_HTTP_HEADER_CONTENT_LENGTH)) {
+		h->lengths_differ |= h->length && strcmp(h->length, value);
+		h->length = h->length ? h->length : value;
+		h->content_length++;
+	} else if (!strcasecmp(key, MHD_HTTP_HEADER_AUTHORIZATION)) {
+		h->authorization++;
+	} else if (!strcasecmp(key, MHD_HTTP_HEADER_TRANSFER_ENCODING)) {
+		h->transfer_encoding++;
+		h->other_coding |= strcasecmp(value, "chunked") != 0;
+	}
+	return MHD_YES;
+}
+
+/* Headers that say two things at once: 400 before anything else (auth, body). */
+static bool refuse_bad_headers(struct request_state *r)
+{
+	struct header_count h = {0};
+	const char *why = NULL;
+
+	MHD_get_connection_values(r->conn, MHD_HEADER_KIND, count_header, &h);
+	if (h.lengths_differ)
+		why = "the request has Content-Length headers with different values";
+	else if (h.authorization > 1)
+		why = "the request has more than one Authorization header";
+	else if (h.transfer_encoding > 1 || h.other_coding)
+		why = "the only Transfer-Encoding this server takes is one 'chunked'";
+	else if (h.transfer_encoding && h.content_length)
+		why = "the request has both Transfer-Encoding and Content-Length";
+	if (!why)
+		return false;
+	refuse(r, -EINVAL, EUCC_E_BAD_REQUEST, why, "send each of these headers once");
+	return true;
+}
+
 /* BTF uploads are larger than any compile request. */
 static size_t body_limit(const struct request_state *r)
 {
@@ -176,8 +225,11 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		if (!r)
 			return MHD_NO;
 		*con_cls = r;
-		/* Refused before any body is read: no token, or a body over the limit. */
-		r->replied = check_auth(r) != 0 || refuse_large_body(r);
+		/* Refused before any body is read (and the connection closed after the answer):
+		 * contradicting headers, no token, or a body over the limit. */
+		r->first_call = true;
+		r->replied = refuse_bad_headers(r) || check_auth(r) != 0 || refuse_large_body(r);
+		r->first_call = false;
 		return MHD_YES;
 	}
 	if (r->replied) { /* answered at the first call: drop whatever body follows */

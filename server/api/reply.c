@@ -16,12 +16,16 @@
 static void access_log(struct request_state *r, unsigned int status, uint64_t ns)
 {
 	struct server *s = r->server;
+	char method[64], url[4 * sizeof(r->url)];
 
 	if (!s->access_log)
 		return;
+	/* the URL as the client sent it, decoded: no raw control characters into the log */
+	str_escape_to(r->method ? r->method : "-", method, sizeof(method));
+	str_escape_to(r->url, url, sizeof(url));
 	pthread_mutex_lock(&s->log_lock);
-	fprintf(s->access_log, "%s %s %u %.3f ms %s\n", r->method ? r->method : "-", r->url, status,
-		(double)ns / 1e6, api_endpoint_name(r->route.endpoint));
+	fprintf(s->access_log, "%s %s %u %.3f ms %s\n", method, url, status, (double)ns / 1e6,
+		api_endpoint_name(r->route.endpoint));
 	fflush(s->access_log);
 	pthread_mutex_unlock(&s->log_lock);
 }
@@ -37,6 +41,9 @@ int reply_queue(struct request_state *r, unsigned int status, struct MHD_Respons
 		atomic_fetch_add(&m->requests[ep][status], 1);
 	histogram_observe(&m->latency[ep], ns);
 	access_log(r, status, ns);
+	/* refused before the body: whatever the client still sends is not read */
+	if (r->first_call)
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONNECTION, "close");
 	ret = MHD_queue_response(r->conn, status, resp);
 	MHD_destroy_response(resp);
 	return ret;
@@ -69,6 +76,14 @@ int reply_json(struct request_state *r, unsigned int status, cJSON *json)
 	return ret;
 }
 
+static void add_text(cJSON *o, const char *name, const char *text)
+{
+	char *safe = str_escape(text);
+
+	cJSON_AddStringToObject(o, name, safe ? safe : "");
+	free(safe);
+}
+
 char *reply_error_body(const struct eucc_error *e, const cJSON *diagnostics, unsigned int *status)
 {
 	cJSON *o = cJSON_CreateObject(), *j = cJSON_AddObjectToObject(o, "error");
@@ -81,10 +96,11 @@ char *reply_error_body(const struct eucc_error *e, const cJSON *diagnostics, uns
 		cJSON_AddStringToObject(j, "message", "the server failed on this request");
 		cJSON_AddStringToObject(j, "hint", "the server's log says why");
 	} else {
+		/* messages may quote the request: never its invalid UTF-8 or control bytes */
 		cJSON_AddStringToObject(j, "code", eucc_code_name(e->code));
-		cJSON_AddStringToObject(j, "message", e->message);
+		add_text(j, "message", e->message);
 		if (e->hint[0])
-			cJSON_AddStringToObject(j, "hint", e->hint);
+			add_text(j, "hint", e->hint);
 	}
 	if (diagnostics)
 		cJSON_AddItemToObject(o, "diagnostics", cJSON_Duplicate(diagnostics, 1));

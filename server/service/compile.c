@@ -23,6 +23,7 @@ static int parse_body(const char *body, size_t len, struct compile_request *req,
 {
 	const char *end = NULL;
 	cJSON *json;
+	size_t pos;
 	int ret;
 
 	if (!len) {
@@ -35,6 +36,16 @@ static int parse_body(const char *body, size_t len, struct compile_request *req,
 		eucc_error_set(err, -EINVAL, EUCC_E_BAD_REQUEST, "malformed JSON near byte %zu",
 			       end ? (size_t)(end - body) : 0);
 		eucc_error_hint(err, "send a JSON object; see docs/api.md");
+		return -EINVAL;
+	}
+	pos = (size_t)(end - body);
+	while (pos < len && strchr(" \t\r\n", body[pos]) && body[pos])
+		pos++;
+	if (pos < len) { /* one JSON text and nothing after it, not even a NUL */
+		cJSON_Delete(json);
+		eucc_error_set(err, -EINVAL, EUCC_E_BAD_REQUEST,
+			       "unexpected data after the JSON object at byte %zu", pos);
+		eucc_error_hint(err, "send one JSON object and nothing after it");
 		return -EINVAL;
 	}
 	ret = compile_request_parse(json, req, err);

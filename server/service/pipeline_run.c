@@ -24,6 +24,15 @@ struct run_state {
 	uint64_t compile_ns, check_ns, package_ns;
 };
 
+/* Text that may quote the program (diagnostics) or a kernel's BTF (findings): escaped. */
+static void add_text(cJSON *o, const char *name, const char *text)
+{
+	char *safe = str_escape(text);
+
+	cJSON_AddStringToObject(o, name, safe ? safe : "");
+	free(safe);
+}
+
 static cJSON *diag_to_json(const struct compile_diag *d)
 {
 	cJSON *o = cJSON_CreateObject();
@@ -32,9 +41,9 @@ static cJSON *diag_to_json(const struct compile_diag *d)
 	cJSON_AddStringToObject(o, "file", d->file);
 	cJSON_AddNumberToObject(o, "line", d->line);
 	cJSON_AddNumberToObject(o, "column", d->column);
-	cJSON_AddStringToObject(o, "message", d->message);
+	add_text(o, "message", d->message);
 	if (d->fixits[0])
-		cJSON_AddStringToObject(o, "fixits", d->fixits);
+		add_text(o, "fixits", d->fixits);
 	return o;
 }
 
@@ -141,7 +150,7 @@ static void add_failure(cJSON *diags, const char *failure)
 	cJSON_AddStringToObject(d, "file", "");
 	cJSON_AddNumberToObject(d, "line", 0);
 	cJSON_AddNumberToObject(d, "column", 0);
-	cJSON_AddStringToObject(d, "message", failure);
+	add_text(d, "message", failure);
 	cJSON_AddItemToArray(diags, d);
 }
 
@@ -229,7 +238,7 @@ static cJSON *report_to_json(const struct core_report *rep)
 		cJSON_AddStringToObject(j, "severity",
 					f->severity == CORE_ERROR ? "error" : "warning");
 		cJSON_AddStringToObject(j, "kind", f->kind);
-		cJSON_AddStringToObject(j, "message", f->message);
+		add_text(j, "message", f->message);
 		cJSON_AddStringToObject(j, "file",
 					strncmp(f->file, "./", 2) ? f->file : f->file + 2);
 		cJSON_AddNumberToObject(j, "line", f->line);

@@ -17,6 +17,11 @@ f.seek(int(sys.argv[2])); f.write(bytes([b[0] ^ 0xff])); f.close()' "$1" "$2"
 }
 status() { curl -s -o "$TMP/got" -w '%{http_code}' "$@"; }
 hash_of() { sha256sum "$1" | cut -d' ' -f1; }
+HOSTILE="$(dirname "$0")/hostile_http.py"
+# raw REQUEST...: printf the request (escapes allowed) to the server; the answer in $OUT
+raw() { OUT=$(printf "$@" | python3 "$HOSTILE" raw "$PORT"); }
+# valid_utf8 TEXT: the text decodes as UTF-8
+valid_utf8() { python3 -c 'import sys; sys.stdin.buffer.read().decode("utf-8")' <<<"$1" && echo yes; }
 
 # ---- damaged blobs: only verified bytes are served; a damaged blob is dropped and rebuilt ----
 B=$(body probe "$CORE/basic.bpf.c" '["6.1"]')
@@ -71,5 +76,43 @@ expect_eq "damaged object: same object" \
 run 0 eucc-server cache verify
 expect "verify after the damage: all good" "$OUT" " 0 bad .*, 0 keys dropped"
 healthy "damaged blobs"
+
+# ---- HTTP and JSON: one reading of every request --------------------------------------------
+post "$(body probe "$CORE/basic.bpf.c" '["6.1"]')garbage"
+expect_eq "trailing garbage: 400" "$CODE" 400
+expect "trailing garbage: says so" "$(jq -r .error.message <<<"$OUT")" "unexpected data after the JSON object at byte [0-9]+"
+printf '%s\0' "$(body probe "$CORE/basic.bpf.c" '["6.1"]')" >"$TMP/nul.json"
+CODE=$(curl -s -o "$TMP/got" -w '%{http_code}' --data-binary @"$TMP/nul.json" "$URL/v1/compile")
+expect_eq "a NUL after the JSON: 400" "$CODE" 400
+post "$(body probe "$CORE/basic.bpf.c" '["6.1"]')
+	 "
+expect_eq "trailing white space is fine" "$CODE" 200
+raw 'POST /v1/compile HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\nContent-Length: 40\r\n\r\n{}'
+expect "two different Content-Length: 400" "$OUT" "^HTTP/1.1 400"
+expect "two different Content-Length: says so" "$OUT" "Content-Length headers with different values"
+expect "two different Content-Length: closed" "$(tail -n1 <<<"$OUT")" "^closed$"
+raw 'GET /v1/info HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer a\r\nAuthorization: Bearer b\r\n\r\n'
+expect "two Authorization: 400" "$OUT" "^HTTP/1.1 400"
+expect "two Authorization: says so" "$OUT" "more than one Authorization header"
+expect "two Authorization: closed" "$(tail -n1 <<<"$OUT")" "^closed$"
+raw 'POST /v1/compile HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nContent-Length: 5\r\n\r\n0\r\n\r\n'
+expect "Transfer-Encoding and Content-Length: 400" "$OUT" "^HTTP/1.1 400"
+raw 'POST /v1/compile HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip\r\n\r\n'
+expect "Transfer-Encoding gzip: 400" "$OUT" "^HTTP/1.1 400"
+raw 'GET /v1/info HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\nContent-Length: 0\r\n\r\n'
+expect "the same Content-Length twice is one" "$OUT" "^HTTP/1.1 200"
+expect "a good request keeps the connection" "$(tail -n1 <<<"$OUT")" "^open$"
+# invalid UTF-8 and control bytes of a request come back escaped, as valid UTF-8
+printf '{"name":"x","main":"x.bpf.c","sources":{"x.bpf.c":"int x;"},"kernels":["6.1"],"cflags":["-\xff\xfe\x1b]0;t\x07"]}' >"$TMP/utf8.json"
+CODE=$(curl -s -o "$TMP/got" -w '%{http_code}' --data-binary @"$TMP/utf8.json" "$URL/v1/compile")
+expect_eq "invalid UTF-8 flag: 400" "$CODE" 400
+expect_eq "invalid UTF-8 flag: valid UTF-8 answer" "$(valid_utf8 "$(cat "$TMP/got")")" yes
+expect "invalid UTF-8 flag: escaped" "$(jq -r .error.message "$TMP/got")" "cflag '-\\\\xff\\\\xfe\\\\x1b\]0;t\\\\x07' is not allowed"
+printf '{"name":"x","main":"x.bpf.c","sources":{"x.bpf.c":"#include \\"caf\xe9\x1b.h\\"\\n"},"kernels":["6.1"]}' >"$TMP/utf8.json"
+CODE=$(curl -s -o "$TMP/got" -w '%{http_code}' --data-binary @"$TMP/utf8.json" "$URL/v1/compile")
+expect_eq "invalid UTF-8 in a diagnostic: 422" "$CODE" 422
+expect_eq "invalid UTF-8 in a diagnostic: valid UTF-8 answer" "$(valid_utf8 "$(cat "$TMP/got")")" yes
+expect "invalid UTF-8 in a diagnostic: escaped" "$(jq -r '.diagnostics[0].message' "$TMP/got")" "'caf\\\\xe9.?\.h' file not found"
+healthy "malformed HTTP and JSON"
 
 finish
