@@ -5,8 +5,11 @@
  * internal error's text may name server paths, so it goes to the log and the answer says
  * only that the server failed.
  */
+#include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include <cjson/cJSON.h>
 #include <microhttpd.h>
@@ -30,22 +33,57 @@ static void access_log(struct request_state *r, unsigned int status, uint64_t ns
 	pthread_mutex_unlock(&s->log_lock);
 }
 
-int reply_queue(struct request_state *r, unsigned int status, struct MHD_Response *resp)
+/* Count, time and log an answer. */
+static void account(struct request_state *r, unsigned int status)
 {
 	struct api_metrics *m = &r->server->metrics;
 	enum api_endpoint ep = r->route.endpoint;
 	uint64_t ns = eucc_now_ns() - r->start_ns;
-	int ret;
 
 	if (status < 600)
 		atomic_fetch_add(&m->requests[ep][status], 1);
 	histogram_observe(&m->latency[ep], ns);
 	access_log(r, status, ns);
+}
+
+int reply_queue(struct request_state *r, unsigned int status, struct MHD_Response *resp)
+{
+	int ret;
+
+	account(r, status);
 	/* refused before the body: whatever the client still sends is not read */
 	if (r->first_call)
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONNECTION, "close");
 	ret = MHD_queue_response(r->conn, status, resp);
 	MHD_destroy_response(resp);
+	return ret;
+}
+
+int reply_now(struct request_state *r, const struct eucc_error *e)
+{
+	const union MHD_ConnectionInfo *ci =
+	    MHD_get_connection_info(r->conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+	unsigned int status;
+	char *body = reply_error_body(e, NULL, &status), *text = NULL;
+	int len, ret = 0;
+
+	if (!body || !ci)
+		ret = -ENOMEM;
+	len = ret ? -1
+		  : asprintf(&text,
+			     "HTTP/1.1 %u %s\r\nContent-Type: application/json\r\n"
+			     "Content-Length: %zu\r\nConnection: close\r\n\r\n%s",
+			     status, MHD_get_reason_phrase_for(status), strlen(body), body);
+	free(body);
+	if (len < 0)
+		return -ENOMEM;
+	account(r, status);
+	/* small, and nothing else was sent on this connection: the socket buffer takes it */
+	if (send(ci->connect_fd, text, (size_t)len, MSG_NOSIGNAL | MSG_DONTWAIT) != len)
+		ret = -EIO;
+	else
+		shutdown(ci->connect_fd, SHUT_WR);
+	free(text);
 	return ret;
 }
 

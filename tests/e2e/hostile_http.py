@@ -33,13 +33,18 @@ def connect(port, src=None, timeout=10):
 
 def closed_by_peer(s):
     """True if the peer closed (EOF or reset); False if the connection is still open."""
+    timeout = s.gettimeout()
+    s.setblocking(False)
     try:
-        data = s.recv(65536, socket.MSG_DONTWAIT)
-        return data == b"" or closed_by_peer(s)
+        while True:
+            if s.recv(65536) == b"":
+                return True
     except BlockingIOError:
         return False
     except OSError:
         return True
+    finally:
+        s.settimeout(timeout)
 
 
 def raw(port, src=None):

@@ -115,4 +115,43 @@ expect_eq "invalid UTF-8 in a diagnostic: valid UTF-8 answer" "$(valid_utf8 "$(c
 expect "invalid UTF-8 in a diagnostic: escaped" "$(jq -r '.diagnostics[0].message' "$TMP/got")" "'caf\\\\xe9.?\.h' file not found"
 healthy "malformed HTTP and JSON"
 
+# ---- connections: a flood from one address, slow requests, an endless chunked body ---------
+# 150 connections from 127.0.0.1 that send headers and a byte of the body, then nothing: the
+# first 64 (per address) are held, the rest closed at once; 127.0.0.2 is served meanwhile, and
+# 127.0.0.1 again once the held ones are closed as idle (15 s).
+python3 "$HOSTILE" idle "$PORT" 150 20 >"$TMP/idle.out" &
+FLOOD=$!
+for _ in $(seq 50); do [ -s "$TMP/idle.out" ] && break; sleep 0.2; done
+expect_eq "flood: 64 held, 86 refused" "$(head -n1 "$TMP/idle.out")" "open=64 closed=86"
+t0=$(date +%s%N)
+expect_eq "flood: another address is served" \
+	"$(curl -s -o /dev/null -w '%{http_code}' --interface 127.0.0.2 --max-time 5 "$URL/healthz")" 200
+expect "flood: at once" "$((($(date +%s%N) - t0) / 1000000)) ms" "^[0-9]{1,3} ms$"
+expect_eq "flood: its own address is refused" \
+	"$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 "$URL/healthz")" 000
+t0=$(date +%s)
+until [ "$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 "$URL/healthz")" = 200 ]; do
+	[ $(($(date +%s) - t0)) -lt 30 ] || break
+	sleep 0.5
+done
+expect "flood: its address served again within the idle timeout" "$(($(date +%s) - t0))" "^([0-9]|1[0-9])$"
+wait "$FLOOD"
+expect_eq "flood: every held connection closed by the server" "$(tail -n1 "$TMP/idle.out")" \
+	"end: closed_by_server=150"
+# headers sent a byte a second: closed at the 10 s header deadline although never idle
+T=$(python3 "$HOSTILE" drip "$PORT" headers 30)
+expect "slow headers: closed after 10 s" "$T" "^1[0-2]\.[0-9]$"
+expect_eq "slow headers: counted" "$(curl -s "$URL/metrics" | awk '$1 == "eucc_http_timeouts_total{phase=\"headers\"}" {print $2}')" 1
+# a chunked body without end: 413 as soon as it passes the 16 MiB limit, not at its end
+read -r S T N < <(python3 "$HOSTILE" chunked "$PORT" $((10 << 30)))
+expect_eq "endless chunked body: 413" "$S" 413
+expect "endless chunked body: within 2 s" "$T" "^[01]\.[0-9]+$"
+expect "endless chunked body: read up to the limit only" "$((N >> 20)) MiB" "^(1[6-9]|[2-5][0-9]) MiB$"
+head -c $((20 << 20)) /dev/zero | tr '\0' ' ' >"$TMP/big"
+CODE=$(curl -s -o "$TMP/got" -w '%{http_code}' -H 'Transfer-Encoding: chunked' --data-binary @"$TMP/big" "$URL/v1/compile")
+expect_eq "curl, chunked 20 MiB: 413" "$CODE" 413
+expect_eq "curl, chunked 20 MiB: code" "$(jq -r .error.code "$TMP/got")" too_large
+expect_eq "413 counted" "$(curl -s "$URL/metrics" | awk '$1 == "eucc_http_requests_total{endpoint=\"compile\",code=\"413\"}" {print $2}')" 2
+healthy "floods and slow requests"
+
 finish
