@@ -164,9 +164,9 @@ int reply_text(struct request_state *r, unsigned int status, const char *type, c
 	       size_t len);
 /* An error: its status from the code; "internal" details go to the log only. */
 int reply_error(struct request_state *r, const struct eucc_error *e);
-/* The same as a body, for answers made off the HTTP threads; *status is set. @diagnostics (not
- * consumed) is added for compile errors. */
-char *reply_error_body(const struct eucc_error *e, const struct cJSON *diagnostics,
+/* The same as a body, for answers made off the HTTP threads; *status is set. @a (may be NULL)
+ * adds a compile error's diagnostics, and whether the cap cut them. */
+char *reply_error_body(const struct eucc_error *e, const struct compile_answer *a,
 		       unsigned int *status);
 /* An error answered at once on the socket, while libmicrohttpd still reads the body (which it
  * takes no answer during); the connection is to be closed after it. 0 or a negative errno. */

@@ -122,7 +122,8 @@ static void add_text(cJSON *o, const char *name, const char *text)
 	free(safe);
 }
 
-char *reply_error_body(const struct eucc_error *e, const cJSON *diagnostics, unsigned int *status)
+char *reply_error_body(const struct eucc_error *e, const struct compile_answer *a,
+		       unsigned int *status)
 {
 	cJSON *o = cJSON_CreateObject(), *j = cJSON_AddObjectToObject(o, "error");
 	char *text;
@@ -140,8 +141,12 @@ char *reply_error_body(const struct eucc_error *e, const cJSON *diagnostics, uns
 		if (e->hint[0])
 			add_text(j, "hint", e->hint);
 	}
-	if (diagnostics)
-		cJSON_AddItemToObject(o, "diagnostics", cJSON_Duplicate(diagnostics, 1));
+	if (a && a->diagnostics)
+		cJSON_AddItemToObject(o, "diagnostics", cJSON_Duplicate(a->diagnostics, 1));
+	if (a && a->diagnostics_dropped) {
+		cJSON_AddBoolToObject(o, "diagnostics_truncated", 1);
+		cJSON_AddNumberToObject(o, "diagnostics_dropped", (double)a->diagnostics_dropped);
+	}
 	text = cJSON_PrintUnformatted(o);
 	cJSON_Delete(o);
 	return text;

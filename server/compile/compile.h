@@ -83,7 +83,8 @@ struct compile_result {
 	size_t object_size;
 	struct compile_diag *diags;
 	size_t ndiags;
-	char failure[256]; /* when !ok and no diagnostic says why: "killed at the 20 s limit" */
+	size_t diags_dropped; /* past the cap of 1000: not in diags */
+	char failure[256];    /* when !ok and no diagnostic says why: "killed at the 20 s limit" */
 	unsigned int wall_ms;
 };
 

@@ -771,6 +771,7 @@ int compile_run(const struct compile_job *job, struct compile_result *res, struc
 	free(rr);
 	res->diags = diags.v;
 	res->ndiags = diags.n;
+	res->diags_dropped = diags.dropped;
 	if (r) {
 		compile_result_free(res);
 		res->ok = false;
@@ -787,6 +788,7 @@ void compile_result_free(struct compile_result *res)
 	res->object_size = 0;
 	res->diags = NULL;
 	res->ndiags = 0;
+	res->diags_dropped = 0;
 }
 
 /* ---- clang's identity ------------------------------------------------------------------- */

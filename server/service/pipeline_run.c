@@ -14,7 +14,8 @@ struct run_state {
 	void *object;
 	size_t object_size;
 	char object_digest[EUCC_SHA256_HEX];
-	cJSON *diagnostics; /* array */
+	cJSON *diagnostics;   /* array */
+	size_t diags_dropped; /* past the cap: the answer says so, nothing is cached by key */
 	bool object_hit;
 	struct bpf_obj_view *view;
 	cJSON *kernels;	     /* array, one per target, with findings */
@@ -207,11 +208,15 @@ static int get_object(struct pipeline_job *c, struct run_state *st, struct eucc_
 	histogram_observe(&c->s->metrics.stages[STAGE_COMPILE], st->compile_ns);
 	if (!ret) {
 		st->diagnostics = diags_to_json(&res);
+		st->diags_dropped = res.diags_dropped;
 		if (res.ok) {
 			st->object = res.object;
 			st->object_size = res.object_size;
 			res.object = NULL;
-			object_to_cache(c, st);
+			if (!st->diags_dropped) /* a cut list of diagnostics is never cached */
+				object_to_cache(c, st);
+			else
+				eucc_sha256_hex(st->object, st->object_size, st->object_digest);
 		} else {
 			atomic_fetch_add(&c->s->metrics.compile_failures, 1);
 			if (res.failure[0])
@@ -407,6 +412,15 @@ static cJSON *build_manifest(struct pipeline_job *c, struct run_state *st, const
 	return m;
 }
 
+/* {"diagnostics_truncated": true, "diagnostics_dropped": N} when the cap cut the list. */
+static void add_truncation(cJSON *o, size_t dropped)
+{
+	if (!dropped)
+		return;
+	cJSON_AddBoolToObject(o, "diagnostics_truncated", 1);
+	cJSON_AddNumberToObject(o, "diagnostics_dropped", (double)dropped);
+}
+
 static int build_package(struct pipeline_job *c, struct run_state *st, cJSON *answer)
 {
 	char obj_path[300], digest[EUCC_SHA256_HEX], url[128], *text;
@@ -420,6 +434,7 @@ static int build_package(struct pipeline_job *c, struct run_state *st, cJSON *an
 	report = cJSON_CreateObject();
 	cJSON_AddItemToObject(report, "kernels", cJSON_Duplicate(st->kernels, 1));
 	cJSON_AddItemToObject(report, "diagnostics", cJSON_Duplicate(st->diagnostics, 1));
+	add_truncation(report, st->diags_dropped);
 	text = cJSON_Print(report);
 	cJSON_Delete(report);
 	if (!ret)
@@ -526,6 +541,7 @@ int pipeline_run(struct pipeline_job *c, struct compile_answer *answer, struct e
 	if (ret && err->code == EUCC_E_COMPILE_ERROR) {
 		pipeline_header_hint(c, st.diagnostics, err);
 		answer->diagnostics = st.diagnostics;
+		answer->diagnostics_dropped = st.diags_dropped;
 		st.diagnostics = NULL;
 	}
 	if (!ret)
@@ -543,8 +559,10 @@ int pipeline_run(struct pipeline_job *c, struct compile_answer *answer, struct e
 	if (!ret) {
 		cJSON_AddItemToObject(base, "kernels", st.kernels);
 		cJSON_AddItemToObject(base, "diagnostics", st.diagnostics);
+		add_truncation(base, st.diags_dropped);
 		st.kernels = st.diagnostics = NULL;
-		record_request(c, base);
+		if (!st.diags_dropped)
+			record_request(c, base);
 		ret = finish_answer(base, st.object_hit ? "hit" : "miss", st.kernel_cache,
 				    eucc_now_ns() - c->started_ns, &st, answer);
 		st.kernel_cache = NULL;

@@ -219,7 +219,8 @@ void service_fini(struct service *s);
 struct compile_answer {
 	char *json; /* package, kernels, diagnostics, cache, timings_ms */
 	size_t len;
-	struct cJSON *diagnostics; /* code "compile_error": the array of clang's diagnostics */
+	struct cJSON *diagnostics;  /* code "compile_error": the array of clang's diagnostics */
+	size_t diagnostics_dropped; /* and how many past the cap were left out */
 };
 
 void compile_answer_free(struct compile_answer *a);

@@ -154,4 +154,45 @@ expect_eq "curl, chunked 20 MiB: code" "$(jq -r .error.code "$TMP/got")" too_lar
 expect_eq "413 counted" "$(curl -s "$URL/metrics" | awk '$1 == "eucc_http_requests_total{endpoint=\"compile\",code=\"413\"}" {print $2}')" 2
 healthy "floods and slow requests"
 
+# ---- a flood of diagnostics: cut at 1000, said so, never cached ------------------------------
+{
+	printf '#include "vmlinux.h"\n#include <bpf/bpf_helpers.h>\n'
+	for i in $(seq 1500); do printf '#warning w%d\n' "$i"; done
+	printf 'SEC("tp/x/y") int f(void *c) { return 0; }\nchar L[] SEC("license") = "GPL";\n'
+} >"$TMP/warn.c"
+before=$(metric eucc_compiles_total)
+post "$(body warn "$TMP/warn.c" '["6.1"]')"
+expect_eq "1500 warnings: 200" "$CODE" 200
+expect_eq "1500 warnings: 1000 kept" "$(jq '.diagnostics | length' <<<"$OUT")" 1000
+expect_eq "1500 warnings: truncated" "$(jq -c '[.diagnostics_truncated, .diagnostics_dropped]' <<<"$OUT")" "[true,500]"
+curl -s "$URL$(jq -r .package.url <<<"$OUT")" | tar -xzO report.json >"$TMP/report.json"
+expect_eq "1500 warnings: the report says so" "$(jq -c '[.diagnostics_truncated, .diagnostics_dropped]' "$TMP/report.json")" "[true,500]"
+post "$(body warn "$TMP/warn.c" '["6.1"]')"
+expect_eq "1500 warnings again: 200" "$CODE" 200
+expect_eq "1500 warnings again: not from the cache" "$(jq -r .cache.object <<<"$OUT")" miss
+expect_eq "1500 warnings again: compiled twice" "$(($(metric eucc_compiles_total) - before))" 2
+expect_eq "1500 warnings again: still says so" "$(jq -r .diagnostics_dropped <<<"$OUT")" 500
+printf '#error stop here\n' >>"$TMP/warn.c"
+post "$(body warn "$TMP/warn.c" '["6.1"]')"
+expect_eq "1500 warnings and an error: 422" "$CODE" 422
+expect_eq "1500 warnings and an error: the error kept" "$(jq -r '.diagnostics[-1].message' <<<"$OUT")" "stop here"
+expect_eq "1500 warnings and an error: truncated" "$(jq -c '[(.diagnostics | length), .diagnostics_truncated, .diagnostics_dropped]' <<<"$OUT")" "[1001,true,500]"
+post "$(body probe "$CORE/basic.bpf.c" '["6.1"]')"
+expect_eq "an ordinary answer says nothing of truncation" "$(jq -c '[.diagnostics_truncated, .diagnostics_dropped]' <<<"$OUT")" "[null,null]"
+# a compile killed at its limit is not kept either: the next one runs again
+cat >"$TMP/bomb.c" <<'C'
+#define A(x) x x x x x x x x x x
+#define B(x) A(A(A(A(x))))
+#define C(x) B(B(B(x)))
+int f(void) { return C(C(1+)) 0; }
+C
+before=$(metric eucc_compiles_total)
+post "$(body bomb "$TMP/bomb.c" '["6.1"]')"
+expect_eq "killed: 422" "$CODE" 422
+expect "killed: says the limit" "$(jq -r '.diagnostics[-1].message' <<<"$OUT")" "(killed at|exceeded) the .*limit"
+post "$(body bomb "$TMP/bomb.c" '["6.1"]')"
+expect_eq "killed again: 422" "$CODE" 422
+expect_eq "killed again: compiled again" "$(($(metric eucc_compiles_total) - before))" 2
+healthy "floods of diagnostics"
+
 finish

@@ -381,6 +381,33 @@ static void include_fails(struct fixture *fx, const char *inc, const char *secre
 	compile_result_free(&res);
 }
 
+/* A flood of warnings: the first 1000 kept, the rest counted; the error past them kept. */
+static void test_diagnostics_cap(void **state)
+{
+	struct fixture *fx = *state;
+	struct compile_result res;
+	char workdir[PATH_MAX], *src = NULL;
+	size_t len = 0;
+	FILE *mem = open_memstream(&src, &len);
+	cJSON *body;
+
+	assert_non_null(mem);
+	for (int i = 0; i < 1500; i++)
+		fprintf(mem, "#warning w%d\n", i);
+	fprintf(mem, "#error the one error\nint x;\n");
+	fclose(mem);
+	body = body_new("flood.bpf.c", "flood.bpf.c", src, NULL);
+	compile_body(fx, body, NULL, &res, workdir, sizeof(workdir));
+	assert_false(res.ok);
+	assert_int_equal(res.ndiags, 1001);
+	assert_int_equal(res.diags_dropped, 500);
+	assert_string_equal(res.diags[999].message, "w999 [-W#warnings]");
+	assert_string_equal(res.diags[1000].severity, "error");
+	assert_string_equal(res.diags[1000].message, "the one error");
+	compile_result_free(&res);
+	free(src);
+}
+
 static void test_sandbox_hides_the_host(void **state)
 {
 	struct fixture *fx = *state;
@@ -832,6 +859,7 @@ int main(void)
 	    cmocka_unit_test(test_diag_missing),
 	    cmocka_unit_test(test_core_program_compiles),
 	    cmocka_unit_test(test_diagnostics),
+	    cmocka_unit_test(test_diagnostics_cap),
 	    cmocka_unit_test(test_sandbox_hides_the_host),
 	    cmocka_unit_test(test_sandbox_diag_paths),
 	    cmocka_unit_test(test_wall_time_limit),
