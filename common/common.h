@@ -131,6 +131,8 @@ bool str_has_suffix(const char *s, const char *suffix);
 char *str_escape(const char *in);
 /* The same into @out (at most @size bytes with the NUL; cut at a whole character). */
 void str_escape_to(const char *in, char *out, size_t size);
+/* The same for one line of a log: newline and tab escaped too. */
+void str_escape_line(const char *in, char *out, size_t size);
 
 /* CLOCK_MONOTONIC in nanoseconds: the one clock of durations, deadlines and expiry times. */
 uint64_t eucc_now_ns(void);

@@ -45,15 +45,15 @@ static size_t utf8_char(const unsigned char *s)
 	return n;
 }
 
-/* Shown as it is: printable ASCII, newline, tab, and non-control characters. */
-static bool shown(const unsigned char *s, size_t n)
+/* Shown as it is: printable ASCII, newline and tab (unless @line), non-control characters. */
+static bool shown(const unsigned char *s, size_t n, bool line)
 {
 	if (n == 1)
-		return (s[0] >= 0x20 && s[0] < 0x7f) || s[0] == '\n' || s[0] == '\t';
+		return (s[0] >= 0x20 && s[0] < 0x7f) || (!line && (s[0] == '\n' || s[0] == '\t'));
 	return !(n == 2 && s[0] == 0xc2 && s[1] < 0xa0); /* C1 controls U+0080-U+009F */
 }
 
-static size_t escape_into(const char *in, char *out, size_t size)
+static size_t escape_into(const char *in, char *out, size_t size, bool line)
 {
 	const unsigned char *p = (const unsigned char *)in;
 	size_t o = 0;
@@ -61,7 +61,7 @@ static size_t escape_into(const char *in, char *out, size_t size)
 	while (*p) {
 		size_t n = utf8_char(p);
 
-		if (n && shown(p, n)) {
+		if (n && shown(p, n, line)) {
 			if (out && o + n < size)
 				memcpy(out + o, p, n);
 			else if (out)
@@ -88,15 +88,21 @@ done:
 void str_escape_to(const char *in, char *out, size_t size)
 {
 	if (size)
-		escape_into(in ? in : "", out, size);
+		escape_into(in ? in : "", out, size, false);
+}
+
+void str_escape_line(const char *in, char *out, size_t size)
+{
+	if (size)
+		escape_into(in ? in : "", out, size, true);
 }
 
 char *str_escape(const char *in)
 {
-	size_t n = escape_into(in ? in : "", NULL, 0);
+	size_t n = escape_into(in ? in : "", NULL, 0, false);
 	char *out = malloc(n + 1);
 
 	if (out)
-		escape_into(in ? in : "", out, n + 1);
+		escape_into(in ? in : "", out, n + 1, false);
 	return out;
 }

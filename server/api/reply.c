@@ -24,8 +24,8 @@ static void access_log(struct request_state *r, unsigned int status, uint64_t ns
 	if (!s->access_log)
 		return;
 	/* the URL as the client sent it, decoded: no raw control characters into the log */
-	str_escape_to(r->method ? r->method : "-", method, sizeof(method));
-	str_escape_to(r->url, url, sizeof(url));
+	str_escape_line(r->method ? r->method : "-", method, sizeof(method));
+	str_escape_line(r->url, url, sizeof(url));
 	pthread_mutex_lock(&s->log_lock);
 	fprintf(s->access_log, "%s %s %u %.3f ms %s\n", method, url, status, (double)ns / 1e6,
 		api_endpoint_name(r->route.endpoint));

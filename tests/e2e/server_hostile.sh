@@ -5,7 +5,8 @@
 . "$(dirname "$0")/server_lib.sh"
 CORE="$EUCC_SOURCE_DIR/tests/data/core"
 seed_store
-start_server --workers 2 --compile-timeout 10
+SERVE=(--workers 2 --compile-timeout 10 --access-log "$TMP/access.log")
+start_server "${SERVE[@]}"
 
 healthy() { expect_eq "healthz after $1" "$(curl -s --max-time 5 "$URL/healthz")" '{"status":"ok"}'; }
 blob() { echo "$EUCC_DATA/cache/blobs/sha256/${1:0:2}/$1"; }
@@ -46,7 +47,7 @@ expect_eq "rebuilt: right bytes" "$(hash_of "$TMP/got")" "$HEX"
 # truncated, never served by this process (restart): no 206 from it, no compile hit on it
 truncate -s 2000 "$(blob "$HEX")"
 stop_server
-start_server --workers 2 --compile-timeout 10
+start_server "${SERVE[@]}"
 expect_eq "truncated: Range 404" "$(status -r 0-99 "$URL/v1/artifacts/$HEX")" 404
 expect_eq "truncated: counted" "$(metric eucc_cache_damaged_total)" 1
 post "$B"
@@ -57,7 +58,7 @@ expect_eq "truncated: the first 100 bytes" "$(hash_of "$TMP/got")" \
 # flipped while nobody looked: the compile hit checks it and rebuilds, the answer is good
 flip "$(blob "$HEX")" 50
 stop_server
-start_server --workers 2 --compile-timeout 10
+start_server "${SERVE[@]}"
 post "$B"
 expect_eq "hit on a damaged package: 200" "$CODE" 200
 expect_eq "hit on a damaged package: counted" "$(metric eucc_cache_damaged_total)" 1
@@ -113,6 +114,11 @@ CODE=$(curl -s -o "$TMP/got" -w '%{http_code}' --data-binary @"$TMP/utf8.json" "
 expect_eq "invalid UTF-8 in a diagnostic: 422" "$CODE" 422
 expect_eq "invalid UTF-8 in a diagnostic: valid UTF-8 answer" "$(valid_utf8 "$(cat "$TMP/got")")" yes
 expect "invalid UTF-8 in a diagnostic: escaped" "$(jq -r '.diagnostics[0].message' "$TMP/got")" "'caf\\\\xe9.?\.h' file not found"
+# a URL with control bytes (%1b, %0a): escaped in the access log, no forged line
+curl -s -o /dev/null "$URL/v1/artifacts/%1b%5b2J%0aGET%20/forged%20200"
+expect "access log: the URL escaped" "$(cat "$TMP/access.log")" '^GET /v1/artifacts/\\x1b\[2J\\x0aGET /forged 200 404 '
+expect_not "access log: no control bytes" "$(cat "$TMP/access.log")" $'\x1b'
+expect_not "access log: no forged line" "$(cat "$TMP/access.log")" '^GET /forged'
 healthy "malformed HTTP and JSON"
 
 # ---- connections: a flood from one address, slow requests, an endless chunked body ---------

@@ -256,6 +256,8 @@ static void test_escape(void **state)
 	assert_string_equal(buf, "ab");
 	str_escape_to(NULL, buf, sizeof(buf));
 	assert_string_equal(buf, "");
+	str_escape_line("a\nb\tc", buf, sizeof(buf));
+	assert_string_equal(buf, "a\\x0ab\\x09c");
 }
 
 int main(void)
