@@ -68,49 +68,74 @@ static int make_job_dir(struct service *s, char *dir, size_t size, struct eucc_e
 	return 0;
 }
 
-/* vmlinux.h reads these two macros itself: a request that sets them gets the plain header. */
+/* Macros that vmlinux.h reads itself (BPF_NO_*, __VMLINUX_H__) or that its PCH was made with
+ * (__TARGET_ARCH_*): a request that sets or unsets them gets the plain header. */
 static bool flags_touch_header(const struct compile_request *req)
 {
-	for (size_t i = 0; i < req->ncflags; i++)
-		if ((!strncmp(req->cflags[i], "-D", 2) || !strncmp(req->cflags[i], "-U", 2)) &&
-		    (strstr(req->cflags[i], "BPF_NO_") || strstr(req->cflags[i], "__VMLINUX")))
-			return true;
+	static const char *const macros[] = {"BPF_NO_", "__VMLINUX", "__TARGET_ARCH_"};
+
+	for (size_t i = 0; i < req->ncflags; i++) {
+		if (strncmp(req->cflags[i], "-D", 2) && strncmp(req->cflags[i], "-U", 2))
+			continue;
+		for (size_t m = 0; m < sizeof(macros) / sizeof(macros[0]); m++)
+			if (strstr(req->cflags[i], macros[m]))
+				return true;
+	}
 	return false;
 }
 
-/*
- * The precompiled header of @header for the request's arch, made once (next to the header
- * in the store) and kept: parsing a 2-50 MB vmlinux.h is most of a compile. NULL: none.
- */
-static const char *header_pch(struct pipeline_job *c, const char *header, char *pch, size_t size)
+/* Make the PCH @pch of @header once, however many requests want it; false if it failed. */
+static bool pch_make(struct pipeline_job *c, const char *header, const char *std, const char *key,
+		     const char *pch)
 {
-	const char *parts[] = {"pch", c->header.sha256, c->arch};
-	char key[EUCC_SHA256_HEX], dir[PATH_MAX];
 	struct eucc_error err = {0};
+	char dir[PATH_MAX];
 	void *data = NULL;
 	size_t len = 0;
 
-	if (flags_touch_header(&c->req))
-		return NULL;
-	snprintf(pch, size, "%s.%s.pch", header, c->arch);
-	cache_key_digest(key, parts, 3);
 	while (access(pch, R_OK)) {
 		if (!flight_begin(&c->s->compile_flights, key))
 			continue; /* another request made it meanwhile: look again */
 		if (!make_job_dir(c->s, dir, sizeof(dir), &err)) {
-			if (!compile_pch_build(header, c->arch, dir, &data, &len, &err))
+			if (!compile_pch_build(header, c->arch, std, dir, &data, &len, &err))
 				fs_write_atomic(pch, data, len);
 			free(data);
 			fs_remove_tree(dir);
 		}
 		flight_end(&c->s->compile_flights, key);
 		if (access(pch, R_OK)) {
-			eucc_warn("no precompiled header for %s: %s", c->header.release,
-				  err.message);
-			return NULL;
+			eucc_warn("no precompiled header for %s (-std=%s): %s", c->header.release,
+				  std ? std : "gnu17", err.message);
+			memo_put(&c->s->pch_failed, key, "", 0, 0);
+			return false;
 		}
 	}
-	return pch;
+	return true;
+}
+
+/*
+ * The precompiled header of @header for the request's arch and language standard, made once
+ * (next to the header in the store: <release>.h.<arch>.pch, <release>.h.<arch>.<std>.pch) and
+ * kept: parsing a 2-50 MB vmlinux.h is most of a compile. clang takes a PCH only with the
+ * language options it was made with, so there is one per -std. NULL: none (a PCH that failed
+ * to build is not tried again for a while; the compile then says what is wrong).
+ */
+static const char *header_pch(struct pipeline_job *c, const char *header, char *pch, size_t size)
+{
+	const char *std = compile_std(&c->req);
+	const char *parts[] = {"pch", c->header.sha256, c->arch, std};
+	char key[EUCC_SHA256_HEX], *failed;
+	size_t len;
+
+	if (flags_touch_header(&c->req))
+		return NULL;
+	snprintf(pch, size, "%s.%s%s%s.pch", header, c->arch, std ? "." : "", std ? std : "");
+	cache_key_digest(key, parts, 4);
+	if ((failed = memo_get(&c->s->pch_failed, key, &len, NULL))) {
+		free(failed);
+		return NULL;
+	}
+	return pch_make(c, header, std, key, pch) ? pch : NULL;
 }
 
 /* Compile in a fresh job dir under DATA/tmp; removes it after. */

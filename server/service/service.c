@@ -9,6 +9,9 @@
 
 #include "pipeline_internal.h"
 
+/* A precompiled header that failed to build is tried again after this long. */
+#define PCH_RETRY_MS (10 * 60 * 1000)
+
 /* libbpf's messages (opening objects for the manifest) go to the one log, as debug. */
 static int libbpf_log(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
@@ -50,6 +53,7 @@ int service_init(struct service *s, const struct service_opts *opts, struct eucc
 	kernel_cache_init(&s->kernels, 16);
 	memo_init(&s->answers, memo_ms);
 	memo_init(&s->artifacts, memo_ms);
+	memo_init(&s->pch_failed, PCH_RETRY_MS);
 	pthread_mutex_init(&s->requests_lock, NULL);
 	if (opts->tokens_file) {
 		ret = auth_tokens_load(opts->tokens_file, &s->tokens, err);
@@ -86,6 +90,7 @@ void service_fini(struct service *s)
 	kernel_cache_destroy(&s->kernels);
 	memo_destroy(&s->answers);
 	memo_destroy(&s->artifacts);
+	memo_destroy(&s->pch_failed);
 	flight_table_destroy(&s->compile_flights);
 	flight_table_destroy(&s->kernel_flights);
 	pthread_mutex_destroy(&s->requests_lock);

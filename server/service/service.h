@@ -202,6 +202,7 @@ struct service {
 	struct kernel_cache kernels;
 	struct memo answers;	       /* compile answers by sha256 of the request body */
 	struct memo artifacts;	       /* artifact digests whose key was found */
+	struct memo pch_failed;	       /* precompiled headers that did not build, for a while */
 	pthread_mutex_t requests_lock; /* identical requests in flight, by request key */
 	struct pipeline_job *inflight;
 	char libbpf_version[32];

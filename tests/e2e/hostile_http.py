@@ -2,7 +2,7 @@
 """Hostile HTTP clients for tests/e2e/server_hostile.sh, on raw sockets.
 
   raw PORT [SRC]                  send stdin as the request; print the answer, then "closed"
-                                  if the server closed the connection within 10 s, else "open"
+                                  if the server closed the connection within 3 s, else "open"
   idle PORT N HOLD [SRC]          N connections that send a POST's headers and one byte of its
                                   body, then nothing; prints "open=A closed=B" after 1 s, holds
                                   them HOLD s, then prints "end: closed_by_server=C"
@@ -52,7 +52,7 @@ def raw(port, src=None):
     s.sendall(sys.stdin.buffer.read())
     got = b""
     state = "open"
-    deadline = time.monotonic() + 10
+    deadline = time.monotonic() + 3
     while time.monotonic() < deadline:
         s.settimeout(max(0.1, deadline - time.monotonic()))
         try:

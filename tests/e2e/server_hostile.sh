@@ -201,4 +201,27 @@ expect_eq "killed again: 422" "$CODE" 422
 expect_eq "killed again: compiled again" "$(($(metric eucc_compiles_total) - before))" 2
 healthy "floods of diagnostics"
 
+# ---- language standards: a precompiled header per -std, so every allowed one compiles ----------
+cat >"$TMP/std.c" <<'C'
+#include "vmlinux.h"
+#if __STDC_VERSION__ != WANT
+#error not the standard asked for
+#endif
+#define SEC(n) __attribute__((section(n), used))
+SEC("tracepoint/sched/sched_process_exec") int f(void *c) { return c != 0; }
+char L[] SEC("license") = "GPL";
+C
+# (C89 has no __STDC_VERSION__: 0 in #if)
+for s in gnu11:201112 c11:201112 gnu99:199901 c17:201710 c18:201710 gnu2x:202000 gnu17:201710 c89:0; do
+	post "$(body "std_${s%%:*}" "$TMP/std.c" '["6.1"]' "| .cflags = [\"-std=${s%%:*}\", \"-DWANT=${s#*:}L\"]")"
+	expect_eq "-std=${s%%:*}: 200" "$CODE" 200
+	expect_eq "-std=${s%%:*}: ok" "$(jq -r '.kernels[0].status' <<<"$OUT")" ok
+done
+post "$(body probe "$CORE/basic.bpf.c" '["6.1"]' '| .cflags = ["-std=gnu99", "-Wall"]')"
+expect_eq "libbpf's headers with -std=gnu99: 200" "$CODE" 200
+expect_eq "one PCH per standard (c18 is c17, gnu17 the default)" \
+	"$(find "$EUCC_DATA" -name '6.1.0-47-cloud-amd64.h.*.pch' | sed 's/.*\.h\.//' | sort | tr '\n' ' ')" \
+	"x86_64.c11.pch x86_64.c17.pch x86_64.c89.pch x86_64.gnu11.pch x86_64.gnu2x.pch x86_64.gnu99.pch x86_64.pch "
+healthy "language standards"
+
 finish

@@ -601,6 +601,38 @@ static void test_request_too_big(void **state)
 }
 
 /* What a good request turns into: sorted sources, normalized flags, no user vmlinux.h. */
+/* The language standard a PCH is made for: the last -std= wins; synonyms are one. */
+static void test_request_std(void **state)
+{
+	static const char *const cases[][3] = {
+	    {NULL, NULL, NULL},
+	    {"-std=gnu11", NULL, "gnu11"},
+	    {"-std=c18", NULL, "c17"},
+	    {"-std=c90", NULL, "c89"},
+	    {"-std=gnu90", NULL, "gnu89"},
+	    {"-std=gnu17", NULL, NULL},
+	    {"-std=gnu18", NULL, NULL},
+	    {"-std=c11", "-std=gnu17", NULL},
+	    {"-std=gnu17", "-std=c2x", "c2x"},
+	};
+	struct compile_request req;
+	struct eucc_error err = {0};
+	cJSON *body;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		body = body_new("p.c", "p.c", "int x;", NULL);
+		add_cflags(body, "-Wall", cases[i][0], cases[i][1], NULL);
+		assert_int_equal(compile_request_parse(body, &req, &err), 0);
+		cJSON_Delete(body);
+		if (cases[i][2])
+			assert_string_equal(compile_std(&req), cases[i][2]);
+		else
+			assert_null(compile_std(&req));
+		compile_request_free(&req);
+	}
+}
+
 static void test_request_accepted(void **state)
 {
 	struct compile_request req;
@@ -855,6 +887,7 @@ int main(void)
 	    cmocka_unit_test(test_request_bad_flags),
 	    cmocka_unit_test(test_request_too_big),
 	    cmocka_unit_test(test_request_accepted),
+	    cmocka_unit_test(test_request_std),
 	    cmocka_unit_test(test_clang_version),
 	    cmocka_unit_test(test_diag_missing),
 	    cmocka_unit_test(test_core_program_compiles),
