@@ -57,15 +57,18 @@ static cJSON *diags_to_json(const struct compile_result *res)
 	return arr;
 }
 
-/* A fresh private job dir under DATA/tmp. */
-static int make_job_dir(struct service *s, char *dir, size_t size, struct eucc_error *err)
+/* A fresh private job dir under DATA/tmp, locked (tmpdirs.c) until job_dir_done. */
+static int make_job_dir(struct service *s, char *dir, size_t size, int *lock,
+			struct eucc_error *err)
 {
-	snprintf(dir, size, "%s/tmp", s->opts.data_dir);
-	fs_mkdir_p(dir, 0700);
-	snprintf(dir, size, "%s/tmp/job-XXXXXX", s->opts.data_dir);
-	if (!mkdtemp(dir))
-		return eucc_error_set(err, -errno, EUCC_E_INTERNAL, "cannot make a job dir");
-	return 0;
+	return tmp_make_locked(s->opts.data_dir, "job", true, dir, size, lock, err);
+}
+
+static void job_dir_done(const char *dir, int lock)
+{
+	if (fs_remove_tree(dir))
+		eucc_warn("cannot remove job dir %s", dir);
+	close(lock);
 }
 
 /* Macros that vmlinux.h reads itself (BPF_NO_*, __VMLINUX_H__) or that its PCH was made with
@@ -92,15 +95,16 @@ static bool pch_make(struct pipeline_job *c, const char *header, const char *std
 	char dir[PATH_MAX];
 	void *data = NULL;
 	size_t len = 0;
+	int lock;
 
 	while (access(pch, R_OK)) {
 		if (!flight_begin(&c->s->compile_flights, key))
 			continue; /* another request made it meanwhile: look again */
-		if (!make_job_dir(c->s, dir, sizeof(dir), &err)) {
+		if (!make_job_dir(c->s, dir, sizeof(dir), &lock, &err)) {
 			if (!compile_pch_build(header, c->arch, std, dir, &data, &len, &err))
 				fs_write_atomic(pch, data, len);
 			free(data);
-			fs_remove_tree(dir);
+			job_dir_done(dir, lock);
 		}
 		flight_end(&c->s->compile_flights, key);
 		if (access(pch, R_OK)) {
@@ -144,13 +148,13 @@ static int run_compile(struct pipeline_job *c, struct compile_result *res, struc
 	struct compile_job job = {.req = &c->req, .arch = c->arch, .limits = c->s->opts.limits};
 	char header[PATH_MAX], dir[PATH_MAX], pch[PATH_MAX + 32], *events_text;
 	struct compile_request with_events;
-	int ret;
+	int ret, lock;
 
 	job.req = pipeline_with_events(&c->req, &with_events, &events_text);
 
 	ret = btf_store_header(c->s->store, &c->header, header, sizeof(header), err);
 	if (!ret)
-		ret = make_job_dir(c->s, dir, sizeof(dir), err);
+		ret = make_job_dir(c->s, dir, sizeof(dir), &lock, err);
 	if (ret)
 		goto out;
 	job.vmlinux_h = header;
@@ -158,8 +162,7 @@ static int run_compile(struct pipeline_job *c, struct compile_result *res, struc
 	job.eucc_include = c->s->opts.eucc_include;
 	job.workdir = dir;
 	ret = compile_run(&job, res, err);
-	if (fs_remove_tree(dir))
-		eucc_warn("cannot remove job dir %s", dir);
+	job_dir_done(dir, lock);
 out:
 	if (events_text)
 		free(with_events.sources);

@@ -38,6 +38,19 @@ static int open_stores(struct service *s, struct eucc_error *err)
 	return cache_open(dir, &copts, &s->cache, err);
 }
 
+/* Leftovers of compiles and uploads of a process that was killed (kill -9, a crash). */
+static void clean_tmp(struct service *s)
+{
+	struct eucc_error err = {0};
+	unsigned int n = 0;
+
+	if (service_clean_tmp(s->opts.data_dir, &n, &err))
+		eucc_warn("%s", err.message);
+	else if (n)
+		eucc_info("removed %u stale job dirs and temp files from %s/tmp", n,
+			  s->opts.data_dir);
+}
+
 int service_init(struct service *s, const struct service_opts *opts, struct eucc_error *err)
 {
 	unsigned int memo_ms = opts->memo_ms ? opts->memo_ms : 2000;
@@ -64,6 +77,7 @@ int service_init(struct service *s, const struct service_opts *opts, struct eucc
 	ret = open_stores(s, err);
 	if (ret)
 		goto fail;
+	clean_tmp(s);
 	s->pool.queue_depth = &s->metrics.queue_depth;
 	s->pool.running = &s->metrics.jobs_running;
 	ret = work_pool_start(&s->pool, opts->workers, opts->queue_max);

@@ -262,6 +262,13 @@ int service_btf_offer(struct service *s, const char *release, const char *arch, 
 		      const void *data, size_t len, struct btf_kernel *out, bool *added,
 		      struct eucc_error *err);
 
+/*
+ * Remove what killed processes left in DATA/tmp: job dirs and upload temps that no live
+ * process holds (their maker holds an flock on each while it uses it). *removed: how many.
+ * service_init runs it; so does `eucc-server cache gc`.
+ */
+int service_clean_tmp(const char *data_dir, unsigned int *removed, struct eucc_error *err);
+
 /* A type or function of a stored kernel as C (`btf show --type/--func`), malloc'd. */
 int service_kernel_def(struct service *s, const char *release, const char *arch, bool type,
 		       const char *name, struct btf_kernel *k, char **text, struct eucc_error *err);

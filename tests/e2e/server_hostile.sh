@@ -224,4 +224,25 @@ expect_eq "one PCH per standard (c18 is c17, gnu17 the default)" \
 	"x86_64.c11.pch x86_64.c17.pch x86_64.c89.pch x86_64.gnu11.pch x86_64.gnu2x.pch x86_64.gnu99.pch x86_64.pch "
 healthy "language standards"
 
+# ---- leftovers of killed compiles: removed at start; what a live process holds is kept -------
+T="$EUCC_DATA/tmp"
+post "$(body bomb "$TMP/bomb.c" '["6.1"]' '| .cflags = ["-DKILLED=1"]')" &
+for _ in $(seq 50); do compgen -G "$T/job-*" >/dev/null && break; sleep 0.1; done
+stop_server -KILL
+wait
+expect "kill -9 in a compile leaves its job dir" "$(ls "$T")" "^job-"
+mkdir -p "$T/job-fake01/src" "$T/job-live01/out"
+echo 'int x;' >"$T/job-fake01/src/a.c"
+echo 'BTF' >"$T/upload-fake01"
+echo 'not ours' >"$T/other"
+flock --no-fork "$T/job-live01" sleep 300 >/dev/null 2>&1 &
+LIVE=$!
+until ! flock -n "$T/job-live01" true; do sleep 0.1; done
+start_server "${SERVE[@]}"
+expect_eq "start: stale job dirs and uploads removed, the live one and others kept" \
+	"$(ls "$T" | sort | tr '\n' ' ')" "job-live01 other "
+kill "$LIVE"
+wait "$LIVE" 2>/dev/null
+healthy "leftovers"
+
 finish
