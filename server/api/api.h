@@ -145,7 +145,7 @@ struct request_state {
 	char url[256];	   /* for the access log */
 	uint64_t start_ns; /* first byte */
 	char *body;
-	size_t body_len;
+	size_t body_len, body_cap;
 	bool body_too_large; /* chunked past the limit: answered with reply_now */
 	uint64_t refused_ns; /* when, and the bytes dropped since */
 	size_t lingered;

@@ -190,7 +190,7 @@ static int refuse_chunked(struct request_state *r, size_t size)
 		r->refused_ns = eucc_now_ns();
 		free(r->body);
 		r->body = NULL;
-		r->body_len = 0;
+		r->body_len = r->body_cap = 0;
 		too_large_error(r, &e);
 		if (reply_now(r, &e))
 			return MHD_NO;
@@ -209,12 +209,20 @@ static int take_upload(struct request_state *r, const char *data, size_t *size)
 	*size = 0;
 	if (r->body_too_large || r->body_len + n > max)
 		return refuse_chunked(r, n);
-	char *b = realloc(r->body, r->body_len + n + 1);
+	if (r->body_len + n + 1 > r->body_cap) { /* doubling: no copy of the whole per piece */
+		size_t cap = r->body_cap ? r->body_cap : 64 * 1024;
+		char *b;
 
-	if (!b)
-		return MHD_NO;
-	memcpy(b + r->body_len, data, n);
-	r->body = b;
+		while (cap < r->body_len + n + 1)
+			cap *= 2;
+		cap = cap > max + 1 ? max + 1 : cap; /* never more than the limit */
+		b = realloc(r->body, cap);
+		if (!b)
+			return MHD_NO;
+		r->body = b;
+		r->body_cap = cap;
+	}
+	memcpy(r->body + r->body_len, data, n);
 	r->body_len += n;
 	r->body[r->body_len] = '\0';
 	return MHD_YES;
