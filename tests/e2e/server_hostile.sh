@@ -245,4 +245,34 @@ kill "$LIVE"
 wait "$LIVE" 2>/dev/null
 healthy "leftovers"
 
+# ---- cache gc removes leftovers too, not what a live process holds --------------------------
+mkdir -p "$T/job-fake02/src" "$T/job-live02"
+echo 'BTF' >"$T/upload-fake02"
+flock --no-fork "$T/job-live02" sleep 300 >/dev/null 2>&1 &
+LIVE=$!
+until ! flock -n "$T/job-live02" true; do sleep 0.1; done
+run 0 eucc-server cache gc --json
+expect_eq "gc: the leftovers removed (and job-live01, free since)" "$(jq .job_dirs_removed <<<"$OUT")" 3
+expect_eq "gc: the live one kept" "$(ls "$T" | sort | tr '\n' ' ')" "job-live02 other "
+kill "$LIVE"
+wait "$LIVE" 2>/dev/null
+run 0 eucc-server cache gc
+expect "gc: once nobody holds it, it goes" "$OUT" " and 1 stale job dirs$"
+expect_eq "gc: only what is not ours stays" "$(ls "$T")" other
+
+# ---- the connection limits as serve options ---------------------------------------------------
+stop_server
+start_server "${SERVE[@]}" --per-ip-connections 4 --header-timeout 2 --body-timeout 3
+python3 "$HOSTILE" idle "$PORT" 10 1 >"$TMP/idle.out"
+expect_eq "--per-ip-connections 4" "$(head -n1 "$TMP/idle.out")" "open=4 closed=6"
+T=$(python3 "$HOSTILE" drip "$PORT" headers 30)
+expect "--header-timeout 2" "$T" "^[23]\.[0-9]$"
+# a body sent a byte a second, never idle: closed at the body deadline
+T=$(python3 "$HOSTILE" drip "$PORT" body 30)
+expect "slow body: --body-timeout 3" "$T" "^[34]\.[0-9]$"
+M=$(curl -s "$URL/metrics")
+expect "slow body: counted" "$M" '^eucc_http_timeouts_total\{phase="body"\} 1$'
+expect "slow headers: counted" "$M" '^eucc_http_timeouts_total\{phase="headers"\} 1$'
+healthy "connection options"
+
 finish
