@@ -69,10 +69,12 @@ static void marks_free(struct cache *c)
 
 bool cache_mark_valid(struct cache *c, const char *digest, const struct stat *st)
 {
+	const struct cache_mark *m;
 	bool ok;
 
 	pthread_mutex_lock(&c->marks_lock);
-	ok = *mark_find(c, digest) && mark_matches(*mark_find(c, digest), st);
+	m = *mark_find(c, digest);
+	ok = m && mark_matches(m, st);
 	pthread_mutex_unlock(&c->marks_lock);
 	return ok;
 }
