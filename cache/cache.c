@@ -254,6 +254,7 @@ int cache_open(const char *dir, const struct cache_opts *opts, struct cache **ou
 		c->clock_ctx = opts->clock_ctx;
 	}
 	pthread_mutex_init(&c->lock, NULL);
+	pthread_mutex_init(&c->marks_lock, NULL);
 	ret = cache_open_db(c, err);
 	if (ret) {
 		cache_close(c);
@@ -269,6 +270,8 @@ void cache_close(struct cache *c)
 		return;
 	sqlite3_close(c->db);
 	pthread_mutex_destroy(&c->lock);
+	cache_marks_destroy(c);
+	pthread_mutex_destroy(&c->marks_lock);
 	free(c);
 }
 

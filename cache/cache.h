@@ -45,9 +45,22 @@ int cache_blob_put(struct cache *c, const void *data, size_t size, char digest[E
  * dropped (with its keys) and answered -ENOENT. Eviction may remove a blob between a key hit
  * and this read: treat -ENOENT after a hit as a miss. */
 int cache_blob_read(struct cache *c, const char *digest, void **data, size_t *size);
-/* Path of a blob's file and its size, or -ENOENT (for serving it with sendfile/ranges). */
+/* Path of a blob's file and its size, or -ENOENT. Nothing is checked: to serve a blob, use
+ * cache_blob_open. */
 int cache_blob_path(struct cache *c, const char *digest, char *path, size_t path_size,
 		    uint64_t *size);
+/*
+ * Open a blob's file for serving (sendfile, ranges): *fd (the caller closes it) and its size,
+ * only once its content is known to match its digest. The first open by this process hashes
+ * the file and marks it verified with the file's identity (device, inode, size, mtime, ctime);
+ * later opens hash again only if the file changed. A damaged blob is dropped with its keys,
+ * counted (cache_damaged_count) and answered -ENOENT, as is a missing one.
+ */
+int cache_blob_open(struct cache *c, const char *digest, int *fd, uint64_t *size);
+/* The same check without keeping the file open: 0 if the blob is there and good. */
+int cache_blob_check(struct cache *c, const char *digest);
+/* Damaged blobs this handle found (serving, reading, putting) and dropped or rewrote. */
+uint64_t cache_damaged_count(struct cache *c);
 
 /* Point (@ns, @key) at blob @digest (which must exist) with @meta (JSON text, may be NULL). */
 int cache_key_put(struct cache *c, const char *ns, const char *key, const char *digest,

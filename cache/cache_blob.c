@@ -113,6 +113,17 @@ static int blob_commit(struct cache *c, const char *tmp, const char *digest, siz
 	return ret;
 }
 
+/* The file just renamed into place holds the content put: mark it verified. */
+static void mark_put(struct cache *c, const char *digest)
+{
+	char path[PATH_MAX + 128];
+	struct stat st;
+
+	cache_blob_file(c, digest, path, sizeof(path));
+	if (!lstat(path, &st) && S_ISREG(st.st_mode))
+		cache_mark_set(c, digest, &st);
+}
+
 static bool over_cap(struct cache *c)
 {
 	int64_t bytes = 0;
@@ -133,9 +144,12 @@ int cache_blob_put(struct cache *c, const void *data, size_t size, char digest[E
 	if (!data && size)
 		return -EINVAL;
 	eucc_sha256_hex(data ? data : "", size, digest);
-	ret = blob_present(c, digest);
-	if (ret)
-		return ret < 0 ? ret : 0;
+	/* A file that is there but damaged is replaced by this put (the rename below). */
+	if (cache_blob_intact(c, digest)) {
+		ret = blob_present(c, digest);
+		if (ret)
+			return ret < 0 ? ret : 0;
+	}
 	ret = temp_write(c, data, size, tmp, sizeof(tmp));
 	if (ret)
 		return ret;
@@ -144,6 +158,7 @@ int cache_blob_put(struct cache *c, const void *data, size_t size, char digest[E
 		unlink(tmp);
 		return ret;
 	}
+	mark_put(c, digest);
 	if (over_cap(c))
 		cache_evict(c, NULL);
 	return 0;
@@ -164,7 +179,6 @@ int cache_blob_path(struct cache *c, const char *digest, char *path, size_t path
 int cache_blob_read(struct cache *c, const char *digest, void **data, size_t *size)
 {
 	char path[PATH_MAX + 128], hex[EUCC_SHA256_HEX];
-	uint64_t dropped = 0;
 	void *buf;
 	size_t len;
 	int ret;
@@ -178,9 +192,7 @@ int cache_blob_read(struct cache *c, const char *digest, void **data, size_t *si
 	eucc_sha256_hex(buf, len, hex);
 	if (strcmp(hex, digest)) {
 		free(buf);
-		eucc_warn("cache: blob %s is damaged (its content hashes to %s): dropped", digest,
-			  hex);
-		cache_drop_blob(c, digest, &dropped);
+		cache_damaged(c, digest, hex);
 		return -ENOENT;
 	}
 	*data = buf;

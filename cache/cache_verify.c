@@ -7,41 +7,18 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <openssl/evp.h>
-
 #include "cache_internal.h"
 
 /* Streaming sha256 of a file. */
 static int hash_file(const char *path, char hex[EUCC_SHA256_HEX], uint64_t *size)
 {
-	unsigned char buf[65536], md[EVP_MAX_MD_SIZE];
-	unsigned int len = 0;
-	EVP_MD_CTX *ctx;
-	ssize_t n;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int fd = open(path, O_RDONLY | O_CLOEXEC), ret;
 
 	if (fd < 0)
 		return -errno;
-	ctx = EVP_MD_CTX_new();
-	if (!ctx || !EVP_DigestInit_ex(ctx, EVP_sha256(), NULL)) {
-		EVP_MD_CTX_free(ctx);
-		close(fd);
-		return -ENOMEM;
-	}
-	*size = 0;
-	while ((n = read(fd, buf, sizeof(buf))) > 0 || (n < 0 && errno == EINTR)) {
-		if (n < 0)
-			continue;
-		EVP_DigestUpdate(ctx, buf, (size_t)n);
-		*size += (uint64_t)n;
-	}
-	n = n < 0 ? -errno : 0;
-	EVP_DigestFinal_ex(ctx, md, &len);
-	EVP_MD_CTX_free(ctx);
+	ret = cache_hash_fd(fd, hex, size);
 	close(fd);
-	for (unsigned int i = 0; i < len; i++)
-		snprintf(hex + 2 * i, 3, "%02x", md[i]);
-	return (int)n;
+	return ret;
 }
 
 /* A good file: make sure its row exists with its size (a put that crashed after the rename). */
@@ -82,6 +59,7 @@ static int verify_file(struct cache *c, const char *path, const char *name,
 		return adopt(c, name, size);
 	eucc_warn("cache: blob %s is damaged (its content hashes to %s): dropped", name, hex);
 	res->blobs_bad++;
+	cache_mark_drop(c, name);
 	return cache_drop_blob(c, name, &res->keys_dropped);
 }
 

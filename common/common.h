@@ -123,6 +123,16 @@ void eucc_log(enum eucc_log_level level, const char *fmt, ...)
 
 /* Strings: does @s end with @suffix? */
 bool str_has_suffix(const char *s, const char *suffix);
+/*
+ * @in made safe to show and to put in JSON: valid UTF-8 is kept; each byte of an invalid
+ * sequence, each control character (C0 but newline and tab, DEL, C1) becomes the four
+ * characters "\xNN". Malloc'd (NULL: out of memory).
+ */
+char *str_escape(const char *in);
+/* The same into @out (at most @size bytes with the NUL; cut at a whole character). */
+void str_escape_to(const char *in, char *out, size_t size);
+/* The same for one line of a log: newline and tab escaped too. */
+void str_escape_line(const char *in, char *out, size_t size);
 
 /* CLOCK_MONOTONIC in nanoseconds: the one clock of durations, deadlines and expiry times. */
 uint64_t eucc_now_ns(void);

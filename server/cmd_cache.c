@@ -8,6 +8,7 @@
 
 #include "cache.h"
 #include "server.h"
+#include "service.h"
 
 static int set_cache_max(void *target, const struct cli_opt *opt, const char *v,
 			 struct eucc_error *err)
@@ -82,9 +83,10 @@ static int do_cache_gc(const struct cli_call *call)
 {
 	struct server_config *cfg = server_config(call);
 	static const char *const names[] = {"keys_evicted", "blobs_removed", "bytes_freed",
-					    "temp_removed"};
+					    "temp_removed", "job_dirs_removed"};
 	struct eucc_error err = {0};
 	struct cache_gc_result res = {0};
+	unsigned int jobs = 0;
 	struct cache *c;
 	int ret = open_cache(call, &c);
 
@@ -92,15 +94,20 @@ static int do_cache_gc(const struct cli_call *call)
 		return ret;
 	ret = cache_gc(c, &res, &err);
 	cache_close(c);
+	if (!ret) /* DATA/tmp: what killed servers left (a live one's are locked) */
+		ret = service_clean_tmp(cfg->data_dir, &jobs, &err);
 	if (ret)
 		return cmd_fail(&err);
-	uint64_t v[] = {res.keys_evicted, res.blobs_removed, res.bytes_freed, res.temp_removed};
+	uint64_t v[] = {res.keys_evicted, res.blobs_removed, res.bytes_freed, res.temp_removed,
+			jobs};
 	if (cfg->json)
-		print_json_numbers(names, v, 4);
+		print_json_numbers(names, v, 5);
 	else
-		printf("evicted %llu keys, removed %llu blobs (%llu bytes) and %llu temp files\n",
-		       (unsigned long long)v[0], (unsigned long long)v[1], (unsigned long long)v[2],
-		       (unsigned long long)v[3]);
+		printf(
+		    "evicted %llu keys, removed %llu blobs (%llu bytes), %llu temp files and %llu "
+		    "stale job dirs\n",
+		    (unsigned long long)v[0], (unsigned long long)v[1], (unsigned long long)v[2],
+		    (unsigned long long)v[3], (unsigned long long)v[4]);
 	return EUCC_EXIT_OK;
 }
 
@@ -155,7 +162,8 @@ static const struct cli_cmd cmd_cache_gc = {
     .run = do_cache_gc,
     .summary = "evict down to the size cap, remove unreferenced blobs and temp files",
     .help = "Evict the least recently used keys until the cache fits --cache-max, remove the "
-	    "blobs no key points at and temp files left by stopped writers.",
+	    "blobs no key points at, temp files left by stopped writers, and the job dirs and "
+	    "upload temps in DATA/tmp that no live server holds.",
     .opts = cache_cli_opts,
     .json = "print what was removed as one JSON object",
 };

@@ -5,6 +5,8 @@
 
 #include <limits.h>
 #include <pthread.h>
+#include <stdatomic.h>
+#include <sys/stat.h>
 
 #include <sqlite3.h>
 
@@ -16,6 +18,11 @@
 #define CACHE_TOUCH_MS 1000
 /* Temp files older than this are leftovers of a crash. */
 #define CACHE_TEMP_AGE_S 3600
+/* Verified marks: hash buckets, and how many are kept before all are forgotten. */
+#define CACHE_MARK_BUCKETS 4096
+#define CACHE_MARK_MAX	   65536
+
+struct cache_mark;
 
 struct cache {
 	char dir[PATH_MAX];
@@ -24,6 +31,11 @@ struct cache {
 	uint64_t max_bytes;
 	uint64_t (*clock_ms)(void *ctx);
 	void *clock_ctx;
+	/* blobs verified by this process, by digest, with their file's identity then */
+	pthread_mutex_t marks_lock;
+	struct cache_mark *marks[CACHE_MARK_BUCKETS];
+	size_t nmarks;
+	atomic_ulong damaged; /* damaged blobs found since open */
 };
 
 uint64_t cache_now(const struct cache *c);
@@ -58,6 +70,20 @@ struct blob_list {
 
 /* Collect the rows (digest, size) of @sql, whose ?1 is @arg. */
 int cache_blob_query(struct cache *c, const char *sql, int64_t arg, struct blob_list *l);
+
+/* Verified marks (cache_check.c): a mark is valid while the file's identity is unchanged. */
+bool cache_mark_valid(struct cache *c, const char *digest, const struct stat *st);
+void cache_mark_set(struct cache *c, const char *digest, const struct stat *st);
+void cache_mark_drop(struct cache *c, const char *digest);
+void cache_marks_destroy(struct cache *c);
+/* Streaming sha256 of an open file from its start (pread), and its size. */
+int cache_hash_fd(int fd, char hex[EUCC_SHA256_HEX], uint64_t *size);
+/* A blob found damaged (@actual: what its content hashes to): logged, counted, dropped with its
+ * keys. */
+void cache_damaged(struct cache *c, const char *digest, const char *actual);
+/* For a put: true if the blob's file holds exactly its content (checked against the mark, or
+ * hashed). A damaged file is counted and left for the put to replace. */
+bool cache_blob_intact(struct cache *c, const char *digest);
 
 /* Drop a blob (its keys first, committed; then its row and file). Adds to @keys_dropped. */
 int cache_drop_blob(struct cache *c, const char *digest, uint64_t *keys_dropped);

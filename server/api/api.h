@@ -14,10 +14,9 @@
 
 #include "service.h"
 
+#include <microhttpd.h>
+
 struct cJSON;
-struct MHD_Connection;
-struct MHD_Daemon;
-struct MHD_Response;
 
 /* ---- routing (route.c): pure, no connection needed --------------------------------------------
  */
@@ -67,7 +66,19 @@ struct serve_opts {
 	const char *eucc_include; /* dir holding eucc.h, offered to programs as <eucc/eucc.h> */
 	const char *access_log;	  /* a file, "-" for stderr, NULL: none */
 	struct compile_limits limits;
+	/* Connections (docs/operations.md, "Connections"); 0 takes the default (server_init). */
+	unsigned int max_connections;	 /* all clients together */
+	unsigned int per_ip_connections; /* one client address */
+	unsigned int idle_timeout;	 /* s without a byte either way: closed */
+	unsigned int header_timeout;	 /* s from connecting (or the last answer) to the headers */
+	unsigned int body_timeout;	 /* s from the headers to the body's end */
 };
+
+#define SERVE_MAX_CONNECTIONS	 1024
+#define SERVE_PER_IP_CONNECTIONS 64
+#define SERVE_IDLE_TIMEOUT	 15
+#define SERVE_HEADER_TIMEOUT	 10
+#define SERVE_BODY_TIMEOUT	 60
 
 struct api_metrics {
 	atomic_ulong requests[EP_COUNT][600]; /* by endpoint and exact status */
@@ -75,10 +86,43 @@ struct api_metrics {
 	atomic_ulong bytes_sent;
 };
 
+/* ---- deadlines of the phases a client controls (guard.c) ----------------------------------- */
+
+enum guard_phase { GUARD_HEADERS, GUARD_BODY, GUARD_NONE };
+
+struct guard_slot {
+	int fd;
+	bool used;
+	enum guard_phase phase;
+	uint64_t since_ns;
+};
+
+struct http_guard {
+	pthread_mutex_t lock;
+	pthread_cond_t wake;
+	pthread_t thread;
+	bool running, stop;
+	struct guard_slot *slots;
+	size_t nslots;
+	unsigned long open; /* connections now */
+	uint64_t header_ns, body_ns;
+	atomic_ulong timed_out[2]; /* by phase: headers, body */
+};
+
+int guard_start(struct http_guard *g, size_t slots, unsigned int header_s, unsigned int body_s);
+void guard_stop(struct http_guard *g);
+/* MHD_OPTION_NOTIFY_CONNECTION: a slot per connection, from its start to its close. */
+void guard_notify(void *cls, struct MHD_Connection *conn, void **socket_context,
+		  enum MHD_ConnectionNotificationCode code);
+/* The connection enters @phase now (its deadline starts). */
+void guard_phase(struct http_guard *g, struct MHD_Connection *conn, enum guard_phase phase);
+unsigned long guard_open(struct http_guard *g);
+
 struct server {
 	struct serve_opts opts;
 	struct service svc;
 	struct api_metrics metrics;
+	struct http_guard guard;
 	struct MHD_Daemon *daemon;
 	FILE *access_log;
 	pthread_mutex_t log_lock;
@@ -101,9 +145,12 @@ struct request_state {
 	char url[256];	   /* for the access log */
 	uint64_t start_ns; /* first byte */
 	char *body;
-	size_t body_len;
-	bool body_too_large;
-	bool replied; /* refused at the first call (auth, size) */
+	size_t body_len, body_cap;
+	bool body_too_large; /* chunked past the limit: answered with reply_now */
+	uint64_t refused_ns; /* when, and the bytes dropped since */
+	size_t lingered;
+	bool replied;	 /* refused at the first call (headers, auth, size) */
+	bool first_call; /* an answer queued now closes the connection after it */
 	/* set by a worker for a suspended request */
 	unsigned int status;
 	char *answer;
@@ -117,10 +164,13 @@ int reply_text(struct request_state *r, unsigned int status, const char *type, c
 	       size_t len);
 /* An error: its status from the code; "internal" details go to the log only. */
 int reply_error(struct request_state *r, const struct eucc_error *e);
-/* The same as a body, for answers made off the HTTP threads; *status is set. @diagnostics (not
- * consumed) is added for compile errors. */
-char *reply_error_body(const struct eucc_error *e, const struct cJSON *diagnostics,
+/* The same as a body, for answers made off the HTTP threads; *status is set. @a (may be NULL)
+ * adds a compile error's diagnostics, and whether the cap cut them. */
+char *reply_error_body(const struct eucc_error *e, const struct compile_answer *a,
 		       unsigned int *status);
+/* An error answered at once on the socket, while libmicrohttpd still reads the body (which it
+ * takes no answer during); the connection is to be closed after it. 0 or a negative errno. */
+int reply_now(struct request_state *r, const struct eucc_error *e);
 /* Queue a response made by the caller (files, 304, 405) with @status. */
 int reply_queue(struct request_state *r, unsigned int status, struct MHD_Response *resp);
 

@@ -22,7 +22,7 @@ static void compile_done(void *ctx, int ret, const struct compile_answer *a,
 		r->status = MHD_HTTP_OK;
 		r->answer = strndup(a->json, a->len);
 	} else {
-		r->answer = reply_error_body(err, a->diagnostics, &r->status);
+		r->answer = reply_error_body(err, a, &r->status);
 	}
 	if (!r->answer) {
 		struct eucc_error oom;

@@ -58,7 +58,8 @@ static int parse_range(const char *h, uint64_t size, struct byte_range *r)
 	return 0;
 }
 
-static int reply_file(struct request_state *r, const char *path, uint64_t size, const char *digest,
+/* Answer with the file open in @fd (taken: closed here), whole or a range of it. */
+static int reply_file(struct request_state *r, int fd, uint64_t size, const char *digest,
 		      const char *type)
 {
 	const char *inm =
@@ -69,28 +70,22 @@ static int reply_file(struct request_state *r, const char *path, uint64_t size, 
 	struct byte_range br;
 	char etag[EUCC_SHA256_HEX + 2], buf[96];
 	unsigned int status = MHD_HTTP_OK;
-	int fd;
 
 	snprintf(etag, sizeof(etag), "\"%s\"", digest);
 	if (inm && strstr(inm, digest)) {
+		close(fd);
 		resp = MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT);
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_ETAG, etag);
 		status = MHD_HTTP_NOT_MODIFIED;
 		goto queue;
 	}
 	if (parse_range(range, size, &br)) {
+		close(fd);
 		snprintf(buf, sizeof(buf), "bytes */%" PRIu64, size);
 		resp = MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT);
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_RANGE, buf);
 		status = MHD_HTTP_RANGE_NOT_SATISFIABLE;
 		goto queue;
-	}
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		struct eucc_error e;
-
-		eucc_error_set(&e, -ENOENT, EUCC_E_NOT_FOUND, "no artifact with that digest");
-		return reply_error(r, &e);
 	}
 	resp = MHD_create_response_from_fd_at_offset64(br.len, fd, br.start);
 	if (!resp) {
@@ -116,18 +111,19 @@ queue:
 	return reply_queue(r, status, resp);
 }
 
+/* Only verified bytes: the service opens the blob once its content matches the digest. */
 int api_artifact(struct request_state *r)
 {
 	const char *digest = r->route.args[0];
 	struct eucc_error err = {0};
-	char path[PATH_MAX];
 	uint64_t size;
+	int fd;
 
-	if (service_artifact(&r->server->svc, digest, path, sizeof(path), &size, &err))
+	if (service_artifact(&r->server->svc, digest, &fd, &size, &err))
 		return reply_error(r, &err);
 	if (!strncmp(digest, "sha256:", 7))
 		digest += 7;
-	return reply_file(r, path, size, digest, "application/vnd.eucc.package+tar");
+	return reply_file(r, fd, size, digest, "application/vnd.eucc.package+tar");
 }
 
 int api_btf(struct request_state *r)
@@ -135,16 +131,18 @@ int api_btf(struct request_state *r)
 	const char *digest = r->route.args[0];
 	struct eucc_error err = {0};
 	struct btf_kernel k;
+	int fd;
 
 	if (!eucc_is_sha256_hex(digest)) {
 		eucc_error_set(&err, -EINVAL, EUCC_E_BAD_REQUEST,
 			       "a digest is 64 lowercase hex digits");
 		return reply_error(r, &err);
 	}
-	if (btf_store_find_sha(r->server->svc.store, digest, &k, NULL)) {
+	if (btf_store_find_sha(r->server->svc.store, digest, &k, NULL) ||
+	    (fd = open(k.path, O_RDONLY | O_CLOEXEC)) < 0) {
 		eucc_error_set(&err, -ENOENT, EUCC_E_NOT_FOUND,
 			       "no stored kernel BTF with that digest");
 		return reply_error(r, &err);
 	}
-	return reply_file(r, k.path, (uint64_t)k.size, digest, "application/octet-stream");
+	return reply_file(r, fd, (uint64_t)k.size, digest, "application/octet-stream");
 }

@@ -91,7 +91,7 @@ int api_info(struct request_state *r)
 }
 
 /* Requests by endpoint and exact status, and their latency, beside the service's metrics. */
-static void http_metrics(const struct api_metrics *m, FILE *out)
+static void http_metrics(const struct api_metrics *m, struct http_guard *g, FILE *out)
 {
 	char labels[64];
 
@@ -118,6 +118,17 @@ static void http_metrics(const struct api_metrics *m, FILE *out)
 				 labels);
 	}
 	fprintf(out,
+		"# HELP eucc_http_timeouts_total Connections closed for sending their headers or "
+		"body too slowly.\n"
+		"# TYPE eucc_http_timeouts_total counter\n"
+		"eucc_http_timeouts_total{phase=\"headers\"} %lu\n"
+		"eucc_http_timeouts_total{phase=\"body\"} %lu\n"
+		"# HELP eucc_http_connections Open client connections.\n"
+		"# TYPE eucc_http_connections gauge\n"
+		"eucc_http_connections %lu\n",
+		atomic_load(&g->timed_out[GUARD_HEADERS]), atomic_load(&g->timed_out[GUARD_BODY]),
+		guard_open(g));
+	fprintf(out,
 		"# HELP eucc_artifact_bytes_sent_total Artifact bytes served.\n"
 		"# TYPE eucc_artifact_bytes_sent_total counter\n"
 		"eucc_artifact_bytes_sent_total %lu\n",
@@ -133,7 +144,7 @@ int api_metrics(struct request_state *r)
 
 	if (!mem)
 		return MHD_NO;
-	http_metrics(&r->server->metrics, mem);
+	http_metrics(&r->server->metrics, &r->server->guard, mem);
 	service_metrics_format(&r->server->svc, mem);
 	fclose(mem);
 	ret = reply_text(r, MHD_HTTP_OK, "text/plain; version=0.0.4", text, len);

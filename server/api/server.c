@@ -5,6 +5,7 @@
 #include <netdb.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 
 #include "api.h"
 
@@ -19,6 +20,36 @@ static int open_access_log(struct server *s, struct eucc_error *err)
 		return eucc_error_set(err, -errno, EUCC_E_IO, "cannot open the access log %s: %s",
 				      path, strerror(errno));
 	return 0;
+}
+
+/* The defaults of the connection limits, in one place. */
+static void connection_defaults(struct serve_opts *o)
+{
+	if (!o->max_connections)
+		o->max_connections = SERVE_MAX_CONNECTIONS;
+	if (!o->per_ip_connections)
+		o->per_ip_connections = SERVE_PER_IP_CONNECTIONS;
+	if (!o->idle_timeout)
+		o->idle_timeout = SERVE_IDLE_TIMEOUT;
+	if (!o->header_timeout)
+		o->header_timeout = SERVE_HEADER_TIMEOUT;
+	if (!o->body_timeout)
+		o->body_timeout = SERVE_BODY_TIMEOUT;
+}
+
+/* Enough file descriptors for every connection, the workers' pipes and the stores. */
+static void raise_fd_limit(unsigned int connections)
+{
+	rlim_t want = (rlim_t)connections + 256;
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) || rl.rlim_cur >= want)
+		return;
+	rl.rlim_cur = rl.rlim_max < want ? rl.rlim_max : want;
+	if (setrlimit(RLIMIT_NOFILE, &rl) || rl.rlim_cur < want)
+		eucc_warn("only %llu file descriptors for %u connections: raise the hard limit "
+			  "(LimitNOFILE=)",
+			  (unsigned long long)rl.rlim_cur, connections);
 }
 
 int server_init(struct server *s, const struct serve_opts *opts, struct eucc_error *err)
@@ -38,6 +69,8 @@ int server_init(struct server *s, const struct serve_opts *opts, struct eucc_err
 
 	memset(s, 0, sizeof(*s));
 	s->opts = *opts;
+	connection_defaults(&s->opts);
+	raise_fd_limit(s->opts.max_connections);
 	pthread_mutex_init(&s->log_lock, NULL);
 	ret = open_access_log(s, err);
 	if (!ret)

@@ -83,16 +83,24 @@ struct compile_result {
 	size_t object_size;
 	struct compile_diag *diags;
 	size_t ndiags;
-	char failure[256]; /* when !ok and no diagnostic says why: "killed at the 20 s limit" */
+	size_t diags_dropped; /* past the cap of 1000: not in diags */
+	char failure[256];    /* when !ok and no diagnostic says why: "killed at the 20 s limit" */
 	unsigned int wall_ms;
 };
 
 /* Compile a job in the sandbox. Returns 0 with res->ok false for a compile error. */
 int compile_run(const struct compile_job *job, struct compile_result *res, struct eucc_error *err);
 void compile_result_free(struct compile_result *res);
-/* Precompile @vmlinux_h for @arch (in an empty job dir @workdir) into *pch (malloc'd). */
-int compile_pch_build(const char *vmlinux_h, const char *arch, const char *workdir, void **pch,
-		      size_t *size, struct eucc_error *err);
+/*
+ * Precompile @vmlinux_h for @arch (in an empty job dir @workdir) into *pch (malloc'd), with
+ * -std=@std (NULL: clang's default). clang refuses a PCH whose language options differ from
+ * the compile's, so a compile with -std=X needs a PCH made with -std=X (compile_std).
+ */
+int compile_pch_build(const char *vmlinux_h, const char *arch, const char *std, const char *workdir,
+		      void **pch, size_t *size, struct eucc_error *err);
+/* The language standard of a checked request's flags (the last -std= wins) as a PCH needs it:
+ * NULL for clang's default (gnu17) and its synonym gnu18; c90 is c89, c18 c17, gnu90 gnu89. */
+const char *compile_std(const struct compile_request *req);
 /* What a compile error says the headers lack: an identifier (an enum value, ...), a type
  * name, a struct or union's definition, or a member of one. */
 enum compile_missing_kind {

@@ -12,10 +12,14 @@
 
 #define CHILD_DEPTH_MAX 4
 
-int diag_list_add(struct diag_list *l, struct compile_diag **out)
+int diag_list_add(struct diag_list *l, const char *severity, struct compile_diag **out)
 {
-	if (l->n >= COMPILE_MAX_DIAGS)
+	bool error = !strcmp(severity, "error") || !strcmp(severity, "fatal");
+
+	if (l->n >= COMPILE_MAX_DIAGS + (error ? COMPILE_MAX_DIAG_ERRORS : 0)) {
+		l->dropped++;
 		return -ENOSPC;
+	}
 	if (l->n == l->cap) {
 		size_t cap = l->cap ? l->cap * 2 : 16;
 		struct compile_diag *v = realloc(l->v, cap * sizeof(*v));
@@ -27,6 +31,7 @@ int diag_list_add(struct diag_list *l, struct compile_diag **out)
 	}
 	*out = &l->v[l->n++];
 	memset(*out, 0, sizeof(**out));
+	snprintf((*out)->severity, sizeof((*out)->severity), "%s", severity);
 	return 0;
 }
 
@@ -189,10 +194,9 @@ static int add_one(CXDiagnostic d, struct diag_list *out)
 
 	if (!sev)
 		return 0;
-	r = diag_list_add(out, &cd);
+	r = diag_list_add(out, sev, &cd);
 	if (r)
 		return r;
-	snprintf(cd->severity, sizeof(cd->severity), "%s", sev);
 	location(clang_getDiagnosticLocation(d), cd->file, sizeof(cd->file), &cd->line,
 		 &cd->column);
 	msg = clang_getDiagnosticSpelling(d);
@@ -219,6 +223,8 @@ static int add_set(CXDiagnosticSet set, struct diag_list *out, int depth)
 		CXDiagnosticSet children;
 
 		r = add_one(d, out);
+		if (r == -ENOSPC) /* past the cap: counted, not kept */
+			r = 0;
 		children = clang_getChildDiagnostics(d);
 		if (!r && children && depth < CHILD_DEPTH_MAX)
 			r = add_set(children, out, depth + 1);
@@ -244,7 +250,7 @@ int compile_diag_load(const char *dia_path, struct diag_list *out)
 	}
 	r = add_set(set, out, 0);
 	clang_disposeDiagnosticSet(set);
-	return r == -ENOSPC ? 0 : r; /* the first COMPILE_MAX_DIAGS are enough */
+	return r; /* the first COMPILE_MAX_DIAGS kept, the rest counted */
 }
 
 /* "fatal error: x", "error: x", "warning: x", "note: x" at @s; the message after it. */
@@ -302,8 +308,8 @@ size_t compile_diag_from_stderr(const char *text, struct diag_list *out)
 		text += n + (text[n] == '\n');
 		if (!parse_line(line, &d))
 			continue;
-		if (diag_list_add(out, &slot))
-			break;
+		if (diag_list_add(out, d.severity, &slot))
+			continue; /* counted as dropped */
 		*slot = d;
 		added++;
 	}
@@ -343,11 +349,11 @@ size_t compile_diag_backend(const char *text, const char *main, struct diag_list
 		compile_map_path(main, d.file, sizeof(d.file));
 		d.line = line;
 		compile_scrub_text(d.message);
-		if (diag_list_add(out, &slot))
-			break;
+		p = end;
+		if (diag_list_add(out, d.severity, &slot))
+			continue; /* counted as dropped */
 		*slot = d;
 		added++;
-		p = end;
 	}
 	return added;
 }

@@ -771,6 +771,7 @@ int compile_run(const struct compile_job *job, struct compile_result *res, struc
 	free(rr);
 	res->diags = diags.v;
 	res->ndiags = diags.n;
+	res->diags_dropped = diags.dropped;
 	if (r) {
 		compile_result_free(res);
 		res->ok = false;
@@ -787,6 +788,7 @@ void compile_result_free(struct compile_result *res)
 	res->object_size = 0;
 	res->diags = NULL;
 	res->ndiags = 0;
+	res->diags_dropped = 0;
 }
 
 /* ---- clang's identity ------------------------------------------------------------------- */
@@ -825,8 +827,23 @@ const char *compile_clang_version(void)
  * The precompiled form of a vmlinux.h for one arch, made in the same sandbox layout as the
  * compiles that use it (clang checks the header's path and the target when it loads a PCH).
  */
-int compile_pch_build(const char *vmlinux_h, const char *arch, const char *workdir, void **pch,
-		      size_t *size, struct eucc_error *err)
+const char *compile_std(const struct compile_request *req)
+{
+	static const char *const same[][2] = {
+	    {"c90", "c89"}, {"c18", "c17"}, {"gnu90", "gnu89"}, {"gnu18", "gnu17"}};
+	const char *std = NULL;
+
+	for (size_t i = 0; i < req->ncflags; i++)
+		if (!strncmp(req->cflags[i], "-std=", 5))
+			std = req->cflags[i] + 5;
+	for (size_t i = 0; std && i < sizeof(same) / sizeof(same[0]); i++)
+		if (!strcmp(std, same[i][0]))
+			std = same[i][1];
+	return std && strcmp(std, "gnu17") ? std : NULL;
+}
+
+int compile_pch_build(const char *vmlinux_h, const char *arch, const char *std, const char *workdir,
+		      void **pch, size_t *size, struct eucc_error *err)
 {
 	struct compile_request req = {.main = "none.c"};
 	struct compile_job job = {
@@ -854,6 +871,8 @@ int compile_pch_build(const char *vmlinux_h, const char *arch, const char *workd
 		argv_add(&cmd, "-O2");
 		argv_add(&cmd, "-g");
 		argv_add(&cmd, "-D__TARGET_ARCH_%s", tarch);
+		if (std)
+			argv_add(&cmd, "-std=%s", std);
 		argv_add(&cmd, "-x");
 		argv_add(&cmd, "c-header");
 		argv_add(&cmd, SANDBOX_VMLINUX);

@@ -23,6 +23,7 @@ static int parse_body(const char *body, size_t len, struct compile_request *req,
 {
 	const char *end = NULL;
 	cJSON *json;
+	size_t pos;
 	int ret;
 
 	if (!len) {
@@ -37,29 +38,81 @@ static int parse_body(const char *body, size_t len, struct compile_request *req,
 		eucc_error_hint(err, "send a JSON object; see docs/api.md");
 		return -EINVAL;
 	}
+	pos = (size_t)(end - body);
+	while (pos < len && strchr(" \t\r\n", body[pos]) && body[pos])
+		pos++;
+	if (pos < len) { /* one JSON text and nothing after it, not even a NUL */
+		cJSON_Delete(json);
+		eucc_error_set(err, -EINVAL, EUCC_E_BAD_REQUEST,
+			       "unexpected data after the JSON object at byte %zu", pos);
+		eucc_error_hint(err, "send one JSON object and nothing after it");
+		return -EINVAL;
+	}
 	ret = compile_request_parse(json, req, err);
 	cJSON_Delete(json);
 	return ret;
 }
 
-/* A package-level hit, with its artifact still there (the two are evicted one by one). */
-static int package_hit(struct pipeline_job *c, struct compile_answer *now)
+/* A package-level hit, with its artifact still there (the two are evicted one by one) and
+ * its bytes good: a hit never points at a damaged blob. @digest: the package's. */
+static int package_hit(struct pipeline_job *c, struct compile_answer *now,
+		       char digest[EUCC_SHA256_HEX])
 {
-	char digest[EUCC_SHA256_HEX], artifact[EUCC_SHA256_HEX];
+	char artifact[EUCC_SHA256_HEX];
 	char *stored = NULL;
 	int ret = -ENOENT;
 
 	if (!cache_key_get(c->s->cache, "package", c->request_key, digest, &stored) &&
-	    !cache_key_get(c->s->cache, "artifact", digest, artifact, NULL))
+	    !cache_key_get(c->s->cache, "artifact", digest, artifact, NULL) &&
+	    !cache_blob_check(c->s->cache, artifact))
 		ret = pipeline_hit_answer(c, stored, now);
 	free(stored);
 	return ret;
+}
+
+/*
+ * The memo of hot answers: the package's digest, then the answer. An answer is taken only if
+ * no damaged blob was found since it was kept and its package is still there and good.
+ */
+static void memo_keep(struct service *s, const char *key, const char *digest,
+		      const struct compile_answer *a)
+{
+	char *v = malloc(EUCC_SHA256_HEX - 1 + a->len);
+
+	if (!v)
+		return;
+	memcpy(v, digest, EUCC_SHA256_HEX - 1);
+	memcpy(v + EUCC_SHA256_HEX - 1, a->json, a->len);
+	memo_put(&s->answers, key, v, EUCC_SHA256_HEX - 1 + a->len, cache_damaged_count(s->cache));
+	free(v);
+}
+
+static bool memo_answer(struct service *s, const char *key, struct compile_answer *now)
+{
+	char digest[EUCC_SHA256_HEX];
+	uint64_t damaged;
+	size_t len;
+	char *v = memo_get(&s->answers, key, &len, &damaged);
+	bool ok = v && len >= EUCC_SHA256_HEX - 1 && damaged == cache_damaged_count(s->cache);
+
+	if (ok) {
+		snprintf(digest, sizeof(digest), "%.*s", EUCC_SHA256_HEX - 1, v);
+		ok = !cache_blob_check(s->cache, digest);
+	}
+	if (ok) {
+		now->len = len - (EUCC_SHA256_HEX - 1);
+		now->json = strndup(v + EUCC_SHA256_HEX - 1, now->len);
+		ok = now->json != NULL;
+	}
+	free(v);
+	return ok;
 }
 
 int service_compile_begin(struct service *s, const void *body, size_t len,
 			  struct compile_answer *now, struct pipeline_job **job,
 			  struct eucc_error *err)
 {
+	char digest[EUCC_SHA256_HEX];
 	struct pipeline_job *c;
 	uint64_t t0 = eucc_now_ns();
 	int ret;
@@ -71,8 +124,7 @@ int service_compile_begin(struct service *s, const void *body, size_t len,
 		return eucc_error_set(err, -ENOMEM, EUCC_E_INTERNAL, "out of memory");
 	/* The same body a moment ago: the same answer, without parsing or index queries. */
 	eucc_sha256_hex(body ? body : "", len, c->body_key);
-	now->json = memo_get(&s->answers, c->body_key, &now->len, NULL);
-	if (now->json) {
+	if (memo_answer(s, c->body_key, now)) {
 		atomic_fetch_add(&s->metrics.package_hits, 1);
 		free(c);
 		return 0;
@@ -87,9 +139,9 @@ int service_compile_begin(struct service *s, const void *body, size_t len,
 		pipeline_job_free(c);
 		return ret;
 	}
-	if (!package_hit(c, now)) {
+	if (!package_hit(c, now, digest)) {
 		atomic_fetch_add(&s->metrics.package_hits, 1);
-		memo_put(&s->answers, c->body_key, now->json, now->len, 0);
+		memo_keep(s, c->body_key, digest, now);
 		pipeline_job_free(c);
 		return 0;
 	}

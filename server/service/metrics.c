@@ -105,6 +105,10 @@ static void store_gauges(struct service *s, FILE *out)
 	      (double)cs.blob_bytes);
 	gauge(out, "eucc_cache_max_bytes", "The cache's size cap (0: none).", (double)cs.max_bytes);
 	gauge(out, "eucc_cache_blobs", "Blobs in the artifact cache.", (double)cs.blobs);
+	counter(out, "eucc_cache_damaged_total",
+		"Blobs whose content no longer matched their digest: dropped with their keys (or "
+		"rewritten by a put of the same content).",
+		(unsigned long)cache_damaged_count(s->cache));
 }
 
 void service_metrics_format(struct service *s, FILE *out)

@@ -14,7 +14,8 @@ struct run_state {
 	void *object;
 	size_t object_size;
 	char object_digest[EUCC_SHA256_HEX];
-	cJSON *diagnostics; /* array */
+	cJSON *diagnostics;   /* array */
+	size_t diags_dropped; /* past the cap: the answer says so, nothing is cached by key */
 	bool object_hit;
 	struct bpf_obj_view *view;
 	cJSON *kernels;	     /* array, one per target, with findings */
@@ -24,6 +25,15 @@ struct run_state {
 	uint64_t compile_ns, check_ns, package_ns;
 };
 
+/* Text that may quote the program (diagnostics) or a kernel's BTF (findings): escaped. */
+static void add_text(cJSON *o, const char *name, const char *text)
+{
+	char *safe = str_escape(text);
+
+	cJSON_AddStringToObject(o, name, safe ? safe : "");
+	free(safe);
+}
+
 static cJSON *diag_to_json(const struct compile_diag *d)
 {
 	cJSON *o = cJSON_CreateObject();
@@ -32,9 +42,9 @@ static cJSON *diag_to_json(const struct compile_diag *d)
 	cJSON_AddStringToObject(o, "file", d->file);
 	cJSON_AddNumberToObject(o, "line", d->line);
 	cJSON_AddNumberToObject(o, "column", d->column);
-	cJSON_AddStringToObject(o, "message", d->message);
+	add_text(o, "message", d->message);
 	if (d->fixits[0])
-		cJSON_AddStringToObject(o, "fixits", d->fixits);
+		add_text(o, "fixits", d->fixits);
 	return o;
 }
 
@@ -47,60 +57,89 @@ static cJSON *diags_to_json(const struct compile_result *res)
 	return arr;
 }
 
-/* A fresh private job dir under DATA/tmp. */
-static int make_job_dir(struct service *s, char *dir, size_t size, struct eucc_error *err)
+/* A fresh private job dir under DATA/tmp, locked (tmpdirs.c) until job_dir_done. */
+static int make_job_dir(struct service *s, char *dir, size_t size, int *lock,
+			struct eucc_error *err)
 {
-	snprintf(dir, size, "%s/tmp", s->opts.data_dir);
-	fs_mkdir_p(dir, 0700);
-	snprintf(dir, size, "%s/tmp/job-XXXXXX", s->opts.data_dir);
-	if (!mkdtemp(dir))
-		return eucc_error_set(err, -errno, EUCC_E_INTERNAL, "cannot make a job dir");
-	return 0;
+	return tmp_make_locked(s->opts.data_dir, "job", true, dir, size, lock, err);
 }
 
-/* vmlinux.h reads these two macros itself: a request that sets them gets the plain header. */
+static void job_dir_done(const char *dir, int lock)
+{
+	if (fs_remove_tree(dir))
+		eucc_warn("cannot remove job dir %s", dir);
+	close(lock);
+}
+
+/* Macros that vmlinux.h reads itself (BPF_NO_*, __VMLINUX_H__) or that its PCH was made with
+ * (__TARGET_ARCH_*): a request that sets or unsets them gets the plain header. */
 static bool flags_touch_header(const struct compile_request *req)
 {
-	for (size_t i = 0; i < req->ncflags; i++)
-		if ((!strncmp(req->cflags[i], "-D", 2) || !strncmp(req->cflags[i], "-U", 2)) &&
-		    (strstr(req->cflags[i], "BPF_NO_") || strstr(req->cflags[i], "__VMLINUX")))
-			return true;
+	static const char *const macros[] = {"BPF_NO_", "__VMLINUX", "__TARGET_ARCH_"};
+
+	for (size_t i = 0; i < req->ncflags; i++) {
+		if (strncmp(req->cflags[i], "-D", 2) && strncmp(req->cflags[i], "-U", 2))
+			continue;
+		for (size_t m = 0; m < sizeof(macros) / sizeof(macros[0]); m++)
+			if (strstr(req->cflags[i], macros[m]))
+				return true;
+	}
 	return false;
 }
 
-/*
- * The precompiled header of @header for the request's arch, made once (next to the header
- * in the store) and kept: parsing a 2-50 MB vmlinux.h is most of a compile. NULL: none.
- */
-static const char *header_pch(struct pipeline_job *c, const char *header, char *pch, size_t size)
+/* Make the PCH @pch of @header once, however many requests want it; false if it failed. */
+static bool pch_make(struct pipeline_job *c, const char *header, const char *std, const char *key,
+		     const char *pch)
 {
-	const char *parts[] = {"pch", c->header.sha256, c->arch};
-	char key[EUCC_SHA256_HEX], dir[PATH_MAX];
 	struct eucc_error err = {0};
+	char dir[PATH_MAX];
 	void *data = NULL;
 	size_t len = 0;
+	int lock;
 
-	if (flags_touch_header(&c->req))
-		return NULL;
-	snprintf(pch, size, "%s.%s.pch", header, c->arch);
-	cache_key_digest(key, parts, 3);
 	while (access(pch, R_OK)) {
 		if (!flight_begin(&c->s->compile_flights, key))
 			continue; /* another request made it meanwhile: look again */
-		if (!make_job_dir(c->s, dir, sizeof(dir), &err)) {
-			if (!compile_pch_build(header, c->arch, dir, &data, &len, &err))
+		if (!make_job_dir(c->s, dir, sizeof(dir), &lock, &err)) {
+			if (!compile_pch_build(header, c->arch, std, dir, &data, &len, &err))
 				fs_write_atomic(pch, data, len);
 			free(data);
-			fs_remove_tree(dir);
+			job_dir_done(dir, lock);
 		}
 		flight_end(&c->s->compile_flights, key);
 		if (access(pch, R_OK)) {
-			eucc_warn("no precompiled header for %s: %s", c->header.release,
-				  err.message);
-			return NULL;
+			eucc_warn("no precompiled header for %s (-std=%s): %s", c->header.release,
+				  std ? std : "gnu17", err.message);
+			memo_put(&c->s->pch_failed, key, "", 0, 0);
+			return false;
 		}
 	}
-	return pch;
+	return true;
+}
+
+/*
+ * The precompiled header of @header for the request's arch and language standard, made once
+ * (next to the header in the store: <release>.h.<arch>.pch, <release>.h.<arch>.<std>.pch) and
+ * kept: parsing a 2-50 MB vmlinux.h is most of a compile. clang takes a PCH only with the
+ * language options it was made with, so there is one per -std. NULL: none (a PCH that failed
+ * to build is not tried again for a while; the compile then says what is wrong).
+ */
+static const char *header_pch(struct pipeline_job *c, const char *header, char *pch, size_t size)
+{
+	const char *std = compile_std(&c->req);
+	const char *parts[] = {"pch", c->header.sha256, c->arch, std};
+	char key[EUCC_SHA256_HEX], *failed;
+	size_t len;
+
+	if (flags_touch_header(&c->req))
+		return NULL;
+	snprintf(pch, size, "%s.%s%s%s.pch", header, c->arch, std ? "." : "", std ? std : "");
+	cache_key_digest(key, parts, 4);
+	if ((failed = memo_get(&c->s->pch_failed, key, &len, NULL))) {
+		free(failed);
+		return NULL;
+	}
+	return pch_make(c, header, std, key, pch) ? pch : NULL;
 }
 
 /* Compile in a fresh job dir under DATA/tmp; removes it after. */
@@ -109,13 +148,13 @@ static int run_compile(struct pipeline_job *c, struct compile_result *res, struc
 	struct compile_job job = {.req = &c->req, .arch = c->arch, .limits = c->s->opts.limits};
 	char header[PATH_MAX], dir[PATH_MAX], pch[PATH_MAX + 32], *events_text;
 	struct compile_request with_events;
-	int ret;
+	int ret, lock;
 
 	job.req = pipeline_with_events(&c->req, &with_events, &events_text);
 
 	ret = btf_store_header(c->s->store, &c->header, header, sizeof(header), err);
 	if (!ret)
-		ret = make_job_dir(c->s, dir, sizeof(dir), err);
+		ret = make_job_dir(c->s, dir, sizeof(dir), &lock, err);
 	if (ret)
 		goto out;
 	job.vmlinux_h = header;
@@ -123,8 +162,7 @@ static int run_compile(struct pipeline_job *c, struct compile_result *res, struc
 	job.eucc_include = c->s->opts.eucc_include;
 	job.workdir = dir;
 	ret = compile_run(&job, res, err);
-	if (fs_remove_tree(dir))
-		eucc_warn("cannot remove job dir %s", dir);
+	job_dir_done(dir, lock);
 out:
 	if (events_text)
 		free(with_events.sources);
@@ -141,7 +179,7 @@ static void add_failure(cJSON *diags, const char *failure)
 	cJSON_AddStringToObject(d, "file", "");
 	cJSON_AddNumberToObject(d, "line", 0);
 	cJSON_AddNumberToObject(d, "column", 0);
-	cJSON_AddStringToObject(d, "message", failure);
+	add_text(d, "message", failure);
 	cJSON_AddItemToArray(diags, d);
 }
 
@@ -198,11 +236,15 @@ static int get_object(struct pipeline_job *c, struct run_state *st, struct eucc_
 	histogram_observe(&c->s->metrics.stages[STAGE_COMPILE], st->compile_ns);
 	if (!ret) {
 		st->diagnostics = diags_to_json(&res);
+		st->diags_dropped = res.diags_dropped;
 		if (res.ok) {
 			st->object = res.object;
 			st->object_size = res.object_size;
 			res.object = NULL;
-			object_to_cache(c, st);
+			if (!st->diags_dropped) /* a cut list of diagnostics is never cached */
+				object_to_cache(c, st);
+			else
+				eucc_sha256_hex(st->object, st->object_size, st->object_digest);
 		} else {
 			atomic_fetch_add(&c->s->metrics.compile_failures, 1);
 			if (res.failure[0])
@@ -229,7 +271,7 @@ static cJSON *report_to_json(const struct core_report *rep)
 		cJSON_AddStringToObject(j, "severity",
 					f->severity == CORE_ERROR ? "error" : "warning");
 		cJSON_AddStringToObject(j, "kind", f->kind);
-		cJSON_AddStringToObject(j, "message", f->message);
+		add_text(j, "message", f->message);
 		cJSON_AddStringToObject(j, "file",
 					strncmp(f->file, "./", 2) ? f->file : f->file + 2);
 		cJSON_AddNumberToObject(j, "line", f->line);
@@ -398,6 +440,15 @@ static cJSON *build_manifest(struct pipeline_job *c, struct run_state *st, const
 	return m;
 }
 
+/* {"diagnostics_truncated": true, "diagnostics_dropped": N} when the cap cut the list. */
+static void add_truncation(cJSON *o, size_t dropped)
+{
+	if (!dropped)
+		return;
+	cJSON_AddBoolToObject(o, "diagnostics_truncated", 1);
+	cJSON_AddNumberToObject(o, "diagnostics_dropped", (double)dropped);
+}
+
 static int build_package(struct pipeline_job *c, struct run_state *st, cJSON *answer)
 {
 	char obj_path[300], digest[EUCC_SHA256_HEX], url[128], *text;
@@ -411,6 +462,7 @@ static int build_package(struct pipeline_job *c, struct run_state *st, cJSON *an
 	report = cJSON_CreateObject();
 	cJSON_AddItemToObject(report, "kernels", cJSON_Duplicate(st->kernels, 1));
 	cJSON_AddItemToObject(report, "diagnostics", cJSON_Duplicate(st->diagnostics, 1));
+	add_truncation(report, st->diags_dropped);
 	text = cJSON_Print(report);
 	cJSON_Delete(report);
 	if (!ret)
@@ -517,6 +569,7 @@ int pipeline_run(struct pipeline_job *c, struct compile_answer *answer, struct e
 	if (ret && err->code == EUCC_E_COMPILE_ERROR) {
 		pipeline_header_hint(c, st.diagnostics, err);
 		answer->diagnostics = st.diagnostics;
+		answer->diagnostics_dropped = st.diags_dropped;
 		st.diagnostics = NULL;
 	}
 	if (!ret)
@@ -534,8 +587,10 @@ int pipeline_run(struct pipeline_job *c, struct compile_answer *answer, struct e
 	if (!ret) {
 		cJSON_AddItemToObject(base, "kernels", st.kernels);
 		cJSON_AddItemToObject(base, "diagnostics", st.diagnostics);
+		add_truncation(base, st.diags_dropped);
 		st.kernels = st.diagnostics = NULL;
-		record_request(c, base);
+		if (!st.diags_dropped)
+			record_request(c, base);
 		ret = finish_answer(base, st.object_hit ? "hit" : "miss", st.kernel_cache,
 				    eucc_now_ns() - c->started_ns, &st, answer);
 		st.kernel_cache = NULL;

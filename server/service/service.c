@@ -9,6 +9,9 @@
 
 #include "pipeline_internal.h"
 
+/* A precompiled header that failed to build is tried again after this long. */
+#define PCH_RETRY_MS (10 * 60 * 1000)
+
 /* libbpf's messages (opening objects for the manifest) go to the one log, as debug. */
 static int libbpf_log(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
@@ -35,6 +38,19 @@ static int open_stores(struct service *s, struct eucc_error *err)
 	return cache_open(dir, &copts, &s->cache, err);
 }
 
+/* Leftovers of compiles and uploads of a process that was killed (kill -9, a crash). */
+static void clean_tmp(struct service *s)
+{
+	struct eucc_error err = {0};
+	unsigned int n = 0;
+
+	if (service_clean_tmp(s->opts.data_dir, &n, &err))
+		eucc_warn("%s", err.message);
+	else if (n)
+		eucc_info("removed %u stale job dirs and temp files from %s/tmp", n,
+			  s->opts.data_dir);
+}
+
 int service_init(struct service *s, const struct service_opts *opts, struct eucc_error *err)
 {
 	unsigned int memo_ms = opts->memo_ms ? opts->memo_ms : 2000;
@@ -50,6 +66,7 @@ int service_init(struct service *s, const struct service_opts *opts, struct eucc
 	kernel_cache_init(&s->kernels, 16);
 	memo_init(&s->answers, memo_ms);
 	memo_init(&s->artifacts, memo_ms);
+	memo_init(&s->pch_failed, PCH_RETRY_MS);
 	pthread_mutex_init(&s->requests_lock, NULL);
 	if (opts->tokens_file) {
 		ret = auth_tokens_load(opts->tokens_file, &s->tokens, err);
@@ -60,6 +77,7 @@ int service_init(struct service *s, const struct service_opts *opts, struct eucc
 	ret = open_stores(s, err);
 	if (ret)
 		goto fail;
+	clean_tmp(s);
 	s->pool.queue_depth = &s->metrics.queue_depth;
 	s->pool.running = &s->metrics.jobs_running;
 	ret = work_pool_start(&s->pool, opts->workers, opts->queue_max);
@@ -86,6 +104,7 @@ void service_fini(struct service *s)
 	kernel_cache_destroy(&s->kernels);
 	memo_destroy(&s->answers);
 	memo_destroy(&s->artifacts);
+	memo_destroy(&s->pch_failed);
 	flight_table_destroy(&s->compile_flights);
 	flight_table_destroy(&s->kernel_flights);
 	pthread_mutex_destroy(&s->requests_lock);

@@ -201,7 +201,8 @@ struct service {
 	struct flight_table kernel_flights;  /* by per-kernel key */
 	struct kernel_cache kernels;
 	struct memo answers;	       /* compile answers by sha256 of the request body */
-	struct memo artifacts;	       /* artifact file paths by digest (aux: size) */
+	struct memo artifacts;	       /* artifact digests whose key was found */
+	struct memo pch_failed;	       /* precompiled headers that did not build, for a while */
 	pthread_mutex_t requests_lock; /* identical requests in flight, by request key */
 	struct pipeline_job *inflight;
 	char libbpf_version[32];
@@ -219,7 +220,8 @@ void service_fini(struct service *s);
 struct compile_answer {
 	char *json; /* package, kernels, diagnostics, cache, timings_ms */
 	size_t len;
-	struct cJSON *diagnostics; /* code "compile_error": the array of clang's diagnostics */
+	struct cJSON *diagnostics;  /* code "compile_error": the array of clang's diagnostics */
+	size_t diagnostics_dropped; /* and how many past the cap were left out */
 };
 
 void compile_answer_free(struct compile_answer *a);
@@ -248,9 +250,10 @@ void pipeline_job_free(struct pipeline_job *job);
 /* ---- files and kernels --------------------------------------------------------------------------
  */
 
-/* The blob file of a package by its digest (hex, "sha256:" allowed), memoized. */
-int service_artifact(struct service *s, const char *digest, char *path, size_t size,
-		     uint64_t *bytes, struct eucc_error *err);
+/* A package by its digest (hex, "sha256:" allowed): its blob file open in *fd (the caller
+ * closes it), verified against the digest (cache_blob_open); a damaged one is not_found. */
+int service_artifact(struct service *s, const char *digest, int *fd, uint64_t *bytes,
+		     struct eucc_error *err);
 
 /* A client's running kernel offered for the store: @data NULL (by digest) or its raw BTF.
  * *added: stored now (else it was there). Codes: btf_upload_disabled, btf_needed, conflict,
@@ -258,6 +261,13 @@ int service_artifact(struct service *s, const char *digest, char *path, size_t s
 int service_btf_offer(struct service *s, const char *release, const char *arch, const char *sha,
 		      const void *data, size_t len, struct btf_kernel *out, bool *added,
 		      struct eucc_error *err);
+
+/*
+ * Remove what killed processes left in DATA/tmp: job dirs and upload temps that no live
+ * process holds (their maker holds an flock on each while it uses it). *removed: how many.
+ * service_init runs it; so does `eucc-server cache gc`.
+ */
+int service_clean_tmp(const char *data_dir, unsigned int *removed, struct eucc_error *err);
 
 /* A type or function of a stored kernel as C (`btf show --type/--func`), malloc'd. */
 int service_kernel_def(struct service *s, const char *release, const char *arch, bool type,

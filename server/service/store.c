@@ -5,13 +5,14 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "service.h"
+#include "pipeline_internal.h"
 
-int service_artifact(struct service *s, const char *digest, char *path, size_t size,
-		     uint64_t *bytes, struct eucc_error *err)
+int service_artifact(struct service *s, const char *digest, int *fd, uint64_t *bytes,
+		     struct eucc_error *err)
 {
 	char hex[EUCC_SHA256_HEX], *memo;
 	size_t len;
+	int ret;
 
 	if (!strncmp(digest, "sha256:", 7))
 		digest += 7;
@@ -22,19 +23,21 @@ int service_artifact(struct service *s, const char *digest, char *path, size_t s
 				"use the digest a compile answered, without the sha256: prefix");
 		return -EINVAL;
 	}
-	if ((memo = memo_get(&s->artifacts, digest, &len, bytes))) {
-		snprintf(path, size, "%s", memo);
+	/* The artifact key, memoized; the blob itself is opened (and verified) every time. */
+	memo = memo_get(&s->artifacts, digest, &len, NULL);
+	ret = memo ? 0 : cache_key_get(s->cache, "artifact", digest, hex, NULL);
+	if (!ret)
+		ret = cache_blob_open(s->cache, digest, fd, bytes);
+	if (ret) {
 		free(memo);
-		return 0;
-	}
-	if (cache_key_get(s->cache, "artifact", digest, hex, NULL) ||
-	    cache_blob_path(s->cache, hex, path, size, bytes)) {
 		eucc_error_set(err, -ENOENT, EUCC_E_NOT_FOUND,
 			       "no artifact with that digest on this server");
 		eucc_error_hint(err, "it may have been evicted: compile again to rebuild it");
 		return -ENOENT;
 	}
-	memo_put(&s->artifacts, digest, path, strlen(path), *bytes);
+	if (!memo)
+		memo_put(&s->artifacts, digest, digest, strlen(digest), 0);
+	free(memo);
 	return 0;
 }
 
@@ -83,23 +86,19 @@ static int import_offered(struct service *s, const char *release, const char *ar
 	return 0;
 }
 
-/* The body as a temp file of the data dir, for the importer. */
+/* The body as a temp file of the data dir, for the importer; locked (tmpdirs.c) while *lock
+ * is open. */
 static int write_upload(struct service *s, const void *data, size_t len, char *path, size_t size,
-			struct eucc_error *err)
+			int *lock, struct eucc_error *err)
 {
-	int fd, ret;
+	int ret = tmp_make_locked(s->opts.data_dir, "upload", false, path, size, lock, err);
 
-	snprintf(path, size, "%s/tmp", s->opts.data_dir);
-	fs_mkdir_p(path, 0700);
-	snprintf(path, size, "%s/tmp/upload-XXXXXX", s->opts.data_dir);
-	fd = mkstemp(path);
-	if (fd < 0)
-		return eucc_error_set(err, -errno, EUCC_E_IO, "cannot store the upload in %s",
-				      path);
-	ret = fs_write_all(fd, data, len);
-	close(fd);
+	if (ret)
+		return ret;
+	ret = fs_write_all(*lock, data, len);
 	if (ret) {
 		unlink(path);
+		close(*lock);
 		return eucc_error_set(err, ret, EUCC_E_IO, "cannot write the upload to %s", path);
 	}
 	return 0;
@@ -118,7 +117,7 @@ int service_btf_offer(struct service *s, const char *release, const char *arch, 
 {
 	char hex[EUCC_SHA256_HEX], path[PATH_MAX];
 	struct btf_kernel k;
-	int ret;
+	int ret, lock;
 
 	*added = false;
 	if (!data) { /* by digest: do we know this BTF, under this name or another? */
@@ -140,11 +139,12 @@ int service_btf_offer(struct service *s, const char *release, const char *arch, 
 	eucc_sha256_hex(data, len, hex);
 	if (strcmp(hex, sha))
 		return bad_upload(err, "the body does not match the sha256 given");
-	ret = write_upload(s, data, len, path, sizeof(path), err);
+	ret = write_upload(s, data, len, path, sizeof(path), &lock, err);
 	if (ret)
 		return ret;
 	ret = import_offered(s, release, arch, path, out, added, err);
 	unlink(path);
+	close(lock);
 	return ret;
 }
 

@@ -366,6 +366,83 @@ static void test_missing_blob(void **state)
 	assert_false(hit(fx->c, "b"));
 }
 
+/* The bytes of @fd from its offset 0 are (a, b) content of @size bytes. */
+static void assert_fd_content(int fd, size_t size, unsigned int a, unsigned int b)
+{
+	unsigned char *want = malloc(size), *got = malloc(size + 1);
+
+	fill(want, size, a, b);
+	assert_int_equal(pread(fd, got, size + 1, 0), (ssize_t)size);
+	assert_memory_equal(got, want, size);
+	free(want);
+	free(got);
+}
+
+/*
+ * Serving: cache_blob_open hands out a file only once its content matches its digest. A byte
+ * flipped or a file truncated after it was first served, or damaged while no process had
+ * served it, is found, dropped with its keys and counted; a put of the same content rewrites a
+ * damaged file.
+ */
+static void test_serve_verified(void **state)
+{
+	struct fx *fx = *state;
+	char a[EUCC_SHA256_HEX], b[EUCC_SHA256_HEX], d[EUCC_SHA256_HEX], path[512];
+	unsigned char data[4000];
+	uint64_t size;
+	int fd;
+
+	fx->c = open_cache(fx->dir, 0, NULL);
+	put_key(fx->c, "a", 4000, 1, 0, a);
+	assert_int_equal(cache_key_put(fx->c, "artifact", a, a, NULL), 0);
+	put_key(fx->c, "b", 4000, 2, 0, b);
+	put_key(fx->c, "d", 4000, 4, 0, d);
+	assert_int_equal(cache_blob_open(fx->c, a, &fd, &size), 0);
+	assert_int_equal(size, 4000);
+	assert_fd_content(fd, 4000, 1, 0);
+	close(fd);
+	assert_int_equal(cache_blob_check(fx->c, a), 0);
+	assert_int_equal(cache_damaged_count(fx->c), 0);
+	/* flipped after it was served: the file changed, so it is hashed again */
+	blob_file(fx, a, path, sizeof(path));
+	overwrite(path, "X");
+	assert_int_equal(cache_blob_open(fx->c, a, &fd, &size), -ENOENT);
+	assert_int_equal(cache_damaged_count(fx->c), 1);
+	assert_false(hit(fx->c, "a"));
+	assert_int_equal(cache_key_get(fx->c, "artifact", a, d, NULL), -ENOENT);
+	assert_int_equal(access(path, F_OK), -1);
+	/* truncated */
+	blob_file(fx, b, path, sizeof(path));
+	assert_int_equal(truncate(path, 1000), 0);
+	assert_int_equal(cache_blob_check(fx->c, b), -ENOENT);
+	assert_int_equal(cache_damaged_count(fx->c), 2);
+	assert_false(hit(fx->c, "b"));
+	/* damaged while no process served it: found at the first open after a restart */
+	put_key(fx->c, "d", 4000, 4, 0, d);
+	cache_close(fx->c);
+	blob_file(fx, d, path, sizeof(path));
+	overwrite(path, "Y");
+	fx->c = open_cache(fx->dir, 0, NULL);
+	assert_int_equal(cache_damaged_count(fx->c), 0);
+	/* a put of the same content replaces the damaged file (its row and key stay) */
+	fill(data, sizeof(data), 4, 0);
+	assert_int_equal(cache_blob_put(fx->c, data, sizeof(data), d), 0);
+	assert_int_equal(cache_damaged_count(fx->c), 1);
+	assert_int_equal(cache_blob_open(fx->c, d, &fd, NULL), 0);
+	assert_fd_content(fd, 4000, 4, 0);
+	close(fd);
+	assert_true(hit(fx->c, "d"));
+	overwrite(path, "Z");
+	cache_close(fx->c);
+	fx->c = open_cache(fx->dir, 0, NULL);
+	assert_int_equal(cache_blob_open(fx->c, d, &fd, NULL), -ENOENT);
+	assert_false(hit(fx->c, "d"));
+	/* bad names and missing blobs */
+	assert_int_equal(cache_blob_open(fx->c, "../../etc/passwd", &fd, NULL), -EINVAL);
+	assert_int_equal(cache_blob_check(fx->c, a), -ENOENT);
+	assert_int_equal(cache_damaged_count(fx->c), 1);
+}
+
 static void test_reopen(void **state)
 {
 	struct fx *fx = *state;
@@ -578,6 +655,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_gc_unreferenced, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_verify, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_missing_blob, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_serve_verified, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_reopen, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_threads, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_crash, setup, teardown),

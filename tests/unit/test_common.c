@@ -221,6 +221,45 @@ static void test_data_dir(void **state)
 	assert_string_equal(buf, "/home/u/.local/share/eucc");
 }
 
+/* Text from requests, made safe to show: invalid UTF-8 and control characters as \xNN. */
+static void test_escape(void **state)
+{
+	static const struct {
+		const char *in, *out;
+	} cases[] = {
+	    {"plain text", "plain text"},
+	    {"caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80",
+	     "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80"},
+	    {"line\nnext\ttab", "line\nnext\ttab"},
+	    {"bad \xff byte", "bad \\xff byte"},
+	    {"cut \xe2\x82", "cut \\xe2\\x82"},
+	    {"overlong \xc0\xaf", "overlong \\xc0\\xaf"},
+	    {"surrogate \xed\xa0\x80", "surrogate \\xed\\xa0\\x80"},
+	    {"past U+10FFFF \xf4\x90\x80\x80", "past U+10FFFF \\xf4\\x90\\x80\\x80"},
+	    {"\x1b]0;title\x07", "\\x1b]0;title\\x07"},
+	    {"del \x7f c1 \xc2\x9b", "del \\x7f c1 \\xc2\\x9b"},
+	    {"", ""},
+	};
+	char buf[16], *e;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		e = str_escape(cases[i].in);
+		assert_non_null(e);
+		assert_string_equal(e, cases[i].out);
+		free(e);
+	}
+	/* cut at a whole character or escape */
+	str_escape_to("abc\xff\xfe\xfd", buf, 10);
+	assert_string_equal(buf, "abc\\xff");
+	str_escape_to("ab\xc3\xa9", buf, 4);
+	assert_string_equal(buf, "ab");
+	str_escape_to(NULL, buf, sizeof(buf));
+	assert_string_equal(buf, "");
+	str_escape_line("a\nb\tc", buf, sizeof(buf));
+	assert_string_equal(buf, "a\\x0ab\\x09c");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -234,6 +273,7 @@ int main(void)
 	    cmocka_unit_test(test_files),
 	    cmocka_unit_test(test_settled_files),
 	    cmocka_unit_test(test_data_dir),
+	    cmocka_unit_test(test_escape),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -381,6 +381,33 @@ static void include_fails(struct fixture *fx, const char *inc, const char *secre
 	compile_result_free(&res);
 }
 
+/* A flood of warnings: the first 1000 kept, the rest counted; the error past them kept. */
+static void test_diagnostics_cap(void **state)
+{
+	struct fixture *fx = *state;
+	struct compile_result res;
+	char workdir[PATH_MAX], *src = NULL;
+	size_t len = 0;
+	FILE *mem = open_memstream(&src, &len);
+	cJSON *body;
+
+	assert_non_null(mem);
+	for (int i = 0; i < 1500; i++)
+		fprintf(mem, "#warning w%d\n", i);
+	fprintf(mem, "#error the one error\nint x;\n");
+	fclose(mem);
+	body = body_new("flood.bpf.c", "flood.bpf.c", src, NULL);
+	compile_body(fx, body, NULL, &res, workdir, sizeof(workdir));
+	assert_false(res.ok);
+	assert_int_equal(res.ndiags, 1001);
+	assert_int_equal(res.diags_dropped, 500);
+	assert_string_equal(res.diags[999].message, "w999 [-W#warnings]");
+	assert_string_equal(res.diags[1000].severity, "error");
+	assert_string_equal(res.diags[1000].message, "the one error");
+	compile_result_free(&res);
+	free(src);
+}
+
 static void test_sandbox_hides_the_host(void **state)
 {
 	struct fixture *fx = *state;
@@ -574,6 +601,38 @@ static void test_request_too_big(void **state)
 }
 
 /* What a good request turns into: sorted sources, normalized flags, no user vmlinux.h. */
+/* The language standard a PCH is made for: the last -std= wins; synonyms are one. */
+static void test_request_std(void **state)
+{
+	static const char *const cases[][3] = {
+	    {NULL, NULL, NULL},
+	    {"-std=gnu11", NULL, "gnu11"},
+	    {"-std=c18", NULL, "c17"},
+	    {"-std=c90", NULL, "c89"},
+	    {"-std=gnu90", NULL, "gnu89"},
+	    {"-std=gnu17", NULL, NULL},
+	    {"-std=gnu18", NULL, NULL},
+	    {"-std=c11", "-std=gnu17", NULL},
+	    {"-std=gnu17", "-std=c2x", "c2x"},
+	};
+	struct compile_request req;
+	struct eucc_error err = {0};
+	cJSON *body;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		body = body_new("p.c", "p.c", "int x;", NULL);
+		add_cflags(body, "-Wall", cases[i][0], cases[i][1], NULL);
+		assert_int_equal(compile_request_parse(body, &req, &err), 0);
+		cJSON_Delete(body);
+		if (cases[i][2])
+			assert_string_equal(compile_std(&req), cases[i][2]);
+		else
+			assert_null(compile_std(&req));
+		compile_request_free(&req);
+	}
+}
+
 static void test_request_accepted(void **state)
 {
 	struct compile_request req;
@@ -828,10 +887,12 @@ int main(void)
 	    cmocka_unit_test(test_request_bad_flags),
 	    cmocka_unit_test(test_request_too_big),
 	    cmocka_unit_test(test_request_accepted),
+	    cmocka_unit_test(test_request_std),
 	    cmocka_unit_test(test_clang_version),
 	    cmocka_unit_test(test_diag_missing),
 	    cmocka_unit_test(test_core_program_compiles),
 	    cmocka_unit_test(test_diagnostics),
+	    cmocka_unit_test(test_diagnostics_cap),
 	    cmocka_unit_test(test_sandbox_hides_the_host),
 	    cmocka_unit_test(test_sandbox_diag_paths),
 	    cmocka_unit_test(test_wall_time_limit),

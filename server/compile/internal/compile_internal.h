@@ -16,15 +16,23 @@
 #define SANDBOX_OBJ	SANDBOX_OUT "/obj.o"
 #define SANDBOX_DIAG	SANDBOX_OUT "/diag.dia"
 
-/* A growable array of diagnostics, at most COMPILE_MAX_DIAGS (then -ENOSPC). */
-#define COMPILE_MAX_DIAGS 1000
+/*
+ * A growable array of diagnostics: at most COMPILE_MAX_DIAGS, and past them up to
+ * COMPILE_MAX_DIAG_ERRORS more errors (so that a flood of warnings never hides why a compile
+ * failed; clang itself stops after 20 errors). Any other add past the cap is counted in
+ * dropped and answered -ENOSPC.
+ */
+#define COMPILE_MAX_DIAGS	1000
+#define COMPILE_MAX_DIAG_ERRORS 64
 
 struct diag_list {
 	struct compile_diag *v;
 	size_t n, cap;
+	size_t dropped;
 };
 
-int diag_list_add(struct diag_list *l, struct compile_diag **out);
+/* A new diagnostic of @severity ("error", "warning" ...) at the end of @l, zeroed. */
+int diag_list_add(struct diag_list *l, const char *severity, struct compile_diag **out);
 
 /*
  * Map a file name as clang saw it in the sandbox to what a user may see: "/job/src/P" and a

@@ -67,4 +67,9 @@ int pipeline_object_info(const void *object, size_t size, struct cJSON *params,
 int requests_start(struct service *s, struct pipeline_job *job, compile_done_fn done, void *ctx,
 		   struct eucc_error *err);
 
+/* A job dir (@dir true) or temp file in DATA/tmp named PREFIX-XXXXXX, in @path, with *fd open
+ * on it and holding its lock (tmpdirs.c): close *fd only after removing it. */
+int tmp_make_locked(const char *data_dir, const char *prefix, bool dir, char *path, size_t size,
+		    int *fd, struct eucc_error *err);
+
 #endif
