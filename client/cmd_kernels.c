@@ -5,7 +5,6 @@
 #include <string.h>
 
 #include <cjson/cJSON.h>
-#include <curl/curl.h>
 #include <sys/utsname.h>
 
 #include "remote.h"
@@ -25,9 +24,9 @@ static void print_kernels(const cJSON *answer)
 static int build_path(char *path, size_t size, const char *spec, const char *arch, const char *type,
 		      const char *func)
 {
-	char *e_spec = spec ? curl_easy_escape(NULL, spec, 0) : NULL;
-	char *e_name = type || func ? curl_easy_escape(NULL, type ? type : func, 0) : NULL;
-	char *e_arch = arch ? curl_easy_escape(NULL, arch_normalize(arch), 0) : NULL;
+	char *e_spec = spec ? http_escape(spec) : NULL;
+	char *e_name = type || func ? http_escape(type ? type : func) : NULL;
+	char *e_arch = arch ? http_escape(arch_normalize(arch)) : NULL;
 
 	if (type || func)
 		snprintf(path, size, "/v1/kernels/%s/%s/%s%s%s", e_spec, type ? "types" : "funcs",
@@ -35,9 +34,9 @@ static int build_path(char *path, size_t size, const char *spec, const char *arc
 	else
 		snprintf(path, size, "/v1/kernels?match=%s%s%s", e_spec ? e_spec : "",
 			 e_arch ? "&arch=" : "", e_arch ? e_arch : "");
-	curl_free(e_spec);
-	curl_free(e_name);
-	curl_free(e_arch);
+	http_escape_free(e_spec);
+	http_escape_free(e_name);
+	http_escape_free(e_arch);
 	return 0;
 }
 

@@ -1,21 +1,46 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* eucc-remote pull DIGEST [-o OUT]: download, resume, verify. */
+/* eucc-remote pull DIGEST [-o OUT] [--from FILE|DIR]: download (or copy), resume, verify. */
 #include <errno.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
 #include <unistd.h>
 
 #include <cjson/cJSON.h>
 
 #include "remote.h"
 
+/* The bytes must hash to @hex and pass the package checks; @name gets the package's name. */
+static int verify_bytes(const void *data, size_t len, const char *what, const char *hex, char *name,
+			size_t size, struct eucc_error *err)
+{
+	char got[EUCC_SHA256_HEX];
+	struct pkg *pkg;
+	int ret;
+
+	eucc_sha256_hex(data, len, got);
+	if (strcmp(got, hex)) {
+		eucc_error_set(err, -EBADMSG, EUCC_E_BAD_PACKAGE,
+			       "%s does not match the digest: got sha256:%.12s..., wanted "
+			       "sha256:%.12s...",
+			       what, got, hex);
+		eucc_error_hint(err, "the file was altered or its source is wrong; pull again");
+		return -EBADMSG;
+	}
+	ret = pkg_open(data, len, &pkg, err);
+	if (ret)
+		return ret;
+	snprintf(name, size, "%s",
+		 cJSON_GetStringValue(cJSON_GetObjectItem(pkg_manifest(pkg), "name")) ?: "package");
+	pkg_close(pkg);
+	return 0;
+}
+
 /* Verify the whole download: digest first, then the package's own member digests. */
 static int verify_download(const char *part, const char *hex, char *name, size_t size,
 			   struct eucc_error *err)
 {
-	char got[EUCC_SHA256_HEX];
-	struct pkg *pkg;
 	void *data;
 	size_t len;
 	int ret;
@@ -24,25 +49,12 @@ static int verify_download(const char *part, const char *hex, char *name, size_t
 	if (ret)
 		return eucc_error_set(err, ret, EUCC_E_IO, "cannot read %s: %s", part,
 				      strerror(-ret));
-	eucc_sha256_hex(data, len, got);
-	if (strcmp(got, hex)) {
-		free(data);
-		eucc_error_set(err, -EBADMSG, EUCC_E_BAD_PACKAGE,
-			       "the download does not match the digest: got sha256:%.12s..., "
-			       "wanted sha256:%.12s...",
-			       got, hex);
+	ret = verify_bytes(data, len, "the download", hex, name, size, err);
+	free(data);
+	if (ret == -EBADMSG)
 		eucc_error_hint(err, "the file was altered or the server is wrong; it was deleted, "
 				     "pull again");
-		return -EBADMSG;
-	}
-	ret = pkg_open(data, len, &pkg, err);
-	free(data);
-	if (ret)
-		return ret;
-	snprintf(name, size, "%s",
-		 cJSON_GetStringValue(cJSON_GetObjectItem(pkg_manifest(pkg), "name")) ?: "package");
-	pkg_close(pkg);
-	return 0;
+	return ret;
 }
 
 /* The digest a reference names: "sha256:<hex>", "<hex>", or a URL ending in one of them. */
@@ -83,6 +95,76 @@ static bool cached_ok(const char *path, const char *hex)
 	eucc_sha256_hex(data, len, got);
 	free(data);
 	return !strcmp(got, hex);
+}
+
+/* The artifact @hex in the dir @dir: a mirror's layouts first (DIR/<hex>, DIR/sha256/<hex>,
+ * DIR/v1/artifacts/<hex>, a copy of the server's artifact URLs), then DIR/<hex>.eucc, then
+ * any .eucc file in DIR that hashes to it. */
+static int find_in_dir(const char *dir, const char *hex, char *out, size_t size)
+{
+	static const char *const layouts[] = {"%s/%s", "%s/sha256/%s", "%s/v1/artifacts/%s",
+					      "%s/%s.eucc"};
+	struct dirent *de;
+	DIR *d;
+
+	for (size_t i = 0; i < sizeof(layouts) / sizeof(layouts[0]); i++) {
+		snprintf(out, size, layouts[i], dir, hex);
+		if (!access(out, F_OK))
+			return 0;
+	}
+	d = opendir(dir);
+	if (!d)
+		return -errno;
+	while ((de = readdir(d))) {
+		if (!str_has_suffix(de->d_name, ".eucc"))
+			continue;
+		snprintf(out, size, "%s/%s", dir, de->d_name);
+		if (cached_ok(out, hex)) { /* read and hashed: a file's name is no proof */
+			closedir(d);
+			return 0;
+		}
+	}
+	closedir(d);
+	return -ENOENT;
+}
+
+/* pull --from FILE|DIR: no network; the file is verified as a download is, then written. */
+static int pull_from(const char *from, const char *hex, const char *out, char *final, size_t fsize,
+		     struct eucc_error *err)
+{
+	char path[PATH_MAX], name[128];
+	void *data;
+	size_t len;
+	int ret = 0;
+
+	snprintf(path, sizeof(path), "%s", from);
+	if (fs_is_dir(from))
+		ret = find_in_dir(from, hex, path, sizeof(path));
+	if (ret) {
+		eucc_error_set(err, ret, EUCC_E_NOT_FOUND, "%s holds no artifact sha256:%.12s...",
+			       from, hex);
+		eucc_error_hint(err,
+				"a mirror dir holds <hex>, sha256/<hex>, v1/artifacts/<hex> or "
+				"*.eucc files; `eucc-remote inspect` shows a package's digest");
+		return ret;
+	}
+	ret = fs_read_file(path, PKG_MAX_SIZE, &data, &len);
+	if (ret)
+		return eucc_error_set(err, ret, EUCC_E_IO, "cannot read %s: %s", path,
+				      strerror(-ret));
+	ret = verify_bytes(data, len, path, hex, name, sizeof(name), err);
+	if (!ret) {
+		if (out)
+			snprintf(final, fsize, "%s", out);
+		else
+			snprintf(final, fsize, "%s.eucc", name);
+		ret = fs_write_atomic(final, data, len);
+		if (ret)
+			eucc_error_set(err, ret, EUCC_E_IO, "cannot write %s: %s", final,
+				       strerror(-ret));
+	}
+	free(data);
+	return ret;
 }
 
 /* Download @ref (a digest on the configured server, or a URL) to @part. A URL on another
@@ -152,6 +234,7 @@ int pull_cached(const struct remote_config *cfg, const char *ref, char *out, siz
 
 struct pull_args {
 	const char *out;
+	const char *from;
 };
 
 static int do_pull(const struct cli_call *call)
@@ -177,6 +260,13 @@ static int do_pull(const struct cli_call *call)
 		snprintf(part, sizeof(part), "%s.part", out);
 	else
 		snprintf(part, sizeof(part), ".eucc-%.16s.part", digest);
+	if (a.from) {
+		if (pull_from(a.from, digest, out, final, sizeof(final), &err))
+			return remote_fail(&err);
+		if (!cfg->quiet)
+			printf("wrote %s (sha256:%s)\n", final, digest);
+		return EUCC_EXIT_OK;
+	}
 	snprintf(path, sizeof(path), "/v1/artifacts/%s", digest);
 	ret = http_download(cfg, path, part, isatty(STDERR_FILENO) && !cfg->quiet, &err);
 	if (ret)
@@ -207,6 +297,13 @@ static const struct cli_opt pull_opts[] = {
      .off = offsetof(struct pull_args, out),
      .help = "the file to write; the download goes to OUT.part first",
      .def = "NAME.eucc, NAME from the package"},
+    {.name = "from",
+     .arg = "FILE|DIR",
+     .kind = CLI_STR,
+     .off = offsetof(struct pull_args, from),
+     .help = "take the artifact from a file or a mirror dir (DIR/<hex>, DIR/sha256/<hex>, "
+	     "DIR/v1/artifacts/<hex>, DIR/*.eucc) instead of the server: no network",
+     .def = "the server"},
     {0},
 };
 
@@ -214,12 +311,13 @@ const struct cli_cmd remote_cmd_pull = {
     .name = "pull",
     .run = do_pull,
     .args = "DIGEST",
-    .summary = "download a package by its digest and verify it",
+    .summary = "download a package by its digest (or take it from a mirror) and verify it",
     .help = "Download the artifact DIGEST (sha256:<hex> or <hex>) from the server to OUT.part "
 	    "(or .eucc-<digest>.part), resuming a partial file with an HTTP range, with a "
 	    "progress bar on a terminal. The whole file must hash to DIGEST and pass the "
 	    "package checks; one that does not is deleted and refused. Then it is renamed to "
-	    "OUT.",
+	    "OUT. With --from, the artifact comes from a file or a mirror dir, verified the "
+	    "same way, with no network.",
     .opts = pull_opts,
     .min_args = 1,
     .max_args = 1,

@@ -13,6 +13,26 @@
 
 #define ANSWER_MAX ((size_t)64 << 20)
 
+int http_init(void)
+{
+	return curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK ? 0 : -ENOMEM;
+}
+
+void http_cleanup(void)
+{
+	curl_global_cleanup();
+}
+
+char *http_escape(const char *s)
+{
+	return curl_easy_escape(NULL, s, 0);
+}
+
+void http_escape_free(char *s)
+{
+	curl_free(s);
+}
+
 static size_t collect(char *ptr, size_t size, size_t nmemb, void *userdata)
 {
 	struct http_answer *ans = userdata;
@@ -47,11 +67,37 @@ static struct curl_slist *common_headers(const struct remote_config *cfg, bool j
 	return h;
 }
 
-/* https: the CA bundle asked for, or no verification at all. */
+/*
+ * The host's CA bundle, for the static build: its libcurl has no CA path compiled in (the build
+ * machine's would mean nothing on a host of another distribution), so it takes the first
+ * bundle of the distributions' usual places that exists. The dynamic build keeps its
+ * libcurl's own default (NULL).
+ */
+static const char *host_ca_bundle(void)
+{
+#ifdef EUCC_STATIC_BUILD
+	static const char *const bundles[] = {
+	    "/etc/ssl/certs/ca-certificates.crt", /* Debian, Ubuntu */
+	    "/etc/pki/tls/certs/ca-bundle.crt",	  /* RHEL, CentOS, openEuler, Kylin */
+	    "/etc/pki/ca-trust/extracted/pem/tls-ca-bundle.pem", /* RHEL 8+ */
+	    "/etc/ssl/ca-bundle.pem",				 /* SUSE */
+	    "/etc/ssl/cert.pem",				 /* Alpine */
+	};
+
+	for (size_t i = 0; i < sizeof(bundles) / sizeof(bundles[0]); i++)
+		if (!access(bundles[i], R_OK))
+			return bundles[i];
+#endif
+	return NULL;
+}
+
+/* https: the CA bundle asked for (else the host's), or no verification at all. */
 static void tls_setup(CURL *curl, const struct remote_config *cfg)
 {
-	if (cfg->cacert[0])
-		curl_easy_setopt(curl, CURLOPT_CAINFO, cfg->cacert);
+	const char *ca = cfg->cacert[0] ? cfg->cacert : host_ca_bundle();
+
+	if (ca)
+		curl_easy_setopt(curl, CURLOPT_CAINFO, ca);
 	if (cfg->insecure) {
 		curl_easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, 0L);
 		curl_easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, 0L);

@@ -6,7 +6,9 @@
 #include <string.h>
 
 #include <bpf/libbpf.h>
-#include <curl/curl.h>
+#ifdef EUCC_STATIC_BUILD
+#include <openssl/crypto.h>
+#endif
 
 #include "remote.h"
 
@@ -125,8 +127,14 @@ static const struct cli_cmd *const remote_cmds[] = {
 
 static void remote_version(FILE *out)
 {
-	fprintf(out, "eucc-remote %s (libbpf %u.%u)\n", EUCC_VERSION, libbpf_major_version(),
-		libbpf_minor_version());
+#ifdef EUCC_STATIC_BUILD
+	const char *build = "; static";
+#else
+	const char *build = "";
+#endif
+
+	fprintf(out, "eucc-remote %s (libbpf %u.%u%s)\n", EUCC_VERSION, libbpf_major_version(),
+		libbpf_minor_version(), build);
 }
 
 static const struct cli_prog remote_prog = {
@@ -165,14 +173,33 @@ static void config_defaults(struct remote_config *cfg)
 	cfg->timeout_sec = 600;
 }
 
+/*
+ * The static build reads no OpenSSL configuration: the host's openssl.cnf belongs to the
+ * host's own OpenSSL (another version, perhaps with engines or providers to dlopen), and the
+ * client needs nothing of it for SHA-256 and TLS. So libcrypto's module loading (dlopen) is
+ * never reached; nor are its socket BIOs (getaddrinfo, gethostbyname): libcurl makes its own
+ * sockets and resolves names with c-ares.
+ */
+static int crypto_init(void)
+{
+#ifdef EUCC_STATIC_BUILD
+	return OPENSSL_init_crypto(OPENSSL_INIT_NO_LOAD_CONFIG, NULL) ? 0 : -ENOMEM;
+#else
+	return 0;
+#endif
+}
+
 int main(int argc, char **argv)
 {
 	struct remote_config cfg;
 	int ret;
 
 	config_defaults(&cfg);
-	curl_global_init(CURL_GLOBAL_DEFAULT);
+	if (crypto_init() || http_init()) {
+		fprintf(stderr, "eucc-remote: error: cannot start libcrypto or the HTTP client\n");
+		return EUCC_EXIT_INPUT;
+	}
 	ret = cli_main(&remote_prog, argc, argv, &cfg);
-	curl_global_cleanup();
+	http_cleanup();
 	return ret;
 }

@@ -12,8 +12,9 @@ args=()
 case "${1:-}" in
 "") ;;
 --sanitize) dir=build-asan args=(-DEUCC_SANITIZE=ON) ;;
---release) dir=build-release type=Release ;;
---clang) dir=build-clang type=Release args=(-DCMAKE_C_COMPILER=clang) ;;
+# (the static sub-builds are for the end-to-end tests, which these two builds do not run)
+--release) dir=build-release type=Release args=(-DEUCC_STATIC_SUBBUILDS=OFF) ;;
+--clang) dir=build-clang type=Release args=(-DCMAKE_C_COMPILER=clang -DEUCC_STATIC_SUBBUILDS=OFF) ;;
 *)
 	echo "usage: scripts/build.sh [--sanitize|--release|--clang]" >&2
 	exit 3

@@ -42,6 +42,13 @@ int remote_fail(const struct eucc_error *e);
 
 /* ---- HTTP (libcurl) --------------------------------------------------------------------- */
 
+/* Once per process, around everything else; http_init fails only when the HTTP library does. */
+int http_init(void);
+void http_cleanup(void);
+/* @s percent-encoded for a URL (malloc'd, free with http_escape_free); NULL if out of memory. */
+char *http_escape(const char *s);
+void http_escape_free(char *s);
+
 struct http_answer {
 	long status;
 	char *body; /* NUL-terminated */

@@ -26,10 +26,14 @@ expect_eq "the event type, and how it was found" "$(jq -c '.events[] | [.map, .t
 DIGEST=$(sha256sum execsnoop.eucc | cut -d" " -f1)
 
 markers &
+mpid=$!
 run 0 eucc-remote run execsnoop.eucc --btf bundled --duration 3
+wait "$mpid" # the next run must not see these markers
 expect "exec events of the marker" "$OUT" "comm=eucc_mk_cli"
 markers &
+mpid=$!
 run 0 eucc-remote run execsnoop.eucc --btf bundled --duration 3 --json
+wait "$mpid" # the next run must not see these markers
 expect_eq "JSON lines" "$(grep -c '"comm":"eucc_mk_cli"' <<<"$OUT")" 3
 
 # A second compile is a cache hit.
@@ -52,7 +56,9 @@ expect_eq "and removed" "$(ls bad.eucc* 2>/dev/null | wc -l)" 0
 stop_server
 mkdir -p "$TMP/airgap" && mv pulled.eucc "$TMP/airgap/" && cd "$TMP/airgap"
 markers &
+mpid=$!
 run 0 eucc-remote run pulled.eucc --btf bundled --duration 3
+wait "$mpid" # the next run must not see these markers
 expect "air-gapped run" "$OUT" "comm=eucc_mk_cli"
 cd "$TMP"
 run 4 eucc-remote kernels
@@ -249,7 +255,7 @@ run 0 eucc-remote help
 expect "help = --help" "$OUT" "^Usage: eucc-remote \[OPTION\]... COMMAND"
 opts_compile="-k, --kernel SPEC|--arch A|-I DIR|-D NAME[=V]|-U NAME|-W WARNING|--headers RELEASE|--name NAME|--format text|-o, --output OUT|-j, --json"
 opts_check="-k, --kernel SPEC|--arch A|-I DIR|-D NAME[=V]|-U NAME|-W WARNING|--headers RELEASE|--name NAME|--format text|-j, --json"
-opts_pull="-o, --output OUT"
+opts_pull="-o, --output OUT|--from FILE"
 opts_run="--btf auto|--duration SEC|--set NAME=VALUE|--attach-only|--dry-run|-j, --json"
 opts_inspect="-j, --json"
 opts_kernels="--arch A|--type NAME|--func NAME|-j, --json"
