@@ -284,15 +284,29 @@ static bool bv_name_ok(const char *s, enum bv_name rule)
 	return false;
 }
 
+/* At most 64 characters of @s for a message, anything but printable ASCII as '?'. */
+static const char *bv_printable(const char *s, char *out, size_t size)
+{
+	size_t i = 0;
+
+	for (; s[i] && i < size - 1 && i < 64; i++)
+		out[i] = s[i] >= 0x20 && s[i] < 0x7f ? s[i] : '?';
+	out[i] = '\0';
+	return out;
+}
+
 /* @what names the string for the message: "name", "member 3's name". */
 static int bv_name(const struct bv *v, uint32_t id, uint32_t off, enum bv_name rule,
 		   const char *what)
 {
+	char shown[72];
+
 	if (off >= v->strs_len)
 		return bv_bad(v, id, "%s at string offset %u: the string section has %u bytes",
 			      what, off, v->strs_len);
 	if (!bv_name_ok(v->strs + off, rule))
-		return bv_bad(v, id, "%s \"%.64s\" is not %s", what, v->strs + off,
+		return bv_bad(v, id, "%s \"%s\" is not %s", what,
+			      bv_printable(v->strs + off, shown, sizeof(shown)),
 			      rule == NAME_NONE	     ? "empty (this kind has no name)"
 			      : rule == NAME_TYPE    ? "a base type's name"
 			      : rule == NAME_TAG     ? "a tag (printable, no quotes)"
