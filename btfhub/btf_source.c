@@ -354,6 +354,7 @@ static int src_scan_file(struct src_scan *sc, const char *path, const struct src
 	if (rc)
 		return eucc_error_set(sc->err, rc, EUCC_E_BAD_INPUT, "%s: cannot read: %s", path,
 				      strerror(-rc));
+	src_room_init(&sc->room, size);
 	rc = src_dispatch(sc, &m, data, size);
 	free(data);
 	return rc;

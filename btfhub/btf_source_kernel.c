@@ -333,7 +333,7 @@ static int src_payload(struct src_scan *sc, struct src_meta *m, const char *comp
 		expect = src_le32(payload + len - 4);
 		len -= 4;
 	}
-	rc = src_decompress(payload, len, expect, &out, &outlen, m->origin, sc->err);
+	rc = src_decompress(payload, len, expect, &sc->room, &out, &outlen, m->origin, sc->err);
 	if (rc)
 		return rc;
 	m->comp[0] = '\0';
