@@ -561,3 +561,20 @@ int btf_source_scan(const char *path, const struct btf_source_ops *ops, struct e
 	rc = src_scan_file(&sc, path, NULL);
 	return rc < 0 ? rc : sc.found;
 }
+
+int btf_source_scan_buffer(const void *data, size_t size, const char *name,
+			   const struct btf_source_ops *ops, struct eucc_error *err)
+{
+	struct src_scan sc = {.ops = ops, .err = err};
+	struct src_meta m = {0};
+	int rc;
+
+	if (!data && size)
+		return eucc_error_set(err, -EINVAL, EUCC_E_USAGE, "no data given");
+	snprintf(m.origin, sizeof(m.origin), "%s", name && *name ? name : "(buffer)");
+	if (name)
+		src_release_from_name(name, m.release, sizeof(m.release));
+	src_room_init(&sc.room, size);
+	rc = src_dispatch(&sc, &m, data, size);
+	return rc < 0 ? rc : sc.found;
+}

@@ -198,16 +198,18 @@ static int bv_bad(const struct bv *v, uint32_t id, const char *fmt, ...)
 
 static int bv_sections(struct bv *v, const uint8_t *p, size_t size)
 {
-	uint32_t hdr_len = src_rd32(p + 4, v->be), type_off = src_rd32(p + 8, v->be);
-	uint32_t type_len = src_rd32(p + 12, v->be), str_off = src_rd32(p + 16, v->be);
-	uint32_t str_len = src_rd32(p + 20, v->be);
-	uint64_t t0 = (uint64_t)hdr_len + type_off, s0 = (uint64_t)hdr_len + str_off;
-	uint64_t total;
+	uint32_t hdr_len, type_off, type_len, str_off, str_len;
+	uint64_t t0, s0, total;
 	int rc;
 
+	/* the magic, the version and 24 bytes of header first: then the fields can be read */
 	rc = src_btf_header_check(p, size, &total, v->err);
 	if (rc)
 		return rc;
+	hdr_len = src_rd32(p + 4, v->be), type_off = src_rd32(p + 8, v->be);
+	type_len = src_rd32(p + 12, v->be), str_off = src_rd32(p + 16, v->be);
+	str_len = src_rd32(p + 20, v->be);
+	t0 = (uint64_t)hdr_len + type_off, s0 = (uint64_t)hdr_len + str_off;
 	if (p[3])
 		return bv_fail(v->err, "header flags %#x: version 1 has none", p[3]);
 	for (uint32_t i = BV_HDR_LEN; i < hdr_len; i++)
@@ -219,6 +221,11 @@ static int bv_sections(struct bv *v, const uint8_t *p, size_t size)
 			       type_len, type_off);
 	if (t0 < s0 + str_len && s0 < t0 + type_len)
 		return bv_fail(v->err, "the type and string sections overlap");
+	if (t0 + type_len > s0) /* as libbpf and the kernel lay it out */
+		return bv_fail(v->err,
+			       "the string section (at %u) comes before the type section "
+			       "(at %u)",
+			       str_off, type_off);
 	if (!str_len || p[s0] || p[s0 + str_len - 1])
 		return bv_fail(v->err,
 			       "the string section (%u bytes) does not start and end "
@@ -590,7 +597,7 @@ static int bv_refs_datasec(const struct bv *v, uint32_t id, const struct bv_rec 
 		if (kind != BTF_KIND_VAR && kind != BTF_KIND_FUNC)
 			return bv_bad(v, id, "entry %u is type [%u], a %s, not a var or func", i,
 				      to, kind_names[kind]);
-		if (end > r->size_type)
+		if (r->size_type && end > r->size_type) /* 0: a compiler's, sized at load */
 			return bv_bad(v, id, "entry %u ends at %llu, past the section's %u bytes",
 				      i, (unsigned long long)end, r->size_type);
 	}

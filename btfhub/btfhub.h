@@ -55,6 +55,9 @@ struct btf_source_ops {
  * nothing importable is an error.
  */
 int btf_source_scan(const char *path, const struct btf_source_ops *ops, struct eucc_error *err);
+/* The same for one file's content in memory; @name (or NULL) is what its file name would say. */
+int btf_source_scan_buffer(const void *data, size_t size, const char *name,
+			   const struct btf_source_ops *ops, struct eucc_error *err);
 
 /*
  * Check raw BTF fully before anything reads it: header and section bounds, known kinds and flags,

@@ -308,7 +308,7 @@ static void test_sections(void **state)
 {
 	struct eucc_error err = {0};
 	struct bb b;
-	size_t n;
+	size_t n, soff;
 
 	(void)state;
 	bb_init(&b);
@@ -326,6 +326,18 @@ static void test_sections(void **state)
 	buf[16] = 4; /* strings start inside the types */
 	assert_int_equal(btf_source_validate(buf, n, &err), -EINVAL);
 	assert_contains(err.message, "overlap");
+
+	/* libbpf wants the types first: strings first would pass here and fail there */
+	soff = (b.slen + 3) & ~(size_t)3;
+	bb_build(&b, buf + 4096, sizeof(buf) - 4096); /* the parts, taken from a copy */
+	memcpy(buf, buf + 4096, 24);
+	put32(buf + 8, (uint32_t)soff, false);
+	put32(buf + 16, 0, false);
+	memset(buf + 24, 0, soff);
+	memcpy(buf + 24, buf + 4096 + 24 + b.tlen, b.slen);
+	memcpy(buf + 24 + soff, buf + 4096 + 24, b.tlen);
+	assert_int_equal(btf_source_validate(buf, 24 + soff + b.tlen, &err), -EINVAL);
+	assert_contains(err.message, "the string section (at 0) comes before the type section");
 
 	n = bb_build(&b, buf, sizeof(buf));
 	buf[3] = 1;
