@@ -37,6 +37,7 @@ struct bv_node {
 	uint16_t depth; /* longest chain below it */
 	uint8_t kind;	/* after typedefs and modifiers (0: void) */
 	uint8_t state;	/* BV_NEW, BV_OPEN (on the walk's path), BV_DONE */
+	uint8_t brk;	/* does a pointer to it break a cycle (bv_ptr_breaks_cycle) */
 };
 
 enum { BV_NEW, BV_OPEN, BV_DONE };
@@ -715,26 +716,42 @@ static bool bv_is_modifier(unsigned int kind)
 	       kind == BTF_KIND_RESTRICT || kind == BTF_KIND_TYPE_TAG;
 }
 
+enum { BRK_UNKNOWN, BRK_YES, BRK_NO };
+
 /*
  * A pointer to a named struct or union (through typedefs and modifiers), or to a forward
- * declaration: C declares the target by name there, so a cycle may pass through it. Chains
- * longer than BV_MAX_DEPTH are refused by the depth check anyway.
+ * declaration: C declares the target by name there, so a cycle may pass through it. The answer
+ * is kept for every type of the chain, so each is followed once. A chain longer than
+ * BV_MAX_DEPTH (or a loop of modifiers) counts as no: the depth or cycle check refuses it.
  */
 static bool bv_ptr_breaks_cycle(const struct bv *v, uint32_t to)
 {
+	uint32_t path[BV_MAX_DEPTH + 1], n = 0;
+	uint8_t brk = BRK_NO;
 	struct bv_rec r;
 
-	for (int i = 0; to && i <= BV_MAX_DEPTH; i++) {
+	while (to && n <= BV_MAX_DEPTH) {
+		if (v->node[to].brk) {
+			brk = v->node[to].brk;
+			break;
+		}
+		path[n++] = to;
 		bv_rec(v, to, &r);
-		if (r.kind == BTF_KIND_FWD)
-			return true;
-		if (r.kind == BTF_KIND_STRUCT || r.kind == BTF_KIND_UNION)
-			return r.name_off != 0;
+		if (r.kind == BTF_KIND_FWD) {
+			brk = BRK_YES;
+			break;
+		}
+		if (r.kind == BTF_KIND_STRUCT || r.kind == BTF_KIND_UNION) {
+			brk = r.name_off ? BRK_YES : BRK_NO;
+			break;
+		}
 		if (!bv_is_modifier(r.kind))
-			return false;
+			break;
 		to = r.size_type;
 	}
-	return false;
+	for (uint32_t i = 0; i < n; i++)
+		v->node[path[i]].brk = brk;
+	return brk == BRK_YES;
 }
 
 /* The edge @k of @id that the walk follows (not one that a named declaration breaks). */
@@ -858,12 +875,9 @@ static int bv_resolve(struct bv *v, uint32_t id)
 	case BTF_KIND_CONST:
 	case BTF_KIND_RESTRICT:
 	case BTF_KIND_TYPE_TAG:
-		*n = (struct bv_node){.off = n->off,
-				      .size = v->node[r.size_type].size,
-				      .bits = v->node[r.size_type].bits,
-				      .depth = n->depth,
-				      .kind = v->node[r.size_type].kind,
-				      .state = n->state};
+		n->size = v->node[r.size_type].size;
+		n->bits = v->node[r.size_type].bits;
+		n->kind = v->node[r.size_type].kind;
 		return 0;
 	case BTF_KIND_ARRAY:
 		rc = bv_need_sized(v, id, bv_u32(v, r.extra), "the element type");
