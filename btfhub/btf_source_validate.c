@@ -12,7 +12,7 @@
  *  3. every reference: an existing type of a kind that may be referenced there;
  *  4. the graph: no cycle except through a pointer to a named struct or union (or a forward
  *     declaration), no chain longer than BV_MAX_DEPTH, members inside their struct, arrays that
- *     fit in 4 GiB.
+ *     fit in 4 GiB, and a vmlinux.h of a size in proportion to the BTF (bv_cost).
  * Memory is a few bytes per type, so bounded by the input's size; nothing recurses.
  */
 #include <errno.h>
@@ -28,6 +28,9 @@
 #define BV_REC_LEN 12
 /* The longest chain of types without a pointer to a named record (real kernels: 33 to 36). */
 #define BV_MAX_DEPTH 256
+/* vmlinux.h at most one line per 4 bytes of types, or 65536 lines (see bv_cost). */
+#define BV_HEADER_BYTES_PER_LINE 4
+#define BV_HEADER_MIN_LINES	 65536
 
 /* One type as the walk sees it. */
 struct bv_node {
@@ -38,6 +41,7 @@ struct bv_node {
 	uint8_t kind;	/* after typedefs and modifiers (0: void) */
 	uint8_t state;	/* BV_NEW, BV_OPEN (on the walk's path), BV_DONE */
 	uint8_t brk;	/* does a pointer to it break a cycle (bv_ptr_breaks_cycle) */
+	uint64_t cost;	/* lines the C dumper writes where it is named (bv_cost) */
 };
 
 enum { BV_NEW, BV_OPEN, BV_DONE };
@@ -50,6 +54,7 @@ struct bv {
 	bool be;
 	uint32_t n; /* types: ids 1..n */
 	uint32_t ptr_size;
+	uint64_t header_cost; /* lines of vmlinux.h, about */
 	struct bv_node *node; /* [0] is void */
 	uint32_t *stack_id, *stack_edge;
 	struct eucc_error *err;
@@ -213,10 +218,8 @@ static int bv_sections(struct bv *v, const uint8_t *p, size_t size)
 	t0 = (uint64_t)hdr_len + type_off, s0 = (uint64_t)hdr_len + str_off;
 	if (p[3])
 		return bv_fail(v->err, "header flags %#x: version 1 has none", p[3]);
-	for (uint32_t i = BV_HDR_LEN; i < hdr_len; i++)
-		if (p[i])
-			return bv_fail(v->err, "a header of %u bytes with unknown fields set",
-				       hdr_len);
+	if (hdr_len != BV_HDR_LEN) /* libbpf reads longer ones only in its own byte order */
+		return bv_fail(v->err, "a header of %u bytes: version 1 has 24", hdr_len);
 	if (type_off % 4 || type_len % 4)
 		return bv_fail(v->err, "the type section (%u bytes at %u) is not 4-byte aligned",
 			       type_len, type_off);
@@ -910,10 +913,106 @@ static int bv_resolve(struct bv *v, uint32_t id)
 	return rc;
 }
 
+/* ---- the size of vmlinux.h ------------------------------------------------------------- */
+
+#define BV_COST_MAX ((uint64_t)1 << 40)
+
+static uint64_t bv_add(uint64_t a, uint64_t b)
+{
+	return a + b > BV_COST_MAX ? BV_COST_MAX : a + b;
+}
+
+static uint64_t bv_ref_cost(const struct bv *v, uint32_t to)
+{
+	return to ? v->node[to].cost : 1;
+}
+
+/* Lines of padding the dumper writes into the holes of a struct: one per 64 bits. */
+static uint64_t bv_holes(const struct bv *v, const struct bv_rec *r)
+{
+	uint64_t end = 0, lines = 0;
+
+	for (unsigned int i = 0; i < r->vlen; i++) {
+		uint32_t to = bv_u32(v, r->extra + i * 12 + 4),
+			 off = bv_u32(v, r->extra + i * 12 + 8);
+		uint64_t bit = r->kflag ? BTF_MEMBER_BIT_OFFSET(off) : off;
+		uint32_t field = r->kflag ? BTF_MEMBER_BITFIELD_SIZE(off) : 0;
+		uint64_t bits = field ? field : v->node[to].bits;
+
+		if (bit > end)
+			lines += (bit - end) / 64 + 1;
+		if (bit + bits > end)
+			end = bit + bits;
+	}
+	if (r->kind == BTF_KIND_STRUCT && (uint64_t)r->size_type * 8 > end)
+		lines += ((uint64_t)r->size_type * 8 - end) / 64 + 1;
+	return lines;
+}
+
+/*
+ * What libbpf's C dumper writes for @id, in lines: n->cost where it is referenced (a name, or
+ * the whole body of an anonymous record, which is written out at every use), the return value
+ * where it is defined at the top level of vmlinux.h. Nested anonymous records multiply, and
+ * holes become padding: a few hundred bytes of BTF could ask for gigabytes of header.
+ */
+static uint64_t bv_cost(struct bv *v, uint32_t id)
+{
+	struct bv_node *n = &v->node[id];
+	uint64_t def;
+	struct bv_rec r;
+
+	bv_rec(v, id, &r);
+	switch (r.kind) {
+	case BTF_KIND_STRUCT:
+	case BTF_KIND_UNION:
+		def = 1 + bv_holes(v, &r);
+		for (unsigned int i = 0; i < r.vlen; i++)
+			def = bv_add(def, bv_ref_cost(v, bv_u32(v, r.extra + i * 12 + 4)));
+		break;
+	case BTF_KIND_ENUM:
+	case BTF_KIND_ENUM64:
+		def = 1 + (uint64_t)r.vlen;
+		break;
+	case BTF_KIND_TYPEDEF:
+		n->cost = 1;
+		return bv_add(1, bv_ref_cost(v, r.size_type));
+	case BTF_KIND_FWD:
+		n->cost = 1;
+		return 1;
+	case BTF_KIND_PTR: /* a pointer to a named record is just its name */
+		n->cost = bv_ptr_breaks_cycle(v, r.size_type) ? 1 : bv_ref_cost(v, r.size_type);
+		return 0;
+	case BTF_KIND_VOLATILE:
+	case BTF_KIND_CONST:
+	case BTF_KIND_RESTRICT:
+	case BTF_KIND_TYPE_TAG:
+		n->cost = bv_ref_cost(v, r.size_type);
+		return 0;
+	case BTF_KIND_ARRAY:
+		n->cost = bv_add(1, bv_ref_cost(v, bv_u32(v, r.extra)));
+		return 0;
+	case BTF_KIND_FUNC_PROTO:
+		n->cost = bv_add(1, bv_ref_cost(v, r.size_type));
+		for (unsigned int i = 0; i < r.vlen; i++)
+			n->cost = bv_add(n->cost, bv_ref_cost(v, bv_u32(v, r.extra + i * 8 + 4)));
+		return 0;
+	case BTF_KIND_INT:
+	case BTF_KIND_FLOAT:
+		n->cost = 1;
+		return 0;
+	default: /* funcs, vars, sections and tags are not written */
+		n->cost = 0;
+		return 0;
+	}
+	n->cost = r.name_off ? 1 : def;
+	return r.name_off ? def : 0;
+}
+
 /* A node's edges are all done: its depth is one more than theirs. */
 static int bv_finish(struct bv *v, uint32_t id)
 {
 	uint32_t to, depth = 0;
+	int rc;
 
 	for (uint32_t k = 0; bv_follows(v, id, k, &to); k++)
 		if (to && v->node[to].depth > depth)
@@ -925,7 +1024,10 @@ static int bv_finish(struct bv *v, uint32_t id)
 			      BV_MAX_DEPTH);
 	v->node[id].depth = (uint16_t)(depth + 1);
 	v->node[id].state = BV_DONE;
-	return bv_resolve(v, id);
+	rc = bv_resolve(v, id);
+	if (!rc)
+		v->header_cost = bv_add(v->header_cost, bv_cost(v, id));
+	return rc;
 }
 
 /* Depth-first from @root with an explicit stack: finds cycles, resolves in post-order. */
@@ -976,6 +1078,14 @@ static uint32_t bv_ptr_size(const struct bv *v)
 	return 8;
 }
 
+/* Lines of vmlinux.h a BTF may ask for: real kernels ask for one per 11 to 25 bytes of types. */
+static uint64_t bv_header_max(const struct bv *v)
+{
+	uint64_t max = v->types_len / BV_HEADER_BYTES_PER_LINE;
+
+	return max < BV_HEADER_MIN_LINES ? BV_HEADER_MIN_LINES : max;
+}
+
 static int bv_graph(struct bv *v)
 {
 	int rc = 0;
@@ -989,6 +1099,14 @@ static int bv_graph(struct bv *v)
 	for (uint32_t id = 1; !rc && id <= v->n; id++)
 		if (v->node[id].state == BV_NEW)
 			rc = bv_walk(v, id);
+	if (!rc && v->header_cost > bv_header_max(v))
+		rc = bv_fail(
+		    v->err,
+		    "its vmlinux.h would run to about %llu lines, more than the %llu allowed "
+		    "for %u bytes of types (holes in records, or anonymous records used in "
+		    "many places)",
+		    (unsigned long long)v->header_cost, (unsigned long long)bv_header_max(v),
+		    v->types_len);
 	free(v->stack_id);
 	free(v->stack_edge);
 	return rc;

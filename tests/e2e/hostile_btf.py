@@ -79,8 +79,16 @@ def truncated():
     return b.raw()[:-7], "truncated BTF: header says"
 
 
+def header_bomb():
+    # 64 bytes of BTF, a struct of 1 GiB holding one int: 134 million lines of padding in vmlinux.h
+    b = Btf()
+    b.rec("int", INT, 0, 4, struct.pack("<I", 1 << 24 | 32))
+    b.rec("s", STRUCT, 1, 1 << 30, b.member("x", 1, 0))
+    return b.raw(), "its vmlinux.h would run to about 134217730 lines, more than the 65536 allowed"
+
+
 CASES = [typedef_cycle, const_volatile_cycle, self_struct, id_out_of_range, string_out_of_range,
-         vlen_past_data, truncated]
+         vlen_past_data, truncated, header_bomb]
 
 
 def main():

@@ -304,6 +304,45 @@ static void test_sizes(void **state)
 	refused(&b, "member 0 is type [1], an incomplete (forward-declared) type");
 }
 
+/* Small BTF that would make libbpf's dumper write gigabytes of vmlinux.h. */
+static void test_header_size(void **state)
+{
+	struct bb b;
+	uint32_t i4, prev, size = 8;
+
+	(void)state;
+	/* a hole of 1 GiB: a padding line per 8 bytes */
+	bb_init(&b);
+	i4 = bb_int(&b, "int", 4);
+	bb_type(&b, "s", BTF_KIND_STRUCT, 1, false, 1u << 30);
+	bb_member(&b, "x", i4, 0);
+	refused(&b,
+		"its vmlinux.h would run to about 134217730 lines, more than the 65536 allowed");
+	/* a hole of 64 KiB, as real kernels have (swsusp_info) */
+	bb_init(&b);
+	i4 = bb_int(&b, "int", 4);
+	bb_type(&b, "s", BTF_KIND_STRUCT, 1, false, 65536);
+	bb_member(&b, "x", i4, 0);
+	accepted(&b);
+
+	/* anonymous records, each holding four of the one below: written out 4^12 times */
+	bb_init(&b);
+	i4 = bb_int(&b, "int", 4);
+	prev = bb_type(&b, NULL, BTF_KIND_STRUCT, 2, false, size);
+	bb_member(&b, "x", i4, 0);
+	bb_member(&b, "y", i4, 32);
+	for (int level = 0; level < 12; level++) {
+		uint32_t id = bb_type(&b, NULL, BTF_KIND_STRUCT, 4, false, size * 4);
+
+		for (uint32_t m = 0; m < 4; m++)
+			bb_member(&b, (const char *[]){"a", "b", "c", "d"}[m], prev, m * size * 8);
+		prev = id, size *= 4;
+	}
+	bb_type(&b, "top", BTF_KIND_STRUCT, 1, false, size);
+	bb_member(&b, "all", prev, 0);
+	refused(&b, "its vmlinux.h would run to about");
+}
+
 static void test_sections(void **state)
 {
 	struct eucc_error err = {0};
@@ -343,6 +382,15 @@ static void test_sections(void **state)
 	buf[3] = 1;
 	assert_int_equal(btf_source_validate(buf, n, &err), -EINVAL);
 	assert_contains(err.message, "header flags");
+
+	/* a longer header: libbpf reads it only in its own byte order */
+	n = bb_build(&b, buf + 4096, sizeof(buf) - 4096);
+	memcpy(buf, buf + 4096, 24);
+	buf[4] = 28;
+	memset(buf + 24, 0, 4);
+	memcpy(buf + 28, buf + 4096 + 24, n - 24);
+	assert_int_equal(btf_source_validate(buf, n + 4, &err), -EINVAL);
+	assert_contains(err.message, "a header of 28 bytes: version 1 has 24");
 }
 
 /* ---- good BTF --------------------------------------------------------------------------- */
@@ -527,13 +575,10 @@ static void test_store(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_cycles),
-	    cmocka_unit_test(test_chain_depth),
-	    cmocka_unit_test(test_ids_and_strings),
-	    cmocka_unit_test(test_records),
-	    cmocka_unit_test(test_sizes),
-	    cmocka_unit_test(test_sections),
-	    cmocka_unit_test(test_good),
+	    cmocka_unit_test(test_cycles),	    cmocka_unit_test(test_chain_depth),
+	    cmocka_unit_test(test_ids_and_strings), cmocka_unit_test(test_records),
+	    cmocka_unit_test(test_sizes),	    cmocka_unit_test(test_header_size),
+	    cmocka_unit_test(test_sections),	    cmocka_unit_test(test_good),
 	    cmocka_unit_test(test_store),
 	};
 
