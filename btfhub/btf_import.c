@@ -188,13 +188,21 @@ static void header_path_of(const char *btf_path, char *buf, size_t size)
 	snprintf(buf, size, "%.*s.h", (int)(strlen(btf_path) - 4), btf_path);
 }
 
-static int write_header_file(const struct btf *btf, const char *path, struct eucc_error *err)
+/*
+ * The vmlinux.h of @btf in a temp file beside @path, written and fsynced: ".<name>.XXXXXX",
+ * which neither the tree walk nor the store's "<release>.h*" clean-up matches.
+ */
+static int header_make(const struct btf *btf, const char *path, char *tmp, size_t size,
+		       struct eucc_error *err)
 {
-	char tmp[PATH_MAX + 16];
+	const char *slash = strrchr(path, '/');
 	FILE *f;
 	int fd, ret;
 
-	snprintf(tmp, sizeof(tmp), "%s.tmp.XXXXXX", path);
+	if (slash)
+		snprintf(tmp, size, "%.*s/.%s.XXXXXX", (int)(slash - path), path, slash + 1);
+	else
+		snprintf(tmp, size, ".%s.XXXXXX", path);
 	fd = mkstemp(tmp);
 	ret = fd < 0 ? -errno : fs_settle(fd, path, 0644); /* readable by the server's user */
 	f = ret ? NULL : fdopen(fd, "w");
@@ -211,10 +219,20 @@ static int write_header_file(const struct btf *btf, const char *path, struct euc
 	if (fflush(f) || fsync(fileno(f)))
 		ret = ret ? ret : eucc_error_set(err, -errno, EUCC_E_STORE, "cannot write %s", tmp);
 	fclose(f);
-	if (!ret && rename(tmp, path))
-		ret = eucc_error_set(err, -errno, EUCC_E_STORE, "cannot write %s", path);
 	if (ret)
 		unlink(tmp);
+	return ret;
+}
+
+static int write_header_file(const struct btf *btf, const char *path, struct eucc_error *err)
+{
+	char tmp[PATH_MAX + 16];
+	int ret = header_make(btf, path, tmp, sizeof(tmp), err);
+
+	if (!ret && rename(tmp, path)) {
+		ret = eucc_error_set(err, -errno, EUCC_E_STORE, "cannot write %s", path);
+		unlink(tmp);
+	}
 	return ret;
 }
 
@@ -255,40 +273,89 @@ static int find_existing(struct btf_store *s, const struct btf_kernel *k, struct
 	return n ? 1 : 0;
 }
 
-/* Write the file, then the rows in one transaction; a failure leaves the index as it was. */
-static int store_commit(struct import_ctx *c, struct btf_kernel *k, const struct btf_blob *b,
-			const struct btf_kernel *old, const struct btf_features *f)
+/* "vmlinux.h of R not made: <why>": the import of R stops there. */
+static int header_failed(struct eucc_error *err, int ret, const char *release)
 {
-	struct btf_store *s = c->store;
-	char rel[PATH_MAX], dir[PATH_MAX];
-	int ret;
+	char why[sizeof(err->message)];
 
-	snprintf(rel, sizeof(rel), "btf/%s/%s/%s/%s.btf", k->distro, k->version, k->arch,
-		 k->release);
-	snprintf(k->path, sizeof(k->path), "%s/%s", s->dir, rel);
-	snprintf(dir, sizeof(dir), "%s/btf/%s/%s/%s", s->dir, k->distro, k->version, k->arch);
-	ret = fs_mkdir_p(dir, 0755);
-	if (!ret)
-		ret = fs_write_atomic(k->path, b->data, b->size);
-	if (ret)
-		return eucc_error_set(c->err, ret, EUCC_E_DATA_DIR, "cannot write %s: %s", k->path,
-				      strerror(-ret));
-	ret = sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) ? -EIO : 0;
+	if (!err)
+		return ret;
+	memcpy(why, err->message, sizeof(why));
+	snprintf(err->message, sizeof(err->message), "%s: its vmlinux.h cannot be made: %s",
+		 release, why);
+	return ret;
+}
+
+static int store_rows(struct btf_store *s, struct btf_kernel *k, const char *rel,
+		      const struct btf_blob *b, const struct btf_kernel *old,
+		      const struct btf_features *f)
+{
+	int ret = sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) ? -EIO : 0;
+
 	if (!ret && old)
 		ret = store_delete_row(s, old->id);
 	if (!ret)
 		ret = insert_kernel(s, k, rel, b->origin, f);
 	if (!ret && sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL))
 		ret = -EIO;
+	if (ret)
+		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+	return ret;
+}
+
+/*
+ * The header (to a temp file), then the BTF file, then the rows in one transaction, then the
+ * header into place: a kernel whose vmlinux.h cannot be made is never indexed, and a failure
+ * leaves the index as it was.
+ */
+static int store_commit(struct import_ctx *c, struct btf_kernel *k, const struct btf_blob *b,
+			const struct btf_kernel *old, const struct btf_features *f,
+			const struct btf *btf)
+{
+	struct btf_store *s = c->store;
+	char rel[PATH_MAX], dir[PATH_MAX], header[PATH_MAX], tmp[PATH_MAX + 16];
+	bool new_path;
+	int ret;
+
+	snprintf(rel, sizeof(rel), "btf/%s/%s/%s/%s.btf", k->distro, k->version, k->arch,
+		 k->release);
+	snprintf(k->path, sizeof(k->path), "%s/%s", s->dir, rel);
+	snprintf(dir, sizeof(dir), "%s/btf/%s/%s/%s", s->dir, k->distro, k->version, k->arch);
+	header_path_of(k->path, header, sizeof(header));
+	new_path = !old || strcmp(old->path, k->path);
+	ret = fs_mkdir_p(dir, 0755);
+	if (ret)
+		return eucc_error_set(c->err, ret, EUCC_E_DATA_DIR, "cannot make %s: %s", dir,
+				      strerror(-ret));
+	ret = header_make(btf, header, tmp, sizeof(tmp), c->err);
+	if (ret) {
+		if (new_path) /* no row points there: drop the dirs made for it */
+			fs_unlink_prune(k->path, s->dir);
+		return header_failed(c->err, ret, k->release);
+	}
+	ret = fs_write_atomic(k->path, b->data, b->size);
+	if (ret) {
+		unlink(tmp);
+		return eucc_error_set(c->err, ret, EUCC_E_DATA_DIR, "cannot write %s: %s", k->path,
+				      strerror(-ret));
+	}
+	ret = store_rows(s, k, rel, b, old, f);
 	if (ret) {
 		store_sql_error(s, c->err, "cannot add kernel");
-		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
-		if (!old || strcmp(old->path, k->path))
+		unlink(tmp);
+		if (new_path)
 			fs_unlink_prune(k->path, s->dir);
 		return ret;
 	}
-	if (old && strcmp(old->path, k->path))
+	if (old && new_path)
 		store_unlink_files(s, old->path);
+	else if (old) /* the old header and what was derived from it (.pch) */
+		store_unlink_derived(s, k->path);
+	if (rename(tmp, header)) {
+		eucc_warn("%s: vmlinux.h not moved into place (%s); it is made again on first use",
+			  k->release, strerror(errno));
+		unlink(tmp);
+	}
 	return 0;
 }
 
@@ -296,8 +363,6 @@ static int store_blob(struct import_ctx *c, const struct btf_blob *b, struct btf
 {
 	struct btf_kernel k = {0}, old;
 	struct btf_features f;
-	char header[PATH_MAX];
-	struct eucc_error herr;
 	int found, ret;
 
 	ret = kernel_identity(b, c->opts, &k, c->err);
@@ -325,18 +390,13 @@ static int store_blob(struct import_ctx *c, const struct btf_blob *b, struct btf
 	k.imported_at = (int64_t)time(NULL);
 	ret = btf_features_read(btf, &f);
 	if (ret)
-		return eucc_error_set(c->err, ret, EUCC_E_INTERNAL, "out of memory");
-	ret = store_commit(c, &k, b, found ? &old : NULL, &f);
+		return eucc_error_set(c->err, ret, EUCC_E_INTERNAL,
+				      "%s: its feature tables cannot be read: out of memory",
+				      k.release);
+	ret = store_commit(c, &k, b, found ? &old : NULL, &f, btf);
 	btf_features_free(&f);
 	if (ret)
 		return ret;
-	/* The header is made once, here, never on a request's path; a failure is not fatal. */
-	header_path_of(k.path, header, sizeof(header));
-	if (found) /* the old header and what was derived from it (.pch) */
-		store_unlink_derived(c->store, k.path);
-	if (write_header_file(btf, header, &herr))
-		eucc_warn("%s: vmlinux.h not written now (%s); it is made on first use", k.release,
-			  herr.message);
 	if (c->cbs && c->cbs->done)
 		c->cbs->done(&k, found ? BTF_IMPORT_REPLACED : BTF_IMPORT_ADDED, b->format,
 			     c->cbs->ctx);
@@ -352,14 +412,12 @@ static int import_found(const struct btf_blob *b, void *ctx)
 
 	if (c->tree)
 		c->err = &local;
-	ret = btf_source_validate(b->data, b->size, c->err);
-	if (!ret) {
-		btf = btf__new(b->data, b->size);
-		ret = btf ? store_blob(c, b, btf)
-			  : eucc_error_set(c->err, -EINVAL, EUCC_E_BAD_INPUT, "%s: not valid BTF",
-					   b->origin);
-		btf__free(btf);
-	}
+	/* btf_source_scan hands over validated BTF only (src_emit). */
+	btf = btf__new(b->data, b->size);
+	ret =
+	    btf ? store_blob(c, b, btf)
+		: eucc_error_set(c->err, -EINVAL, EUCC_E_BAD_INPUT, "%s: not valid BTF", b->origin);
+	btf__free(btf);
 	c->err = saved;
 	if (!ret) {
 		c->imported++;

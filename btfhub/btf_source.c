@@ -173,19 +173,15 @@ int src_btf_header_check(const void *data, size_t size, uint64_t *total, struct 
 	return 0;
 }
 
-/* Validate @data and, if @out, hand back libbpf's parse of it. */
+/* Validate @data (btf_source_validate.c) and, if @out, hand back libbpf's parse of it. */
 static int src_btf_check(const void *data, size_t size, struct btf **out, struct eucc_error *err)
 {
 	struct btf *btf;
-	uint64_t total;
 	int rc;
 
-	rc = src_btf_header_check(data, size, &total, err);
+	rc = btf_source_validate(data, size, err);
 	if (rc)
 		return rc;
-	if (size > UINT32_MAX)
-		return eucc_error_set(err, -EINVAL, EUCC_E_BAD_INPUT, "BTF of %zu bytes: too large",
-				      size);
 	btf = btf__new(data, (uint32_t)size);
 	if (!btf) {
 		rc = errno ? -errno : -EINVAL;
@@ -202,13 +198,6 @@ static int src_btf_check(const void *data, size_t size, struct btf **out, struct
 	else
 		btf__free(btf);
 	return 0;
-}
-
-int btf_source_validate(const void *data, size_t size, struct eucc_error *err)
-{
-	if (!data && size)
-		return eucc_error_set(err, -EINVAL, EUCC_E_BAD_INPUT, "no BTF data");
-	return src_btf_check(data, size, NULL, err);
 }
 
 /* ---- emitting a blob -------------------------------------------------------------------- */
@@ -365,6 +354,7 @@ static int src_scan_file(struct src_scan *sc, const char *path, const struct src
 	if (rc)
 		return eucc_error_set(sc->err, rc, EUCC_E_BAD_INPUT, "%s: cannot read: %s", path,
 				      strerror(-rc));
+	src_room_init(&sc->room, size);
 	rc = src_dispatch(sc, &m, data, size);
 	free(data);
 	return rc;
@@ -569,5 +559,22 @@ int btf_source_scan(const char *path, const struct btf_source_ops *ops, struct e
 		return eucc_error_set(err, -EINVAL, EUCC_E_BAD_INPUT,
 				      "%s: not a regular file or a directory", path);
 	rc = src_scan_file(&sc, path, NULL);
+	return rc < 0 ? rc : sc.found;
+}
+
+int btf_source_scan_buffer(const void *data, size_t size, const char *name,
+			   const struct btf_source_ops *ops, struct eucc_error *err)
+{
+	struct src_scan sc = {.ops = ops, .err = err};
+	struct src_meta m = {0};
+	int rc;
+
+	if (!data && size)
+		return eucc_error_set(err, -EINVAL, EUCC_E_USAGE, "no data given");
+	snprintf(m.origin, sizeof(m.origin), "%s", name && *name ? name : "(buffer)");
+	if (name)
+		src_release_from_name(name, m.release, sizeof(m.release));
+	src_room_init(&sc.room, size);
+	rc = src_dispatch(&sc, &m, data, size);
 	return rc < 0 ? rc : sc.found;
 }

@@ -44,25 +44,52 @@ const char *src_compression(const void *data, size_t size)
 	return NULL;
 }
 
+void src_room_init(struct src_room *r, size_t input)
+{
+	size_t limit =
+	    input > SRC_MAX_SIZE / SRC_UNPACK_RATIO ? SRC_MAX_SIZE : input * SRC_UNPACK_RATIO;
+
+	r->limit = limit < SRC_UNPACK_FLOOR ? SRC_UNPACK_FLOOR : limit;
+	r->left = r->limit;
+	r->input = r->limit == SRC_MAX_SIZE ? 0 : input;
+}
+
+static int src_too_big(const struct src_room *r, const char *origin, struct eucc_error *err)
+{
+	if (!r->input)
+		return eucc_error_set(err, -EFBIG, EUCC_E_BAD_INPUT,
+				      "%s: unpacks to more than %zu MiB", origin, r->limit >> 20);
+	eucc_error_set(err, -EFBIG, EUCC_E_BAD_INPUT,
+		       "%s: unpacks to more than %zu MiB, more than %d times the %zu bytes it came "
+		       "from (at least %zu MiB are allowed)",
+		       origin, r->limit >> 20, SRC_UNPACK_RATIO, r->input, SRC_UNPACK_FLOOR >> 20);
+	eucc_error_hint(err, "kernels, BTFHub files and packages unpack to far less: this looks "
+			     "like a decompression bomb; if it is real, unpack it first and import "
+			     "what it holds");
+	return -EFBIG;
+}
+
 /*
- * Read the current entry of @a into a malloc'd buffer of at most SRC_MAX_SIZE bytes. An error
- * after some data was read ends the data there when @lenient (trailing bytes after a stream).
+ * Read the current entry of @a into a malloc'd buffer, at most @room's bytes. An error after
+ * some data was read ends the data there when @lenient (trailing bytes after a stream).
  */
-static int src_slurp(struct archive *a, size_t hint, bool lenient, void **out, size_t *outlen,
-		     const char *origin, struct eucc_error *err)
+static int src_slurp(struct archive *a, size_t hint, bool lenient, struct src_room *room,
+		     void **out, size_t *outlen, const char *origin, struct eucc_error *err)
 {
 	/* Headers can lie about sizes: start at most at 256 MiB, grow when the data is there. */
-	size_t cap = (!hint ? 1 << 20 : hint < SLURP_FIRST ? hint : SLURP_FIRST) + 1, len = 0;
-	char *buf = malloc(cap), *n;
+	size_t cap = !hint ? 1 << 20 : hint < SLURP_FIRST ? hint : SLURP_FIRST, len = 0;
+	char *buf, *n;
 	la_ssize_t got;
 
+	cap = (cap < room->left ? cap : room->left) + 1;
+	buf = malloc(cap);
 	if (!buf)
 		return eucc_error_set(err, -ENOMEM, EUCC_E_INTERNAL, "out of memory");
 	for (;;) {
 		if (len == cap) {
-			if (cap > SRC_MAX_SIZE)
+			if (cap > room->left)
 				goto too_big;
-			cap = cap * 2 > SRC_MAX_SIZE + 1 ? SRC_MAX_SIZE + 1 : cap * 2;
+			cap = cap * 2 > room->left + 1 ? room->left + 1 : cap * 2;
 			n = realloc(buf, cap);
 			if (!n) {
 				free(buf);
@@ -89,18 +116,22 @@ static int src_slurp(struct archive *a, size_t hint, bool lenient, void **out, s
 		}
 		len += (size_t)got;
 	}
-	buf[len] = '\0'; /* the last read had room: len < cap */
+	if (len > room->left) /* the last read filled the byte kept for the NUL */
+		goto too_big;
+	buf[len] = '\0';
+	room->left -= len;
+	eucc_debug("%s: unpacked %zu bytes (%zu of %zu MiB left)", origin, len, room->left >> 20,
+		   room->limit >> 20);
 	*out = buf;
 	*outlen = len;
 	return 0;
 too_big:
 	free(buf);
-	return eucc_error_set(err, -EFBIG, EUCC_E_BAD_INPUT, "%s: unpacks to more than %zu MiB",
-			      origin, SRC_MAX_SIZE >> 20);
+	return src_too_big(room, origin, err);
 }
 
-int src_decompress(const void *data, size_t size, size_t expect, void **out, size_t *outlen,
-		   const char *origin, struct eucc_error *err)
+int src_decompress(const void *data, size_t size, size_t expect, struct src_room *room, void **out,
+		   size_t *outlen, const char *origin, struct eucc_error *err)
 {
 	struct archive_entry *entry;
 	struct archive *a;
@@ -118,7 +149,7 @@ int src_decompress(const void *data, size_t size, size_t expect, void **out, siz
 	} else {
 		if (!expect)
 			expect = size * 4;
-		rc = src_slurp(a, expect, true, out, outlen, origin, err);
+		rc = src_slurp(a, expect, true, room, out, outlen, origin, err);
 	}
 	archive_read_free(a);
 	if (!rc && !*outlen) {
@@ -137,7 +168,7 @@ int src_decompressed(struct src_scan *sc, const struct src_meta *pm, const char 
 	void *out = NULL;
 	int rc;
 
-	rc = src_decompress(data, size, 0, &out, &len, pm->origin, sc->err);
+	rc = src_decompress(data, size, 0, &sc->room, &out, &len, pm->origin, sc->err);
 	if (rc)
 		return rc;
 	src_meta_child(&m, pm, NULL);
@@ -166,20 +197,24 @@ static bool str_suffix(const char *s, const char *suffix)
 	return ls >= lx && !strcmp(s + ls - lx, suffix);
 }
 
-static int src_entry_read(struct archive *a, struct archive_entry *e, void **buf, size_t *len,
-			  const char *origin, struct eucc_error *err)
+static int src_entry_read(struct archive *a, struct archive_entry *e, struct src_room *room,
+			  void **buf, size_t *len, const char *origin, struct eucc_error *err)
 {
 	int64_t size = archive_entry_size_is_set(e) ? archive_entry_size(e) : 0;
 
-	if (size < 0 || (uint64_t)size > SRC_MAX_SIZE)
-		return eucc_error_set(err, -EFBIG, EUCC_E_BAD_INPUT, "%s: larger than %zu MiB",
-				      origin, SRC_MAX_SIZE >> 20);
-	return src_slurp(a, (size_t)size, false, buf, len, origin, err);
+	if (size < 0 || (uint64_t)size > room->left)
+		return src_too_big(room, origin, err);
+	return src_slurp(a, (size_t)size, false, room, buf, len, origin, err);
 }
 
+/*
+ * A member of a tar in memory: a copy of part of it, so no larger than the tar (sparse members
+ * could claim more); what the tar came out of was counted already.
+ */
 static int src_tar_member(struct src_scan *sc, const struct src_meta *pm, struct archive *a,
-			  struct archive_entry *e)
+			  struct archive_entry *e, size_t tar_size)
 {
+	struct src_room room = {.left = tar_size, .limit = tar_size};
 	struct src_meta m;
 	void *buf = NULL;
 	size_t len = 0;
@@ -188,7 +223,7 @@ static int src_tar_member(struct src_scan *sc, const struct src_meta *pm, struct
 	src_meta_child(&m, pm, archive_entry_pathname(e));
 	m.comp[0] = '\0';
 	src_meta_kind(&m, "btfhub-tar");
-	rc = src_entry_read(a, e, &buf, &len, m.origin, sc->err);
+	rc = src_entry_read(a, e, &room, &buf, &len, m.origin, sc->err);
 	if (rc)
 		return rc;
 	rc = src_emit(sc, &m, "btfhub-tar", buf, len);
@@ -214,7 +249,7 @@ int src_tar(struct src_scan *sc, const struct src_meta *pm, const void *data, si
 		if (!name || archive_entry_filetype(e) != AE_IFREG || !str_suffix(name, ".btf"))
 			continue;
 		members++;
-		rc = src_tar_member(sc, pm, a, e);
+		rc = src_tar_member(sc, pm, a, e, size);
 		if (rc < 0)
 			break;
 	}
@@ -324,9 +359,10 @@ static void src_deb_control(struct archive *outer, struct src_deb_info *info, co
 	while (a && archive_read_next_header(a, &e) == ARCHIVE_OK) {
 		const char *name = archive_entry_pathname(e);
 
+		struct src_room room = {.left = CONTROL_MAX, .limit = CONTROL_MAX};
+
 		if (!name || (strcmp(name, "./control") && strcmp(name, "control")) ||
-		    archive_entry_size(e) > CONTROL_MAX ||
-		    src_entry_read(a, e, &buf, &len, origin, NULL))
+		    src_entry_read(a, e, &room, &buf, &len, origin, NULL))
 			continue;
 		src_control_parse(buf, info);
 		free(buf);
@@ -408,7 +444,7 @@ static int src_deb_kernel(struct src_scan *sc, const struct src_meta *pm,
 
 	src_meta_child(&m, pm, archive_entry_pathname(e));
 	src_deb_meta(&m, info);
-	rc = src_entry_read(a, e, &buf, &len, m.origin, sc->err);
+	rc = src_entry_read(a, e, &sc->room, &buf, &len, m.origin, sc->err);
 	if (rc)
 		return rc;
 	m.disk_path = NULL;

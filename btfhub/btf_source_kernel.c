@@ -333,7 +333,7 @@ static int src_payload(struct src_scan *sc, struct src_meta *m, const char *comp
 		expect = src_le32(payload + len - 4);
 		len -= 4;
 	}
-	rc = src_decompress(payload, len, expect, &out, &outlen, m->origin, sc->err);
+	rc = src_decompress(payload, len, expect, &sc->room, &out, &outlen, m->origin, sc->err);
 	if (rc)
 		return rc;
 	m->comp[0] = '\0';
@@ -490,7 +490,7 @@ static void src_btf_try(const uint8_t *p, size_t rest, size_t *best)
 	struct btf *btf;
 
 	if (src_btf_header_check(p, rest, &total, NULL) || total <= *best || total > UINT32_MAX ||
-	    !src_btf_strings_sane(p, total))
+	    !src_btf_strings_sane(p, total) || btf_source_validate(p, (size_t)total, NULL))
 		return;
 	btf = btf__new(p, (uint32_t)total);
 	if (!btf)

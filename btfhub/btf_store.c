@@ -221,18 +221,36 @@ int btf_store_find_sha(struct btf_store *store, const char *sha256, struct btf_k
 		 : eucc_error_set(err, -ENOENT, EUCC_E_NOT_FOUND, "no kernel with BTF %s", sha256);
 }
 
+/* The stored file is validated again: a store may hold BTF indexed before the full check. */
 int btf_store_load(struct btf_store *store, const struct btf_kernel *k, struct btf **btf,
 		   struct eucc_error *err)
 {
-	struct btf *b = btf__parse_raw(k->path);
+	struct eucc_error why = {0};
+	void *data = NULL;
+	size_t len = 0;
+	struct btf *b = NULL;
+	int ret;
 
 	(void)store;
-	if (!b)
-		return eucc_error_set(err, -errno, EUCC_E_STORE,
+	ret = fs_read_file(k->path, (size_t)UINT32_MAX, &data, &len);
+	if (ret)
+		return eucc_error_set(err, ret, EUCC_E_STORE,
 				      "cannot read stored BTF of %s (%s): %s", k->release, k->path,
-				      strerror(errno));
-	*btf = b;
-	return 0;
+				      strerror(-ret));
+	ret = btf_source_validate(data, len, &why);
+	if (ret) {
+		eucc_error_set(err, ret, EUCC_E_STORE, "stored BTF of %s: %s", k->release,
+			       why.message);
+		eucc_error_hint(err, "remove it (eucc-server btf rm %s) and import it again",
+				k->release);
+	} else if (!(b = btf__new(data, (uint32_t)len))) {
+		ret = eucc_error_set(err, errno ? -errno : -EINVAL, EUCC_E_STORE,
+				     "cannot parse stored BTF of %s", k->release);
+	}
+	free(data);
+	if (!ret)
+		*btf = b;
+	return ret;
 }
 
 int store_delete_row(struct btf_store *store, int64_t id)

@@ -55,8 +55,17 @@ struct btf_source_ops {
  * nothing importable is an error.
  */
 int btf_source_scan(const char *path, const struct btf_source_ops *ops, struct eucc_error *err);
+/* The same for one file's content in memory; @name (or NULL) is what its file name would say. */
+int btf_source_scan_buffer(const void *data, size_t size, const char *name,
+			   const struct btf_source_ops *ops, struct eucc_error *err);
 
-/* Check that @data is BTF libbpf can parse; @err says what is wrong with it. */
+/*
+ * Check raw BTF fully before anything reads it: header and section bounds, known kinds and flags,
+ * vlen that fits the data, string offsets and names, type ids and the kinds they may name, sizes
+ * (members inside their struct), and a type graph without cycles except through pointers to
+ * named structs or unions (or forward declarations) and without chains deeper than libbpf's
+ * dumper can follow. @err says what is wrong and where (code bad_input).
+ */
 int btf_source_validate(const void *data, size_t size, struct eucc_error *err);
 
 /* ---- the store -------------------------------------------------------------------------- */

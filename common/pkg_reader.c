@@ -35,7 +35,8 @@ struct pkg_src {
 	size_t len, pos;
 	bool gz, gz_end;
 	z_stream z;
-	size_t out; /* tar bytes produced */
+	size_t out;   /* tar bytes produced */
+	size_t limit; /* tar bytes it may produce (unpack_limit) */
 };
 
 struct pkg_rd {
@@ -73,6 +74,30 @@ static int damaged(struct pkg_rd *rd, const char *fmt, ...)
 	return -EBADMSG;
 }
 
+/* The tar bytes a package of @size may hold: see PKG_UNPACK_RATIO. */
+static size_t unpack_limit(size_t size)
+{
+	size_t limit = size > PKG_MAX_SIZE / PKG_UNPACK_RATIO ? PKG_MAX_SIZE + PKG_TRAIL_MAX
+							      : size * PKG_UNPACK_RATIO;
+
+	return limit < PKG_UNPACK_FLOOR ? PKG_UNPACK_FLOOR : limit;
+}
+
+/* The package unpacks to more than @limit bytes (or its manifest says it would). */
+static int too_big(struct pkg_rd *rd, size_t limit)
+{
+	if (limit > PKG_MAX_SIZE)
+		return bad(rd, -EFBIG, "package too large: it unpacks to more than %zu MiB",
+			   PKG_MAX_SIZE >> 20);
+	bad(rd, -EFBIG,
+	    "bad package: it unpacks to more than %zu MiB, more than %d times its %zu bytes "
+	    "(packages eucc makes unpack to a few times their size)",
+	    limit >> 20, PKG_UNPACK_RATIO, rd->src.len);
+	eucc_error_hint(rd->err, "this is not a package eucc-server made: fetch it again "
+				 "(eucc-remote pull DIGEST)");
+	return -EFBIG;
+}
+
 static int gz_inflate(struct pkg_src *s, unsigned char *buf, size_t n, size_t *got)
 {
 	int ret = 0;
@@ -100,7 +125,7 @@ static int src_read(struct pkg_src *s, unsigned char *buf, size_t n, size_t *got
 {
 	int ret = 0;
 
-	if (s->out + n > PKG_MAX_SIZE + PKG_TRAIL_MAX)
+	if (s->out + n > s->limit)
 		return -EFBIG;
 	if (s->gz) {
 		ret = gz_inflate(s, buf, n, got);
@@ -126,8 +151,7 @@ static int rd_read(struct pkg_rd *rd, void *buf, size_t n, const char *where)
 		return damaged(rd, "damaged package: bad gzip data (%s)",
 			       rd->src.z.msg ? rd->src.z.msg : "corrupt");
 	if (ret == -EFBIG)
-		return bad(rd, -EFBIG, "package too large: it unpacks to more than %zu MiB",
-			   PKG_MAX_SIZE >> 20);
+		return too_big(rd, rd->src.limit);
 	if (ret == -ENOMEM)
 		return eucc_error_set(rd->err, ret, EUCC_E_INTERNAL, "out of memory");
 	if (ret || got < n)
@@ -210,6 +234,8 @@ static int rd_first(struct pkg_rd *rd, struct pkg_tar_entry *e)
 	if (e->size > PKG_MANIFEST_MAX)
 		return bad(rd, -EBADMSG, "bad package: manifest.json is larger than %zu MiB",
 			   PKG_MANIFEST_MAX >> 20);
+	if (rd->src.out + pkg_tar_span(e->size) > rd->src.limit)
+		return too_big(rd, rd->src.limit);
 	return 0;
 }
 
@@ -287,6 +313,8 @@ static int parse_files(struct pkg_rd *rd, const cJSON *m)
 		if (total > PKG_MAX_SIZE)
 			return bad(rd, -EFBIG, "package too large: its members exceed %zu MiB",
 				   PKG_MAX_SIZE >> 20);
+		if (rd->src.out + total > rd->src.limit) /* refused before any is read */
+			return too_big(rd, rd->src.limit);
 	}
 	qsort(p->m, p->n, sizeof(*p->m), member_cmp);
 	for (size_t i = 1; i < p->n; i++)
@@ -401,7 +429,8 @@ static int rd_package(struct pkg_rd *rd)
 
 int pkg_open(const void *data, size_t size, struct pkg **out, struct eucc_error *err)
 {
-	struct pkg_rd rd = {.err = err, .src = {.in = data, .len = size}};
+	struct pkg_rd rd = {.err = err,
+			    .src = {.in = data, .len = size, .limit = unpack_limit(size)}};
 	int ret;
 
 	*out = NULL;

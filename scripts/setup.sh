@@ -16,6 +16,8 @@ packages=(
 	libcmocka-dev sqlite3 jq xz-utils gzip zstd lz4 python3 util-linux ca-certificates curl time git
 	# tests/e2e/static.sh: what the static eucc-remote opens (strace), its ELF headers (file)
 	strace file
+	# tests/fuzz, bench/fuzz.sh: clang's libFuzzer and sanitizer runtimes (only recommended by clang)
+	libclang-rt-14-dev
 	# bench/: load generator and the static-file server compared against
 	wrk nginx
 	# tests/e2e/vm_matrix.sh boots the fixture kernels under qemu with a busybox initramfs

@@ -23,12 +23,28 @@ struct btf;
 #define SRC_MAX_SIZE ((size_t)2 << 30)
 /* Layers of packing followed (deb > data.tar.xz > vmlinuz > lz4 > ELF is 4). */
 #define SRC_MAX_DEPTH 6
+/*
+ * What the scan of one input may decompress, all layers together: SRC_UNPACK_RATIO times the
+ * input's size, at least SRC_UNPACK_FLOOR, at most SRC_MAX_SIZE (docs/security.md). Real
+ * inputs stay below 11 times (a BTFHub tarball of BTF that was never deduplicated); kernel
+ * images and packages below 5.
+ */
+#define SRC_UNPACK_RATIO 32
+#define SRC_UNPACK_FLOOR ((size_t)64 << 20)
+
+/* Bytes that may still be unpacked, and the rule they come from (for the message). */
+struct src_room {
+	size_t left;
+	size_t limit; /* left at the start */
+	size_t input; /* size of the input the limit was computed from; 0: a fixed cap */
+};
 
 struct src_scan {
 	const struct btf_source_ops *ops;
 	struct eucc_error *err;
 	int found;
 	bool stopped; /* ops->found returned an error: stop everything */
+	struct src_room room;
 };
 
 /* What is known about the data being looked at. */
@@ -83,9 +99,12 @@ const char *src_arch_from_btf(const struct btf *btf);
 /* btf_source_archive.c */
 /* "gzip", "xz", "zstd", "lz4", "bzip2", "lzma", "lzo" by magic, or NULL. */
 const char *src_compression(const void *data, size_t size);
-/* Decompress one stream; @expect (0: unknown) sizes the buffer. *out is malloc'd. */
-int src_decompress(const void *data, size_t size, size_t expect, void **out, size_t *outlen,
-		   const char *origin, struct eucc_error *err);
+/* The room of a scan of @input bytes. */
+void src_room_init(struct src_room *r, size_t input);
+/* Decompress one stream, taking its size from @room; @expect (0: unknown) sizes the buffer.
+ * *out is malloc'd. */
+int src_decompress(const void *data, size_t size, size_t expect, struct src_room *room, void **out,
+		   size_t *outlen, const char *origin, struct eucc_error *err);
 int src_decompressed(struct src_scan *sc, const struct src_meta *m, const char *comp,
 		     const void *data, size_t size);
 bool src_is_tar(const void *data, size_t size);

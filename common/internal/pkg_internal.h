@@ -12,6 +12,13 @@
 #define PKG_MANIFEST_MAX ((size_t)16 << 20)
 #define PKG_TRAIL_MAX	 ((size_t)1 << 20) /* zero padding allowed after the end marker */
 #define PKG_GZIP_LEVEL	 9
+/*
+ * What a package may unpack to: PKG_UNPACK_RATIO times its own size, at least
+ * PKG_UNPACK_FLOOR, at most PKG_MAX_SIZE (docs/security.md). The packages eucc makes unpack to
+ * 3 to 6 times their size (tar padding of small members is most of it).
+ */
+#define PKG_UNPACK_RATIO 32
+#define PKG_UNPACK_FLOOR ((size_t)16 << 20)
 
 /* Bytes a member of @size takes in the tar, header included. */
 static inline size_t pkg_tar_span(size_t size)

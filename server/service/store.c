@@ -116,6 +116,7 @@ int service_btf_offer(struct service *s, const char *release, const char *arch, 
 		      struct eucc_error *err)
 {
 	char hex[EUCC_SHA256_HEX], path[PATH_MAX];
+	struct eucc_error why = {0};
 	struct btf_kernel k;
 	int ret, lock;
 
@@ -133,9 +134,14 @@ int service_btf_offer(struct service *s, const char *release, const char *arch, 
 		}
 		return import_offered(s, release, arch, k.path, out, added, err);
 	}
-	/* Raw BTF only (its magic, sizes, libbpf parses it): no archives, images or DWARF here. */
-	if (btf_source_validate(data, len, NULL))
-		return bad_upload(err, "the upload is not raw BTF");
+	/* Raw BTF only, fully validated: no archives, images or DWARF here. */
+	ret = btf_source_validate(data, len, &why);
+	if (ret) {
+		eucc_error_set(err, ret, EUCC_E_BAD_INPUT, "the upload is not raw BTF: %s",
+			       why.message);
+		eucc_error_hint(err, "send the raw BTF of /sys/kernel/btf/vmlinux");
+		return ret;
+	}
 	eucc_sha256_hex(data, len, hex);
 	if (strcmp(hex, sha))
 		return bad_upload(err, "the body does not match the sha256 given");

@@ -2,7 +2,7 @@
 # Every C file of the project (not the BPF programs) is formatted as .clang-format says.
 set -uo pipefail
 cd "${EUCC_SOURCE_DIR:?}"
-files=$(find common core btfhub cache server client tests/unit -name '*.[ch]' -not -path 'client/include/*' | sort)
+files=$(find common core btfhub cache server client tests/unit tests/fuzz -name '*.[ch]' -not -path 'client/include/*' | sort)
 bad=0
 for f in $files; do
 	if ! clang-format --dry-run --Werror "$f" >/dev/null 2>&1; then
