@@ -52,6 +52,11 @@ declare -A what=(
 )
 
 command -v clang >/dev/null || die "clang is needed (scripts/setup.sh)"
+# what is fuzzed: the tree as it is built now
+commit=$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)
+if [ -n "$(git -C "$root" status --porcelain -- common btfhub core server tests/fuzz 2>/dev/null)" ]; then
+	commit="$commit + uncommitted changes"
+fi
 build=$root/build-fuzz
 log "building the fuzz targets in ${build#"$root"/}"
 cmake -S "$root" -B "$build" -DCMAKE_C_COMPILER=clang -DEUCC_FUZZ=ON -DEUCC_TESTS=OFF \
@@ -103,10 +108,6 @@ for t in "${targets[@]}"; do
 	rows+=("| \`$t\` | ${what[$t]:-} | $nseeds | $took s | $execs | $((execs / (took ? took : 1))) | $cov | $ft | $corp | $crashes |")
 done
 
-commit=$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)
-if [ -n "$(git -C "$root" status --porcelain -- common btfhub core server tests/fuzz 2>/dev/null)" ]; then
-	commit="$commit + uncommitted changes"
-fi
 model=$(lscpu 2>/dev/null | sed -n 's/^Model name:[[:space:]]*//p' | head -n 1)
 section=$tmp/section.md
 {

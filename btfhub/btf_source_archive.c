@@ -357,9 +357,8 @@ static void src_deb_control(struct archive *outer, struct src_deb_info *info, co
 	n->outer = outer;
 	a = src_nested_open(n);
 	while (a && archive_read_next_header(a, &e) == ARCHIVE_OK) {
-		const char *name = archive_entry_pathname(e);
-
 		struct src_room room = {.left = CONTROL_MAX, .limit = CONTROL_MAX};
+		const char *name = archive_entry_pathname(e);
 
 		if (!name || (strcmp(name, "./control") && strcmp(name, "control")) ||
 		    src_entry_read(a, e, &room, &buf, &len, origin, NULL))
