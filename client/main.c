@@ -57,14 +57,6 @@ static int set_cacert(void *target, const struct cli_opt *opt, const char *value
 	return 0;
 }
 
-static int set_verbose(void *target, const struct cli_opt *opt, const char *value,
-		       struct eucc_error *err)
-{
-	(void)target, (void)opt, (void)value, (void)err;
-	eucc_log_set_level(EUCC_LOG_DEBUG);
-	return 0;
-}
-
 static const struct cli_opt remote_globals[] = {
     {.name = "server",
      .arg = "URL",
@@ -99,7 +91,7 @@ static const struct cli_opt remote_globals[] = {
     {.name = "verbose",
      .letter = 'v',
      .kind = CLI_CALL,
-     .set = set_verbose,
+     .set = cli_set_verbose,
      .help = "debug messages on stderr"},
     {.name = "json",
      .letter = 'j',

@@ -221,6 +221,14 @@ int cli_set_arch(void *target, const struct cli_opt *opt, const char *value, str
 	return 0;
 }
 
+int cli_set_verbose(void *target, const struct cli_opt *opt, const char *value,
+		    struct eucc_error *err)
+{
+	(void)target, (void)opt, (void)value, (void)err;
+	eucc_log_set_level(EUCC_LOG_DEBUG);
+	return 0;
+}
+
 /* ---- parsing ----------------------------------------------------------------------------- */
 
 /* The command's options first (btf import --version is its own), then the global ones. */

@@ -341,6 +341,9 @@ int cli_complete(FILE *out, const struct cli_prog *prog, int argc, char **argv);
 /* A CLI_CALL setter for --arch: the normalized name as a const char * at opt->off. */
 int cli_set_arch(void *target, const struct cli_opt *opt, const char *value,
 		 struct eucc_error *err);
+/* A CLI_CALL setter for -v/--verbose: the log level becomes debug. */
+int cli_set_verbose(void *target, const struct cli_opt *opt, const char *value,
+		    struct eucc_error *err);
 /* Edit distance (insertions, deletions, substitutions, swapped neighbours). */
 unsigned int cli_distance(const char *a, const char *b);
 /* The candidate that @word is most likely a typo of, or NULL if none is close. */

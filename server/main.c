@@ -23,14 +23,6 @@ static int set_data(void *target, const struct cli_opt *opt, const char *value,
 	return 0;
 }
 
-static int set_verbose(void *target, const struct cli_opt *opt, const char *value,
-		       struct eucc_error *err)
-{
-	(void)target, (void)opt, (void)value, (void)err;
-	eucc_log_set_level(EUCC_LOG_DEBUG);
-	return 0;
-}
-
 static const struct cli_opt server_globals[] = {
     {.name = "data",
      .arg = "DIR",
@@ -47,7 +39,7 @@ static const struct cli_opt server_globals[] = {
     {.name = "verbose",
      .letter = 'v',
      .kind = CLI_CALL,
-     .set = set_verbose,
+     .set = cli_set_verbose,
      .help = "debug messages on stderr (as EUCC_LOG=debug)"},
     {.name = "help", .letter = 'h', .kind = CLI_HELP, .help = "print this help and exit"},
     {.name = "version",
