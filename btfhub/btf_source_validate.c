@@ -396,50 +396,40 @@ static int bv_int(const struct bv *v, uint32_t id, const struct bv_rec *r)
 	return 0;
 }
 
-static int bv_members(const struct bv *v, uint32_t id, const struct bv_rec *r)
+/* The names of a record's vlen entries (@step bytes each, the name offset first). */
+static int bv_entry_names(const struct bv *v, uint32_t id, const struct bv_rec *r, uint32_t step,
+			  enum bv_name rule, const char *entry)
 {
-	char what[32];
+	char what[48];
 	int rc;
 
 	for (unsigned int i = 0; i < r->vlen; i++) {
-		snprintf(what, sizeof(what), "member %u's name", i);
-		rc = bv_name(v, id, bv_u32(v, r->extra + i * 12), NAME_IDENT_OPT, what);
+		snprintf(what, sizeof(what), "%s %u's name", entry, i);
+		rc = bv_name(v, id, bv_u32(v, r->extra + i * step), rule, what);
 		if (rc)
 			return rc;
 	}
 	return 0;
+}
+
+static int bv_members(const struct bv *v, uint32_t id, const struct bv_rec *r)
+{
+	return bv_entry_names(v, id, r, 12, NAME_IDENT_OPT, "member");
 }
 
 static int bv_enum(const struct bv *v, uint32_t id, const struct bv_rec *r)
 {
 	static const uint32_t sizes[] = {1, 2, 4, 8};
 	uint32_t step = r->kind == BTF_KIND_ENUM ? 8 : 12;
-	char what[40];
-	int rc;
 
 	if (!bv_size_in(r->size_type, sizes, 4))
 		return bv_bad(v, id, "size %u (an enum has 1, 2, 4 or 8 bytes)", r->size_type);
-	for (unsigned int i = 0; i < r->vlen; i++) {
-		snprintf(what, sizeof(what), "enumerator %u's name", i);
-		rc = bv_name(v, id, bv_u32(v, r->extra + i * step), NAME_IDENT, what);
-		if (rc)
-			return rc;
-	}
-	return 0;
+	return bv_entry_names(v, id, r, step, NAME_IDENT, "enumerator");
 }
 
 static int bv_params(const struct bv *v, uint32_t id, const struct bv_rec *r)
 {
-	char what[32];
-	int rc;
-
-	for (unsigned int i = 0; i < r->vlen; i++) {
-		snprintf(what, sizeof(what), "parameter %u's name", i);
-		rc = bv_name(v, id, bv_u32(v, r->extra + i * 8), NAME_IDENT_OPT, what);
-		if (rc)
-			return rc;
-	}
-	return 0;
+	return bv_entry_names(v, id, r, 8, NAME_IDENT_OPT, "parameter");
 }
 
 static int bv_record_kind(const struct bv *v, uint32_t id, const struct bv_rec *r)
