@@ -93,13 +93,9 @@ static void stages(FILE *out, const struct service_metrics *m)
 
 static void store_gauges(struct service *s, FILE *out)
 {
-	struct btf_kernel *ks = NULL;
 	struct cache_stats cs = {0};
-	size_t n = 0;
 
-	btf_store_match(s->store, NULL, NULL, &ks, &n, NULL);
-	free(ks);
-	gauge(out, "eucc_kernels", "Kernels in the BTF store.", (double)n);
+	gauge(out, "eucc_kernels", "Kernels in the BTF store.", (double)service_kernel_count(s));
 	cache_stats(s->cache, &cs, NULL);
 	gauge(out, "eucc_cache_bytes", "Bytes of blobs in the artifact cache.",
 	      (double)cs.blob_bytes);

@@ -115,14 +115,20 @@ void service_fini(struct service *s)
 	s->store = NULL;
 }
 
-cJSON *service_info(struct service *s)
+size_t service_kernel_count(struct service *s)
 {
-	cJSON *o = cJSON_CreateObject();
 	struct btf_kernel *ks = NULL;
 	size_t n = 0;
 
 	btf_store_match(s->store, NULL, NULL, &ks, &n, NULL);
 	free(ks);
+	return n;
+}
+
+cJSON *service_info(struct service *s)
+{
+	cJSON *o = cJSON_CreateObject();
+	size_t n = service_kernel_count(s);
 	cJSON_AddStringToObject(o, "api", "v1");
 	cJSON_AddStringToObject(o, "server", EUCC_VERSION);
 	cJSON_AddStringToObject(o, "pipeline", EUCC_PIPELINE_VERSION);

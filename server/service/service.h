@@ -273,6 +273,8 @@ int service_clean_tmp(const char *data_dir, unsigned int *removed, struct eucc_e
 int service_kernel_def(struct service *s, const char *release, const char *arch, bool type,
 		       const char *name, struct btf_kernel *k, char **text, struct eucc_error *err);
 
+/* How many kernels the store holds. */
+size_t service_kernel_count(struct service *s);
 /* /v1/info's facts. */
 struct cJSON *service_info(struct service *s);
 /* The service's metrics in Prometheus' text format (store and cache gauges included). */
