@@ -197,13 +197,14 @@ static int print_params(const struct pkg *pkg, const struct loader_input *in,
 		char opt[160];
 
 		snprintf(opt, sizeof(opt), "--%s %s", lp[i].name, param_arg(&lp[i]));
-		printf("  %-32s %s (default: %s)\n", opt, lp[i].type, lp[i].def);
+		printf("  %-32s %s (default: %s)\n", STR_SAFE(opt), STR_SAFE(lp[i].type),
+		       STR_SAFE(lp[i].def));
 		cJSON_ArrayForEach(p, params) {
 			const char *name = cJSON_GetStringValue(cJSON_GetObjectItem(p, "name"));
 			const char *d = cJSON_GetStringValue(cJSON_GetObjectItem(p, "description"));
 
 			if (name && !strcmp(name, lp[i].name) && d && *d)
-				printf("        %s\n", d);
+				printf("        %s\n", STR_SAFE(d));
 		}
 	}
 	loader_params_free(lp, n);
@@ -230,18 +231,20 @@ static bool warn_known_findings(const struct pkg *pkg)
 			continue;
 		bad = !strcmp(st, "incompatible");
 		fprintf(stderr, "eucc-remote: warning: the server found this package %s with %s:\n",
-			st, rel);
+			STR_SAFE(st), STR_SAFE(rel));
 		cJSON_ArrayForEach(f, cJSON_GetObjectItem(k, "findings")) {
 			const char *file = cJSON_GetStringValue(cJSON_GetObjectItem(f, "file"));
 			const cJSON *line = cJSON_GetObjectItem(f, "line");
 
 			if (file && *file && cJSON_IsNumber(line) && line->valueint > 0)
-				fprintf(stderr, "  %s:%d: ", file, line->valueint);
+				fprintf(stderr, "  %s:%d: ", STR_SAFE(file), line->valueint);
 			else
 				fprintf(stderr, "  ");
 			fprintf(stderr, "%s: %s\n",
-				cJSON_GetStringValue(cJSON_GetObjectItem(f, "severity")) ?: "error",
-				cJSON_GetStringValue(cJSON_GetObjectItem(f, "message")) ?: "");
+				STR_SAFE(cJSON_GetStringValue(cJSON_GetObjectItem(f, "severity"))
+					     ?: "error"),
+				STR_SAFE(cJSON_GetStringValue(cJSON_GetObjectItem(f, "message"))
+					     ?: ""));
 		}
 	}
 	cJSON_Delete((cJSON *)report);
@@ -267,14 +270,14 @@ static void warn_unchecked_kernel(const struct pkg *pkg)
 			return;
 		if (used < sizeof(checked) - 1)
 			snprintf(checked + used, sizeof(checked) - used, "%s%s", used ? ", " : "",
-				 json_str(k, "release"));
+				 STR_SAFE(json_str(k, "release")));
 	}
 	fprintf(stderr,
 		"eucc-remote: warning: the server never checked this package for this kernel "
 		"(%s, %s); it checked: %s; to check it for this one: eucc-remote compile "
 		"%s.bpf.c --kernel local (or --kernel %s)\n",
-		rel, host ? host : "?", checked[0] ? checked : "no kernel", *name ? name : "PROG",
-		rel);
+		rel, host ? host : "?", checked[0] ? checked : "no kernel",
+		*name ? STR_SAFE(name) : "PROG", rel);
 }
 
 /* PKG as given: a file, else a digest or URL pulled into the package cache. */
@@ -311,14 +314,15 @@ static int do_run(const struct cli_call *call)
 		ret = extras_to_sets(call, &in, &a, owned, &err);
 	if (!ret && call->help) {
 		cli_help(stdout, call);
-		printf("\nParameters of %s (--NAME VALUE, or --set NAME=VALUE):\n", in.name);
+		printf("\nParameters of %s (--NAME VALUE, or --set NAME=VALUE):\n",
+		       STR_SAFE(in.name));
 		ret = print_params(pkg, &in, &err);
 	} else if (!ret && a.dry_run) {
 		char desc[PATH_MAX + 64];
 
 		ret = loader_pick_btf(&in, &a.opts, desc, sizeof(desc), &err);
 		if (!ret)
-			printf("%s: would load with BTF %s\n", in.name, desc);
+			printf("%s: would load with BTF %s\n", STR_SAFE(in.name), STR_SAFE(desc));
 	} else if (!ret) {
 		bool predicted = warn_known_findings(pkg);
 

@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cjson/cJSON.h>
 #include <cmocka.h>
 
 #include "common.h"
@@ -260,6 +261,30 @@ static void test_escape(void **state)
 	assert_string_equal(buf, "a\\x0ab\\x09c");
 }
 
+/* str_safe: the string itself when it is safe on one line, else escaped; json_print. */
+static void test_safe_text(void **state)
+{
+	static const char plain[] = "caf\xc3\xa9 = 1";
+	char buf[64], *j;
+	cJSON *o;
+
+	(void)state;
+	assert_ptr_equal(str_safe(plain, buf, sizeof(buf)), plain);
+	assert_string_equal(str_safe(NULL, buf, sizeof(buf)), "");
+	assert_string_equal(STR_SAFE("\x1b]0;t\x07\r\n\xc2\x9b\xff"),
+			    "\\x1b]0;t\\x07\\x0d\\x0a\\xc2\\x9b\\xff");
+	o = cJSON_CreateObject();
+	cJSON_AddStringToObject(o, "s", "a\x1b\x7f\xc2\x85\xc2\xa0\xff\"");
+	j = json_print(o, false);
+	assert_string_equal(j, "{\"s\":\"a\\u001b\\u007f\\u0085\xc2\xa0\\ufffd\\\"\"}");
+	cJSON_Delete(o);
+	o = cJSON_Parse(j); /* still valid JSON, same meaning for what was valid */
+	assert_string_equal(cJSON_GetObjectItem(o, "s")->valuestring,
+			    "a\x1b\x7f\xc2\x85\xc2\xa0\xef\xbf\xbd\"");
+	free(j);
+	cJSON_Delete(o);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -274,6 +299,7 @@ int main(void)
 	    cmocka_unit_test(test_settled_files),
 	    cmocka_unit_test(test_data_dir),
 	    cmocka_unit_test(test_escape),
+	    cmocka_unit_test(test_safe_text),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
