@@ -232,66 +232,6 @@ static int print_notes(const struct source_set *src, bool quiet)
 	return 0;
 }
 
-#define LOCAL_BTF "/sys/kernel/btf/vmlinux"
-
-/* POST /v1/btf for this host's kernel: with @data NULL an offer by digest. */
-static long offer_btf(const struct remote_config *cfg, const char *release, const char *hex,
-		      const void *data, size_t len, struct eucc_error *err)
-{
-	struct http_answer ans;
-	char path[512];
-	long status;
-
-	snprintf(path, sizeof(path), "/v1/btf?release=%s&arch=%s&sha256=%s", release, arch_host(),
-		 hex);
-	if (http_request_data(cfg, "POST", path, data, len, &ans, err))
-		return -1;
-	status = ans.status;
-	if (status >= 300 && !(status == 404 && !data))
-		http_error(&ans, err);
-	http_answer_free(&ans);
-	return status;
-}
-
-/*
- * The server lacks this host's kernel: offer its BTF, by digest first (the server may have it
- * under another name), then the BTF itself. 0 when the server has it now.
- */
-static int offer_local_btf(const struct remote_config *cfg, bool quiet, struct eucc_error *err)
-{
-	char hex[EUCC_SHA256_HEX];
-	struct utsname u;
-	void *data;
-	size_t len;
-	long status;
-	int ret;
-
-	uname(&u);
-	ret = fs_read_file(LOCAL_BTF, (size_t)256 << 20, &data, &len);
-	if (ret) {
-		eucc_error_set(err, ret, EUCC_E_KERNEL_NOT_FOUND,
-			       "the server has no BTF for this host's kernel %s, and this host has "
-			       "none to offer (%s: %s)",
-			       u.release, LOCAL_BTF, strerror(-ret));
-		eucc_error_hint(err,
-				"import it on the server from a BTFHub archive or the kernel's "
-				"debug package: eucc-server btf import PATH --release %s",
-				u.release);
-		return ret;
-	}
-	eucc_sha256_hex(data, len, hex);
-	if (!quiet)
-		fprintf(stderr,
-			"eucc-remote: the server has no BTF for this host's kernel %s; "
-			"offering it (sha256:%.12s...)\n",
-			u.release, hex);
-	status = offer_btf(cfg, u.release, hex, NULL, 0, err);
-	if (status == 404)
-		status = offer_btf(cfg, u.release, hex, data, len, err);
-	free(data);
-	return status == 200 || status == 201 ? 0 : -EPROTO;
-}
-
 static bool wants_local(const struct compile_args *a, const struct eucc_error *err)
 {
 	struct utsname u;
@@ -325,7 +265,7 @@ static int compile_common(struct remote_config *cfg, struct compile_args *a, str
 	if (ret && wants_local(a, err)) {
 		struct eucc_error first = *err;
 
-		ret = offer_local_btf(cfg, cfg->quiet || a->format != FORMAT_TEXT, err);
+		ret = local_kernel_offer(cfg, cfg->quiet || a->format != FORMAT_TEXT, err);
 		if (!ret)
 			ret = post_compile(cfg, body, answer, status, err);
 		else if (err->code == EUCC_E_BTF_UPLOAD_DISABLED)

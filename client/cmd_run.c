@@ -15,8 +15,24 @@
 struct run_args {
 	struct loader_opts opts;
 	const char *sets[CLI_LIST_MAX];
-	bool dry_run; /* say which BTF would be used, load nothing */
+	bool dry_run;	    /* say which BTF would be used, load nothing */
+	bool fetch_missing; /* ask the server to add this host's kernel when the package lacks it */
 };
+
+/* --fetch-missing: the package with this host's kernel added by the server, opened instead. */
+static int add_host_kernel(const struct cli_call *call, char *path, size_t size, struct pkg **pkg,
+			   struct eucc_error *err)
+{
+	char added[PATH_MAX];
+	int ret = fetch_missing_kernel(remote_config(call), path, *pkg, added, sizeof(added), err);
+
+	if (ret)
+		return ret > 0 ? 0 : ret;
+	pkg_close(*pkg);
+	*pkg = NULL;
+	snprintf(path, size, "%s", added);
+	return pkg_open_file(path, pkg, err);
+}
 
 static int set_btf(void *target, const struct cli_opt *opt, const char *v, struct eucc_error *err)
 {
@@ -309,6 +325,11 @@ static int do_run(const struct cli_call *call)
 	a.opts.json = remote_config(call)->json;
 	if (resolve_pkg(call, path, sizeof(path), &err) || pkg_open_file(path, &pkg, &err))
 		return remote_fail(&err);
+	if (a.fetch_missing && !call->help &&
+	    add_host_kernel(call, path, sizeof(path), &pkg, &err)) {
+		pkg_close(pkg);
+		return remote_fail(&err);
+	}
 	ret = loader_input_from(pkg, &in, &btfs, &err);
 	if (!ret && !call->help)
 		ret = extras_to_sets(call, &in, &a, owned, &err);
@@ -383,6 +404,14 @@ static const struct cli_opt run_opts[] = {
      .off = offsetof(struct run_args, opts.attach_only),
      .help = "load and attach every program, say so, and detach at once: does the package "
 	     "load on this host?"},
+    {.name = "fetch-missing",
+     .kind = CLI_BOOL,
+     .off = offsetof(struct run_args, fetch_missing),
+     .help = "if the package lacks this host's kernel, ask the server (--server) to add it: "
+	     "the server checks the package's object for this kernel (offered with its build id "
+	     "and BTF digest, its BTF uploaded if the server lacks it) and answers with a new "
+	     "package, which is pulled into the package cache and run; off by default (run "
+	     "needs no network otherwise)"},
     {.name = "dry-run",
      .kind = CLI_BOOL,
      .off = offsetof(struct run_args, dry_run),

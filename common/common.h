@@ -203,6 +203,16 @@ bool release_is_valid(const char *release);
 bool release_has_prefix(const char *release, const char *prefix);
 /* Order releases by version (4.9 < 4.18 < 4.19.90 < 5.10). */
 int release_cmp(const char *a, const char *b);
+/*
+ * A kernel's build id (its NT_GNU_BUILD_ID note, owner "GNU") as lowercase hex: from the ELF
+ * notes @notes of @size bytes, or from the file @path (NULL: /sys/kernel/notes). -ENOENT: no
+ * such note; -EBADMSG: a note runs past the data; -ENOSPC: @hex too small.
+ */
+#define KERNEL_BUILD_ID_MAX 64 /* bytes; GNU ld writes 20 (sha1) */
+int kernel_build_id_parse(const void *notes, size_t size, char *hex, size_t hex_size);
+int kernel_build_id(const char *path, char *hex, size_t hex_size);
+/* A build id as hex: 2 to 128 lowercase hex digits, an even number. */
+bool build_id_is_valid(const char *hex);
 
 /* "512M", "10G", "4096" (K, M, G, T: powers of 1024) to bytes; -EINVAL if malformed. */
 int parse_size(const char *text, uint64_t *out);

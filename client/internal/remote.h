@@ -80,6 +80,29 @@ bool pull_is_ref(const char *ref);
 int pull_cached(const struct remote_config *cfg, const char *ref, char *out, size_t size,
 		struct eucc_error *err);
 
+/* ---- this host's kernel (local_kernel.c) ----------------------------------------------------- */
+
+struct local_kernel {
+	char release[256];			    /* uname -r */
+	char arch[16];				    /* normalized */
+	char build_id[2 * KERNEL_BUILD_ID_MAX + 1]; /* hex; "" if /sys/kernel/notes has none */
+	char btf_sha256[EUCC_SHA256_HEX]; /* of /sys/kernel/btf/vmlinux, if btf_error is 0 */
+	int btf_error;			  /* why there is no BTF (-ENOENT ...), or 0 */
+};
+
+/* Fill @lk; with @btf, also the BTF itself (malloc'd) when there is one. */
+int local_kernel_identify(struct local_kernel *lk, void **btf, size_t *btf_len);
+/* Offer this host's BTF to the server (by digest, then the BTF): 0 when the server has it. */
+int local_kernel_offer(const struct remote_config *cfg, bool quiet, struct eucc_error *err);
+
+/*
+ * run --fetch-missing: the package at @path lacks this host's kernel; ask the server to add it
+ * (offering this host's BTF when the server does not know it), pull the new package into the
+ * package cache and put its path in @out. 1: the package has this kernel, nothing asked.
+ */
+int fetch_missing_kernel(const struct remote_config *cfg, const char *path, const struct pkg *pkg,
+			 char *out, size_t size, struct eucc_error *err);
+
 /* ---- sources ------------------------------------------------------------------------------ */
 
 struct source_set {

@@ -25,15 +25,6 @@ struct run_state {
 	uint64_t compile_ns, check_ns, package_ns;
 };
 
-/* Text that may quote the program (diagnostics) or a kernel's BTF (findings): escaped. */
-static void add_text(cJSON *o, const char *name, const char *text)
-{
-	char *safe = str_escape(text);
-
-	cJSON_AddStringToObject(o, name, safe ? safe : "");
-	free(safe);
-}
-
 static cJSON *diag_to_json(const struct compile_diag *d)
 {
 	cJSON *o = cJSON_CreateObject();
@@ -42,9 +33,9 @@ static cJSON *diag_to_json(const struct compile_diag *d)
 	cJSON_AddStringToObject(o, "file", d->file);
 	cJSON_AddNumberToObject(o, "line", d->line);
 	cJSON_AddNumberToObject(o, "column", d->column);
-	add_text(o, "message", d->message);
+	pipeline_add_text(o, "message", d->message);
 	if (d->fixits[0])
-		add_text(o, "fixits", d->fixits);
+		pipeline_add_text(o, "fixits", d->fixits);
 	return o;
 }
 
@@ -179,7 +170,7 @@ static void add_failure(cJSON *diags, const char *failure)
 	cJSON_AddStringToObject(d, "file", "");
 	cJSON_AddNumberToObject(d, "line", 0);
 	cJSON_AddNumberToObject(d, "column", 0);
-	add_text(d, "message", failure);
+	pipeline_add_text(d, "message", failure);
 	cJSON_AddItemToArray(diags, d);
 }
 
@@ -258,144 +249,17 @@ static int get_object(struct pipeline_job *c, struct run_state *st, struct eucc_
 	return ret;
 }
 
-static cJSON *report_to_json(const struct core_report *rep)
-{
-	cJSON *o = cJSON_CreateObject(), *arr;
-
-	cJSON_AddStringToObject(o, "status", core_status_name(rep->status));
-	arr = cJSON_AddArrayToObject(o, "findings");
-	for (size_t i = 0; i < rep->count; i++) {
-		const struct core_finding *f = &rep->findings[i];
-		cJSON *j = cJSON_CreateObject();
-
-		cJSON_AddStringToObject(j, "severity",
-					f->severity == CORE_ERROR ? "error" : "warning");
-		cJSON_AddStringToObject(j, "kind", f->kind);
-		add_text(j, "message", f->message);
-		cJSON_AddStringToObject(j, "file",
-					strncmp(f->file, "./", 2) ? f->file : f->file + 2);
-		cJSON_AddNumberToObject(j, "line", f->line);
-		cJSON_AddItemToArray(arr, j);
-	}
-	return o;
-}
-
-/* One kernel's outcome: its report (status, findings) and its minimized BTF. */
-struct kernel_result {
-	cJSON *meta;
-	void *min;
-	size_t min_size;
-	char digest[EUCC_SHA256_HEX];
-	bool hit;
-};
-
-/* From the cache: the record and its blob (false if either is missing or damaged). */
-static bool kernel_from_cache(struct pipeline_job *c, const char *key, struct kernel_result *kr)
-{
-	char *text = NULL;
-
-	if (cache_key_get(c->s->cache, "kernel", key, kr->digest, &text))
-		return false;
-	kr->meta = cJSON_Parse(text);
-	free(text);
-	if (kr->meta && !cache_blob_read(c->s->cache, kr->digest, &kr->min, &kr->min_size)) {
-		kr->hit = true;
-		return true;
-	}
-	cJSON_Delete(kr->meta);
-	kr->meta = NULL;
-	return false;
-}
-
-/* Check one kernel; the minimized BTF stays in memory for the package. */
-static int kernel_check(struct pipeline_job *c, struct run_state *st, const struct btf_kernel *k,
-			const char *key, struct kernel_result *kr)
-{
-	struct core_check_opts opts = {.sz = sizeof(opts), .release = k->release};
-	struct core_report rep = {0};
-	struct eucc_error err = {0};
-	struct kernel_entry *e;
-	char *text;
-	int ret;
-
-	ret = kernel_cache_get(&c->s->kernels, c->s->store, k, &e, &err);
-	if (!ret) {
-		ret = core_check(st->view, e->btf, &e->features, &opts, &rep, &err);
-		kernel_cache_put(&c->s->kernels, e);
-	}
-	atomic_fetch_add(&c->s->metrics.kernel_checks, 1);
-	if (ret) {
-		eucc_warn("check of %s failed: %s", k->release, err.message);
-		core_report_free(&rep);
-		return ret;
-	}
-	kr->meta = report_to_json(&rep);
-	kr->min = rep.min_btf;
-	kr->min_size = rep.min_btf_size;
-	rep.min_btf = NULL;
-	core_report_free(&rep);
-	if (cache_blob_put(c->s->cache, kr->min, kr->min_size, kr->digest)) {
-		eucc_sha256_hex(kr->min, kr->min_size, kr->digest);
-		eucc_warn("cannot store the minimized BTF of %s in the cache", k->release);
-		return 0;
-	}
-	text = cJSON_PrintUnformatted(kr->meta);
-	if (!text || cache_key_put(c->s->cache, "kernel", key, kr->digest, text))
-		eucc_warn("cannot record the check of %s in the cache", k->release);
-	free(text);
-	return 0;
-}
-
-/* A kernel's result from the cache, or checked once however many requests want it. */
-static int kernel_result(struct pipeline_job *c, struct run_state *st, const struct btf_kernel *k,
-			 struct kernel_result *kr)
-{
-	const char *parts[] = {"kernel", EUCC_PIPELINE_VERSION, st->object_digest, k->sha256,
-			       k->release};
-	char key[EUCC_SHA256_HEX];
-	int ret;
-
-	cache_key_digest(key, parts, 5);
-	for (;;) {
-		if (kernel_from_cache(c, key, kr))
-			return 0;
-		if (flight_begin(&c->s->kernel_flights, key))
-			break;
-	}
-	ret = kernel_check(c, st, k, key, kr);
-	flight_end(&c->s->kernel_flights, key);
-	return ret;
-}
-
 static int add_kernel(struct pipeline_job *c, struct run_state *st, const struct btf_kernel *k)
 {
-	struct kernel_result kr = {0};
-	cJSON *kj, *mk, *btf;
-	char path[512];
-	int ret;
+	struct kernel_step ks = {.s = c->s,
+				 .view = st->view,
+				 .object_digest = st->object_digest,
+				 .pkg = st->pkg,
+				 .kernels = st->kernels,
+				 .manifest_kernels = st->manifest_kernels,
+				 .kernel_cache = st->kernel_cache};
 
-	ret = kernel_result(c, st, k, &kr);
-	if (ret)
-		return ret;
-	atomic_fetch_add(kr.hit ? &c->s->metrics.kernel_hits : &c->s->metrics.kernel_misses, 1);
-	cJSON_AddStringToObject(st->kernel_cache, k->release, kr.hit ? "hit" : "miss");
-	snprintf(path, sizeof(path), "btf/%s/%s.btf", k->arch, k->release);
-	ret = pkg_writer_add(st->pkg, path, kr.min, kr.min_size);
-	free(kr.min);
-	kj = btf_kernel_json(k, false);
-	cJSON_AddItemToObject(kj, "status",
-			      cJSON_Duplicate(cJSON_GetObjectItem(kr.meta, "status"), 1));
-	mk = cJSON_Duplicate(kj, 1);
-	cJSON_AddItemToObject(kj, "findings",
-			      cJSON_Duplicate(cJSON_GetObjectItem(kr.meta, "findings"), 1));
-	btf = cJSON_AddObjectToObject(mk, "btf");
-	cJSON_AddStringToObject(btf, "path", path);
-	cJSON_AddStringToObject(btf, "sha256", kr.digest);
-	cJSON_AddNumberToObject(btf, "size", (double)kr.min_size);
-	cJSON_AddItemToArray(st->kernels, kj);
-	cJSON_AddItemToArray(st->manifest_kernels, mk);
-	cJSON_Delete(kr.meta);
-	return ret;
+	return pipeline_kernel_add(&ks, k);
 }
 
 static cJSON *toolchain_json(struct pipeline_job *c)

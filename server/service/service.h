@@ -247,6 +247,27 @@ int service_compile_start(struct service *s, struct pipeline_job *job, compile_d
 			  void *ctx, struct eucc_error *err);
 void pipeline_job_free(struct pipeline_job *job);
 
+/* ---- a kernel added to a stored package --------------------------------------------------- */
+
+/* A host's kernel, as the host knows it (docs/api.md, POST /v1/packages/{digest}/kernels). */
+struct kernel_want {
+	const char *release;	/* uname -r */
+	const char *arch;	/* NULL: the package's */
+	const char *build_id;	/* hex, from /sys/kernel/notes; NULL: unknown */
+	const char *btf_sha256; /* of its /sys/kernel/btf/vmlinux; NULL: it has none */
+};
+
+/*
+ * The stored package @digest with the kernel @want added: the same object, the per-kernel step
+ * only (no compile), a new package stored as an artifact. *answer: {"package", "kernels" (the
+ * added one, with findings), "added" (false: the package had it), "cache", "timings_ms"}.
+ * Codes: not_found (no such package), btf_needed (offer the BTF of that digest first),
+ * kernel_not_found (no BTF anywhere), bad_request.
+ */
+int service_package_add_kernel(struct service *s, const char *digest,
+			       const struct kernel_want *want, struct cJSON **answer,
+			       struct eucc_error *err);
+
 /* ---- files and kernels --------------------------------------------------------------------------
  */
 

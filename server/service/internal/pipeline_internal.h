@@ -29,6 +29,21 @@ struct pipeline_job {
 	struct pipeline_job *next_inflight;
 };
 
+/* What the per-kernel step adds to a package being built (pipeline_kernel.c). */
+struct kernel_step {
+	struct service *s;
+	struct bpf_obj_view *view;
+	const char *object_digest;
+	struct pkg_writer *pkg;		/* gets btf/<arch>/<release>.btf */
+	struct cJSON *kernels;		/* gets the answer's entry: status and findings */
+	struct cJSON *manifest_kernels; /* gets the manifest's entry: status and btf */
+	struct cJSON *kernel_cache;	/* gets "release": "hit" or "miss" */
+};
+/* Kernel @k's check of the object, from the cache (the per-kernel key) or made once, added. */
+int pipeline_kernel_add(struct kernel_step *ks, const struct btf_kernel *k);
+/* @text escaped (str_escape) as @o's member @name: it may quote a program or a kernel's BTF. */
+void pipeline_add_text(struct cJSON *o, const char *name, const char *text);
+
 /* The keys of a job (object, request), from its request, arch, header and kernels. */
 void pipeline_keys(struct pipeline_job *c);
 /* Resolve specs and the header kernel, compute the keys. */
