@@ -101,6 +101,7 @@ static int loader_input_from(const struct pkg *pkg, struct loader_input *in,
 	const cJSON *m = pkg_manifest(pkg), *k;
 	const char *obj =
 	    cJSON_GetStringValue(cJSON_GetObjectItem(cJSON_GetObjectItem(m, "object"), "path"));
+	char host_id[2 * KERNEL_BUILD_ID_MAX + 1];
 	size_t n = 0;
 
 	memset(in, 0, sizeof(*in));
@@ -114,11 +115,16 @@ static int loader_input_from(const struct pkg *pkg, struct loader_input *in,
 		       sizeof(**btfs));
 	if (!*btfs)
 		return eucc_error_set(err, -ENOMEM, EUCC_E_INTERNAL, "out of memory");
+	if (kernel_build_id(NULL, host_id, sizeof(host_id)))
+		host_id[0] = '\0';
 	cJSON_ArrayForEach(k, cJSON_GetObjectItem(m, "kernels")) {
 		struct loader_btf *b = &(*btfs)[n];
 		const char *path = cJSON_GetStringValue(
 		    cJSON_GetObjectItem(cJSON_GetObjectItem(k, "btf"), "path"));
+		const char *id = json_str(k, "build_id");
 
+		if (*id && *host_id && strcmp(id, host_id))
+			continue; /* another build of a release: not this kernel's BTF */
 		b->release = cJSON_GetStringValue(cJSON_GetObjectItem(k, "release"));
 		b->arch = cJSON_GetStringValue(cJSON_GetObjectItem(k, "arch"));
 		if (path && b->release && b->arch && !pkg_member(pkg, path, &b->data, &b->size))

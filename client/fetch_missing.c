@@ -12,14 +12,19 @@
 
 #include "remote.h"
 
+/* The package has this kernel: its release and arch, and its build id where both know it. */
 static bool has_kernel(const struct pkg *pkg, const struct local_kernel *lk)
 {
 	const cJSON *k;
 
-	cJSON_ArrayForEach(k, cJSON_GetObjectItem(pkg_manifest(pkg), "kernels"))
+	cJSON_ArrayForEach(k, cJSON_GetObjectItem(pkg_manifest(pkg), "kernels")) {
+		const char *id = json_str(k, "build_id");
+
 		if (!strcmp(json_str(k, "release"), lk->release) &&
-		    !strcmp(arch_normalize(json_str(k, "arch")) ?: "", lk->arch))
+		    !strcmp(arch_normalize(json_str(k, "arch")) ?: "", lk->arch) &&
+		    (!*id || !lk->build_id[0] || !strcmp(id, lk->build_id)))
 			return true;
+	}
 	return false;
 }
 

@@ -48,8 +48,8 @@ static long offer_btf(const struct remote_config *cfg, const struct local_kernel
 	char path[512];
 	long status;
 
-	snprintf(path, sizeof(path), "/v1/btf?release=%s&arch=%s&sha256=%s", lk->release, lk->arch,
-		 lk->btf_sha256);
+	snprintf(path, sizeof(path), "/v1/btf?release=%s&arch=%s&sha256=%s%s%s", lk->release,
+		 lk->arch, lk->btf_sha256, lk->build_id[0] ? "&build_id=" : "", lk->build_id);
 	if (http_request_data(cfg, "POST", path, data, len, &ans, err))
 		return -1;
 	status = ans.status;

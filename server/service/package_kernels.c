@@ -34,27 +34,49 @@ static int read_package(struct service *s, const char *digest, struct pkg **pkg,
 	return ret;
 }
 
-/* The manifest's entry of @release on @arch, or NULL. */
-static const cJSON *entry_of(const cJSON *manifest, const char *release, const char *arch)
+/* The manifest's entry of the kernel @want names on @arch (a build of another build id is
+ * another kernel), or NULL. */
+static const cJSON *entry_of(const cJSON *manifest, const struct kernel_want *want,
+			     const char *arch)
 {
 	const cJSON *k;
 
-	cJSON_ArrayForEach(k, cJSON_GetObjectItem(manifest, "kernels"))
-		if (!strcmp(json_str(k, "release"), release) && !strcmp(json_str(k, "arch"), arch))
+	cJSON_ArrayForEach(k, cJSON_GetObjectItem(manifest, "kernels")) {
+		const char *id = json_str(k, "build_id");
+
+		if (!strcmp(json_str(k, "release"), want->release) &&
+		    !strcmp(json_str(k, "arch"), arch) &&
+		    (!*id || !want->build_id || !strcmp(id, want->build_id)))
 			return k;
+	}
 	return NULL;
 }
 
+/* The stored kernel of that release and arch whose BTF is @sha, or -ENOENT. */
+static int find_by_btf(struct service *s, const char *release, const char *arch, const char *sha,
+		       struct btf_kernel *k)
+{
+	struct btf_kernel *list = NULL;
+	size_t n = 0;
+	int ret = btf_store_match(s->store, release, arch, &list, &n, NULL) ? -EIO : -ENOENT;
+
+	for (size_t i = 0; i < n && ret; i++)
+		if (!strcmp(list[i].release, release) && !strcmp(list[i].sha256, sha)) {
+			*k = list[i];
+			ret = 0;
+		}
+	free(list);
+	return ret;
+}
+
 /* The stored kernel @want names: with the host's BTF digest, the one of that release, arch
- * and BTF; else the one of that release and arch (and build id, where the store knows it). */
+ * and BTF; else the one of that release, arch and build id (or of unknown build id). */
 static int find_kernel(struct service *s, const struct kernel_want *want, const char *arch,
 		       struct btf_kernel *k, struct eucc_error *err)
 {
-	int ret = btf_store_get(s->store, want->release, arch, k, NULL);
-
-	if (!ret && (!want->btf_sha256 || !strcmp(k->sha256, want->btf_sha256)))
-		return 0;
 	if (want->btf_sha256) {
+		if (!find_by_btf(s, want->release, arch, want->btf_sha256, k))
+			return 0;
 		eucc_error_set(err, -ENOENT, EUCC_E_BTF_NEEDED,
 			       "this server does not have the BTF of %s (%s, sha256:%.12s...)",
 			       want->release, arch, want->btf_sha256);
@@ -62,6 +84,8 @@ static int find_kernel(struct service *s, const struct kernel_want *want, const 
 				     "again");
 		return -ENOENT;
 	}
+	if (!btf_store_get_build(s->store, want->release, arch, want->build_id, k, NULL))
+		return 0;
 	eucc_error_set(err, -ENOENT, EUCC_E_KERNEL_NOT_FOUND,
 		       "no stored kernel is %s (%s%s%s) and the host sent no BTF of its own",
 		       want->release, arch, want->build_id ? ", build id " : "",
@@ -220,7 +244,7 @@ int service_package_add_kernel(struct service *s, const char *digest,
 		goto out;
 	}
 	*answer = cJSON_CreateObject();
-	if (entry_of(pkg_manifest(pkg), want->release, arch)) {
+	if (entry_of(pkg_manifest(pkg), want, arch)) {
 		unchanged(digest, len, pkg, want->release, arch, *answer);
 		goto out;
 	}

@@ -142,8 +142,13 @@ int pipeline_kernel_add(struct kernel_step *ks, const struct btf_kernel *k)
 		return ret;
 	atomic_fetch_add(kr.hit ? &ks->s->metrics.kernel_hits : &ks->s->metrics.kernel_misses, 1);
 	cJSON_AddStringToObject(ks->kernel_cache, k->release, kr.hit ? "hit" : "miss");
+	/* a second build of a release in the package (another build id) is named by its id */
 	snprintf(path, sizeof(path), "btf/%s/%s.btf", k->arch, k->release);
 	ret = pkg_writer_add(ks->pkg, path, kr.min, kr.min_size);
+	if (ret == -EEXIST && k->build_id[0]) {
+		snprintf(path, sizeof(path), "btf/%s/%s.%s.btf", k->arch, k->release, k->build_id);
+		ret = pkg_writer_add(ks->pkg, path, kr.min, kr.min_size);
+	}
 	free(kr.min);
 	kj = btf_kernel_json(k, false);
 	cJSON_AddItemToObject(kj, "status",

@@ -276,12 +276,13 @@ int service_package_add_kernel(struct service *s, const char *digest,
 int service_artifact(struct service *s, const char *digest, int *fd, uint64_t *bytes,
 		     struct eucc_error *err);
 
-/* A client's running kernel offered for the store: @data NULL (by digest) or its raw BTF.
+/* A client's running kernel offered for the store: @data NULL (by digest) or its raw BTF;
+ * @build_id (hex, or NULL) keys it in the store beside its release.
  * *added: stored now (else it was there). Codes: btf_upload_disabled, btf_needed, conflict,
  * bad_request. */
-int service_btf_offer(struct service *s, const char *release, const char *arch, const char *sha,
-		      const void *data, size_t len, struct btf_kernel *out, bool *added,
-		      struct eucc_error *err);
+int service_btf_offer(struct service *s, const char *release, const char *arch,
+		      const char *build_id, const char *sha, const void *data, size_t len,
+		      struct btf_kernel *out, bool *added, struct eucc_error *err);
 
 /*
  * Remove what killed processes left in DATA/tmp: job dirs and upload temps that no live
