@@ -30,7 +30,16 @@ markers &
 mpid=$!
 run 0 eucc-remote -v run only61.eucc --fetch-missing --duration 4
 wait "$mpid"
-expect "asked the server" "$ERR" "lacks this host's kernel $LOCAL, build id [0-9a-f]{40}; asking"
+# The build id, read here independently: the GNU note (type 3) of /sys/kernel/notes.
+BUILD_ID=$(python3 -c '
+import struct, sys
+d = open("/sys/kernel/notes", "rb").read(); o = 0
+while o + 12 <= len(d):
+    n, s, t = struct.unpack_from("<III", d, o); name = d[o + 12:o + 12 + n]
+    desc = o + 12 + (n + 3) // 4 * 4
+    if t == 3 and name == b"GNU\0": print(d[desc:desc + s].hex()); sys.exit()
+    o = desc + (s + 3) // 4 * 4')
+expect "asked the server" "$ERR" "lacks this host's kernel $LOCAL, build id $BUILD_ID; asking"
 expect "offered the BTF (unknown to the server)" "$ERR" "offering it \(sha256:"
 expect "the object was reused" "$ERR" "added this kernel to the package: object hit, kernel check miss"
 expect "attached and saw the markers" "$OUT" "comm=eucc_mk_fetch"
@@ -49,6 +58,8 @@ run 0 eucc-remote pull "$NEW" -o new.eucc
 run 0 eucc-remote inspect new.eucc --json
 expect_eq "same object" "$(jq -r .object.sha256 <<<"$OUT")" "$OBJ"
 expect_eq "both kernels" "$(jq -c '[.kernels[].release]' <<<"$OUT")" "[\"6.1.0-47-cloud-amd64\",\"$LOCAL\"]"
+expect_eq "this kernel's entry has its build id" "$(jq -r --arg r "$LOCAL" '.kernels[] | select(.release == $r) | .build_id' <<<"$OUT")" "$BUILD_ID"
+expect_eq "the store keys the uploaded kernel by its build id" "$(curl -s "$URL/v1/kernels?match=$LOCAL" | jq -r '.kernels[0].build_id')" "$BUILD_ID"
 expect_eq "the pulled package is the one run used" "$(ls "$EUCC_DATA/packages/sha256/")" "${NEW#sha256:}.eucc"
 # A package that has the kernel: unchanged.
 ANS=$(curl -s -H 'Content-Type: application/json' --data-binary "$BODY" "$URL/v1/packages/${NEW#sha256:}/kernels")
