@@ -105,7 +105,6 @@ static int build(struct service *s, struct pkg *old, const struct btf_kernel *k,
 	const cJSON *m = pkg_manifest(old), *obj = cJSON_GetObjectItem(m, "object");
 	struct kernel_step ks = {.s = s, .object_digest = json_str(obj, "sha256")};
 	cJSON *manifest = NULL, *report = NULL, *p;
-	char digest[EUCC_SHA256_HEX], url[128];
 	const void *data;
 	void *out = NULL;
 	size_t size;
@@ -148,16 +147,8 @@ static int build(struct service *s, struct pkg *old, const struct btf_kernel *k,
 	if (!ret)
 		ret = pkg_writer_finish(ks.pkg, manifest, &out, &size);
 	if (!ret)
-		ret = cache_blob_put(s->cache, out, size, digest);
-	if (!ret)
-		ret = cache_key_put(s->cache, "artifact", digest, digest, NULL);
+		ret = pipeline_store_package(s, out, size, answer);
 	if (!ret) {
-		p = cJSON_AddObjectToObject(answer, "package");
-		snprintf(url, sizeof(url), "sha256:%s", digest);
-		cJSON_AddStringToObject(p, "digest", url);
-		cJSON_AddNumberToObject(p, "size", (double)size);
-		snprintf(url, sizeof(url), "/v1/artifacts/%s", digest);
-		cJSON_AddStringToObject(p, "url", url);
 		cJSON_AddItemToObject(answer, "kernels", ks.kernels);
 		ks.kernels = NULL;
 	} else if (!err->message[0]) {
@@ -183,18 +174,11 @@ static void unchanged(const char *digest, size_t len, struct pkg *pkg, const cha
 		      const char *arch, cJSON *answer)
 {
 	const cJSON *k, *report = NULL;
-	cJSON *p = cJSON_AddObjectToObject(answer, "package"), *kernels, *cache;
-	char url[128];
+	cJSON *kernels, *cache;
 	const void *data;
 	size_t size;
 
-	if (!strncmp(digest, "sha256:", 7))
-		digest += 7;
-	snprintf(url, sizeof(url), "sha256:%s", digest);
-	cJSON_AddStringToObject(p, "digest", url);
-	cJSON_AddNumberToObject(p, "size", (double)len);
-	snprintf(url, sizeof(url), "/v1/artifacts/%s", digest);
-	cJSON_AddStringToObject(p, "url", url);
+	pipeline_package_json(answer, strncmp(digest, "sha256:", 7) ? digest : digest + 7, len);
 	kernels = cJSON_AddArrayToObject(answer, "kernels");
 	if (!pkg_member(pkg, "report.json", &data, &size))
 		report = cJSON_ParseWithLength(data, size);

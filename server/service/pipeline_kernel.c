@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * The per-kernel step of the pipeline: one kernel's check of an object (its findings and
- * minimized BTF) from the cache under the per-kernel key, or made once however many requests
- * want it, and added to a package under construction. A compile runs it for every target;
- * adding a kernel to a stored package (package_kernels.c) runs it for that one kernel.
+ * The per-kernel step of the pipeline, and the package's storing that ends it: one kernel's check
+ * of an object (its findings and minimized BTF) from the cache under the per-kernel key, or made
+ * once however many requests want it, and added to a package under construction. A compile runs it
+ * for every target; adding a kernel to a stored package (package_kernels.c) runs it for that one
+ * kernel.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -12,6 +13,30 @@
 #include <bpf/btf.h>
 #include <cjson/cJSON.h>
 #include "pipeline_internal.h"
+
+void pipeline_package_json(cJSON *answer, const char *hex, size_t size)
+{
+	cJSON *p = cJSON_AddObjectToObject(answer, "package");
+	char text[128];
+
+	snprintf(text, sizeof(text), "sha256:%s", hex);
+	cJSON_AddStringToObject(p, "digest", text);
+	cJSON_AddNumberToObject(p, "size", (double)size);
+	snprintf(text, sizeof(text), "/v1/artifacts/%s", hex);
+	cJSON_AddStringToObject(p, "url", text);
+}
+
+int pipeline_store_package(struct service *s, const void *data, size_t size, cJSON *answer)
+{
+	char digest[EUCC_SHA256_HEX];
+	int ret = cache_blob_put(s->cache, data, size, digest);
+
+	if (!ret)
+		ret = cache_key_put(s->cache, "artifact", digest, digest, NULL);
+	if (!ret)
+		pipeline_package_json(answer, digest, size);
+	return ret;
+}
 
 void pipeline_add_text(cJSON *o, const char *name, const char *text)
 {

@@ -315,8 +315,8 @@ static void add_truncation(cJSON *o, size_t dropped)
 
 static int build_package(struct pipeline_job *c, struct run_state *st, cJSON *answer)
 {
-	char obj_path[300], digest[EUCC_SHA256_HEX], url[128], *text;
-	cJSON *manifest, *report, *p;
+	char obj_path[300], *text;
+	cJSON *manifest, *report;
 	void *data = NULL;
 	size_t size = 0;
 	int ret;
@@ -337,19 +337,9 @@ static int build_package(struct pipeline_job *c, struct run_state *st, cJSON *an
 		ret = pkg_writer_finish(st->pkg, manifest, &data, &size);
 	cJSON_Delete(manifest);
 	if (!ret)
-		ret = cache_blob_put(c->s->cache, data, size, digest);
+		ret = pipeline_store_package(c->s, data, size, answer);
 	free(data);
-	if (!ret)
-		ret = cache_key_put(c->s->cache, "artifact", digest, digest, NULL);
-	if (ret)
-		return ret;
-	p = cJSON_AddObjectToObject(answer, "package");
-	snprintf(url, sizeof(url), "sha256:%s", digest);
-	cJSON_AddStringToObject(p, "digest", url);
-	cJSON_AddNumberToObject(p, "size", (double)size);
-	snprintf(url, sizeof(url), "/v1/artifacts/%s", digest);
-	cJSON_AddStringToObject(p, "url", url);
-	return 0;
+	return ret;
 }
 
 static void run_state_free(struct run_state *st)

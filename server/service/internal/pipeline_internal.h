@@ -41,6 +41,10 @@ struct kernel_step {
 };
 /* Kernel @k's check of the object, from the cache (the per-kernel key) or made once, added. */
 int pipeline_kernel_add(struct kernel_step *ks, const struct btf_kernel *k);
+/* Store package @data as an artifact and add {"package": {digest, size, url}} to @answer. */
+int pipeline_store_package(struct service *s, const void *data, size_t size, struct cJSON *answer);
+/* {"package": {digest, size, url}} of the stored package @hex to @answer. */
+void pipeline_package_json(struct cJSON *answer, const char *hex, size_t size);
 /* @text escaped (str_escape) as @o's member @name: it may quote a program or a kernel's BTF. */
 void pipeline_add_text(struct cJSON *o, const char *name, const char *text);
 
