@@ -4,8 +4,6 @@
  * added; body {"release", "arch", "build_id", "btf_sha256"} (docs/api.md). Scope compile.
  */
 #include <errno.h>
-#include <stdlib.h>
-#include <string.h>
 
 #include <cjson/cJSON.h>
 #include <microhttpd.h>
@@ -25,16 +23,13 @@ int api_package_kernels(struct request_state *r)
 	struct eucc_error err = {0};
 	struct kernel_want want;
 	cJSON *body, *answer;
-	const char *end = NULL;
 	int ret;
 
-	body = cJSON_ParseWithLengthOpts(r->body ? r->body : "", r->body_len, &end, 0);
-	while (body && end && end < r->body + r->body_len && strchr(" \t\r\n", *end))
-		end++;
-	if (!cJSON_IsObject(body) || (end && end != r->body + r->body_len)) {
+	if (service_parse_json(r->body, r->body_len, &body, &err))
+		return reply_error(r, &err);
+	if (!cJSON_IsObject(body)) {
 		cJSON_Delete(body);
-		eucc_error_set(&err, -EINVAL, EUCC_E_BAD_REQUEST,
-			       "the body is not one JSON object");
+		eucc_error_set(&err, -EINVAL, EUCC_E_BAD_REQUEST, "the body is not a JSON object");
 		eucc_error_hint(&err, "{\"release\":\"$(uname -r)\",\"build_id\":\"<hex>\","
 				      "\"btf_sha256\":\"<hex>\"}");
 		return reply_error(r, &err);

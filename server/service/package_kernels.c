@@ -131,11 +131,17 @@ static int build(struct service *s, struct pkg *old, const struct btf_kernel *k,
 		report = cJSON_ParseWithLength(data, size);
 	if (!report)
 		report = cJSON_CreateObject();
-	if (!cJSON_IsArray(cJSON_GetObjectItem(report, "kernels")))
+	if (!cJSON_IsArray(cJSON_GetObjectItem(report, "kernels"))) {
+		cJSON_DeleteItemFromObject(report, "kernels");
 		cJSON_AddArrayToObject(report, "kernels");
+	}
 	cJSON_AddItemToArray(cJSON_GetObjectItem(report, "kernels"),
 			     cJSON_Duplicate(ks.kernels->child, 1));
 	manifest = cJSON_Duplicate(m, 1);
+	if (!cJSON_IsArray(cJSON_GetObjectItem(manifest, "kernels"))) {
+		cJSON_DeleteItemFromObject(manifest, "kernels");
+		cJSON_AddArrayToObject(manifest, "kernels");
+	}
 	cJSON_AddItemToArray(cJSON_GetObjectItem(manifest, "kernels"),
 			     cJSON_Duplicate(ks.manifest_kernels->child, 1));
 	if (!ret) {

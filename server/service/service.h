@@ -247,6 +247,10 @@ int service_compile_start(struct service *s, struct pipeline_job *job, compile_d
 			  void *ctx, struct eucc_error *err);
 void pipeline_job_free(struct pipeline_job *job);
 
+/* @body as one JSON value and nothing after it (white space aside; not even a NUL): *out, to
+ * free with cJSON_Delete; else code bad_request that says where it goes wrong. */
+int service_parse_json(const char *body, size_t len, struct cJSON **out, struct eucc_error *err);
+
 /* ---- a kernel added to a stored package --------------------------------------------------- */
 
 /* A host's kernel, as the host knows it (docs/api.md, POST /v1/packages/{digest}/kernels). */

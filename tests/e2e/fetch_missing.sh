@@ -75,4 +75,8 @@ expect_eq "no BTF anywhere: 404 kernel_not_found" "$CODE $(jq -r .error.code "$T
 expect "says why" "$(jq -r .error.message "$TMP/a")" "no stored kernel is 6.9.9 .* no BTF of its own"
 CODE=$(curl -s -o "$TMP/a" -w '%{http_code}' --data-binary '{"release":"6.9.9","build_id":"xyz"}' "$URL/v1/packages/${OLD#sha256:}/kernels")
 expect_eq "bad build id: 400" "$CODE $(jq -r .error.code "$TMP/a")" "400 bad_request"
+CODE=$(curl -s -o "$TMP/a" -w '%{http_code}' --data-binary '{"release":"6.9.9"} x' "$URL/v1/packages/${OLD#sha256:}/kernels")
+expect_eq "data after the body: 400" "$CODE $(jq -r .error.message "$TMP/a")" "400 unexpected data after the JSON object at byte 20"
+CODE=$(curl -s -o "$TMP/a" -w '%{http_code}' --data-binary '["6.9.9"]' "$URL/v1/packages/${OLD#sha256:}/kernels")
+expect_eq "not an object: 400" "$CODE $(jq -r .error.code "$TMP/a")" "400 bad_request"
 finish
