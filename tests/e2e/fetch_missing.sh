@@ -12,7 +12,8 @@ start_server --workers 1 --allow-btf-upload
 export EUCC_SERVER=$URL
 cd "$TMP"
 cp /bin/true "$TMP/eucc_mk_fetch"
-markers() { sleep 1.5; for _ in 1 2 3; do "$TMP/eucc_mk_fetch"; sleep 0.2; done; }
+# Marker commands, run until killed: the events must show them, however long the start takes.
+markers() { while :; do "$TMP/eucc_mk_fetch"; sleep 0.3; done; }
 
 run 0 eucc-remote compile "$EX/execsnoop.bpf.c" --kernel debian/12 -o only61.eucc --json
 OLD=$(jq -r .package.digest <<<"$OUT")
@@ -29,7 +30,7 @@ expect "unreachable: hint" "$ERR" "hint: .*--btf PATH"
 markers &
 mpid=$!
 run 0 eucc-remote -v run only61.eucc --fetch-missing --duration 4
-wait "$mpid"
+kill "$mpid"; wait "$mpid" 2>/dev/null
 # The build id, read here independently: the GNU note (type 3) of /sys/kernel/notes.
 BUILD_ID=$(python3 -c '
 import struct, sys

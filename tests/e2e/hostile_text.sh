@@ -17,7 +17,8 @@ sed -e "s/@ESC@/$ESC/g" -e "s/@BEL@/$BEL/g" \
 # Raw controls in what eucc-remote printed: C0 but newline and tab, DEL, C1 (UTF-8 or raw).
 raw_controls() { LC_ALL=C grep -c $'[\x01-\x08\x0b-\x1f\x7f]\|\xc2[\x80-\x9f]\|[\x80-\x9f]' <<<"$1"; }
 cp /bin/true "$TMP/eucc_mk_hostile"
-markers() { sleep 1.5; for _ in 1 2; do "$TMP/eucc_mk_hostile"; sleep 0.2; done; }
+# Marker commands, run until killed: the events must show them, however long the start takes.
+markers() { while :; do "$TMP/eucc_mk_hostile"; sleep 0.3; done; }
 
 run 0 eucc-remote compile hostile.bpf.c --kernel local -o plain.eucc
 python3 "$EUCC_SOURCE_DIR/tests/e2e/hostile_pkg.py" plain.eucc hostile.eucc "$LOCAL" ||
@@ -45,7 +46,7 @@ expect_has "the comment as the server read it from the source" "$OUT" '        l
 markers &
 mpid=$!
 run 0 eucc-remote run hostile.eucc --duration 3
-wait "$mpid"
+kill "$mpid"; wait "$mpid" 2>/dev/null
 expect_eq "run: no raw control on stdout" "$(raw_controls "$OUT")" 0
 expect_eq "run: no raw control on stderr" "$(raw_controls "$ERR")" 0
 expect "run: the event's string, escaped" "$OUT" '^[0-9:]{8} events: pid=[0-9]+ msg="\\x1b\]0;pwned\\x07\\x0d\\x9bend"$'
@@ -54,7 +55,7 @@ expect_has "run: the finding's text" "$ERR" '  hostile.bpf.c\x0d:3: warning\x1b[
 markers &
 mpid=$!
 run 0 eucc-remote run hostile.eucc --duration 3 --json
-wait "$mpid"
+kill "$mpid"; wait "$mpid" 2>/dev/null
 expect_eq "run --json: no raw control" "$(raw_controls "$OUT")" 0
 expect "run --json: the event" "$OUT" '"msg":"[^"]*pwned[^"]*end"'
 finish
