@@ -146,8 +146,9 @@ static int print_kernel_table(const struct source_set *src, const cJSON *kernels
 
 		snprintf(where, sizeof(where), "%s/%s", json_str(k, "distro"),
 			 json_str(k, "version"));
-		printf("%-*s  %-18s %-7s %-12s %d\n", w, json_str(k, "release"), where,
-		       json_str(k, "arch"), json_str(k, "status"), cJSON_GetArraySize(findings));
+		printf("%-*s  %-18s %-7s %-12s %d\n", w, STR_SAFE(json_str(k, "release")),
+		       STR_SAFE(where), STR_SAFE(json_str(k, "arch")),
+		       STR_SAFE(json_str(k, "status")), cJSON_GetArraySize(findings));
 		bad += !strcmp(json_str(k, "status"), "incompatible");
 		cJSON_ArrayForEach(f, findings)
 			diag_print_finding(stdout, src, f, "    ");
