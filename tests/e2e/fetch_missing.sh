@@ -27,6 +27,14 @@ expect_eq "one compile so far" "$COMPILES" 1
 EUCC_SERVER=http://127.0.0.1:1 run 4 eucc-remote run only61.eucc --fetch-missing --duration 1
 expect "unreachable: hint" "$ERR" "hint: .*--btf PATH"
 
+# A host without BTF whose kernel the server lacks: nothing to offer, a clear error (the BTF
+# hidden in this test's own mount namespace).
+mount -t tmpfs none /sys/kernel/btf || { echo "FAIL: hide /sys/kernel/btf"; exit 1; }
+run 2 eucc-remote run only61.eucc --fetch-missing --duration 1
+umount /sys/kernel/btf
+expect "no BTF anywhere: says so" "$ERR" "error: no stored kernel is $LOCAL \(x86_64, build id [0-9a-f]+\) and the host sent no BTF of its own"
+expect "no BTF anywhere: the remedy" "$ERR" "hint: import that kernel's BTF on the server .* --release $LOCAL"
+
 markers &
 mpid=$!
 run 0 eucc-remote -v run only61.eucc --fetch-missing --duration 4
