@@ -787,6 +787,19 @@ static void test_output_limit(void **state)
 	free(src);
 }
 
+/* The toolchain whose clang is @clang. */
+static const struct compile_toolchain *toolchain_of(const char *clang)
+{
+	char real[PATH_MAX];
+
+	if (!realpath(clang, real))
+		return NULL;
+	for (size_t i = 0; i < compile_toolchain_count(); i++)
+		if (!strcmp(compile_toolchain_at(i)->clang, real))
+			return compile_toolchain_at(i);
+	return NULL;
+}
+
 /*
  * A precompiled vmlinux.h is used when given. It has to be built where the sandbox sees the
  * header (/eucc/include/vmlinux.h), as here.
@@ -817,6 +830,8 @@ static void test_precompiled_header(void **state)
 	snprintf(workdir, sizeof(workdir), "%s/job%u", fx->dir, fx->jobs++);
 	assert_int_equal(mkdir(workdir, 0700), 0);
 	job.req = &req;
+	job.toolchain = toolchain_of(EUCC_CLANG); /* the clang that made the PCH */
+	assert_non_null(job.toolchain);
 	job.arch = "x86_64";
 	job.vmlinux_h = fx->vmlinux_h;
 	job.vmlinux_pch = pch;

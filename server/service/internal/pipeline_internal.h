@@ -16,6 +16,7 @@ struct pipeline_job {
 	struct service *s;
 	struct compile_request req;
 	const char *arch;
+	const struct compile_toolchain *toolchain; /* the request's, or the default */
 	struct btf_kernel *kernels; /* targets, deduplicated, sorted */
 	size_t nkernels;
 	struct btf_kernel header; /* the kernel whose vmlinux.h is compiled against */
