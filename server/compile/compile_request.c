@@ -20,9 +20,8 @@
 
 /* BPF codegen flags that change only the code clang emits (docs/compile.md). */
 #define CODEGEN_FLAGS_TEXT                                                                         \
-	"-fno-stack-protector, -fno-builtin, -fno-strict-aliasing, -fno-jump-tables, "             \
-	"-fno-unroll-loops, -funroll-loops, -fno-asynchronous-unwind-tables, -fno-unwind-tables, " \
-	"-fno-inline, -finline-functions"
+	"-fno-stack-protector, -fno-strict-aliasing, -fno-jump-tables, -fno-unroll-loops, "        \
+	"-funroll-loops, -fno-asynchronous-unwind-tables, -fno-unwind-tables, -finline-functions"
 
 static int bad(struct eucc_error *err, const char *hint, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
