@@ -340,6 +340,12 @@ static int compile_common(struct remote_config *cfg, struct compile_args *a, str
 					     "with this host's BTF");
 	}
 	free(body);
+	if (!ret && src->nnotes) { /* --json shows them too */
+		cJSON *notes = cJSON_AddArrayToObject(*answer, "notes");
+
+		for (size_t i = 0; i < src->nnotes; i++)
+			cJSON_AddItemToArray(notes, cJSON_CreateString(src->notes[i]));
+	}
 	return ret;
 }
 

@@ -18,6 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "btfhub.h"
 #include "compile_internal.h"
 
 #define BWRAP_PATH    EUCC_BWRAP
@@ -343,6 +344,16 @@ static void add_root_dirs(struct argv_buf *a)
 	}
 }
 
+/*
+ * The file a PCH is made from: vmlinux.h with BTF_HEADER_PCH_MACRO defined, so that the PCH holds
+ * the types and not the kfunc declarations (btfhub.h, btf_header_write_kfuncs), which the
+ * program's own #include of vmlinux.h then makes. Made with -fno-pch-timestamp, so that the same
+ * text in every job dir is the same input to clang.
+ */
+#define PCH_SOURCE "vmlinux.pch.h"
+static const char pch_source[] = "#define " BTF_HEADER_PCH_MACRO "\n#include \"vmlinux.h\"\n"
+				 "#undef " BTF_HEADER_PCH_MACRO "\n";
+
 /* (normalized arch, -D__TARGET_ARCH_ value, Debian multiarch triplet of its UAPI headers) */
 static const char *const arch_map[][3] = {
     {"x86_64", "x86", "x86_64-linux-gnu"},
@@ -418,6 +429,9 @@ static void sandbox_argv(const struct compile_job *job, const struct compile_too
 		argv_add(a, "%s", job->eucc_include);
 		argv_add(a, SANDBOX_INC "/eucc");
 	}
+	argv_add(a, "--ro-bind");
+	argv_add(a, "%s/" PCH_SOURCE, job->workdir);
+	argv_add(a, SANDBOX_PCH_SRC);
 	argv_add(a, "--ro-bind");
 	argv_add(a, "%s", tc->libbpf_dir);
 	argv_add(a, SANDBOX_LIBBPF);
@@ -507,11 +521,19 @@ static int write_source(int srcfd, const struct compile_source *s)
 
 static int prepare_workdir(const struct compile_job *job, struct eucc_error *err)
 {
-	int wfd, srcfd, outfd, r = 0;
+	int wfd, srcfd, outfd, fd, r = 0;
 
 	wfd = open(job->workdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (wfd < 0)
 		return eucc_error_set(err, -errno, EUCC_E_INTERNAL, "job dir: %s", strerror(errno));
+	fd = openat(wfd, PCH_SOURCE, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+	r = fd < 0 ? -errno : fs_write_all(fd, pch_source, sizeof(pch_source) - 1);
+	if (fd >= 0)
+		close(fd);
+	if (r) {
+		close(wfd);
+		return eucc_error_set(err, r, EUCC_E_INTERNAL, "job dir: %s", strerror(-r));
+	}
 	srcfd = subdir(wfd, "src");
 	outfd = subdir(wfd, "out");
 	close(wfd);
@@ -905,9 +927,10 @@ int compile_pch_build(const struct compile_toolchain *tc, const char *vmlinux_h,
 			argv_add(&cmd, "-std=%s", std);
 		if (cpu)
 			argv_add(&cmd, "-mcpu=%s", cpu);
+		argv_add(&cmd, "-fno-pch-timestamp");
 		argv_add(&cmd, "-x");
 		argv_add(&cmd, "c-header");
-		argv_add(&cmd, SANDBOX_VMLINUX);
+		argv_add(&cmd, SANDBOX_PCH_SRC);
 		argv_add(&cmd, "-o");
 		argv_add(&cmd, SANDBOX_OUT "/vmlinux.h.pch");
 		r = run_in_sandbox(&job, &lim, &cmd, rr, err);
