@@ -380,16 +380,9 @@ static bool cpu_is_valid(const char *s)
 static bool codegen_flag(const char *f)
 {
 	static const char *const flags[] = {
-	    "-fno-stack-protector",
-	    "-fno-builtin",
-	    "-fno-strict-aliasing",
-	    "-fno-jump-tables",
-	    "-fno-unroll-loops",
-	    "-funroll-loops",
-	    "-fno-asynchronous-unwind-tables",
-	    "-fno-unwind-tables",
-	    "-fno-inline",
-	    "-finline-functions",
+	    "-fno-stack-protector", "-fno-strict-aliasing", "-fno-jump-tables",
+	    "-fno-unroll-loops",    "-funroll-loops",	    "-fno-asynchronous-unwind-tables",
+	    "-fno-unwind-tables",   "-finline-functions",
 	};
 
 	return in_list(f, flags, sizeof(flags) / sizeof(flags[0]));

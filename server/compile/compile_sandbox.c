@@ -927,6 +927,7 @@ int compile_pch_build(const struct compile_toolchain *tc, const char *vmlinux_h,
 			argv_add(&cmd, "-std=%s", std);
 		if (cpu)
 			argv_add(&cmd, "-mcpu=%s", cpu);
+		argv_add(&cmd, "-Xclang");
 		argv_add(&cmd, "-fno-pch-timestamp");
 		argv_add(&cmd, "-x");
 		argv_add(&cmd, "c-header");

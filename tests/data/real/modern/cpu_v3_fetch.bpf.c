@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-/* An atomic fetch-and-add whose old value is used: BPF_FETCH needs -mcpu=v3. */
+/* An atomic fetch-and-add whose old value is used (BPF_FETCH, 5.12+), built with -mcpu=v3. */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 
