@@ -188,6 +188,20 @@ int btf_store_features(struct btf_store *store, const struct btf_kernel *k,
  */
 int btf_header_write(const struct btf *btf, FILE *out, struct eucc_error *err);
 
+/*
+ * Declare the kfuncs of @btf (FUNCs with the BTF decl tag "bpf_kfunc", which pahole writes for
+ * kernels built with it, 6.x) with @d, a dumper of @btf that has already emitted the types they
+ * name: `extern PROTOTYPE __weak __ksym;` each, unless BPF_NO_KFUNC_PROTOTYPES or
+ * BTF_HEADER_PCH_MACRO is defined, in a block of its own after the types' include guard.
+ * clang leaves an extern known only from a precompiled header out of the object's BTF when the
+ * program calls it from a cleanup attribute (bpf_for's bpf_iter_num_destroy), so a PCH is made
+ * with the macro defined and the program's #include of vmlinux.h declares the kfuncs.
+ * Returns how many, or a negative errno.
+ */
+#define BTF_HEADER_PCH_MACRO "__EUCC_VMLINUX_PCH__"
+struct btf_dump;
+int btf_header_write_kfuncs(const struct btf *btf, struct btf_dump *d, FILE *out);
+
 /* Print the C definition of type @name ("task_struct", "struct task_struct", a typedef...). */
 int btf_header_print_type(const struct btf *btf, const char *name, FILE *out,
 			  struct eucc_error *err);

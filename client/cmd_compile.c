@@ -21,6 +21,7 @@ struct compile_args {
 	size_t ndefines;
 	const char *arch;
 	const char *headers;
+	const char *toolchain;
 	const char *out;
 	const char *name;
 	enum out_format format;
@@ -28,7 +29,8 @@ struct compile_args {
 	bool check; /* no package */
 };
 
-/* -D NAME[=V], -U NAME, -W FLAG: passed on as "-DNAME=V", "-UNAME", "-WFLAG". */
+/* -D NAME[=V], -U NAME, -W FLAG, -m OPT, -f OPT: passed on as "-DNAME=V", "-UNAME", "-WFLAG",
+ * "-mcpu=v3", "-fno-stack-protector" (the server says which it allows). */
 static int set_flag(void *target, const struct cli_opt *opt, const char *v, struct eucc_error *err)
 {
 	struct compile_args *a = target;
@@ -36,7 +38,7 @@ static int set_flag(void *target, const struct cli_opt *opt, const char *v, stru
 
 	if (a->ndefines == CLI_LIST_MAX)
 		return eucc_error_set(err, -E2BIG, EUCC_E_USAGE,
-				      "too many -D/-U/-W options (at most %d)", CLI_LIST_MAX);
+				      "too many -D/-U/-W/-m/-f options (at most %d)", CLI_LIST_MAX);
 	if (asprintf(&flag, "-%c%s", opt->letter, v) < 0)
 		return eucc_error_set(err, -ENOMEM, EUCC_E_INTERNAL, "out of memory");
 	a->defines[a->ndefines++] = flag;
@@ -127,6 +129,8 @@ static cJSON *build_request(const struct compile_args *a, const struct source_se
 		cJSON_AddItemToArray(flags, cJSON_CreateString(a->defines[i]));
 	if (a->headers)
 		cJSON_AddStringToObject(req, "headers", a->headers);
+	if (a->toolchain)
+		cJSON_AddStringToObject(req, "toolchain", a->toolchain);
 	return req;
 }
 
@@ -277,6 +281,12 @@ static int compile_common(struct remote_config *cfg, struct compile_args *a, str
 					     "with this host's BTF");
 	}
 	free(body);
+	if (!ret && src->nnotes) { /* --json shows them too */
+		cJSON *notes = cJSON_AddArrayToObject(*answer, "notes");
+
+		for (size_t i = 0; i < src->nnotes; i++)
+			cJSON_AddItemToArray(notes, cJSON_CreateString(src->notes[i]));
+	}
 	return ret;
 }
 
@@ -396,7 +406,8 @@ static int do_check(const struct cli_call *call)
 	     .arg = "DIR",                                                                         \
 	     .kind = CLI_LIST,                                                                     \
 	     .off = offsetof(struct compile_args, incdirs),                                        \
-	     .help = "look for quoted #include files in DIR too; they are sent along"},            \
+	     .help = "look for #include files in DIR too (quoted and <angle-bracket> ones); "      \
+		     "those found are sent along and searched first"},                             \
 	    {.letter = 'D',                                                                        \
 	     .arg = "NAME[=V]",                                                                    \
 	     .kind = CLI_CALL,                                                                     \
@@ -415,6 +426,26 @@ static int do_check(const struct cli_call *call)
 	     .set = set_flag,                                                                      \
 	     .flags = CLI_REPEAT,                                                                  \
 	     .help = "a clang warning option: -Wall, -Wextra, -Wno-unused-value, -Werror"},        \
+	    {.letter = 'm',                                                                        \
+	     .arg = "OPT",                                                                         \
+	     .kind = CLI_CALL,                                                                     \
+	     .set = set_flag,                                                                      \
+	     .flags = CLI_REPEAT,                                                                  \
+	     .help = "a BPF target option: -mcpu=v1|v2|v3|v4 (the instruction set version)"},      \
+	    {.letter = 'f',                                                                        \
+	     .arg = "OPT",                                                                         \
+	     .kind = CLI_CALL,                                                                     \
+	     .set = set_flag,                                                                      \
+	     .flags = CLI_REPEAT,                                                                  \
+	     .help = "a BPF codegen option the server allows: -fno-stack-protector, "              \
+		     "-funroll-loops, ... (docs/compile.md)"},                                     \
+	    {.name = "toolchain",                                                                  \
+	     .arg = "NAME",                                                                        \
+	     .kind = CLI_STR,                                                                      \
+	     .off = offsetof(struct compile_args, toolchain),                                      \
+	     .help = "compile with this toolchain of the server (clang-14, clang-16, clang-19; "   \
+		     "GET /v1/info lists them)",                                                   \
+	     .def = "the server's newest"},                                                        \
 	    {.name = "headers",                                                                    \
 	     .arg = "RELEASE",                                                                     \
 	     .kind = CLI_STR,                                                                      \

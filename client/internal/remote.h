@@ -116,12 +116,16 @@ struct source_set {
 	bool absolute; /* main was typed as an absolute path: show absolute paths */
 	char **notes;  /* what was left out and why ("vmlinux.h: the server's replaces it") */
 	size_t nnotes;
+	char **system; /* <names> found under no -I dir: left to the server's headers */
+	size_t nsystem;
 };
 
 /*
- * Collect @main and the local headers it includes with quotes (recursively), looked up next to
- * the including file and in @incdirs; never vmlinux.h, never files outside the main file's dir
- * and the -I dirs (those are left out with a note). Paths are made relative to main's dir.
+ * Collect @main and the headers it includes (recursively): quoted ones looked up next to the
+ * including file and in @incdirs, angle-bracket ones in @incdirs (a libbpf of the user's own,
+ * -I /usr/include/x86_64-linux-gnu); never vmlinux.h, never files outside the main file's dir
+ * and the -I dirs (those are left out with a note, as are, in one note, the angle-bracket
+ * includes found under no -I dir). Paths are made relative to the dir that holds them all.
  */
 int sources_collect(const char *main, const char *const *incdirs, size_t nincdirs,
 		    struct source_set *out, struct eucc_error *err);

@@ -79,8 +79,8 @@ static bool flags_touch_header(const struct compile_request *req)
 }
 
 /* Make the PCH @pch of @header once, however many requests want it; false if it failed. */
-static bool pch_make(struct pipeline_job *c, const char *header, const char *std, const char *key,
-		     const char *pch)
+static bool pch_make(struct pipeline_job *c, const char *header, const char *std, const char *cpu,
+		     const char *key, const char *pch)
 {
 	struct eucc_error err = {0};
 	char dir[PATH_MAX];
@@ -92,15 +92,17 @@ static bool pch_make(struct pipeline_job *c, const char *header, const char *std
 		if (!flight_begin(&c->s->compile_flights, key))
 			continue; /* another request made it meanwhile: look again */
 		if (!make_job_dir(c->s, dir, sizeof(dir), &lock, &err)) {
-			if (!compile_pch_build(header, c->arch, std, dir, &data, &len, &err))
+			if (!compile_pch_build(c->toolchain, header, c->arch, std, cpu, dir, &data,
+					       &len, &err))
 				fs_write_atomic(pch, data, len);
 			free(data);
 			job_dir_done(dir, lock);
 		}
 		flight_end(&c->s->compile_flights, key);
 		if (access(pch, R_OK)) {
-			eucc_warn("no precompiled header for %s (-std=%s): %s", c->header.release,
-				  std ? std : "gnu17", err.message);
+			eucc_warn("no precompiled header for %s (%s, -std=%s): %s",
+				  c->header.release, c->toolchain->name, std ? std : "gnu17",
+				  err.message);
 			memo_put(&c->s->pch_failed, key, "", 0, 0);
 			return false;
 		}
@@ -109,34 +111,40 @@ static bool pch_make(struct pipeline_job *c, const char *header, const char *std
 }
 
 /*
- * The precompiled header of @header for the request's arch and language standard, made once
- * (next to the header in the store: <release>.h.<arch>.pch, <release>.h.<arch>.<std>.pch) and
- * kept: parsing a 2-50 MB vmlinux.h is most of a compile. clang takes a PCH only with the
- * language options it was made with, so there is one per -std. NULL: none (a PCH that failed
- * to build is not tried again for a while; the compile then says what is wrong).
+ * The precompiled header of @header for the request's toolchain, arch, language standard and
+ * BPF CPU, made once (next to the header in the store: <release>.h.<arch>.<toolchain>.pch,
+ * with .<std> and .<cpu> before .pch for those) and kept: parsing a 2-50 MB vmlinux.h is most
+ * of a compile. clang takes a PCH only from the clang that made it and with the language and
+ * target options it was made with. NULL: none (a program that does not include vmlinux.h gets
+ * none; a PCH that failed to build is not tried again for a while; the compile then says what
+ * is wrong).
  */
 static const char *header_pch(struct pipeline_job *c, const char *header, char *pch, size_t size)
 {
-	const char *std = compile_std(&c->req);
-	const char *parts[] = {"pch", c->header.sha256, c->arch, std};
+	const char *std = compile_std(&c->req), *cpu = compile_cpu(&c->req);
+	const char *parts[] = {"pch", c->header.sha256, c->arch, c->toolchain->identity, std, cpu};
 	char key[EUCC_SHA256_HEX], *failed;
 	size_t len;
 
-	if (flags_touch_header(&c->req))
+	if (flags_touch_header(&c->req) || !compile_includes_vmlinux(&c->req))
 		return NULL;
-	snprintf(pch, size, "%s.%s%s%s.pch", header, c->arch, std ? "." : "", std ? std : "");
-	cache_key_digest(key, parts, 4);
+	snprintf(pch, size, "%s.%s.%s%s%s%s%s.pch", header, c->arch, c->toolchain->name,
+		 std ? "." : "", std ? std : "", cpu ? "." : "", cpu ? cpu : "");
+	cache_key_digest(key, parts, 6);
 	if ((failed = memo_get(&c->s->pch_failed, key, &len, NULL))) {
 		free(failed);
 		return NULL;
 	}
-	return pch_make(c, header, std, key, pch) ? pch : NULL;
+	return pch_make(c, header, std, cpu, key, pch) ? pch : NULL;
 }
 
 /* Compile in a fresh job dir under DATA/tmp; removes it after. */
 static int run_compile(struct pipeline_job *c, struct compile_result *res, struct eucc_error *err)
 {
-	struct compile_job job = {.req = &c->req, .arch = c->arch, .limits = c->s->opts.limits};
+	struct compile_job job = {.req = &c->req,
+				  .toolchain = c->toolchain,
+				  .arch = c->arch,
+				  .limits = c->s->opts.limits};
 	char header[PATH_MAX], dir[PATH_MAX], pch[PATH_MAX + 32], *events_text;
 	struct compile_request with_events;
 	int ret, lock;
@@ -268,8 +276,10 @@ static cJSON *toolchain_json(struct pipeline_job *c)
 
 	cJSON_AddStringToObject(o, "eucc", EUCC_VERSION);
 	cJSON_AddStringToObject(o, "pipeline", EUCC_PIPELINE_VERSION);
-	cJSON_AddStringToObject(o, "clang", compile_clang_version());
+	cJSON_AddStringToObject(o, "name", c->toolchain->name);
+	cJSON_AddStringToObject(o, "clang", c->toolchain->clang_version);
 	cJSON_AddStringToObject(o, "libbpf", c->s->libbpf_version);
+	cJSON_AddStringToObject(o, "libbpf_headers", c->toolchain->libbpf_version);
 	cJSON_AddStringToObject(o, "headers", c->header.release);
 	return o;
 }

@@ -161,5 +161,6 @@ run 0 eucc-server -V
 expect "-V" "$OUT" "^eucc-server .*\(libbpf "
 run 0 eucc-server --version -v
 expect "-v --version names clang" "$OUT" "^clang: .*clang version [0-9]"
+expect "-v --version lists the toolchains" "$OUT" "^toolchain clang-[0-9]+: .*clang version [0-9].*, the default$"
 
 finish

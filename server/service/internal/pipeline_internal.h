@@ -16,7 +16,8 @@ struct pipeline_job {
 	struct service *s;
 	struct compile_request req;
 	const char *arch;
-	struct btf_kernel *kernels; /* targets, deduplicated, sorted */
+	const struct compile_toolchain *toolchain; /* the request's, or the default */
+	struct btf_kernel *kernels;		   /* targets, deduplicated, sorted */
 	size_t nkernels;
 	struct btf_kernel header; /* the kernel whose vmlinux.h is compiled against */
 	char source_digest[EUCC_SHA256_HEX];
