@@ -124,7 +124,11 @@ static int read_sections(struct bpf_obj_view *obj, struct elf_ctx *ec, Elf_Data 
 		d = sh.sh_type == SHT_NOBITS ? NULL : elf_getdata(scn, NULL);
 		s->size = sh.sh_size;
 		s->data = is_data_section(name) && sh.sh_size > 0;
+		s->rodata = s->data && has_prefix(name, ".rodata");
 		s->maps = !strcmp(name, ".maps");
+		if (s->data && sh.sh_type == SHT_PROGBITS && sh.sh_offset <= obj->image_size &&
+		    sh.sh_size <= obj->image_size - sh.sh_offset)
+			s->bytes = (const unsigned char *)obj->image + sh.sh_offset;
 		if (sh.sh_type == SHT_PROGBITS && (sh.sh_flags & SHF_EXECINSTR)) {
 			/* point into our copy: the code outlives the Elf handle */
 			if (sh.sh_offset > obj->image_size ||
@@ -255,6 +259,44 @@ static bool is_call(const struct bpf_insn *insn)
 	return insn->code == (BPF_JMP | BPF_CALL);
 }
 
+static bool is_ld_imm64(const struct bpf_insn *insn)
+{
+	return insn->code == (BPF_LD | BPF_IMM | BPF_DW);
+}
+
+/* Is @name a Kconfig extern (a variable of the object's .kconfig section)? */
+static bool is_kconfig(const struct bpf_obj_view *obj, const char *name)
+{
+	int id = btf__find_by_name_kind(obj->btf, ".kconfig", BTF_KIND_DATASEC);
+	const struct btf_type *sec = id > 0 ? btf__type_by_id(obj->btf, id) : NULL;
+	const struct btf_var_secinfo *vs = sec ? btf_var_secinfos(sec) : NULL;
+
+	for (int i = 0; sec && i < btf_vlen(sec); i++, vs++) {
+		const struct btf_type *v = btf__type_by_id(obj->btf, vs->type);
+		const char *n = v ? btf__name_by_offset(obj->btf, v->name_off) : NULL;
+
+		if (n && !strcmp(n, name))
+			return true;
+	}
+	return false;
+}
+
+/* The address of a kernel symbol (bpf_ksym_exists(), a __ksym variable); not Kconfig values. */
+static int add_ksym(struct bpf_obj_view *obj, int sec, uint32_t off, const char *name,
+		    const GElf_Sym *sym)
+{
+	struct obj_ref *r;
+
+	if (!name || is_kconfig(obj, name))
+		return 0;
+	r = add_ref(obj, OBJ_REF_KSYM, sec, off);
+	if (!r)
+		return -ENOMEM;
+	r->weak = GELF_ST_BIND(sym->st_info) == STB_WEAK;
+	snprintf(r->name, sizeof(r->name), "%s", name);
+	return 0;
+}
+
 /* Helper calls, and calls within a section that need no relocation (after scan_relocs). */
 static int scan_code(struct bpf_obj_view *obj, struct elf_ctx *ec, int sec)
 {
@@ -301,7 +343,7 @@ static int scan_reloc(struct bpf_obj_view *obj, struct elf_ctx *ec, int sec, con
 	name = elf_strptr(ec->elf, ec->strtab, sym.st_name);
 	if (sym.st_shndx == SHN_UNDEF) {
 		if (!is_call(insn))
-			return 0; /* a __ksym variable or a Kconfig value */
+			return is_ld_imm64(insn) ? add_ksym(obj, sec, off, name, &sym) : 0;
 		r = add_ref(obj, OBJ_REF_KFUNC, sec, off);
 		if (r) {
 			r->weak = GELF_ST_BIND(sym.st_info) == STB_WEAK;
@@ -322,8 +364,12 @@ static int scan_reloc(struct bpf_obj_view *obj, struct elf_ctx *ec, int sec, con
 			snprintf(r->name, sizeof(r->name), "%s", name ? name : "");
 	} else if (obj->secs[sym.st_shndx].data) {
 		r = add_ref(obj, OBJ_REF_DATA, sec, off);
-		if (r)
+		if (r) {
 			snprintf(r->name, sizeof(r->name), "%s", obj->secs[sym.st_shndx].name);
+			r->data_sec = sym.st_shndx;
+			r->data_off =
+			    (uint32_t)sym.st_value + (is_ld_imm64(insn) ? (uint32_t)insn->imm : 0);
+		}
 	} else {
 		return 0;
 	}
@@ -384,6 +430,15 @@ static int compute_reach(struct bpf_obj_view *obj, const struct elf_ctx *ec, str
 	return 0;
 }
 
+static int call_cmp(const void *a, const void *b)
+{
+	const struct obj_call *x = a, *y = b;
+
+	if (x->sec != y->sec)
+		return x->sec - y->sec;
+	return x->off < y->off ? -1 : x->off > y->off;
+}
+
 static int read_code(struct bpf_obj_view *obj, struct elf_ctx *ec)
 {
 	int err = scan_relocs(obj, ec);
@@ -391,12 +446,18 @@ static int read_code(struct bpf_obj_view *obj, struct elf_ctx *ec)
 	for (size_t i = 1; !err && i < obj->nsecs; i++)
 		if (obj->secs[i].exec)
 			err = scan_code(obj, ec, (int)i);
-	for (size_t i = 0; i < ec->nedges; i++) {
+	for (size_t i = 0; !err && i < ec->nedges; i++) {
 		struct code_edge *e = &ec->edges[i];
+		struct obj_call *c = OBJ_PUSH(obj->calls, obj->ncalls);
 
 		e->from = obj_func_at(obj, e->site_sec, e->site_off);
 		e->to = e->sec < 0 ? -1 : obj_func_at(obj, e->sec, e->off);
+		if (!c)
+			return -ENOMEM;
+		*c = (struct obj_call){.sec = e->site_sec, .off = e->site_off, .to = e->to};
+		c->callback = !is_call(&obj->secs[e->site_sec].insns[e->site_off / 8]);
 	}
+	qsort(obj->calls, obj->ncalls, sizeof(*obj->calls), call_cmp);
 	for (size_t i = 0; !err && i < obj->nprogs; i++)
 		err = compute_reach(obj, ec, &obj->progs[i]);
 	return err;
@@ -482,6 +543,7 @@ void obj_view_free(struct bpf_obj_view *obj)
 	free(obj->funcs);
 	free(obj->progs);
 	free(obj->refs);
+	free(obj->calls);
 	free(obj->maps);
 	free(obj->globals);
 	free(obj->relos);
