@@ -479,6 +479,30 @@ static int open_elf(struct bpf_obj_view *obj, struct elf_ctx *ec, struct eucc_er
 	return 0;
 }
 
+/* A global's offset in its section, from its symbol (clang leaves the BTF's offsets at 0). */
+static void global_offsets(struct bpf_obj_view *obj, struct elf_ctx *ec)
+{
+	size_t n = ec->symtab->d_size / sizeof(Elf64_Sym);
+
+	for (size_t i = 1; i < n; i++) {
+		const char *name;
+		GElf_Sym sym;
+
+		if (!gelf_getsym(ec->symtab, (int)i, &sym) ||
+		    GELF_ST_TYPE(sym.st_info) != STT_OBJECT || sym.st_shndx == SHN_UNDEF ||
+		    sym.st_shndx >= obj->nsecs || !obj->secs[sym.st_shndx].data ||
+		    !(name = elf_strptr(ec->elf, ec->strtab, sym.st_name)))
+			continue;
+		for (size_t j = 0; j < obj->nglobals; j++) {
+			struct obj_global *g = &obj->globals[j];
+
+			if (!strcmp(g->name, name) &&
+			    !strcmp(g->section, obj->secs[sym.st_shndx].name))
+				g->offset = (uint32_t)sym.st_value;
+		}
+	}
+}
+
 static int parse_object(struct bpf_obj_view *obj, struct elf_ctx *ec, struct eucc_error *err)
 {
 	Elf_Data *btf = NULL, *ext = NULL;
@@ -502,6 +526,8 @@ static int parse_object(struct bpf_obj_view *obj, struct elf_ctx *ec, struct euc
 		ret = obj_parse_btf_ext(obj, ext->d_buf, ext->d_size, err);
 	ret = ret ?: obj_parse_maps(obj, err);
 	ret = ret ?: obj_parse_globals(obj);
+	if (!ret)
+		global_offsets(obj, ec);
 	if (ret == -ENOMEM)
 		eucc_error_set(err, ret, EUCC_E_INTERNAL, "out of memory");
 	return ret;
