@@ -144,6 +144,24 @@ static int load_error(struct loader_ctx *ctx, int ret, const struct load_log *lo
 	return ret;
 }
 
+/*
+ * Maps of a type this kernel lacks (a ring buffer on 4.19 beside its perf-buffer fallback) are
+ * not created: libbpf then poisons their uses, and the verifier refuses only a program that
+ * reaches one, as the check predicted.
+ */
+static void skip_unsupported_maps(struct bpf_object *obj)
+{
+	struct bpf_map *map;
+
+	bpf_object__for_each_map(map, obj) {
+		if (bpf_map__is_internal(map) || !bpf_map__autocreate(map) ||
+		    libbpf_probe_bpf_map_type(bpf_map__type(map), NULL) != 0)
+			continue;
+		eucc_debug("map '%s': this kernel lacks its type, not created", bpf_map__name(map));
+		bpf_map__set_autocreate(map, false);
+	}
+}
+
 int load_load(struct loader_ctx *ctx, size_t nsets, struct eucc_error *err)
 {
 	struct load_log log;
@@ -156,6 +174,7 @@ int load_load(struct loader_ctx *ctx, size_t nsets, struct eucc_error *err)
 	ret = log_begin(&log);
 	if (ret)
 		return eucc_error_set(err, ret, EUCC_E_IO, "no memory");
+	skip_unsupported_maps(ctx->obj);
 	ret = bpf_object__load(ctx->obj);
 	log_end(&log);
 	if (ctx->btf_tmp[0]) { /* read by now */
