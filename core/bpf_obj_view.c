@@ -457,7 +457,8 @@ static int read_code(struct bpf_obj_view *obj, struct elf_ctx *ec)
 		*c = (struct obj_call){.sec = e->site_sec, .off = e->site_off, .to = e->to};
 		c->callback = !is_call(&obj->secs[e->site_sec].insns[e->site_off / 8]);
 	}
-	qsort(obj->calls, obj->ncalls, sizeof(*obj->calls), call_cmp);
+	if (obj->ncalls)
+		qsort(obj->calls, obj->ncalls, sizeof(*obj->calls), call_cmp);
 	for (size_t i = 0; !err && i < obj->nprogs; i++)
 		err = compute_reach(obj, ec, &obj->progs[i]);
 	return err;
