@@ -39,7 +39,7 @@ static const char *const programs[] = {
     "basic",	     "state",	      "state_guarded",	"subprog",     "loop",
     "ringbuf",	     "probe_read",    "kprobe_missing", "rich",	       "messages",
     "reach_disk",    "reach_ringbuf", "reach_flavor",	"reach_param", "reach_stored",
-    "reach_subprog", "reach_global",  "reach_narrow",
+    "reach_subprog", "reach_global",  "reach_narrow",	"reach_match",
 };
 
 struct fixture {
@@ -902,6 +902,55 @@ static void test_reach_bitfield(void **state)
 	assert_int_equal(load_here("reach_narrow", fits, "bits", NULL, 0), 0);
 }
 
+/* enum eucc_e as an enum64 with EUCC_BIG = @big, struct eucc_m { int a; } or { long a; }. */
+static void write_match_btf(const char *path, uint64_t big, bool same)
+{
+	struct btf *b = btf__new_empty();
+	int i = btf__add_int(b, "int", 4, BTF_INT_SIGNED);
+	int l = btf__add_int(b, "long", 8, BTF_INT_SIGNED);
+
+	assert_true(i > 0 && l > 0);
+	assert_true(btf__add_enum64(b, "eucc_e", 8, false) > 0);
+	assert_int_equal(btf__add_enum64_value(b, "EUCC_BIG", big), 0);
+	assert_true(btf__add_struct(b, "eucc_m", same ? 4 : 8) > 0);
+	assert_int_equal(btf__add_field(b, "a", same ? i : l, 0, 0), 0);
+	write_btf(b, path);
+}
+
+static size_t count_sev(const struct core_report *r, enum core_severity sev)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < r->count; i++)
+		n += r->findings[i].severity == sev && !strcmp(r->findings[i].kind, "type");
+	return n;
+}
+
+/* The values of an enum64 and of a type size decide the branches they guard. */
+static void test_reach_enum64_matches(void **state)
+{
+	const struct {
+		uint64_t big;
+		bool same;
+		size_t errors;
+	} cases[] = {{7, true, 0}, {9, true, 1}, {7, false, 1}, {9, false, 2}};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char path[PATH_MAX];
+		struct core_report r;
+
+		snprintf(path, sizeof(path), "%s/match-%zu.btf", fx.dir, i);
+		write_match_btf(path, cases[i].big, cases[i].same);
+		check_btf("reach_match", path, &r);
+		assert_int_equal(count_sev(&r, CORE_ERROR), cases[i].errors);
+		assert_int_equal(count_sev(&r, CORE_NOTE), 2 - cases[i].errors);
+		core_report_free(&r);
+		assert_int_equal(load_here("reach_match", path, NULL, NULL, 0) == 0,
+				 cases[i].errors == 0);
+	}
+}
+
 int main(void)
 {
 	/* clang-format off */
@@ -927,6 +976,7 @@ int main(void)
 		cmocka_unit_test(test_reach_subprograms),
 		cmocka_unit_test(test_reach_narrowing),
 		cmocka_unit_test(test_reach_bitfield),
+		cmocka_unit_test(test_reach_enum64_matches),
 	};
 	/* clang-format on */
 
