@@ -123,15 +123,50 @@ static int denied(int ret, struct eucc_error *err)
 /* libbpf's fixed-up verifier log for a use of a global data map it could not create */
 #define NOT_CREATED "is referenced but wasn't created"
 
+/* The map of libbpf's "BPF map 'NAME' is referenced but wasn't created", NULL if none. */
+static struct bpf_map *not_created(struct bpf_object *obj, const char *vlog, size_t len)
+{
+	const char *p = memmem(vlog, len, NOT_CREATED, sizeof(NOT_CREATED) - 1), *q;
+	char name[128];
+
+	/* back over "BPF map 'NAME' " */
+	if (!p || p - vlog < 3 || p[-1] != ' ' || p[-2] != '\'')
+		return NULL;
+	for (q = p - 3; q > vlog && *q != '\''; q--)
+		;
+	if (*q != '\'' || (size_t)(p - 2 - q - 1) >= sizeof(name))
+		return NULL;
+	snprintf(name, sizeof(name), "%.*s", (int)(p - 2 - q - 1), q + 1);
+	return bpf_object__find_map_by_name(obj, name);
+}
+
+/* A program uses a map whose type this kernel lacks (skip_unsupported_maps left it out). */
+static int map_type_missing(const struct bpf_map *map, const char *prog, struct eucc_error *err)
+{
+	const char *type = libbpf_bpf_map_type_str(bpf_map__type(map));
+
+	eucc_error_set(err, -EOPNOTSUPP, EUCC_E_LOAD_FAILED,
+		       "map '%s': the kernel cannot create maps of type %s, and program '%s' "
+		       "uses it",
+		       bpf_map__name(map), type ? type : "?", prog);
+	eucc_error_hint(err, "the check names the kernels that lack it: eucc-remote check "
+			     "PROG.bpf.c --kernel $(uname -r); a fallback behind "
+			     "bpf_core_type_exists() runs where the map type is missing");
+	return -EOPNOTSUPP;
+}
+
 static int load_error(struct loader_ctx *ctx, int ret, const struct load_log *log,
 		      struct eucc_error *err)
 {
 	char prog[128], tail[640], ebuf[128];
 	size_t len = 0;
 	const char *vlog = log_prog_failure(log, prog, sizeof(prog), &len);
+	struct bpf_map *map;
 
 	if (ret == -EPERM)
 		return denied(ret, err);
+	if (vlog && (map = not_created(ctx->obj, vlog, len)) && !bpf_map__is_internal(map))
+		return map_type_missing(map, prog, err);
 	if (vlog && memmem(vlog, len, NOT_CREATED, sizeof(NOT_CREATED) - 1))
 		return no_global_data(ctx, "the program's global variables cannot be made", err);
 	if (vlog)

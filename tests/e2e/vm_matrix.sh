@@ -96,7 +96,8 @@ declare -A ONLY=([tracing]="$K419")
 declare -A CAUSE=(
 	[state]="CO-RE relocation.*task_struct\.__state"
 	[loop,$K510]="rejected by the verifier" [loop,$K419]="rejected by the verifier.*|unrecognized bpf_ld_imm64 insn"
-	[opensnoop]="map 'events': failed to create: Invalid argument" [ringbuf]="map 'events': failed to create: Invalid argument"
+	[opensnoop]="map 'events': (failed to create: Invalid argument|the kernel cannot create maps of type ringbuf)|this kernel cannot do BPF global data"
+	[ringbuf]="map 'events': (failed to create: Invalid argument|the kernel cannot create maps of type ringbuf)"
 	[globals]="this kernel cannot do BPF global data" [tracing]="failed to find valid kernel BTF")
 declare -A CAUSE_TEXT=(
 	[state]="refused: CO-RE relocation of task_struct.__state fails"
