@@ -102,7 +102,8 @@ declare -A CAUSE=(
 declare -A CAUSE_TEXT=(
 	[state]="refused: CO-RE relocation of task_struct.__state fails"
 	[loop,$K510]="refused by the verifier" [loop,$K419]="refused by the verifier (the bpf_loop callback's ld_imm64)"
-	[opensnoop]="refused: the kernel cannot create the ring buffer map" [ringbuf]="refused: the kernel cannot create the ring buffer map"
+	[opensnoop]="refused: no ring buffer map and no global data (the first one met is named)"
+	[ringbuf]="refused: the kernel cannot create the ring buffer map"
 	[globals]="refused: no global data (the kernel refuses the .rodata map)"
 	[tracing]="refused: a tracing program needs the kernel's own BTF, which 4.19 has not")
 declare -A PRED FINDING
