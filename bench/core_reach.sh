@@ -84,6 +84,10 @@ section=$tmp/section.md
 	echo
 	awk -F'\t' 'BEGIN { m = 0; a = 0 } { if ($5 > m) m = $5; if ($6 + $7 > a) a = $6 + $7 }
 		END { printf "The slowest check of one kernel took %.2f ms; the analysis with every probe at most %.3f ms of a check.\n", m, a }' "$tmp/out.tsv"
+	echo "The rest of a check is mostly looking kernel types up by name (relocation candidates, attach"
+	echo "targets, each a pass over the kernel's whole BTF; \`perf record\` of runqlat against the 4.19"
+	echo "fixture puts string comparisons and \`btf__type_by_id\` at the top). Timings on a shared machine"
+	echo "vary with its load (see the load averages above)."
 } >"$section"
 results_write_section "$results" "Reachability" "$section"
 log "wrote the section \"Reachability\" of $results"
