@@ -37,6 +37,7 @@ struct val {
 struct state {
 	struct val r[NREGS];
 	struct val s[NSLOTS]; /* s[i]: bytes [-8 * (i + 1), -8 * i) from the frame pointer */
+	bool esc;	      /* a stack address became unknown: stores through those may hit it */
 };
 
 /* What the instruction at an index of a code section has attached to it. */
@@ -102,6 +103,10 @@ static bool join_state(struct state *into, const struct state *s)
 		changed |= join_val(&into->r[i], &s->r[i]);
 	for (int i = 0; i < NSLOTS; i++)
 		changed |= join_val(&into->s[i], &s->s[i]);
+	if (s->esc && !into->esc) {
+		into->esc = true;
+		changed = true;
+	}
 	return changed;
 }
 
@@ -439,10 +444,12 @@ static void exec_alu(struct state *st, const struct bpf_insn *insn, const struct
 			s.v = is64 ? sext((uint64_t)s.v, insn->off / 8)
 				   : (int64_t)trunc_bytes(
 					 (uint64_t)sext((uint64_t)s.v, insn->off / 8), 4);
-		else if (!is64 && s.k == V_CONST)
-			s.v = (int64_t)trunc_bytes((uint64_t)s.v, 4);
-		else if (!is64)
+		else if ((x && insn->off) || (!is64 && s.k != V_CONST)) {
+			st->esc |= s.k == V_FP; /* movsx or a 32-bit move of an address */
 			s = unk;
+		} else if (!is64 && s.k == V_CONST) {
+			s.v = (int64_t)trunc_bytes((uint64_t)s.v, 4);
+		}
 		*d = s;
 		return;
 	}
@@ -460,6 +467,7 @@ static void exec_alu(struct state *st, const struct bpf_insn *insn, const struct
 		*d = cst(0, -1);
 		return;
 	}
+	st->esc |= d->k == V_FP || s.k == V_FP;
 	*d = unk;
 }
 
@@ -618,16 +626,22 @@ static void exec_store(struct state *st, const struct bpf_insn *insn, int16_t of
 	if (stx && BPF_MODE(insn->code) == BPF_ATOMIC) {
 		if (a->k == V_FP)
 			write_stack(st, a->v + off, size, &unk);
+		else if (st->esc)
+			clear_slots(st);
 		if (insn->imm & BPF_FETCH)
 			st->r[insn->src_reg] = unk;
 		if (insn->imm == BPF_CMPXCHG)
 			st->r[0] = unk;
 		return;
 	}
-	if (a->k == V_FP)
+	if (a->k == V_FP) {
 		write_stack(st, a->v + off, size, &v);
-	else if (v.k == V_FP)
-		clear_slots(st); /* a stack address escapes */
+		return;
+	}
+	if (v.k == V_FP)
+		st->esc = true; /* a stack address stored elsewhere may come back unknown */
+	if (st->esc && a->k != V_DATA)
+		clear_slots(st); /* this store may go to the stack */
 }
 
 /* The leaders' entry states of one function analysis, and the leaders still to follow. */
@@ -794,6 +808,7 @@ static int analyze_ctx(struct rctx *x, int fi, const struct val *args, int depth
 		st.r[i] = unk;
 	memcpy(&st.r[1], args, 5 * sizeof(*args));
 	st.r[BPF_REG_10] = (struct val){.k = V_FP, .param = -1};
+	st.esc = false;
 	clear_slots(&st);
 	propagate(&w, 0, &st);
 	while (w.nwork && !err) {
