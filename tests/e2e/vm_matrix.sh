@@ -181,25 +181,11 @@ zcat "$TMP/initrd-x86_64.gz" | busybox cpio -t 2>/dev/null >"$TMP/initrd.list"
 expect_not "the initramfs holds nothing of /lib or /usr/lib" "$(cat "$TMP/initrd.list")" "^(\./)?(usr/)?lib"
 
 # ---- boot: each kernel once, two at a time -------------------------------------------------
-boot_one() {
-	local k=$1 a=${GUEST_ARCH[$1]} t=$SECONDS
-	"$VM/boot.sh" "$KDIR/vmlinuz-$k" "$TMP/initrd-$a.gz" "$TMP/boot-$k.log" "$BOOT_TIMEOUT" "$a"
-	echo "$? $((SECONDS - t))" >"$TMP/boot-$k.rc"
-}
-T_BOOT=$SECONDS
-running=()
-for k in "${GUESTS[@]}"; do
-	while [ ${#running[@]} -ge 2 ]; do
-		wait -n "${running[@]}"
-		alive=()
-		for pid in "${running[@]}"; do kill -0 "$pid" 2>/dev/null && alive+=("$pid"); done
-		running=("${alive[@]}")
-	done
-	boot_one "$k" &
-	running+=($!)
-done
-wait "${running[@]}"
-T_BOOT=$((SECONDS - T_BOOT))
+. "$VM/boot_all.sh"
+boot_list=()
+for k in "${GUESTS[@]}"; do boot_list+=("$k:${GUEST_ARCH[$k]}"); done
+vm_boot_all "$TMP" "$KDIR" "$BOOT_TIMEOUT" "${boot_list[@]}"
+T_BOOT=$VM_BOOT_SECS
 
 # ---- predictions meet reality --------------------------------------------------------------
 ROWS=()

@@ -1,0 +1,27 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * A hash map that the tool's user space sizes at run time (max_entries 0 in the object,
+ * bpf_map__set_max_entries before load): run as the package is, the kernel refuses to create
+ * a map of 0 entries.
+ * EXPECT: 4.19.108=refused 5.10=refused 6.1=refused 6.12=refused local=refused
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__type(key, u32);
+	__type(value, u64);
+} start SEC(".maps");
+
+SEC("tracepoint/sched/sched_process_exec")
+int handle_exec(void *ctx)
+{
+	u32 pid = bpf_get_current_pid_tgid() >> 32;
+	u64 ts = bpf_ktime_get_ns();
+
+	bpf_map_update_elem(&start, &pid, &ts, BPF_ANY);
+	return 0;
+}
+
+char LICENSE[] SEC("license") = "GPL";
