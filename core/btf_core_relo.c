@@ -409,6 +409,7 @@ static int field_value(const struct core_spec *s, struct core_value *v)
 	const struct btf_type *t = btf__type_by_id(s->btf, acc->type_id), *mt;
 	uint32_t mt_id, bit_sz, byte_off, byte_sz;
 	long long sz;
+	int err;
 
 	if (!acc->name) { /* the last step is an array index */
 		if (s->kind == CORE_FIELD_BYTE_OFFSET) {
@@ -424,8 +425,10 @@ static int field_value(const struct core_spec *s, struct core_value *v)
 	}
 	mt = btf_skip_mods(s->btf, btf_members(t)[acc->idx].type, &mt_id);
 	bit_sz = btf_member_bitfield_size(t, acc->idx);
-	if (!mt || field_bytes(s, mt, mt_id, bit_sz, &byte_off, &byte_sz))
+	if (!mt)
 		return -EINVAL;
+	if ((err = field_bytes(s, mt, mt_id, bit_sz, &byte_off, &byte_sz)))
+		return err; /* -E2BIG: a bitfield no load covers */
 	if (!bit_sz)
 		bit_sz = byte_sz * 8;
 	switch (s->kind) {

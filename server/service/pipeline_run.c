@@ -268,8 +268,7 @@ static cJSON *report_to_json(const struct core_report *rep)
 		const struct core_finding *f = &rep->findings[i];
 		cJSON *j = cJSON_CreateObject();
 
-		cJSON_AddStringToObject(j, "severity",
-					f->severity == CORE_ERROR ? "error" : "warning");
+		cJSON_AddStringToObject(j, "severity", core_severity_name(f->severity));
 		cJSON_AddStringToObject(j, "kind", f->kind);
 		add_text(j, "message", f->message);
 		cJSON_AddStringToObject(j, "file",
