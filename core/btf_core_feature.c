@@ -9,6 +9,7 @@
 #include <bpf/libbpf.h>
 
 #include "core_internal.h"
+#include "features_internal.h"
 
 /*
  * Helper names of the UAPI header this was built with, for ids a kernel does not know. The
@@ -68,6 +69,13 @@ static bool ref_reached(const struct bpf_obj_view *obj, const struct obj_ref *r)
 		if (r->func < 0 || obj->progs[i].reach[r->func])
 			return true;
 	return false;
+}
+
+/* The kernel has the helper (or libbpf rewrites it into one it has). */
+static bool helper_available(const struct core_ctx *c, int32_t id)
+{
+	return feature_known(c, BTF_FEATURE_HELPER) &&
+	       (feature_has(c->features, BTF_FEATURE_HELPER, id) || helper_rewritten(c, id));
 }
 
 /* Each missing helper once, at its first call. */
@@ -174,6 +182,12 @@ static int check_prog_type(struct core_ctx *c, const struct obj_prog *p)
 		return core_finding(c, CORE_ERROR, "program", f->sec, f->off,
 				    "program '%s': program type %s (%s) is not available in %s",
 				    p->name, type, uapi, c->release);
+	if (feature_known(c, BTF_FEATURE_PROG_LOADS) && btf_features_probes_type(p->type) &&
+	    !feature_has(c->features, BTF_FEATURE_PROG_LOADS, p->type))
+		return core_finding(c, CORE_ERROR, "program", f->sec, f->off,
+				    "program '%s': %s programs do not load in %s (measured on that "
+				    "kernel: it refuses them)",
+				    p->name, type, c->release);
 	/* tracing and LSM programs need their attach type too (fentry 5.5, fmod_ret 5.7) */
 	if ((p->type != BPF_PROG_TYPE_TRACING && p->type != BPF_PROG_TYPE_LSM) ||
 	    !feature_known(c, BTF_FEATURE_ATTACH_TYPE) ||
@@ -255,6 +269,7 @@ int core_check_features(struct core_ctx *c)
 {
 	int err = check_helpers(c);
 
+	err = err ?: core_check_prog_helpers(c, helper_available, helper_name);
 	err = err ?: check_kfuncs(c);
 	err = err ?: check_maps(c);
 	for (size_t i = 0; !err && i < c->obj->nprogs; i++)
