@@ -145,10 +145,33 @@ static const struct obj_ref *map_first_ref(const struct bpf_obj_view *obj, const
 	return NULL;
 }
 
+/* Maps that the tool's own user space sizes at run time: they fail to create as they are. */
+static int check_map_sizes(struct core_ctx *c)
+{
+	for (size_t i = 0; i < c->obj->nmaps; i++) {
+		const struct obj_map *m = &c->obj->maps[i];
+		const struct obj_ref *r;
+		int err;
+
+		if (!obj_map_user_sized(m->type, m->max_entries))
+			continue;
+		r = map_first_ref(c->obj, m->name);
+		err = core_finding(c, CORE_WARNING, "map", r ? r->sec : -1, r ? r->off : 0,
+				   "map '%s' (%s) has max_entries 0: sized by its user space: run "
+				   "with --map-size %s=N",
+				   m->name, obj_map_type_name(m->type), m->name);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
 static int check_maps(struct core_ctx *c)
 {
-	if (!feature_known(c, BTF_FEATURE_MAP_TYPE))
-		return 0;
+	int err = check_map_sizes(c);
+
+	if (err || !feature_known(c, BTF_FEATURE_MAP_TYPE))
+		return err;
 	for (size_t i = 0; i < c->obj->nmaps; i++) {
 		const struct obj_map *m = &c->obj->maps[i];
 		const struct obj_ref *r;

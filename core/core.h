@@ -82,6 +82,13 @@ void obj_view_free(struct bpf_obj_view *obj);
  * frees) */
 struct cJSON *obj_view_json(const struct bpf_obj_view *obj);
 
+/*
+ * A map of @type declared with @max_entries that its user space must size before the load
+ * (bpf_map__set_max_entries): 0 entries, and not a type the kernel or libbpf sizes itself
+ * (perf event arrays: one per CPU; local storages and cgroup storages: always 0).
+ */
+bool obj_map_user_sized(uint32_t type, uint32_t max_entries);
+
 /* ---- CO-RE checks ----------------------------------------------------------------------- */
 
 enum core_severity { CORE_ERROR, CORE_WARNING };

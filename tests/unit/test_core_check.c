@@ -38,8 +38,9 @@
 
 /* tests/data/core/NAME.bpf.c */
 static const char *const programs[] = {
-    "basic",	  "state",	    "state_guarded", "subprog",	 "loop",   "ringbuf",
-    "probe_read", "kprobe_missing", "rich",	     "messages", "attach", "helper_type",
+    "basic",   "state",	      "state_guarded",	"subprog", "loop",
+    "ringbuf", "probe_read",  "kprobe_missing", "rich",	   "messages",
+    "attach",  "helper_type", "user_sized",
 };
 
 struct fixture {
@@ -548,6 +549,32 @@ static void test_helper_per_prog_type(void **state)
 	assert_int_equal(load_attach_one(obj_path, "switch_cookie"), -EINVAL);
 }
 
+/* Maps with max_entries 0 (sized by the tool's user space): a warning naming --map-size; as
+ * they are, the kernel refuses to create them. */
+static void test_user_sized_maps(void **state)
+{
+	const char *rel[] = {DEB11, DEB12_612, fx.local};
+	char obj_path[PATH_MAX];
+	const struct core_finding *f;
+	struct core_report r;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(rel) / sizeof(rel[0]); i++) {
+		check("user_sized", rel[i], &r);
+		assert_int_equal(r.status, CORE_STATUS_WARNING);
+		f = find(&r, "map",
+			 "map 'counts' (hash) has max_entries 0: sized by its user space: "
+			 "run with --map-size counts=N");
+		assert_non_null(f);
+		assert_at_marker(f, "user_sized");
+		assert_non_null(find(&r, "map", "--map-size stacks=N"));
+		assert_non_null(find(&r, "attach", "program 'on_cpu' (perf_event) is attached by"));
+		core_report_free(&r);
+	}
+	snprintf(obj_path, sizeof(obj_path), "%s/user_sized.o", fx.dir);
+	assert_int_equal(load_attach_one(obj_path, "count_exec"), -EINVAL);
+}
+
 /* The helper families eucc assumes for unmeasured kernels, against this kernel's measured
  * table: every helper it has, for each tracing program type. */
 static void test_helper_rules_here(void **state)
@@ -818,6 +845,7 @@ int main(void)
 		cmocka_unit_test(test_attach_truth_here),
 		cmocka_unit_test(test_helper_per_prog_type),
 		cmocka_unit_test(test_helper_rules_here),
+		cmocka_unit_test(test_user_sized_maps),
 		cmocka_unit_test(test_messages),
 		cmocka_unit_test(test_obj_json),
 		cmocka_unit_test(test_min_btf_loads),
