@@ -167,8 +167,14 @@ done <"$DATA/MISMATCHES"
 agree=0 false_ok=0 false_alarm=0 pairs=0
 ROWS=()
 DETAILS=()
-# complaint FILE: the kernel's (or libbpf's) words, the last line of stderr before the hints.
-complaint() { grep -v '^  hint:' "$1" 2>/dev/null | grep -v '^$' | tail -n1; }
+# complaint FILE: the kernel's (or libbpf's) words: eucc-remote's error and the last line of
+# stderr that says more than "failed to load object" (the verifier's or libbpf's reason).
+complaint() {
+	local e l
+	e=$(grep -m1 '^eucc-remote: error:' "$1" 2>/dev/null)
+	l=$(grep -Ev '^  hint:|^$|failed to load object|^eucc-remote: error:' "$1" 2>/dev/null | tail -n1)
+	echo "${e}${e:+${l:+ / }}${l}"
+}
 for p in "${PROGS[@]}"; do
 	row="| $p"
 	for rel in "${VONLY[@]}"; do row+=" | ${VERDICT[$p,$rel]:-none}"; done
