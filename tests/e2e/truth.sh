@@ -205,7 +205,7 @@ for p in "${PROGS[@]}"; do
 		else
 			[ "$got" = loads ] && false_alarm=$((false_alarm + 1)) || false_ok=$((false_ok + 1))
 			cell="**$cell**"
-			DETAILS+=("- $p on $rel: verdict $v, $got (exit $rc). Findings: ${FINDING[$p,$rel]:-none}. Kernel: $(complaint "$d/$p.err" | tr '|' '/')")
+			DETAILS+=("- $p on $rel: verdict $v, $got (exit $rc). Findings: ${FINDING[$p,$rel]:-none}. The run said: $(complaint "$d/$p.err" | tr '|' '/')")
 			if [ -n "${LISTED["$p $l $v $got"]:-}" ]; then
 				unset "LISTED[$p $l $v $got]"
 				LISTED["$p $l $v $got"]=seen
