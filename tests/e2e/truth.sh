@@ -70,19 +70,9 @@ compile_one() {
 		>"$TMP/out/$1.json" 2>"$TMP/out/$1.cerr"
 	echo $? >"$TMP/out/$1.crc"
 }
-# two at a time (the server has two workers); only the compiles are waited for, not the server
-cpids=()
-for p in "${PROGS[@]}"; do
-	if [ ${#cpids[@]} -ge 2 ]; then
-		wait -n "${cpids[@]}"
-		alive=()
-		for pid in "${cpids[@]}"; do kill -0 "$pid" 2>/dev/null && alive+=("$pid"); done
-		cpids=("${alive[@]}")
-	fi
-	compile_one "$p" &
-	cpids+=($!)
-done
-wait "${cpids[@]}"
+# two at a time (the server has two workers)
+. "$VM/boot_all.sh"
+two_at_a_time compile_one "${PROGS[@]}"
 stop_server
 declare -A VERDICT FINDING
 STORED=()
@@ -132,23 +122,15 @@ mkdir -p "$TMP/plans"
 } >"$TMP/plans/default"
 "$VM/mkinitrd.sh" "$TMP/initrd-x86_64.gz" "$(command -v busybox)" "$STATIC/x86_64/client/eucc-remote" \
 	"$TMP/plans" "$TMP"/pkgs/*.eucc || die "cannot build the initramfs"
-. "$VM/boot_all.sh"
 boot_list=()
 for g in "${GUESTS[@]}"; do boot_list+=("${REL[$g]}:x86_64"); done
 vm_boot_all "$TMP" "$KDIR" "$BOOT_TIMEOUT" "${boot_list[@]}"
 declare -A BOOT_SECS
 for g in "${GUESTS[@]}"; do
 	k=${REL[$g]}
-	read -r brc BOOT_SECS[$g] <"$TMP/boot-$k.rc"
-	checks=$((checks + 1))
-	if [ "$brc" != 0 ]; then
-		echo "FAIL: boot of $k exited $brc"
-		tail -n 40 "$TMP/boot-$k.log" | tr -d '\r'
-		failures=$((failures + 1))
-	fi
-	"$VM/parse.sh" "$TMP/boot-$k.log" "$TMP/res-$g"
-	info=$(cat "$TMP/res-$g/guest.info")
-	expect "$k: the guest booted this kernel" "$info" "^KERNEL $(sed 's/[.+]/\\&/g' <<<"$k")$"
+	vm_guest_result "$k" "$TMP/res-$g"
+	BOOT_SECS[$g]=$VM_SECS
+	info=$VM_INFO
 	expect "$k: the plan ran to the end" "$info" "^DONE$"
 	if [ "$g" = "$K419" ]; then
 		expect "$k: no BTF of its own" "$info" "^NATIVE_BTF no$"

@@ -273,17 +273,9 @@ check_run() {
 
 for k in "${GUESTS[@]}"; do
 	arch=${GUEST_ARCH[$k]}
-	read -r brc bsecs <"$TMP/boot-$k.rc"
-	BOOT_SECS[$k]=$bsecs
-	checks=$((checks + 1))
-	if [ "$brc" != 0 ]; then
-		echo "FAIL: boot of $k exited $brc ($([ "$brc" = 124 ] && echo "timeout after ${BOOT_TIMEOUT}s" || echo qemu))"
-		tail -n 40 "$TMP/boot-$k.log" | tr -d '\r'
-		failures=$((failures + 1))
-	fi
-	"$VM/parse.sh" "$TMP/boot-$k.log" "$TMP/res-$k"
-	info=$(cat "$TMP/res-$k/guest.info")
-	expect "$k: the guest booted this kernel" "$info" "^KERNEL $(re "$k")$"
+	vm_guest_result "$k" "$TMP/res-$k"
+	BOOT_SECS[$k]=$VM_SECS
+	info=$VM_INFO
 	expect "$k: on $arch" "$info" "^ARCH $arch$"
 	if [ "$k" = "$K419" ]; then
 		expect "$k: the kernel has no BTF of its own" "$info" "^NATIVE_BTF no$"
