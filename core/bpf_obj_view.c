@@ -281,18 +281,21 @@ static bool is_kconfig(const struct bpf_obj_view *obj, const char *name)
 	return false;
 }
 
-/* The address of a kernel symbol (bpf_ksym_exists(), a __ksym variable); not Kconfig values. */
+/*
+ * The address of an extern: a kernel symbol (bpf_ksym_exists(), a __ksym variable) or a Kconfig
+ * value (never "missing": libbpf gives a __weak one a default).
+ */
 static int add_ksym(struct bpf_obj_view *obj, int sec, uint32_t off, const char *name,
 		    const GElf_Sym *sym)
 {
 	struct obj_ref *r;
 
-	if (!name || is_kconfig(obj, name))
+	if (!name)
 		return 0;
 	r = add_ref(obj, OBJ_REF_KSYM, sec, off);
 	if (!r)
 		return -ENOMEM;
-	r->weak = GELF_ST_BIND(sym->st_info) == STB_WEAK;
+	r->weak = GELF_ST_BIND(sym->st_info) == STB_WEAK && !is_kconfig(obj, name);
 	snprintf(r->name, sizeof(r->name), "%s", name);
 	return 0;
 }
@@ -457,7 +460,8 @@ static int read_code(struct bpf_obj_view *obj, struct elf_ctx *ec)
 		*c = (struct obj_call){.sec = e->site_sec, .off = e->site_off, .to = e->to};
 		c->callback = !is_call(&obj->secs[e->site_sec].insns[e->site_off / 8]);
 	}
-	qsort(obj->calls, obj->ncalls, sizeof(*obj->calls), call_cmp);
+	if (obj->ncalls)
+		qsort(obj->calls, obj->ncalls, sizeof(*obj->calls), call_cmp);
 	for (size_t i = 0; !err && i < obj->nprogs; i++)
 		err = compute_reach(obj, ec, &obj->progs[i]);
 	return err;

@@ -873,6 +873,13 @@ int reach_run(const struct reach_input *in, struct reach_result *out)
 		struct val args[5] = {unk, unk, unk, unk, unk}, r;
 
 		err = analyze(&x, obj->progs[i].func, args, 0, &r);
+		/*
+		 * Older kernels check every global function a program contains, called on a dead
+		 * path or not (newer ones only those reached): so does this.
+		 */
+		for (size_t f = 0; !err && f < obj->nfuncs; f++)
+			if (x.funcs[f].global && obj->progs[i].reach[f])
+				err = analyze(&x, (int)f, args, 1, &r);
 	}
 	for (size_t i = 0; x.funcs && i < obj->nfuncs; i++)
 		free(x.funcs[i].leader);

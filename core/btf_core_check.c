@@ -116,7 +116,7 @@ static int cands_get(struct core_ctx *c, struct cand_cache *cc, uint32_t local_i
 		it->err = core_cands_find(c->obj->btf, local_id, c->kernel, &it->all, &it->nall);
 		if (!it->err && !(it->ids = malloc((it->nall ? it->nall : 1) * sizeof(*it->ids))))
 			it->err = -ENOMEM;
-		if (!it->err)
+		if (!it->err && it->nall)
 			memcpy(it->ids, it->all, it->nall * sizeof(*it->ids));
 		it->n = it->nall;
 	}

@@ -71,12 +71,19 @@ static bool ref_reached(const struct bpf_obj_view *obj, const struct obj_ref *r)
 	return false;
 }
 
-/* How well the instruction of @r is reached (live over a parameter's value over dead). */
-static int ref_rank(struct core_ctx *c, const struct obj_ref *r, enum core_reach_rank *rank)
+/* Keep @r in *best if it is reached better than *best (live over a parameter's value over dead). */
+static int keep_best(struct core_ctx *c, const struct obj_ref *r, const struct obj_ref **best,
+		     enum core_reach_rank *best_rank)
 {
+	enum core_reach_rank rank;
 	char why[128];
+	int err = core_reach_rank(c, r->sec, r->off, why, sizeof(why), &rank);
 
-	return core_reach_rank(c, r->sec, r->off, why, sizeof(why), rank);
+	if (!err && (!*best || rank > *best_rank)) {
+		*best = r;
+		*best_rank = rank;
+	}
+	return err;
 }
 
 /* The kernel has the helper (or libbpf rewrites it into one it has). */
@@ -95,7 +102,7 @@ static int check_helpers(struct core_ctx *c)
 		return 0;
 	for (size_t i = 0; i < obj->nrefs; i++) {
 		const struct obj_ref *r = &obj->refs[i], *best = NULL;
-		enum core_reach_rank rank, best_rank = CORE_REACH_DEAD;
+		enum core_reach_rank best_rank = CORE_REACH_DEAD;
 		bool first = true;
 		char name[96];
 		int err;
@@ -116,12 +123,8 @@ static int check_helpers(struct core_ctx *c)
 			if (q->kind != OBJ_REF_HELPER || q->helper != r->helper ||
 			    !ref_reached(obj, q))
 				continue;
-			if ((err = ref_rank(c, q, &rank)))
+			if ((err = keep_best(c, q, &best, &best_rank)))
 				return err;
-			if (!best || rank > best_rank) {
-				best = q;
-				best_rank = rank;
-			}
 		}
 		helper_name(c, r->helper, name, sizeof(name));
 		err = core_finding_reached(c, CORE_ERROR, "helper", best->sec, best->off,
@@ -163,7 +166,7 @@ static int check_kfuncs(struct core_ctx *c)
 /* The instruction referencing map @name that is reached best, NULL if none does. */
 static int map_best_ref(struct core_ctx *c, const char *name, const struct obj_ref **best)
 {
-	enum core_reach_rank rank, best_rank = CORE_REACH_DEAD;
+	enum core_reach_rank best_rank = CORE_REACH_DEAD;
 
 	*best = NULL;
 	for (size_t i = 0; i < c->obj->nrefs; i++) {
@@ -172,12 +175,8 @@ static int map_best_ref(struct core_ctx *c, const char *name, const struct obj_r
 
 		if (r->kind != OBJ_REF_MAP || strcmp(r->name, name) || !ref_reached(c->obj, r))
 			continue;
-		if ((err = ref_rank(c, r, &rank)))
+		if ((err = keep_best(c, r, best, &best_rank)))
 			return err;
-		if (!*best || rank > best_rank) {
-			*best = r;
-			best_rank = rank;
-		}
 	}
 	return 0;
 }
@@ -310,7 +309,7 @@ static int check_global_data(struct core_ctx *c)
 		const struct obj_prog *p = &obj->progs[i];
 		const struct obj_ref *r = NULL;
 
-		enum core_reach_rank rank, best_rank = CORE_REACH_DEAD;
+		enum core_reach_rank best_rank = CORE_REACH_DEAD;
 
 		for (size_t j = 0; j < obj->nrefs; j++) {
 			const struct obj_ref *q = &obj->refs[j];
@@ -318,12 +317,8 @@ static int check_global_data(struct core_ctx *c)
 
 			if (q->kind != OBJ_REF_DATA || q->func < 0 || !p->reach[q->func])
 				continue;
-			if ((err = ref_rank(c, q, &rank)))
+			if ((err = keep_best(c, q, &r, &best_rank)))
 				return err;
-			if (!r || rank > best_rank) {
-				r = q;
-				best_rank = rank;
-			}
 		}
 		if (!r)
 			continue;

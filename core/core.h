@@ -122,7 +122,9 @@ struct core_check_opts {
  * Check @obj against kernel BTF @kernel and its feature tables @features (may be NULL: not
  * checked): every CO-RE relocation resolved as libbpf would, helpers / map types / program
  * types available (allowing for what libbpf rewrites itself on old kernels), attach targets
- * present; and build the minimized BTF. Status: incompatible if any error finding.
+ * present; and build the minimized BTF. What fails only on code the verifier would not reach
+ * on this kernel (at the parameters' defaults) is a note, or a warning naming the parameter
+ * value that reaches it. Status: incompatible if any error finding.
  */
 int core_check(const struct bpf_obj_view *obj, const struct btf *kernel,
 	       const struct btf_features *features, const struct core_check_opts *opts,

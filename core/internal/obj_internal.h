@@ -55,7 +55,7 @@ struct obj_ref {
 	uint32_t off;		 /* byte offset of the instruction in its section */
 	int32_t helper;		 /* OBJ_REF_HELPER: BPF_FUNC_* id */
 	char name[OBJ_NAME_MAX]; /* kfunc, map, data section or kernel symbol name */
-	bool weak;		 /* kfunc or symbol declared __weak */
+	bool weak;		 /* kfunc or kernel symbol declared __weak (not Kconfig) */
 	int data_sec;		 /* OBJ_REF_DATA: the section, */
 	uint32_t data_off;	 /* and the offset in it the instruction's address points at */
 };

@@ -41,8 +41,8 @@ static const char *const programs[] = {
     "basic",	     "state",	      "state_guarded",	"subprog",     "loop",
     "ringbuf",	     "probe_read",    "kprobe_missing", "rich",	       "messages",
     "reach_disk",    "reach_ringbuf", "reach_flavor",	"reach_param", "reach_stored",
-    "reach_subprog", "reach_global",  "reach_narrow",	"attach",      "helper_type",
-    "user_sized",
+    "reach_subprog", "reach_global",  "reach_narrow",	"reach_match", "attach",
+    "helper_type",   "user_sized",
 };
 
 struct fixture {
@@ -879,10 +879,11 @@ static void set_param(struct bpf_object *bo, const char *name, int value)
 /*
  * Load program @prog (NULL: all) of tests/data/core/NAME.o on this machine, its relocations
  * made against @btf_path (another kernel's BTF; NULL: this kernel's), with parameter @param
- * set to @value if given. 0 if the verifier accepts it, else libbpf's error.
+ * set to @value if given, map @map (if given) not created, as eucc-remote run leaves out maps of
+ * a type the kernel lacks. 0 if the verifier accepts it, else libbpf's error.
  */
-static int load_here(const char *name, const char *btf_path, const char *prog, const char *param,
-		     int value)
+static int load_here_without(const char *name, const char *btf_path, const char *prog,
+			     const char *param, int value, const char *map)
 {
 	LIBBPF_OPTS(bpf_object_open_opts, o, .btf_custom_path = btf_path);
 	struct bpf_program *p;
@@ -897,9 +898,18 @@ static int load_here(const char *name, const char *btf_path, const char *prog, c
 		bpf_program__set_autoload(p, !prog || !strcmp(bpf_program__name(p), prog));
 	if (param)
 		set_param(bo, param, value);
+	if (map)
+		assert_int_equal(
+		    bpf_map__set_autocreate(bpf_object__find_map_by_name(bo, map), false), 0);
 	ret = bpf_object__load(bo);
 	bpf_object__close(bo);
 	return ret;
+}
+
+static int load_here(const char *name, const char *btf_path, const char *prog, const char *param,
+		     int value)
+{
+	return load_here_without(name, btf_path, prog, param, value, NULL);
 }
 
 /* @name's verdict for @release, and what the verifier does with @release's relocations. */
@@ -950,6 +960,7 @@ static void test_reach_other_type(void **state)
 static void test_reach_ringbuf_fallback(void **state)
 {
 	struct core_report r;
+	char btf[PATH_MAX];
 
 	(void)state;
 	expect_verdict("reach_ringbuf", BCLINUX, CORE_OK, true);
@@ -960,6 +971,16 @@ static void test_reach_ringbuf_fallback(void **state)
 			 "reach_ringbuf");
 	find_sev(&r, CORE_NOTE, "map", "guarded: map 'rb': map type ringbuf is not available");
 	core_report_free(&r);
+	/*
+	 * The ring buffer map left out, as run does on a kernel without them: its use on the dead
+	 * path is no matter; on a kernel where the path is taken, it is.
+	 */
+	assert_int_equal(load_here_without("reach_ringbuf", kernel_btf(BCLINUX, btf, sizeof(btf)),
+					   NULL, NULL, 0, "rb"),
+			 0);
+	assert_int_not_equal(load_here_without("reach_ringbuf", kernel_btf(DEB11, btf, sizeof(btf)),
+					       NULL, NULL, 0, "rb"),
+			     0);
 	/* without the guard (ringbuf.bpf.c) the same kernel is refused */
 	expect_status("ringbuf", BCLINUX, CORE_INCOMPATIBLE);
 }
@@ -1136,6 +1157,55 @@ static void test_reach_bitfield(void **state)
 	assert_int_equal(load_here("reach_narrow", fits, "bits", NULL, 0), 0);
 }
 
+/* enum eucc_e as an enum64 with EUCC_BIG = @big, struct eucc_m { int a; } or { long a; }. */
+static void write_match_btf(const char *path, uint64_t big, bool same)
+{
+	struct btf *b = btf__new_empty();
+	int i = btf__add_int(b, "int", 4, BTF_INT_SIGNED);
+	int l = btf__add_int(b, "long", 8, BTF_INT_SIGNED);
+
+	assert_true(i > 0 && l > 0);
+	assert_true(btf__add_enum64(b, "eucc_e", 8, false) > 0);
+	assert_int_equal(btf__add_enum64_value(b, "EUCC_BIG", big), 0);
+	assert_true(btf__add_struct(b, "eucc_m", same ? 4 : 8) > 0);
+	assert_int_equal(btf__add_field(b, "a", same ? i : l, 0, 0), 0);
+	write_btf(b, path);
+}
+
+static size_t count_sev(const struct core_report *r, enum core_severity sev)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < r->count; i++)
+		n += r->findings[i].severity == sev && !strcmp(r->findings[i].kind, "type");
+	return n;
+}
+
+/* The values of an enum64 and of a type size decide the branches they guard. */
+static void test_reach_enum64_matches(void **state)
+{
+	const struct {
+		uint64_t big;
+		bool same;
+		size_t errors;
+	} cases[] = {{7, true, 0}, {9, true, 1}, {7, false, 1}, {9, false, 2}};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char path[PATH_MAX];
+		struct core_report r;
+
+		snprintf(path, sizeof(path), "%s/match-%zu.btf", fx.dir, i);
+		write_match_btf(path, cases[i].big, cases[i].same);
+		check_btf("reach_match", path, &r);
+		assert_int_equal(count_sev(&r, CORE_ERROR), cases[i].errors);
+		assert_int_equal(count_sev(&r, CORE_NOTE), 2 - cases[i].errors);
+		core_report_free(&r);
+		assert_int_equal(load_here("reach_match", path, NULL, NULL, 0) == 0,
+				 cases[i].errors == 0);
+	}
+}
+
 int main(void)
 {
 	/* clang-format off */
@@ -1166,6 +1236,7 @@ int main(void)
 		cmocka_unit_test(test_reach_subprograms),
 		cmocka_unit_test(test_reach_narrowing),
 		cmocka_unit_test(test_reach_bitfield),
+		cmocka_unit_test(test_reach_enum64_matches),
 	};
 	/* clang-format on */
 
