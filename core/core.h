@@ -89,6 +89,13 @@ struct cJSON *obj_view_json(const struct bpf_obj_view *obj);
  */
 bool obj_map_user_sized(uint32_t type, uint32_t max_entries);
 
+/*
+ * Who attaches a program of @type in @section when libbpf cannot attach it by itself
+ * (bpf_program__attach: -EOPNOTSUPP): "to a network interface", "to a perf event it opens
+ * with perf_event_open", ...; NULL if libbpf attaches it.
+ */
+const char *obj_user_attach(int type, const char *section);
+
 /* ---- CO-RE checks ----------------------------------------------------------------------- */
 
 /* A note does not change the status: what fails on this kernel only where the verifier never goes.
