@@ -53,4 +53,8 @@ vm_guest_result() {
 	"$(dirname "${BASH_SOURCE[0]}")/parse.sh" "$VM_DIR/boot-$1.log" "$2"
 	VM_INFO=$(cat "$2/guest.info")
 	expect "$1: the guest booted this kernel" "$VM_INFO" "^KERNEL $(sed 's/[.+]/\\&/g' <<<"$1")$"
+	if [ "$brc" = 0 ] && ! grep -q '^DONE$' <<<"$VM_INFO"; then
+		echo "  the guest's console, last lines:"
+		tail -n 40 "$VM_DIR/boot-$1.log" | tr -d '\r'
+	fi
 }

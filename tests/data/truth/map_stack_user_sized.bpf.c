@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * A stack trace map sized by user space (offcputime/profile style: max_entries 0 and the
- * value size set from --perf-max-stack-depth), used by bpf_get_stackid.
+ * value size set from --perf-max-stack-depth), used by bpf_get_stackid. Run as the package
+ * is, without its user space's sizes, no kernel creates the map.
  * EXPECT: 4.19.108=refused 5.10=refused 6.1=refused 6.12=refused local=refused
  */
 #include "vmlinux.h"

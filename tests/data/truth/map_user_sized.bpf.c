@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * A hash map that the tool's user space sizes at run time (max_entries 0 in the object,
- * bpf_map__set_max_entries before load): run as the package is, the kernel refuses to create
- * a map of 0 entries.
- * EXPECT: 4.19.108=refused 5.10=refused 6.1=refused 6.12=refused local=refused
+ * bpf_map__set_max_entries before load). Run as its user space runs it, with the size given
+ * (`run --map-size start=10240`), it loads everywhere; map_stack_user_sized is run without
+ * its sizes.
+ * RUN: --map-size start=10240
+ * EXPECT: 4.19.108=loads 5.10=loads 6.1=loads 6.12=loads local=loads
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>

@@ -2,7 +2,7 @@
 /*
  * A perf_event program (profile style). It loads everywhere; attaching it needs a perf
  * event that the tool's user space opens (perf_event_open per CPU), which eucc-remote does
- * not do: it is loaded, not attached.
+ * not do: it is loaded, not attached (run says so: not_attached, exit 2).
  * EXPECT: 4.19.108=loads 5.10=loads 6.1=loads 6.12=loads local=loads
  */
 #include "vmlinux.h"
