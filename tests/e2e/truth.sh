@@ -175,7 +175,7 @@ for p in "${PROGS[@]}"; do
 		# loaded, and left for its user space to attach (eucc-remote cannot): that loads
 		if [ "$got" = refused ] && grep -q 'was loaded and not attached: libbpf cannot attach them by itself' "$d/$p.err" &&
 			! grep -Eq 'rejected by the verifier|failed to (load|create)' "$d/$p.err"; then
-			got=loads how=" (not attached: its user space attaches it)"
+			got=loads how=" (not attached)"
 		fi
 		LOAD[$p,$l]=$got
 		pairs=$((pairs + 1))
@@ -236,7 +236,8 @@ for l in "${LABELS[@]}"; do head_cols+=" | ${REL[$l]}$([ "$l" = local ] && echo 
 	echo "two at a time: ${VM_BOOT_SECS} s; compiles ${T_COMPILE} s; host runs ${T_HOST} s; the whole test ${T_ALL} s."
 	echo
 	echo "Each cell: the server's verdict / what the kernel did with \`run --btf bundled --attach-only\`"
-	echo "(loads: exit 0; refused: it failed). **Bold**: they disagree."
+	echo "(loads: exit 0, or loaded with a program left to its user space to attach, \"not attached\";"
+	echo "refused: it failed), with the options of the program's RUN: line. **Bold**: they disagree."
 	echo
 	echo "$head_cols |"
 	echo "$sep|"
