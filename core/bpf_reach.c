@@ -37,6 +37,7 @@ struct val {
 struct state {
 	struct val r[NREGS];
 	struct val s[NSLOTS]; /* s[i]: bytes [-8 * (i + 1), -8 * i) from the frame pointer */
+	bool esc;	      /* a stack address became unknown: stores through those may hit it */
 };
 
 /* What the instruction at an index of a code section has attached to it. */
@@ -102,6 +103,10 @@ static bool join_state(struct state *into, const struct state *s)
 		changed |= join_val(&into->r[i], &s->r[i]);
 	for (int i = 0; i < NSLOTS; i++)
 		changed |= join_val(&into->s[i], &s->s[i]);
+	if (s->esc && !into->esc) {
+		into->esc = true;
+		changed = true;
+	}
 	return changed;
 }
 
@@ -218,18 +223,6 @@ static int func_prepare(struct rctx *x, int fi)
 
 /* ---- values ------------------------------------------------------------------------------ */
 
-static uint64_t trunc_bytes(uint64_t v, int bytes)
-{
-	return bytes >= 8 ? v : v & ((1ULL << (bytes * 8)) - 1);
-}
-
-static int64_t sext(uint64_t v, int bytes)
-{
-	int sh = 64 - bytes * 8;
-
-	return bytes >= 8 ? (int64_t)v : (int64_t)(v << sh) >> sh;
-}
-
 static void add_cand(struct rctx *x, int global, uint64_t value)
 {
 	struct reach_result *o = x->out;
@@ -279,7 +272,7 @@ static struct val read_data(struct rctx *x, int sec, int64_t off, int size, bool
 		v = v << 8 | byte;
 	}
 	g = global_at(x->obj, sec, (uint32_t)off);
-	return cst(sx ? sext(v, size) : (int64_t)v, g);
+	return cst(sx ? reach_sext(v, size) : (int64_t)v, g);
 }
 
 static int slot_of(int64_t fp_off)
@@ -300,8 +293,8 @@ static struct val read_stack(const struct state *st, int64_t off, int size, bool
 		return *s;
 	if (s->k != V_CONST)
 		return unk;
-	return cst(sx ? sext((uint64_t)s->v >> (8 * boff), size)
-		      : (int64_t)trunc_bytes((uint64_t)s->v >> (8 * boff), size),
+	return cst(sx ? reach_sext((uint64_t)s->v >> (8 * boff), size)
+		      : (int64_t)reach_trunc((uint64_t)s->v >> (8 * boff), size),
 		   s->param);
 }
 
@@ -337,81 +330,6 @@ static int size_bytes(uint8_t code)
 
 /* ---- ALU --------------------------------------------------------------------------------- */
 
-static uint64_t bswap(uint64_t v, int bits)
-{
-	uint64_t r = 0;
-
-	for (int i = 0; i < bits / 8; i++)
-		r = r << 8 | ((v >> (8 * i)) & 0xff);
-	return r;
-}
-
-/* Both operands known: the result (false: not computed, e.g. an unknown opcode). */
-static bool alu_const(const struct bpf_insn *insn, bool is64, uint64_t a, uint64_t b, uint64_t *r)
-{
-	int w = is64 ? 8 : 4, sh = is64 ? 63 : 31;
-	bool sdiv = insn->off == 1;
-
-	if (!is64) {
-		a = trunc_bytes(a, 4);
-		b = trunc_bytes(b, 4);
-	}
-	switch (BPF_OP(insn->code)) {
-	case BPF_ADD:
-		*r = a + b;
-		break;
-	case BPF_SUB:
-		*r = a - b;
-		break;
-	case BPF_MUL:
-		*r = a * b;
-		break;
-	case BPF_DIV:
-		if (!b)
-			*r = 0;
-		else if (sdiv)
-			*r = (uint64_t)(sext(a, w) == INT64_MIN && sext(b, w) == -1
-					    ? sext(a, w)
-					    : sext(a, w) / sext(b, w));
-		else
-			*r = a / b;
-		break;
-	case BPF_MOD:
-		if (!b)
-			*r = a;
-		else if (sdiv)
-			*r = (uint64_t)(sext(b, w) == -1 ? 0 : sext(a, w) % sext(b, w));
-		else
-			*r = a % b;
-		break;
-	case BPF_OR:
-		*r = a | b;
-		break;
-	case BPF_AND:
-		*r = a & b;
-		break;
-	case BPF_XOR:
-		*r = a ^ b;
-		break;
-	case BPF_LSH:
-		*r = a << (b & sh);
-		break;
-	case BPF_RSH:
-		*r = a >> (b & sh);
-		break;
-	case BPF_ARSH:
-		*r = (uint64_t)(sext(a, w) >> (b & sh));
-		break;
-	case BPF_NEG:
-		*r = -a;
-		break;
-	default:
-		return false;
-	}
-	*r = trunc_bytes(*r, w);
-	return true;
-}
-
 static void exec_alu(struct state *st, const struct bpf_insn *insn, const struct reach_relo *p)
 {
 	bool is64 = BPF_CLASS(insn->code) == BPF_ALU64, x = BPF_SRC(insn->code) == BPF_X;
@@ -429,25 +347,27 @@ static void exec_alu(struct state *st, const struct bpf_insn *insn, const struct
 		if (d->k != V_CONST)
 			*d = unk;
 		else if (BPF_CLASS(insn->code) == BPF_ALU64 || BPF_SRC(insn->code) == BPF_TO_BE)
-			d->v = (int64_t)bswap((uint64_t)d->v, bits);
+			d->v = (int64_t)reach_bswap((uint64_t)d->v, bits);
 		else
-			d->v = (int64_t)trunc_bytes((uint64_t)d->v, bits / 8);
+			d->v = (int64_t)reach_trunc((uint64_t)d->v, bits / 8);
 		return;
 	}
 	if (op == BPF_MOV) {
 		if (x && insn->off && s.k == V_CONST) /* movsx */
-			s.v = is64 ? sext((uint64_t)s.v, insn->off / 8)
-				   : (int64_t)trunc_bytes(
-					 (uint64_t)sext((uint64_t)s.v, insn->off / 8), 4);
-		else if (!is64 && s.k == V_CONST)
-			s.v = (int64_t)trunc_bytes((uint64_t)s.v, 4);
-		else if (!is64)
+			s.v = is64 ? reach_sext((uint64_t)s.v, insn->off / 8)
+				   : (int64_t)reach_trunc(
+					 (uint64_t)reach_sext((uint64_t)s.v, insn->off / 8), 4);
+		else if ((x && insn->off) || (!is64 && s.k != V_CONST)) {
+			st->esc |= s.k == V_FP; /* movsx or a 32-bit move of an address */
 			s = unk;
+		} else if (!is64 && s.k == V_CONST) {
+			s.v = (int64_t)reach_trunc((uint64_t)s.v, 4);
+		}
 		*d = s;
 		return;
 	}
 	if (d->k == V_CONST && (s.k == V_CONST || op == BPF_NEG) &&
-	    alu_const(insn, is64, (uint64_t)d->v, (uint64_t)s.v, &r)) {
+	    reach_alu(insn, is64, (uint64_t)d->v, (uint64_t)s.v, &r)) {
 		*d = cst((int64_t)r, d->param >= 0 ? d->param : s.param);
 		return;
 	}
@@ -460,6 +380,7 @@ static void exec_alu(struct state *st, const struct bpf_insn *insn, const struct
 		*d = cst(0, -1);
 		return;
 	}
+	st->esc |= d->k == V_FP || s.k == V_FP;
 	*d = unk;
 }
 
@@ -468,47 +389,16 @@ static void exec_alu(struct state *st, const struct bpf_insn *insn, const struct
 /* 1 taken, 0 not taken, -1 unknown. */
 static int branch(const struct bpf_insn *insn, const struct val *a, const struct val *b)
 {
-	bool w32 = BPF_CLASS(insn->code) == BPF_JMP32;
 	uint8_t op = BPF_OP(insn->code);
-	uint64_t ua, ub;
-	int64_t sa, sb;
 
 	if (op == BPF_JA)
 		return 1;
-	if ((a->k == V_FP || a->k == V_DATA) && b->k == V_CONST && !b->v && !w32)
+	if ((a->k == V_FP || a->k == V_DATA) && b->k == V_CONST && !b->v &&
+	    BPF_CLASS(insn->code) == BPF_JMP)
 		return op == BPF_JEQ ? 0 : op == BPF_JNE ? 1 : -1; /* an address is never NULL */
 	if (a->k != V_CONST || b->k != V_CONST)
 		return -1;
-	ua = w32 ? trunc_bytes((uint64_t)a->v, 4) : (uint64_t)a->v;
-	ub = w32 ? trunc_bytes((uint64_t)b->v, 4) : (uint64_t)b->v;
-	sa = w32 ? sext(ua, 4) : (int64_t)ua;
-	sb = w32 ? sext(ub, 4) : (int64_t)ub;
-	switch (op) {
-	case BPF_JEQ:
-		return ua == ub;
-	case BPF_JNE:
-		return ua != ub;
-	case BPF_JGT:
-		return ua > ub;
-	case BPF_JGE:
-		return ua >= ub;
-	case BPF_JLT:
-		return ua < ub;
-	case BPF_JLE:
-		return ua <= ub;
-	case BPF_JSGT:
-		return sa > sb;
-	case BPF_JSGE:
-		return sa >= sb;
-	case BPF_JSLT:
-		return sa < sb;
-	case BPF_JSLE:
-		return sa <= sb;
-	case BPF_JSET:
-		return (ua & ub) != 0;
-	default:
-		return -1;
-	}
+	return reach_cmp(insn, (uint64_t)a->v, (uint64_t)b->v);
 }
 
 /* A branch a read-only global decided: values that may decide it the other way. */
@@ -618,16 +508,22 @@ static void exec_store(struct state *st, const struct bpf_insn *insn, int16_t of
 	if (stx && BPF_MODE(insn->code) == BPF_ATOMIC) {
 		if (a->k == V_FP)
 			write_stack(st, a->v + off, size, &unk);
+		else if (st->esc)
+			clear_slots(st);
 		if (insn->imm & BPF_FETCH)
 			st->r[insn->src_reg] = unk;
 		if (insn->imm == BPF_CMPXCHG)
 			st->r[0] = unk;
 		return;
 	}
-	if (a->k == V_FP)
+	if (a->k == V_FP) {
 		write_stack(st, a->v + off, size, &v);
-	else if (v.k == V_FP)
-		clear_slots(st); /* a stack address escapes */
+		return;
+	}
+	if (v.k == V_FP)
+		st->esc = true; /* a stack address stored elsewhere may come back unknown */
+	if (st->esc && a->k != V_DATA)
+		clear_slots(st); /* this store may go to the stack */
 }
 
 /* The leaders' entry states of one function analysis, and the leaders still to follow. */
@@ -794,6 +690,7 @@ static int analyze_ctx(struct rctx *x, int fi, const struct val *args, int depth
 		st.r[i] = unk;
 	memcpy(&st.r[1], args, 5 * sizeof(*args));
 	st.r[BPF_REG_10] = (struct val){.k = V_FP, .param = -1};
+	st.esc = false;
 	clear_slots(&st);
 	propagate(&w, 0, &st);
 	while (w.nwork && !err) {

@@ -58,4 +58,14 @@ int reach_run(const struct reach_input *in, struct reach_result *out);
 void reach_result_free(struct reach_result *r);
 bool reach_live(const struct reach_result *r, int sec, uint32_t off);
 
+/* ---- BPF arithmetic on known values (bpf_reach_ops.c) ------------------------------------ */
+
+uint64_t reach_trunc(uint64_t v, int bytes); /* the low @bytes bytes */
+int64_t reach_sext(uint64_t v, int bytes);   /* the low @bytes bytes, sign-extended */
+uint64_t reach_bswap(uint64_t v, int bits);  /* the low @bits bits, bytes reversed */
+/* ALU or ALU64 @insn on @a and @b (BPF semantics: x / 0 = 0, x % 0 = x); false: unknown op. */
+bool reach_alu(const struct bpf_insn *insn, bool is64, uint64_t a, uint64_t b, uint64_t *r);
+/* Conditional jump @insn (JMP or JMP32) on @a and @b: 1 taken, 0 not, -1 unknown op. */
+int reach_cmp(const struct bpf_insn *insn, uint64_t a, uint64_t b);
+
 #endif
