@@ -86,11 +86,18 @@ static int keep_best(struct core_ctx *c, const struct obj_ref *r, const struct o
 	return err;
 }
 
-/* The kernel has the helper (or libbpf rewrites it into one it has). */
-static bool helper_available(const struct core_ctx *c, int32_t id)
+/* The helper the kernel is asked for: @id, or what libbpf rewrites it into; -1 if neither. */
+static int32_t helper_effective(const struct core_ctx *c, int32_t id)
 {
-	return feature_known(c, BTF_FEATURE_HELPER) &&
-	       (feature_has(c->features, BTF_FEATURE_HELPER, id) || helper_rewritten(c, id));
+	if (!feature_known(c, BTF_FEATURE_HELPER))
+		return -1;
+	if (feature_has(c->features, BTF_FEATURE_HELPER, id))
+		return id;
+	if (!helper_rewritten(c, id))
+		return -1;
+	return id == BPF_FUNC_probe_read_kernel || id == BPF_FUNC_probe_read_user
+		   ? BPF_FUNC_probe_read
+		   : BPF_FUNC_probe_read_str;
 }
 
 /* Each missing helper once, at its call reached best (the first of those). */
@@ -347,7 +354,7 @@ int core_check_features(struct core_ctx *c)
 {
 	int err = check_helpers(c);
 
-	err = err ?: core_check_prog_helpers(c, helper_available, helper_name);
+	err = err ?: core_check_prog_helpers(c, helper_effective, helper_name);
 	err = err ?: check_kfuncs(c);
 	err = err ?: check_maps(c);
 	for (size_t i = 0; !err && i < c->obj->nprogs; i++)

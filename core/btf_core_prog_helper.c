@@ -151,7 +151,7 @@ static bool seen_before(const struct bpf_obj_view *obj, size_t prog, size_t ref)
 /* Refusals by how the call is reached (core_finding_reached); a "cannot confirm" only where
  * the parameters' defaults reach the call. */
 static int check_call(struct core_ctx *c, const struct obj_prog *p, const struct obj_ref *r,
-		      const char *name)
+		      int32_t id, const char *name)
 {
 	const char *type = obj_prog_type_name(p);
 	enum core_helper_rule rule;
@@ -160,8 +160,7 @@ static int check_call(struct core_ctx *c, const struct obj_prog *p, const struct
 	int err;
 
 	if (measured(c, p->type)) {
-		if (has_value(c->features, BTF_FEATURE_PROG_HELPER,
-			      BTF_FEATURE_PAIR(p->type, r->helper)))
+		if (has_value(c->features, BTF_FEATURE_PROG_HELPER, BTF_FEATURE_PAIR(p->type, id)))
 			return 0;
 		return core_finding_reached(
 		    c, CORE_ERROR, "helper", r->sec, r->off,
@@ -190,7 +189,8 @@ static int check_call(struct core_ctx *c, const struct obj_prog *p, const struct
 	    p->name, type, name, c->release);
 }
 
-int core_check_prog_helpers(struct core_ctx *c, bool (*available)(const struct core_ctx *, int32_t),
+int core_check_prog_helpers(struct core_ctx *c,
+			    int32_t (*effective)(const struct core_ctx *, int32_t),
 			    void (*helper_name)(const struct core_ctx *, int32_t, char *, size_t))
 {
 	const struct bpf_obj_view *obj = c->obj;
@@ -203,13 +203,14 @@ int core_check_prog_helpers(struct core_ctx *c, bool (*available)(const struct c
 		for (size_t j = 0; j < obj->nrefs; j++) {
 			const struct obj_ref *r = &obj->refs[j];
 			char name[96];
+			int32_t id;
 			int err;
 
 			if (r->kind != OBJ_REF_HELPER || (r->func >= 0 && !p->reach[r->func]) ||
-			    !available(c, r->helper) || seen_before(obj, i, j))
+			    (id = effective(c, r->helper)) < 0 || seen_before(obj, i, j))
 				continue;
 			helper_name(c, r->helper, name, sizeof(name));
-			err = check_call(c, p, r, name);
+			err = check_call(c, p, r, id, name);
 			if (err)
 				return err;
 		}

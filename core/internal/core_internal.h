@@ -171,9 +171,11 @@ int core_check_attach(struct core_ctx *c);
 enum core_helper_rule { CORE_HELPER_UNKNOWN, CORE_HELPER_ALLOWED, CORE_HELPER_REFUSED };
 /* What eucc knows without a measured table: may a @type program call helper @name? */
 enum core_helper_rule core_helper_rule(enum bpf_prog_type type, const char *name);
-/* Each helper call a program reaches, against what its program type may call; @available
- * says whether the kernel has the helper at all (else the helper check reports it). */
-int core_check_prog_helpers(struct core_ctx *c, bool (*available)(const struct core_ctx *, int32_t),
+/* Each helper call a program reaches, against what its program type may call; @effective
+ * gives the helper the kernel sees (after libbpf's rewrites), -1 if the kernel lacks it (the
+ * helper check reports that). */
+int core_check_prog_helpers(struct core_ctx *c,
+			    int32_t (*effective)(const struct core_ctx *, int32_t),
 			    void (*helper_name)(const struct core_ctx *, int32_t, char *, size_t));
 
 /* One program whose attach point is checked. */
