@@ -15,6 +15,8 @@
 struct run_args {
 	struct loader_opts opts;
 	const char *sets[CLI_LIST_MAX];
+	const char *map_sizes[CLI_LIST_MAX];
+	const char *no_autoload[CLI_LIST_MAX];
 	bool dry_run;	    /* say which BTF would be used, load nothing */
 	bool fetch_missing; /* ask the server to add this host's kernel when the package lacks it */
 };
@@ -91,6 +93,32 @@ static int set_param(void *target, const struct cli_opt *opt, const char *v, str
 		return eucc_error_set(err, -EINVAL, EUCC_E_USAGE,
 				      "--set wants NAME=VALUE (at most %d)", CLI_LIST_MAX);
 	a->sets[a->opts.nsets++] = v;
+	return 0;
+}
+
+static int set_map_size(void *target, const struct cli_opt *opt, const char *v,
+			struct eucc_error *err)
+{
+	struct run_args *a = target;
+
+	(void)opt;
+	if (a->opts.nmap_sizes == CLI_LIST_MAX)
+		return eucc_error_set(err, -E2BIG, EUCC_E_USAGE, "at most %d --map-size",
+				      CLI_LIST_MAX);
+	a->map_sizes[a->opts.nmap_sizes++] = v;
+	return 0;
+}
+
+static int set_no_autoload(void *target, const struct cli_opt *opt, const char *v,
+			   struct eucc_error *err)
+{
+	struct run_args *a = target;
+
+	(void)opt;
+	if (a->opts.nno_autoload == CLI_LIST_MAX)
+		return eucc_error_set(err, -E2BIG, EUCC_E_USAGE, "at most %d --no-autoload",
+				      CLI_LIST_MAX);
+	a->no_autoload[a->opts.nno_autoload++] = v;
 	return 0;
 }
 
@@ -326,6 +354,8 @@ static int do_run(const struct cli_call *call)
 
 	a.opts.sz = sizeof(a.opts);
 	a.opts.sets = a.sets;
+	a.opts.map_sizes = a.map_sizes;
+	a.opts.no_autoload = a.no_autoload;
 	if (cli_apply(call, &a, &err))
 		return remote_fail(&err);
 	a.opts.json = remote_config(call)->json;
@@ -405,6 +435,20 @@ static const struct cli_opt run_opts[] = {
      .flags = CLI_REPEAT,
      .help = "set the program's parameter (a const volatile global) NAME; `run PKG --help` "
 	     "lists them"},
+    {.name = "map-size",
+     .arg = "NAME=N",
+     .kind = CLI_CALL,
+     .set = set_map_size,
+     .flags = CLI_REPEAT,
+     .help = "give map NAME N entries before the load, as the tool's own user space would "
+	     "(bpf_map__set_max_entries); needed for maps with max_entries 0 in the object"},
+    {.name = "no-autoload",
+     .arg = "PROG",
+     .kind = CLI_CALL,
+     .set = set_no_autoload,
+     .flags = CLI_REPEAT,
+     .help = "do not load program PROG (bpf_program__set_autoload false), as a tool switches "
+	     "off programs it does not want; run fails for a loaded program it cannot attach"},
     {.name = "attach-only",
      .kind = CLI_BOOL,
      .off = offsetof(struct run_args, opts.attach_only),

@@ -62,6 +62,7 @@ enum eucc_exit {
 	X(VERIFIER, "verifier", EUCC_EXIT_INPUT, 422)                                              \
 	X(LOAD_FAILED, "load_failed", EUCC_EXIT_INPUT, 422)                                        \
 	X(ATTACH_FAILED, "attach_failed", EUCC_EXIT_INPUT, 422)                                    \
+	X(NOT_ATTACHED, "not_attached", EUCC_EXIT_INPUT, 422)                                      \
 	X(NO_GLOBAL_DATA, "no_global_data", EUCC_EXIT_INPUT, 422)                                  \
 	X(NOT_ROOT, "not_root", EUCC_EXIT_INPUT, 403)                                              \
 	X(BPF_DENIED, "bpf_denied", EUCC_EXIT_INPUT, 403)                                          \

@@ -256,7 +256,7 @@ expect "help = --help" "$OUT" "^Usage: eucc-remote \[OPTION\]... COMMAND"
 opts_compile="-k, --kernel SPEC|--arch A|-I DIR|-D NAME[=V]|-U NAME|-W WARNING|--headers RELEASE|--name NAME|--format text|-o, --output OUT|-j, --json"
 opts_check="-k, --kernel SPEC|--arch A|-I DIR|-D NAME[=V]|-U NAME|-W WARNING|--headers RELEASE|--name NAME|--format text|-j, --json"
 opts_pull="-o, --output OUT|--from FILE"
-opts_run="--btf auto|--duration SEC|--set NAME=VALUE|--attach-only|--dry-run|-j, --json"
+opts_run="--btf auto|--duration SEC|--set NAME=VALUE|--map-size NAME=N|--no-autoload PROG|--attach-only|--dry-run|-j, --json"
 opts_inspect="-j, --json"
 opts_kernels="--arch A|--type NAME|--func NAME|-j, --json"
 for c in compile check pull run inspect kernels; do

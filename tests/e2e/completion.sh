@@ -31,6 +31,8 @@ expect_not "check: no -o" "$(offers eucc-remote check x.bpf.c --)" "^--output$"
 expect_eq "check --format values" "$(offers eucc-remote check x.bpf.c --format "")" "$(lines text json sarif)"
 expect_eq "run --btf values (PATH is a file)" "$(offers eucc-remote run x.eucc --btf "")" "$(lines auto bundled native)"
 expect_eq "run --btf b" "$(offers eucc-remote run x.eucc --btf b)" bundled
+expect_eq "run --map-size" "$(offers eucc-remote run x.eucc --ma)" --map-size
+expect_eq "run --no-autoload" "$(offers eucc-remote run x.eucc --no-a)" --no-autoload
 expect_eq "--json where it applies" "$(offers eucc-remote kernels --js)" --json
 expect_eq "not where it does not" "$(offers eucc-remote pull --js)" ""
 expect_eq "a file operand: left to bash" "$(offers eucc-remote inspect "")" ""
