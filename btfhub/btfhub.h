@@ -186,4 +186,30 @@ int btf_header_print_type(const struct btf *btf, const char *name, FILE *out,
 int btf_header_print_func(const struct btf *btf, const char *name, FILE *out,
 			  struct eucc_error *err);
 
+/* ---- a header per program ------------------------------------------------------------- */
+
+/* The identifiers of a preprocessed C source (clang -E), as btf_header_write_min reads them. */
+struct btf_header_names;
+
+int btf_header_names_scan(const char *text, size_t len, struct btf_header_names **out);
+void btf_header_names_free(struct btf_header_names *names);
+
+struct btf_header_min_stats {
+	unsigned int roots;    /* types the program names */
+	unsigned int defined;  /* types with their definition, the roots' own included */
+	unsigned int declared; /* records only declared (struct X;) */
+};
+
+/*
+ * Write a vmlinux.h that holds only what a program with @names can use of @btf: the types
+ * it names, what they hold by value, the records it reaches through pointers it follows
+ * (task->mm->...), declarations for records it only points to, and the UAPI constants of
+ * btf_header_write it names; the same prologue, pragmas and dumper as btf_header_write. The
+ * same program compiles to the same CO-RE relocations against either header.
+ * -EAGAIN (code "conflict"): the header would hold a name that occurs more than once in
+ * @btf, which the dumper names by the order it meets them; use the full vmlinux.h then.
+ */
+int btf_header_write_min(const struct btf *btf, const struct btf_header_names *names, FILE *out,
+			 struct btf_header_min_stats *stats, struct eucc_error *err);
+
 #endif

@@ -428,12 +428,19 @@ static void clang_argv(const struct compile_job *job, const struct tools *t, con
 	argv_add(a, "-g");
 	argv_add(a, "-D__TARGET_ARCH_%s", tarch);
 	argv_add(a, "-I" SANDBOX_INC);
-	if (job->vmlinux_pch) {
+	if (job->vmlinux_pch && !job->preprocess) {
 		argv_add(a, "-include-pch");
 		argv_add(a, SANDBOX_PCH);
 	}
 	for (size_t i = 0; i < job->req->ncflags; i++)
 		argv_add(a, "%s", job->req->cflags[i]);
+	if (job->preprocess) {
+		argv_add(a, "-E");
+		argv_add(a, "%s", job->req->main);
+		argv_add(a, "-o");
+		argv_add(a, SANDBOX_PRE);
+		return;
+	}
 	/* Source names in the object's line info relative to the upload, not the sandbox. */
 	argv_add(a, "-fdebug-prefix-map=" SANDBOX_SRC "=.");
 	argv_add(a, "-fdebug-prefix-map=" SANDBOX_INC "=.");
@@ -717,6 +724,24 @@ static int strip_and_read(const struct compile_job *job, const struct compile_li
 	return 0;
 }
 
+/* After clang -E: its output, or res->ok false (the compile proper then says why). */
+static int read_preprocessed(const struct compile_job *job, const struct compile_limits *lim,
+			     const struct run_result *rr, struct compile_result *res,
+			     struct eucc_error *err)
+{
+	int r;
+
+	if (rr->timed_out || !WIFEXITED(rr->status) || WEXITSTATUS(rr->status))
+		return 0;
+	r = read_job_file(job, "pre.i", lim->output_bytes, &res->object, &res->object_size);
+	if (r)
+		return eucc_error_set(err, r, EUCC_E_INTERNAL,
+				      "reading the preprocessed source: %s", strerror(-r));
+	((char *)res->object)[res->object_size] = '\0';
+	res->ok = true;
+	return 0;
+}
+
 static int check_job(const struct compile_job *job, const char **tarch, struct eucc_error *err)
 {
 	if (!job->req || !job->req->main || !job->workdir || !job->vmlinux_h)
@@ -747,6 +772,8 @@ static int compile_steps(const struct compile_job *job, const struct compile_lim
 	clang_argv(job, &t, tarch, &cmd);
 	r = run_in_sandbox(job, lim, &cmd, rr, err);
 	argv_free(&cmd);
+	if (!r && job->preprocess)
+		return read_preprocessed(job, lim, rr, res, err);
 	if (!r)
 		r = judge(job, lim, rr, diags, res, err);
 	if (!r && res->ok)

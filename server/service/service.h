@@ -160,7 +160,15 @@ void histogram_observe(struct histogram *h, uint64_t ns);
 /* "NAME_bucket{LABELS,le=...}" lines, _sum and _count; @labels may be "" (no braces then). */
 void histogram_format(const struct histogram *h, FILE *out, const char *name, const char *labels);
 
-enum pipeline_stage { STAGE_PREPARE, STAGE_COMPILE, STAGE_CHECK, STAGE_PACKAGE, STAGE_COUNT };
+enum pipeline_stage {
+	STAGE_PREPARE,
+	STAGE_COMPILE,
+	STAGE_CHECK,
+	STAGE_PACKAGE,
+	STAGE_PREPROCESS, /* clang -E for the program's own header (part of compile) */
+	STAGE_HEADER,	  /* writing that header (part of compile) */
+	STAGE_COUNT
+};
 
 struct service_metrics {
 	atomic_ulong compiles, compile_failures;
@@ -168,6 +176,9 @@ struct service_metrics {
 	atomic_ulong object_hits, object_misses, kernel_hits, kernel_misses;
 	atomic_ulong package_hits, package_misses;
 	atomic_ulong queue_rejected, flights_joined;
+	/* compiles against the program's own header; fell back to the full one after its
+	 * compile failed; none made (clang -E failed, a name the BTF has twice) */
+	atomic_ulong min_header_used, min_header_fallback, min_header_refused;
 	atomic_long queue_depth, jobs_running;
 	struct histogram stages[STAGE_COUNT]; /* seconds per pipeline stage */
 };
@@ -177,11 +188,12 @@ struct service_metrics {
 struct service_opts {
 	size_t sz; /* sizeof(struct service_opts) */
 	const char *data_dir;
-	unsigned int workers;	  /* compile workers; default: the core count */
-	unsigned int queue_max;	  /* jobs waiting for a worker; beyond: "busy" */
-	const char *tokens_file;  /* NULL: no tokens (the caller keeps to loopback) */
-	uint64_t cache_max;	  /* bytes; 0: no cap */
-	bool allow_btf_upload;	  /* clients may offer their kernel's BTF */
+	unsigned int workers;	 /* compile workers; default: the core count */
+	unsigned int queue_max;	 /* jobs waiting for a worker; beyond: "busy" */
+	const char *tokens_file; /* NULL: no tokens (the caller keeps to loopback) */
+	uint64_t cache_max;	 /* bytes; 0: no cap */
+	bool allow_btf_upload;	 /* clients may offer their kernel's BTF */
+	bool full_header; /* always compile against the full vmlinux.h, never a program's own */
 	const char *eucc_include; /* dir holding eucc.h, offered to programs as <eucc/eucc.h> */
 	struct compile_limits limits;
 	unsigned int memo_ms; /* how long a hot answer is reused; 0: 2000 */

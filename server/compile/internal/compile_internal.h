@@ -14,6 +14,7 @@
 #define SANDBOX_VMLINUX SANDBOX_INC "/vmlinux.h"
 #define SANDBOX_PCH	SANDBOX_INC "/vmlinux.h.pch"
 #define SANDBOX_OBJ	SANDBOX_OUT "/obj.o"
+#define SANDBOX_PRE	SANDBOX_OUT "/pre.i"
 #define SANDBOX_DIAG	SANDBOX_OUT "/diag.dia"
 
 /*
