@@ -26,6 +26,7 @@
 struct min_ctx {
 	const struct btf *btf;
 	const struct btf_header_names *names;
+	const struct btf_header_dups *dups;
 	int n;
 	unsigned char *state; /* per type id: ST_* bits */
 	int *work;	      /* roots still to walk */
@@ -248,6 +249,9 @@ static void find_roots(struct min_ctx *c)
 		const char *name = type_name(c, t);
 		long f;
 
+		/* a name held twice: the program means the type the full header prints plain */
+		if ((c->dups->state[id] & (DUP_NAME | DUP_PLAIN)) == DUP_NAME)
+			continue;
 		switch (btf_kind(t)) {
 		case BTF_KIND_STRUCT:
 		case BTF_KIND_UNION:
@@ -287,82 +291,38 @@ static void find_roots(struct min_ctx *c)
 
 /* ---- names the dumper would suffix ------------------------------------------------------- */
 
-/* Count in @tags and @idents how often each of their names occurs in the namespaces of the
- * dumper: struct, union and enum tags; typedefs and enumerators. */
-static void count_names(const struct min_ctx *c, struct name_set *tags, struct name_set *idents)
+/* A type of the header that the full header names otherwise, or NULL. */
+static const char *renamed(const struct min_ctx *c)
 {
 	for (int id = 1; id < c->n; id++) {
-		const struct btf_type *t = btf__type_by_id(c->btf, id);
-		bool is_enum = btf_is_enum(t) || btf_is_enum64(t);
-
-		if (is_record(t) || (is_enum && btf_vlen(t)))
-			name_set_bump(tags, type_name(c, t));
-		else if (btf_is_typedef(t))
-			name_set_bump(idents, type_name(c, t));
-		for (int i = 0; is_enum && i < btf_vlen(t); i++)
-			name_set_bump(idents,
-				      btf__name_by_offset(c->btf, btf_is_enum(t)
-								      ? btf_enum(t)[i].name_off
-								      : btf_enum64(t)[i].name_off));
-	}
-}
-
-/* A name the header would print, added with its count starting at 0. */
-static int note_name(struct name_set *set, const char *name)
-{
-	return *name ? name_set_add(set, name, strlen(name), 0) : 0;
-}
-
-static int header_names(const struct min_ctx *c, struct name_set *tags, struct name_set *idents)
-{
-	int ret = 0;
-
-	for (int id = 1; id < c->n && !ret; id++) {
 		const struct btf_type *t = btf__type_by_id(c->btf, id);
 
 		if (!(c->state[id] & ST_USED))
 			continue;
-		if (is_record(t) || ((btf_is_enum(t) || btf_is_enum64(t)) && btf_vlen(t)))
-			ret = note_name(tags, type_name(c, t));
-		else if (btf_is_typedef(t))
-			ret = note_name(idents, type_name(c, t));
-		for (int i = 0; !ret && (btf_is_enum(t) || btf_is_enum64(t)) && i < btf_vlen(t);
-		     i++)
-			ret = note_name(
-			    idents, btf__name_by_offset(c->btf, btf_is_enum(t)
-								    ? btf_enum(t)[i].name_off
-								    : btf_enum64(t)[i].name_off));
-	}
-	return ret;
-}
+		if ((c->dups->state[id] & (DUP_NAME | DUP_PLAIN)) == DUP_NAME)
+			return type_name(c, t);
+		for (int i = 0; (btf_is_enum(t) || btf_is_enum64(t)) && i < btf_vlen(t); i++) {
+			const char *name =
+			    btf__name_by_offset(c->btf, btf_is_enum(t) ? btf_enum(t)[i].name_off
+								       : btf_enum64(t)[i].name_off);
 
-/* A name counted more than once. */
-static const char *first_dup(const struct name_set *set)
-{
-	for (size_t i = 0; i < set->cap; i++)
-		if (set->keys[i] && set->flags[i] > 1)
-			return set->keys[i];
+			if (name_set_get(&c->dups->idents, name) > 1)
+				return name;
+		}
+	}
 	return NULL;
 }
 
-static int check_unique(const struct min_ctx *c, struct eucc_error *err)
+static int check_names(const struct min_ctx *c, struct eucc_error *err)
 {
-	struct name_set tags = {0}, idents = {0};
-	const char *dup;
-	int ret;
+	const char *name = renamed(c);
 
-	ret = header_names(c, &tags, &idents);
-	if (!ret)
-		count_names(c, &tags, &idents);
-	if (ret) {
-		eucc_error_set(err, ret, EUCC_E_INTERNAL, "out of memory");
-	} else if ((dup = first_dup(&tags)) || (dup = first_dup(&idents))) {
-		ret = eucc_error_set(err, -EAGAIN, EUCC_E_CONFLICT,
-				     "'%s' names more than one type of this kernel's BTF", dup);
-	}
-	name_set_free(&tags);
-	name_set_free(&idents);
-	return ret;
+	if (!name)
+		return 0;
+	return eucc_error_set(err, -EAGAIN, EUCC_E_CONFLICT,
+			      "'%s' names more than one type of this kernel's BTF and the full "
+			      "header suffixes this one",
+			      name);
 }
 
 /* ---- writing ----------------------------------------------------------------------------- */
@@ -415,10 +375,11 @@ static int write_min(const struct min_ctx *c, FILE *out, struct btf_header_min_s
 	return ferror(out) ? eucc_error_set(err, -EIO, EUCC_E_IO, "cannot write the header") : 0;
 }
 
-int btf_header_write_min(const struct btf *btf, const struct btf_header_names *names, FILE *out,
+int btf_header_write_min(const struct btf *btf, const struct btf_header_dups *dups,
+			 const struct btf_header_names *names, FILE *out,
 			 struct btf_header_min_stats *stats, struct eucc_error *err)
 {
-	struct min_ctx c = {.btf = btf, .names = names, .n = (int)btf__type_cnt(btf)};
+	struct min_ctx c = {.btf = btf, .names = names, .dups = dups, .n = (int)btf__type_cnt(btf)};
 	struct btf_header_min_stats local = {0};
 	int ret;
 
@@ -432,7 +393,7 @@ int btf_header_write_min(const struct btf *btf, const struct btf_header_names *n
 	find_roots(&c);
 	while (c.nwork > 0)
 		walk(&c, c.work[--c.nwork], false, 0);
-	ret = check_unique(&c, err);
+	ret = check_names(&c, err);
 	if (!ret)
 		ret = write_min(&c, out, &local, err);
 	if (stats)

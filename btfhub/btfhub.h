@@ -194,6 +194,16 @@ struct btf_header_names;
 int btf_header_names_scan(const char *text, size_t len, struct btf_header_names **out);
 void btf_header_names_free(struct btf_header_names *names);
 
+/*
+ * Which types of @btf the full vmlinux.h prints under a suffixed name (a name held twice:
+ * ___2, ___3 in the order libbpf's dumper meets them). Made once per kernel (it dumps the whole
+ * BTF, about as long as btf_header_write takes without writing) for btf_header_write_min.
+ */
+struct btf_header_dups;
+
+int btf_header_dups_new(const struct btf *btf, struct btf_header_dups **out);
+void btf_header_dups_free(struct btf_header_dups *dups);
+
 struct btf_header_min_stats {
 	unsigned int roots;    /* types the program names */
 	unsigned int defined;  /* types with their definition, the roots' own included */
@@ -206,10 +216,13 @@ struct btf_header_min_stats {
  * (task->mm->...), declarations for records it only points to, and the UAPI constants of
  * btf_header_write it names; the same prologue, pragmas and dumper as btf_header_write. The
  * same program compiles to the same CO-RE relocations against either header.
- * -EAGAIN (code "conflict"): the header would hold a name that occurs more than once in
- * @btf, which the dumper names by the order it meets them; use the full vmlinux.h then.
+ * @dups (btf_header_dups_new of @btf) says how the full header names what @btf holds twice.
+ * -EAGAIN (code "conflict"): the header would hold a type that the full header prints under a
+ * suffixed name (or an enumerator held twice), which a part of the BTF cannot reproduce; use
+ * the full vmlinux.h then.
  */
-int btf_header_write_min(const struct btf *btf, const struct btf_header_names *names, FILE *out,
+int btf_header_write_min(const struct btf *btf, const struct btf_header_dups *dups,
+			 const struct btf_header_names *names, FILE *out,
 			 struct btf_header_min_stats *stats, struct eucc_error *err);
 
 #endif

@@ -17,8 +17,6 @@ void btf_header_write_prologue(FILE *out);
 void btf_header_write_epilogue(const struct btf *btf, btf_header_want_fn want, void *ctx,
 			       FILE *out);
 
-#endif
-
 /* ---- the names a program's preprocessed source uses (btf_header_names.c) ---------------- */
 
 /* How a tag follows its keyword: bits of (keyword kind) x (use). */
@@ -51,3 +49,17 @@ struct btf_header_names {
 	struct name_set members; /* after -> or . */
 	struct name_set idents;	 /* every other identifier */
 };
+
+/* ---- names held twice (btf_header_dups.c) --------------------------------------------- */
+
+enum {
+	DUP_NAME = 1 << 0,  /* a tag or typedef whose name another type of its namespace has */
+	DUP_PLAIN = 1 << 1, /* ... that the full vmlinux.h prints under the plain name */
+};
+
+struct btf_header_dups {
+	unsigned char *state;	/* per type id: DUP_* */
+	struct name_set idents; /* typedef and enumerator names, flags: how often each occurs */
+};
+
+#endif

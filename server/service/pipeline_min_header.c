@@ -90,11 +90,13 @@ static int write_header(struct pipeline_job *c, const char *text, size_t len, co
 		return ret;
 	}
 	out = fopen(path, "we");
-	if (!out)
+	if (!kernel_entry_dups(e))
+		ret = eucc_error_set(err, -ENOMEM, EUCC_E_INTERNAL, "out of memory");
+	else if (!out)
 		ret = eucc_error_set(err, -errno, EUCC_E_IO, "cannot write %s: %s", path,
 				     strerror(errno));
 	else
-		ret = btf_header_write_min(e->btf, names, out, stats, err);
+		ret = btf_header_write_min(e->btf, kernel_entry_dups(e), names, out, stats, err);
 	if (out && fclose(out) && !ret)
 		ret = eucc_error_set(err, -EIO, EUCC_E_IO, "cannot write %s", path);
 	kernel_cache_put(&c->s->kernels, e);

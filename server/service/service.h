@@ -127,6 +127,8 @@ struct kernel_entry {
 	char sha256[EUCC_SHA256_HEX];
 	struct btf *btf;
 	struct btf_features features;
+	struct btf_header_dups *dups; /* made on first use as a header kernel (kernel_entry_dups) */
+	pthread_mutex_t dups_lock;
 	unsigned int refs;
 	uint64_t last_used;
 };
@@ -144,6 +146,8 @@ void kernel_cache_destroy(struct kernel_cache *kc);
 int kernel_cache_get(struct kernel_cache *kc, struct btf_store *store, const struct btf_kernel *k,
 		     struct kernel_entry **out, struct eucc_error *err);
 void kernel_cache_put(struct kernel_cache *kc, struct kernel_entry *e);
+/* The names @e's full vmlinux.h suffixes (btf_header_dups_new), made once; NULL if that failed. */
+const struct btf_header_dups *kernel_entry_dups(struct kernel_entry *e);
 
 /* ---- metrics -------------------------------------------------------------------------------- */
 
