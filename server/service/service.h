@@ -26,7 +26,7 @@
 struct cJSON;
 
 /* Bumped whenever the pipeline's output for the same input changes: part of every cache key. */
-#define EUCC_PIPELINE_VERSION "4"
+#define EUCC_PIPELINE_VERSION "5"
 
 /* ---- tokens and scopes -------------------------------------------------------------------- */
 
