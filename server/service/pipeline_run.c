@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* The pipeline's work, on a worker thread: object, per-kernel checks, package. */
 #include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -375,16 +377,14 @@ static int kernel_result(struct pipeline_job *c, struct run_state *st, const str
 	return ret;
 }
 
-static int add_kernel(struct pipeline_job *c, struct run_state *st, const struct btf_kernel *k)
+/* Add one kernel's result to the answer and the package (in the kernels' order). */
+static int add_kernel(struct pipeline_job *c, struct run_state *st, const struct btf_kernel *k,
+		      struct kernel_result kr)
 {
-	struct kernel_result kr = {0};
 	cJSON *kj, *mk, *btf;
 	char path[512];
 	int ret;
 
-	ret = kernel_result(c, st, k, &kr);
-	if (ret)
-		return ret;
 	atomic_fetch_add(kr.hit ? &c->s->metrics.kernel_hits : &c->s->metrics.kernel_misses, 1);
 	cJSON_AddStringToObject(st->kernel_cache, k->release, kr.hit ? "hit" : "miss");
 	snprintf(path, sizeof(path), "btf/%s/%s.btf", k->arch, k->release);
@@ -538,6 +538,66 @@ static int finish_answer(cJSON *base, const char *object, cJSON *kernels, uint64
 	return answer->json ? 0 : -ENOMEM;
 }
 
+/* The kernels of one job, checked by a few threads at once (each kernel is independent). */
+struct check_pool {
+	struct pipeline_job *c;
+	struct run_state *st;
+	struct kernel_result *results;
+	int *rets;
+	atomic_size_t next;
+};
+
+static void *check_thread(void *arg)
+{
+	struct check_pool *p = arg;
+	size_t i;
+
+	while ((i = atomic_fetch_add(&p->next, 1)) < p->c->nkernels)
+		p->rets[i] = kernel_result(p->c, p->st, &p->c->kernels[i], &p->results[i]);
+	return NULL;
+}
+
+#define CHECK_THREADS_MAX 8
+
+static int check_kernels(struct pipeline_job *c, struct run_state *st)
+{
+	struct check_pool p = {.c = c, .st = st};
+	pthread_t threads[CHECK_THREADS_MAX];
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	size_t want = c->nkernels < (size_t)(ncpu > 0 ? ncpu : 1) ? c->nkernels : (size_t)ncpu;
+	size_t started = 0;
+	int ret = 0;
+
+	p.results = calloc(c->nkernels, sizeof(*p.results));
+	p.rets = calloc(c->nkernels, sizeof(*p.rets));
+	if (!p.results || !p.rets) {
+		free(p.results);
+		free(p.rets);
+		return -ENOMEM;
+	}
+	if (want > CHECK_THREADS_MAX)
+		want = CHECK_THREADS_MAX;
+	/* this thread is one of them */
+	while (started + 1 < want && !pthread_create(&threads[started], NULL, check_thread, &p))
+		started++;
+	check_thread(&p);
+	for (size_t i = 0; i < started; i++)
+		pthread_join(threads[i], NULL);
+	for (size_t i = 0; i < c->nkernels; i++) {
+		if (!ret)
+			ret = p.rets[i];
+		if (!ret) {
+			ret = add_kernel(c, st, &c->kernels[i], p.results[i]);
+		} else {
+			free(p.results[i].min);
+			cJSON_Delete(p.results[i].meta);
+		}
+	}
+	free(p.results);
+	free(p.rets);
+	return ret;
+}
+
 static int run_checks(struct pipeline_job *c, struct run_state *st, struct eucc_error *err)
 {
 	uint64_t t0 = eucc_now_ns();
@@ -548,8 +608,8 @@ static int run_checks(struct pipeline_job *c, struct run_state *st, struct eucc_
 	st->manifest_kernels = cJSON_CreateArray();
 	if (!ret)
 		ret = pkg_writer_new(&st->pkg);
-	for (size_t i = 0; !ret && i < c->nkernels; i++)
-		ret = add_kernel(c, st, &c->kernels[i]);
+	if (!ret)
+		ret = check_kernels(c, st);
 	st->check_ns = eucc_now_ns() - t0;
 	histogram_observe(&c->s->metrics.stages[STAGE_CHECK], st->check_ns);
 	if (ret && !err->message[0])
