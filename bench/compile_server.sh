@@ -16,7 +16,9 @@
 #     and a comment appended to a code line (the last `return` line) changes the source line text
 #     that .BTF.ext carries, hence the object's digest and the per-kernel keys (a -D flag alone
 #     gives a byte-identical object, so the per-kernel results would be hits). The script checks
-#     the answer's "cache" fields.
+#     the answer's "cache" fields. The server's compile is split into its stages from the
+#     answers' timings_ms (preprocess, header, clang: the program's own kernel header,
+#     docs/compile.md), with the counts of eucc_min_header_total from /metrics.
 #  2. minimized BTF size: the btf/x86_64/*.btf of eucc's package against `bpftool gen
 #     min_core_btf` on the package's own object, per kernel, for basic.bpf.c and rich.bpf.c.
 #  3. warm hits with wrk (-t2 -c32, BENCH_WRK_SECONDS, --latency): `GET /v1/artifacts/<hex>`
