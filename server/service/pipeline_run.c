@@ -25,8 +25,7 @@ struct run_state {
 	struct pkg_writer *pkg;
 	cJSON *manifest_kernels;
 	uint64_t compile_ns, check_ns, package_ns;
-	struct min_timings min;
-	bool min_header; /* compiled against the program's own header */
+	struct min_timings min; /* when the program's own kernel header was tried */
 };
 
 /* Text that may quote the program (diagnostics) or a kernel's BTF (findings): escaped. */
@@ -162,10 +161,8 @@ static int run_compile(struct pipeline_job *c, struct run_state *st, struct comp
 		goto out;
 	job.vmlinux_h = header;
 	job.eucc_include = c->s->opts.eucc_include;
-	if (!c->s->opts.full_header && !pipeline_min_compile(c, &job, res, &st->min)) {
-		st->min_header = true;
-		goto out;
-	}
+	if (!c->s->opts.full_header && !pipeline_min_compile(c, &job, res, &st->min))
+		goto out; /* compiled against the program's own header */
 	ret = make_job_dir(c->s, dir, sizeof(dir), &lock, err);
 	if (ret)
 		goto out;
