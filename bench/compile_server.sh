@@ -18,7 +18,7 @@
 #     gives a byte-identical object, so the per-kernel results would be hits). The script checks
 #     the answer's "cache" fields. The server's compile is split into its stages from the
 #     answers' timings_ms (preprocess, header, clang: the program's own kernel header,
-#     docs/compile.md), with the counts of eucc_min_header_total from /metrics.
+#     docs/kernel-header.md), with the counts of eucc_min_header_total from /metrics.
 #  2. minimized BTF size: the btf/x86_64/*.btf of eucc's package against `bpftool gen
 #     min_core_btf` on the package's own object, per kernel, for basic.bpf.c and rich.bpf.c.
 #  3. warm hits with wrk (-t2 -c32, BENCH_WRK_SECONDS, --latency): `GET /v1/artifacts/<hex>`
@@ -630,7 +630,7 @@ section=$tmp/section.md
 	echo
 	echo "Where the time went (server side, medians of the answers' \`timings_ms\`): **compile** is"
 	echo "preprocess (\`clang -E\` in the sandbox against a stub vmlinux.h) + header (the program's own"
-	echo "kernel header from the header kernel's parsed BTF, docs/compile.md) + clang (the compile"
+	echo "kernel header from the header kernel's parsed BTF, docs/kernel-header.md) + clang (the compile"
 	echo "against that header and \`llvm-strip -g\`, each in the sandbox), plus job dirs; **check** is"
 	echo "the per-kernel relocation, feature and attach checks with the minimization; **package** the"
 	echo "package's assembly and storing. The plain toolchain's own split is beside it. Compiles over the"

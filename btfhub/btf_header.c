@@ -150,10 +150,13 @@ int btf_header_write(const struct btf *btf, FILE *out, struct eucc_error *err)
 	btf_header_write_prologue(out);
 	for (int id = 1; id < n && !ret; id++)
 		ret = btf_dump__dump_type(d, id);
+	if (!ret) {
+		btf_header_write_epilogue(btf, NULL, NULL, out);
+		ret = btf_header_write_kfuncs(btf, d, NULL, NULL, out);
+	}
 	btf_dump__free(d);
-	if (ret)
+	if (ret < 0)
 		return eucc_error_set(err, ret, EUCC_E_INTERNAL, "cannot dump BTF type: %s",
 				      strerror(-ret));
-	btf_header_write_epilogue(btf, NULL, NULL, out);
 	return ferror(out) ? eucc_error_set(err, -EIO, EUCC_E_IO, "cannot write the header") : 0;
 }

@@ -367,11 +367,14 @@ static int write_min(const struct min_ctx *c, FILE *out, struct btf_header_min_s
 		else if (c->state[id] & ST_FWD)
 			stats->declared++;
 	}
+	if (!ret) {
+		btf_header_write_epilogue(c->btf, want_ident, (void *)c->names, out);
+		ret = btf_header_write_kfuncs(c->btf, d, want_ident, (void *)c->names, out);
+	}
 	btf_dump__free(d);
-	if (ret)
+	if (ret < 0)
 		return eucc_error_set(err, ret, EUCC_E_INTERNAL, "cannot dump BTF type: %s",
 				      strerror(-ret));
-	btf_header_write_epilogue(c->btf, want_ident, (void *)c->names, out);
 	return ferror(out) ? eucc_error_set(err, -EIO, EUCC_E_IO, "cannot write the header") : 0;
 }
 

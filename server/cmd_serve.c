@@ -193,7 +193,7 @@ static const struct cli_opt serve_cli_opts[] = {
      .kind = CLI_BOOL,
      .off = offsetof(struct serve_opts, full_header),
      .help = "compile every program against the full vmlinux.h, never a header of its own "
-	     "(docs/compile.md)"},
+	     "(docs/kernel-header.md)"},
     {.name = "compile-timeout",
      .arg = "SEC",
      .kind = CLI_CALL,

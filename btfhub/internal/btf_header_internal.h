@@ -6,10 +6,12 @@
 #include <stdbool.h>
 #include <stdio.h>
 
+#include "btfhub.h"
+
 struct btf;
 
-/* Which optional names a header keeps: NULL keeps them all (the full vmlinux.h). */
-typedef bool (*btf_header_want_fn)(const char *name, void *ctx);
+/* Which optional names a header keeps (btfhub.h's btf_header_want_fn): NULL keeps them all
+ * (the full vmlinux.h). */
 
 /* The guard and the preserve_access_index push that open every header. */
 void btf_header_write_prologue(FILE *out);

@@ -28,6 +28,7 @@ enum api_endpoint {
 	EP_KERNEL_DEF, /* /v1/kernels/R/types/N and /v1/kernels/R/funcs/N */
 	EP_BTF,
 	EP_BTF_UPLOAD,
+	EP_PACKAGE_KERNELS, /* POST /v1/packages/{digest}/kernels */
 	EP_INFO,
 	EP_HEALTH,
 	EP_METRICS,
@@ -63,7 +64,7 @@ struct serve_opts {
 	size_t body_max;	  /* request bodies beyond: 413 */
 	size_t btf_body_max;	  /* the same for POST /v1/btf */
 	bool allow_btf_upload;	  /* clients may offer their kernel's BTF */
-	bool full_header;	  /* never a program's own kernel header (docs/compile.md) */
+	bool full_header;	  /* never a program's own kernel header (docs/kernel-header.md) */
 	const char *eucc_include; /* dir holding eucc.h, offered to programs as <eucc/eucc.h> */
 	const char *access_log;	  /* a file, "-" for stderr, NULL: none */
 	struct compile_limits limits;
@@ -180,6 +181,7 @@ int api_compile(struct request_state *r);
 int api_artifact(struct request_state *r);
 int api_btf(struct request_state *r);
 int api_btf_upload(struct request_state *r);
+int api_package_kernels(struct request_state *r);
 int api_kernels(struct request_state *r);
 int api_kernel_def(struct request_state *r);
 int api_info(struct request_state *r);

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The kernel header per program (docs/compile.md): used, its fallback to the full vmlinux.h,
+# The kernel header per program (docs/kernel-header.md): used, its fallback to the full vmlinux.h,
 # refused for a name the full header suffixes, --full-header; counted in /metrics.
 . "$(dirname "$0")/server_lib.sh"
 CORE="$EUCC_SOURCE_DIR/tests/data/core"
