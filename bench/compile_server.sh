@@ -171,14 +171,15 @@ src_variant() {
 	grep -q "eucc bench: $3" "$2" || die "$1 has no return line to tag"
 }
 
-# make_body OUT NAME MAIN SRCFILE FLAG KERNEL...: the JSON of POST /v1/compile.
+# make_body OUT NAME MAIN SRCFILE FLAG KERNEL...: the JSON of POST /v1/compile, with the
+# toolchain clang-14: the same clang as the plain toolchain's `clang`.
 make_body() {
 	local out=$1 name=$2 main=$3 src=$4 flag=$5
 	shift 5
 	jq -n --rawfile src "$src" --arg name "$name" --arg main "$main" --arg flag "$flag" \
 		--argjson kernels "$(printf '%s\n' "$@" | jq -R . | jq -cs .)" \
 		'{name: $name, main: $main, sources: {($main): $src}, kernels: $kernels,
-		  arch: "x86_64", cflags: [$flag]}' >"$out"
+		  arch: "x86_64", cflags: [$flag], toolchain: "clang-14"}' >"$out"
 }
 
 # post BODY ANSWER: POST /v1/compile; sets $curl_s (curl's time_total); dies unless 200.
@@ -620,7 +621,8 @@ section=$tmp/section.md
 	echo "built before, with \`jq --rawfile\` (its time in the last column, not in eucc's)."
 	echo "**plain** is one \`bash -c\`: \`clang -target bpf -O2 -g -D__TARGET_ARCH_x86 -DRUN=<n> -I<dir> -c\`"
 	echo "against the same header kernel's vmlinux.h from the store, \`llvm-strip -g\`, then"
-	echo "\`bpftool gen min_core_btf <kernel.btf> out.btf obj.o\` for each kernel in turn. Ratio: eucc / plain."
+	echo "\`bpftool gen min_core_btf <kernel.btf> out.btf obj.o\` for each kernel in turn. Both use clang 14"
+	echo "(the requests ask for the server's toolchain \`clang-14\`). Ratio: eucc / plain."
 	echo
 	echo "Times: median (min–max)."
 	echo
