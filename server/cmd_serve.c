@@ -189,6 +189,11 @@ static const struct cli_opt serve_cli_opts[] = {
      .kind = CLI_BOOL,
      .off = offsetof(struct serve_opts, allow_btf_upload),
      .help = "clients may offer their kernel's BTF (POST /v1/btf, a token with scope compile)"},
+    {.name = "full-header",
+     .kind = CLI_BOOL,
+     .off = offsetof(struct serve_opts, full_header),
+     .help = "compile every program against the full vmlinux.h, never a header of its own "
+	     "(docs/kernel-header.md)"},
     {.name = "compile-timeout",
      .arg = "SEC",
      .kind = CLI_CALL,

@@ -62,6 +62,7 @@ int server_init(struct server *s, const struct serve_opts *opts, struct eucc_err
 	    .tokens_file = opts->tokens_file,
 	    .cache_max = opts->cache_max,
 	    .allow_btf_upload = opts->allow_btf_upload,
+	    .full_header = opts->full_header,
 	    .eucc_include = opts->eucc_include,
 	    .limits = opts->limits,
 	};
