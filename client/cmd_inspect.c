@@ -46,17 +46,35 @@ static void print_manifest(const cJSON *m)
 	}
 }
 
+static void print_signer(const struct trust_verdict *v)
+{
+	if (v->signed_pkg)
+		printf("signer:    sha256:%s (%s), %s\n", v->signer.key_id, v->signer.name,
+		       v->verified ? "verified against a pinned key"
+				   : "not checked (no trusted keys configured)");
+	else
+		printf("signer:    none: the package is not signed\n");
+}
+
 static int do_inspect(const struct cli_call *call)
 {
 	struct eucc_error err = {0};
+	struct trust_verdict v;
 	struct pkg *pkg;
 
-	if (pkg_open_file(call->args[0], &pkg, &err))
+	if (trust_open_file(remote_config(call), call->args[0], &pkg, &v, &err))
 		return remote_fail(&err);
-	if (remote_config(call)->json)
-		json_write(stdout, pkg_manifest(pkg));
-	else
+	if (remote_config(call)->json) {
+		cJSON *o = cJSON_Duplicate(pkg_manifest(pkg), 1);
+
+		if (o)
+			trust_verdict_json(o, &v);
+		json_write(stdout, o);
+		cJSON_Delete(o);
+	} else {
 		print_manifest(pkg_manifest(pkg));
+		print_signer(&v);
+	}
 	pkg_close(pkg);
 	return EUCC_EXIT_OK;
 }

@@ -304,7 +304,8 @@ static int do_run(const struct cli_call *call)
 	if (cli_apply(call, &a, &err))
 		return remote_fail(&err);
 	a.opts.json = remote_config(call)->json;
-	if (resolve_pkg(call, path, sizeof(path), &err) || pkg_open_file(path, &pkg, &err))
+	if (resolve_pkg(call, path, sizeof(path), &err) ||
+	    trust_open_file(remote_config(call), path, &pkg, NULL, &err))
 		return remote_fail(&err);
 	ret = loader_input_from(pkg, &in, &btfs, &err);
 	if (!ret && !call->help)

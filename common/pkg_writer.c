@@ -20,7 +20,13 @@ struct pkg_writer {
 	struct pkg_wmember *m;
 	size_t n, cap;
 	size_t bytes; /* tar bytes of the members so far */
+	const struct eucc_key *key;
 };
+
+void pkg_writer_sign(struct pkg_writer *w, const struct eucc_key *key)
+{
+	w->key = key;
+}
 
 int pkg_writer_new(struct pkg_writer **out)
 {
@@ -60,7 +66,8 @@ int pkg_writer_add(struct pkg_writer *w, const char *path, const void *data, siz
 	struct pkg_wmember *m;
 	int ret;
 
-	if (!path || (!data && size) || pkg_path_problem(path) || !strcmp(path, PKG_MANIFEST))
+	if (!path || (!data && size) || pkg_path_problem(path) || !strcmp(path, PKG_MANIFEST) ||
+	    !strcmp(path, PKG_SIGNATURE))
 		return -EINVAL;
 	for (size_t i = 0; i < w->n; i++)
 		if (!strcmp(w->m[i].path, path))
@@ -103,7 +110,8 @@ static int manifest_complete(struct pkg_writer *w, cJSON *manifest)
 
 	cJSON_DeleteItemFromObjectCaseSensitive(manifest, "format");
 	cJSON_DeleteItemFromObjectCaseSensitive(manifest, "files");
-	format = cJSON_AddNumberToObject(manifest, "format", PKG_FORMAT_VERSION);
+	format = cJSON_AddNumberToObject(manifest, "format",
+					 w->key ? PKG_FORMAT_VERSION : PKG_FORMAT_UNSIGNED);
 	if (!format)
 		return -ENOMEM;
 	cJSON_DetachItemViaPointer(manifest, format);
@@ -130,9 +138,12 @@ static size_t tar_put(unsigned char *p, const char *path, const void *data, size
 	return pkg_tar_span(size); /* padding: the buffer is zeroed */
 }
 
-static int tar_build(struct pkg_writer *w, const char *json, unsigned char **out, size_t *len)
+/* manifest.json, signature.json when signed, the members. */
+static int tar_build(struct pkg_writer *w, const char *json, const char *sig, unsigned char **out,
+		     size_t *len)
 {
-	size_t jlen = strlen(json), total = pkg_tar_span(jlen) + w->bytes + 2 * PKG_BLOCK;
+	size_t jlen = strlen(json), slen = sig ? strlen(sig) : 0;
+	size_t total = pkg_tar_span(jlen) + (sig ? pkg_tar_span(slen) : 0) + w->bytes + 2 * PKG_BLOCK;
 	unsigned char *tar, *p;
 
 	if (jlen > PKG_MANIFEST_MAX || total > PKG_MAX_SIZE)
@@ -141,6 +152,8 @@ static int tar_build(struct pkg_writer *w, const char *json, unsigned char **out
 	if (!tar)
 		return -ENOMEM;
 	p = tar + tar_put(tar, PKG_MANIFEST, json, jlen);
+	if (sig)
+		p += tar_put(p, PKG_SIGNATURE, sig, slen);
 	for (size_t i = 0; i < w->n; i++)
 		p += tar_put(p, w->m[i].path, w->m[i].data, w->m[i].size);
 	*out = tar;
@@ -194,7 +207,7 @@ int pkg_writer_finish(struct pkg_writer *w, struct cJSON *manifest, void **out, 
 	cJSON *own = NULL;
 	unsigned char *tar = NULL;
 	size_t tar_len;
-	char *json = NULL;
+	char *json = NULL, *sig = NULL;
 	int ret;
 
 	if (!manifest)
@@ -215,12 +228,18 @@ int pkg_writer_finish(struct pkg_writer *w, struct cJSON *manifest, void **out, 
 		ret = -ENOMEM;
 		goto out;
 	}
-	ret = tar_build(w, json, &tar, &tar_len);
+	if (w->key) {
+		ret = pkg_signature_make(w->key, json, strlen(json), &sig);
+		if (ret)
+			goto out;
+	}
+	ret = tar_build(w, json, sig, &tar, &tar_len);
 	if (!ret)
 		ret = gzip_build(tar, tar_len, out, size);
 out:
 	free(tar);
 	free(json);
+	free(sig);
 	cJSON_Delete(own);
 	return ret;
 }

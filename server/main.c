@@ -53,6 +53,7 @@ static const struct cli_cmd *const server_cmds[] = {
     &server_cmd_serve,
     &server_cmd_btf,
     &server_cmd_cache,
+    &server_cmd_key,
     NULL,
 };
 

@@ -24,6 +24,7 @@ struct remote_config {
 	bool json;
 	bool quiet;
 	unsigned int timeout_sec; /* whole request; compiles can take a while */
+	struct cli_list trust;	  /* --trust FILE|DIR, in the order given */
 };
 
 /* The commands, each an entry of the one command table (main.c) with its do_* function, its
@@ -79,6 +80,32 @@ bool pull_is_ref(const char *ref);
  * digest equals the one asked for, then the package checks. Its path goes to @out. */
 int pull_cached(const struct remote_config *cfg, const char *ref, char *out, size_t size,
 		struct eucc_error *err);
+
+/* ---- trust (trust.c) ------------------------------------------------------------------------ */
+
+#ifndef EUCC_TRUST_DIR
+#define EUCC_TRUST_DIR "/etc/eucc/trust.d"
+#endif
+
+/* The pinned public keys: --trust, $EUCC_TRUST, EUCC_TRUST_DIR (none at all: an empty ring). */
+int trust_load(const struct remote_config *cfg, struct eucc_keyring *ring, struct eucc_error *err);
+
+struct trust_verdict {
+	bool signed_pkg;	  /* it has a signature.json */
+	struct pkg_signer signer; /* who, when signed */
+	size_t keys;		  /* pinned keys; 0: not checked */
+	bool verified;		  /* signed by a pinned key, and the signature verifies */
+};
+/* With keys pinned, @pkg must verify against them (code "untrusted" otherwise). */
+int trust_check(const struct remote_config *cfg, const struct pkg *pkg, struct trust_verdict *v,
+		struct eucc_error *err);
+/* "verified" or "not checked". */
+const char *trust_verdict_text(const struct trust_verdict *v);
+/* "signature": "verified"|"not checked" and "signer": {"key_id", "name"} or null, into @o. */
+void trust_verdict_json(struct cJSON *o, const struct trust_verdict *v);
+/* pkg_open_file, then trust_check; @v may be NULL. */
+int trust_open_file(const struct remote_config *cfg, const char *path, struct pkg **out,
+		    struct trust_verdict *v, struct eucc_error *err);
 
 /* ---- sources ------------------------------------------------------------------------------ */
 

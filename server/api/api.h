@@ -65,6 +65,7 @@ struct serve_opts {
 	bool allow_btf_upload;	  /* clients may offer their kernel's BTF */
 	const char *eucc_include; /* dir holding eucc.h, offered to programs as <eucc/eucc.h> */
 	const char *access_log;	  /* a file, "-" for stderr, NULL: none */
+	const struct eucc_key *signing_key; /* NULL: packages are not signed */
 	struct compile_limits limits;
 	/* Connections (docs/operations.md, "Connections"); 0 takes the default (server_init). */
 	unsigned int max_connections;	 /* all clients together */

@@ -64,6 +64,7 @@ int server_init(struct server *s, const struct serve_opts *opts, struct eucc_err
 	    .allow_btf_upload = opts->allow_btf_upload,
 	    .eucc_include = opts->eucc_include,
 	    .limits = opts->limits,
+	    .signing_key = opts->signing_key,
 	};
 	int ret;
 
