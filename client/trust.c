@@ -44,7 +44,8 @@ int trust_load(const struct remote_config *cfg, struct eucc_keyring *ring, struc
 
 		if (!copy)
 			return eucc_error_set(err, -ENOMEM, EUCC_E_INTERNAL, "out of memory");
-		for (char *p = strtok_r(copy, ":", &save); !ret && p; p = strtok_r(NULL, ":", &save))
+		for (char *p = strtok_r(copy, ":", &save); !ret && p;
+		     p = strtok_r(NULL, ":", &save))
 			ret = add_entry(ring, p, "EUCC_TRUST", err);
 		free(copy);
 	}
@@ -55,8 +56,8 @@ int trust_load(const struct remote_config *cfg, struct eucc_keyring *ring, struc
 	return ret;
 }
 
-int trust_check(const struct remote_config *cfg, const struct pkg *pkg,
-		struct trust_verdict *v, struct eucc_error *err)
+int trust_check(const struct remote_config *cfg, const struct pkg *pkg, struct trust_verdict *v,
+		struct eucc_error *err)
 {
 	struct eucc_keyring ring = {0};
 	int ret;

@@ -357,7 +357,7 @@ const char *cli_suggest(const char *word, const char *const *cands, size_t n);
  * hex digits); its name is what the signer calls itself. Keys are kept as PEM (PKCS#8
  * "PRIVATE KEY", SubjectPublicKeyInfo "PUBLIC KEY"), each block after a line "# name: NAME".
  */
-#define EUCC_SIG_BYTES	   64
+#define EUCC_SIG_BYTES	  64
 #define EUCC_KEY_NAME_MAX 128
 
 struct eucc_key;
@@ -402,8 +402,8 @@ void eucc_keyring_free(struct eucc_keyring *r);
  */
 #define PKG_FORMAT_VERSION  2 /* the newest this code reads */
 #define PKG_FORMAT_UNSIGNED 1 /* what the writer writes without a key; signed: 2 */
-#define PKG_MAX_MEMBERS	   4096
-#define PKG_MAX_SIZE	   ((size_t)512 << 20)
+#define PKG_MAX_MEMBERS	    4096
+#define PKG_MAX_SIZE	    ((size_t)512 << 20)
 
 struct pkg_writer;
 int pkg_writer_new(struct pkg_writer **out);

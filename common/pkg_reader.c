@@ -26,7 +26,7 @@ struct pkg_member {
 struct pkg {
 	cJSON *manifest;
 	char manifest_sha256[EUCC_SHA256_HEX];
-	cJSON *signature; /* format 2: signature.json; NULL: unsigned */
+	cJSON *signature;     /* format 2: signature.json; NULL: unsigned */
 	struct pkg_member *m; /* sorted by path */
 	size_t n;
 };

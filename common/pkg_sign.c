@@ -102,9 +102,10 @@ int pkg_verify(const struct pkg *p, const struct eucc_keyring *ring, struct eucc
 	if (pkg_signer(p, &who)) {
 		eucc_error_set(err, -ENOKEY, EUCC_E_UNTRUSTED,
 			       "the package is not signed, and trusted keys are configured");
-		eucc_error_hint(err, "get the package from a server with a signing key (eucc-server "
-				     "key show), or run without --trust, EUCC_TRUST and "
-				     "/etc/eucc/trust.d to skip the check");
+		eucc_error_hint(err,
+				"get the package from a server with a signing key (eucc-server "
+				"key show), or run without --trust, EUCC_TRUST and "
+				"/etc/eucc/trust.d to skip the check");
 		return -ENOKEY;
 	}
 	/* the reader checked the fields; the manifest digest was not compared yet */

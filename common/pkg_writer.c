@@ -143,7 +143,8 @@ static int tar_build(struct pkg_writer *w, const char *json, const char *sig, un
 		     size_t *len)
 {
 	size_t jlen = strlen(json), slen = sig ? strlen(sig) : 0;
-	size_t total = pkg_tar_span(jlen) + (sig ? pkg_tar_span(slen) : 0) + w->bytes + 2 * PKG_BLOCK;
+	size_t total =
+	    pkg_tar_span(jlen) + (sig ? pkg_tar_span(slen) : 0) + w->bytes + 2 * PKG_BLOCK;
 	unsigned char *tar, *p;
 
 	if (jlen > PKG_MANIFEST_MAX || total > PKG_MAX_SIZE)

@@ -197,7 +197,8 @@ static void line_rest(const char *p, const char *end, char *out, size_t size)
 int eucc_keyring_add_pem(struct eucc_keyring *r, const char *text, size_t len, const char *origin,
 			 struct eucc_error *err)
 {
-	static const char pub[] = "-----BEGIN PUBLIC KEY-----", priv[] = "-----BEGIN PRIVATE KEY-----";
+	static const char pub[] = "-----BEGIN PUBLIC KEY-----",
+			  priv[] = "-----BEGIN PRIVATE KEY-----";
 	const char *p = text, *end = text + len;
 	char name[EUCC_KEY_NAME_MAX] = "";
 	size_t found = 0;
@@ -266,9 +267,10 @@ int eucc_keyring_add_dir(struct eucc_keyring *r, const char *dir, struct eucc_er
 	int ret = 0;
 
 	if (!d)
-		return errno == ENOENT ? 0 : eucc_error_set(err, -errno, EUCC_E_BAD_INPUT,
-							     "cannot read the trust dir %s: %s",
-							     dir, strerror(errno));
+		return errno == ENOENT ? 0
+				       : eucc_error_set(err, -errno, EUCC_E_BAD_INPUT,
+							"cannot read the trust dir %s: %s", dir,
+							strerror(errno));
 	while (!ret && (de = readdir(d))) {
 		char **v;
 

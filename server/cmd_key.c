@@ -54,9 +54,9 @@ static int do_key_show(const struct cli_call *call)
 		cJSON_AddItemToObject(o, "current", key_json(cur, true));
 		keys = cJSON_AddArrayToObject(o, "keys");
 		for (size_t i = 0; i < ring.n; i++)
-			cJSON_AddItemToArray(keys, key_json(ring.keys[i],
-							    !strcmp(eucc_key_id(ring.keys[i]),
-								    eucc_key_id(cur))));
+			cJSON_AddItemToArray(
+			    keys, key_json(ring.keys[i],
+					   !strcmp(eucc_key_id(ring.keys[i]), eucc_key_id(cur))));
 		json_write(stdout, o);
 		cJSON_Delete(o);
 	} else {

@@ -50,11 +50,7 @@ static const struct cli_opt server_globals[] = {
 };
 
 static const struct cli_cmd *const server_cmds[] = {
-    &server_cmd_serve,
-    &server_cmd_btf,
-    &server_cmd_cache,
-    &server_cmd_key,
-    NULL,
+    &server_cmd_serve, &server_cmd_btf, &server_cmd_cache, &server_cmd_key, NULL,
 };
 
 /* clang's version costs a run of clang: only with -v. */

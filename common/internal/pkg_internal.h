@@ -8,14 +8,14 @@
 
 #include "common.h"
 
-#define PKG_BLOCK	 512
-#define PKG_PATH_MAX	 255 /* ustar: 155 prefix + '/' + 100 name */
-#define PKG_MANIFEST	 "manifest.json"
-#define PKG_MANIFEST_MAX ((size_t)16 << 20)
-#define PKG_SIGNATURE	 "signature.json" /* format 2: the second member */
+#define PKG_BLOCK	  512
+#define PKG_PATH_MAX	  255 /* ustar: 155 prefix + '/' + 100 name */
+#define PKG_MANIFEST	  "manifest.json"
+#define PKG_MANIFEST_MAX  ((size_t)16 << 20)
+#define PKG_SIGNATURE	  "signature.json" /* format 2: the second member */
 #define PKG_SIGNATURE_MAX ((size_t)64 << 10)
-#define PKG_TRAIL_MAX	 ((size_t)1 << 20) /* zero padding allowed after the end marker */
-#define PKG_GZIP_LEVEL	 9
+#define PKG_TRAIL_MAX	  ((size_t)1 << 20) /* zero padding allowed after the end marker */
+#define PKG_GZIP_LEVEL	  9
 /*
  * What a package may unpack to: PKG_UNPACK_RATIO times its own size, at least
  * PKG_UNPACK_FLOOR, at most PKG_MAX_SIZE (docs/security.md). The packages eucc makes unpack to

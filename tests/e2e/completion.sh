@@ -36,9 +36,10 @@ expect_eq "not where it does not" "$(offers eucc-remote pull --js)" ""
 expect_eq "a file operand: left to bash" "$(offers eucc-remote inspect "")" ""
 expect_eq "a value: left to bash" "$(offers eucc-remote compile x.bpf.c --kernel "")" ""
 
-expect_eq "server: commands" "$(offers eucc-server "")" "$(lines serve btf cache help)"
+expect_eq "server: commands" "$(offers eucc-server "")" "$(lines serve btf cache key help)"
 expect_eq "server: btf's commands" "$(offers eucc-server btf "")" "$(lines import list show rm)"
 expect_eq "server: after --data DIR" "$(offers eucc-server --data /tmp/d c)" cache
+expect_eq "server: key's" "$(offers eucc-server key "")" "$(lines show rotate export)"
 expect_eq "server: cache's" "$(offers eucc-server cache "")" "$(lines stats gc verify)"
 expect_eq "btf import options" "$(offers eucc-server btf import x --r)" "$(lines --release --replace)"
 expect_eq "btf import --version is its own" "$(offers eucc-server btf import x --vers)" --version
