@@ -416,6 +416,18 @@ int pkg_writer_finish(struct pkg_writer *w, struct cJSON *manifest, void **out, 
 void pkg_writer_sign(struct pkg_writer *w, const struct eucc_key *key);
 void pkg_writer_free(struct pkg_writer *w);
 
+/*
+ * The same framing for other formats' archives: a ustar archive of @n files in the order given
+ * (0644, root, mtime 0, no directory entries; a path of up to 100 bytes stays whole in the
+ * header's name field), gzip'd as a package is when @gz. -ENAMETOOLONG, -EFBIG.
+ */
+struct eucc_tar_file {
+	const char *path;
+	const void *data;
+	size_t size;
+};
+int eucc_tar_build(const struct eucc_tar_file *files, size_t n, bool gz, void **out, size_t *size);
+
 struct pkg;
 /*
  * Parse and verify a package: a format version this code knows, every member listed in
