@@ -116,13 +116,8 @@ static const struct cli_opt remote_globals[] = {
 };
 
 static const struct cli_cmd *const remote_cmds[] = {
-    &remote_cmd_compile,
-    &remote_cmd_check,
-    &remote_cmd_pull,
-    &remote_cmd_run,
-    &remote_cmd_inspect,
-    &remote_cmd_kernels,
-    NULL,
+    &remote_cmd_compile, &remote_cmd_check,   &remote_cmd_pull,	  &remote_cmd_run,
+    &remote_cmd_inspect, &remote_cmd_kernels, &remote_cmd_export, NULL,
 };
 
 static void remote_version(FILE *out)
