@@ -27,10 +27,17 @@ static void print_manifest(const cJSON *m)
 	char size[32];
 
 	printf("name:      %s\narch:      %s\n", json_str(m, "name"), json_str(m, "arch"));
-	printf("source:    %s (%s)\n", json_str(cJSON_GetObjectItem(m, "source"), "main"),
-	       json_str(cJSON_GetObjectItem(m, "source"), "digest"));
-	printf("toolchain: eucc %s, clang %s, libbpf %s, headers of %s\n", json_str(tc, "eucc"),
-	       json_str(tc, "clang"), json_str(tc, "libbpf"), json_str(tc, "headers"));
+	if (cJSON_GetObjectItem(m, "imported"))
+		printf("imported:  %s (sha256:%s)\n",
+		       json_str(cJSON_GetObjectItem(m, "imported"), "format"),
+		       json_str(cJSON_GetObjectItem(m, "imported"), "sha256"));
+	if (cJSON_GetObjectItem(m, "source"))
+		printf("source:    %s (%s)\n", json_str(cJSON_GetObjectItem(m, "source"), "main"),
+		       json_str(cJSON_GetObjectItem(m, "source"), "digest"));
+	if (tc)
+		printf("toolchain: eucc %s, clang %s, libbpf %s, headers of %s\n",
+		       json_str(tc, "eucc"), json_str(tc, "clang"), json_str(tc, "libbpf"),
+		       json_str(tc, "headers"));
 	format_size((uint64_t)json_num(o, "size"), size, sizeof(size));
 	printf("object:    %s, %s, sha256:%s\n", json_str(o, "path"), size, json_str(o, "sha256"));
 	print_list(m, "programs", "programs", "name", "section");
@@ -62,7 +69,7 @@ static int do_inspect(const struct cli_call *call)
 	struct trust_verdict v;
 	struct pkg *pkg;
 
-	if (trust_open_file(remote_config(call), call->args[0], &pkg, &v, &err))
+	if (remote_open_package(remote_config(call), call->args[0], &pkg, &v, &err))
 		return remote_fail(&err);
 	if (remote_config(call)->json) {
 		cJSON *o = cJSON_Duplicate(pkg_manifest(pkg), 1);

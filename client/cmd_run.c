@@ -256,7 +256,7 @@ static void warn_unchecked_kernel(const struct pkg *pkg)
 	char checked[512] = "";
 	struct utsname u;
 
-	if (uname(&u))
+	if (uname(&u) || cJSON_GetObjectItem(m, "imported")) /* no server checked it */
 		return;
 	rel = u.release;
 	cJSON_ArrayForEach(k, cJSON_GetObjectItem(m, "kernels")) {
@@ -305,7 +305,7 @@ static int do_run(const struct cli_call *call)
 		return remote_fail(&err);
 	a.opts.json = remote_config(call)->json;
 	if (resolve_pkg(call, path, sizeof(path), &err) ||
-	    trust_open_file(remote_config(call), path, &pkg, NULL, &err))
+	    remote_open_package(remote_config(call), path, &pkg, NULL, &err))
 		return remote_fail(&err);
 	ret = loader_input_from(pkg, &in, &btfs, &err);
 	if (!ret && !call->help)

@@ -107,6 +107,17 @@ void trust_verdict_json(struct cJSON *o, const struct trust_verdict *v);
 int trust_open_file(const struct remote_config *cfg, const char *path, struct pkg **out,
 		    struct trust_verdict *v, struct eucc_error *err);
 
+/* ---- eunomia-bpf packages (import_eunomia.c) ------------------------------------------------ */
+
+/* An eunomia-bpf package.json: named *.json, or its first character is '{'. */
+bool eunomia_is_package(const char *path);
+/* It as an unsigned eucc package in memory ("imported" in its manifest). */
+int eunomia_import(const char *path, struct pkg **out, struct eucc_error *err);
+/* What run and inspect open: an eunomia-bpf package.json imported, else an eucc package; then
+ * trust_check (an imported package is unsigned). */
+int remote_open_package(const struct remote_config *cfg, const char *path, struct pkg **out,
+			struct trust_verdict *v, struct eucc_error *err);
+
 /* ---- export (cmd_export.c, export_*.c, oci_layout.c) ------------------------------------------
  */
 
