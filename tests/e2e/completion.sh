@@ -18,7 +18,7 @@ offers() {
 }
 lines() { printf '%s\n' "$@"; }
 
-expect_eq "remote: commands" "$(offers eucc-remote "")" "$(lines compile check pull run inspect kernels help)"
+expect_eq "remote: commands" "$(offers eucc-remote "")" "$(lines compile check pull run inspect kernels export help)"
 expect_eq "remote: a prefix" "$(offers eucc-remote co)" compile
 expect_eq "remote: after global options" "$(offers eucc-remote --server http://h:1 -q ch)" check
 expect_eq "remote: help COMMAND" "$(offers eucc-remote help ku)" ""
@@ -31,6 +31,8 @@ expect_not "check: no -o" "$(offers eucc-remote check x.bpf.c --)" "^--output$"
 expect_eq "check --format values" "$(offers eucc-remote check x.bpf.c --format "")" "$(lines text json sarif)"
 expect_eq "run --btf values (PATH is a file)" "$(offers eucc-remote run x.eucc --btf "")" "$(lines auto bundled native)"
 expect_eq "run --btf b" "$(offers eucc-remote run x.eucc --btf b)" bundled
+expect_eq "export --format values" "$(offers eucc-remote export x.eucc --format "")" "$(lines ig bpfman libbpf-tools)"
+expect_eq "--trust anywhere" "$(offers eucc-remote --tr)" --trust
 expect_eq "--json where it applies" "$(offers eucc-remote kernels --js)" --json
 expect_eq "not where it does not" "$(offers eucc-remote pull --js)" ""
 expect_eq "a file operand: left to bash" "$(offers eucc-remote inspect "")" ""
