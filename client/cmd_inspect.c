@@ -91,10 +91,12 @@ const struct cli_cmd remote_cmd_inspect = {
     .run = do_inspect,
     .args = "PKG",
     .summary = "verify a package and print what it holds",
-    .help = "Verify the package PKG (its format, its member list and every member's digest), "
-	    "then print its name, arch, source digest, toolchain, object, programs, maps, "
-	    "globals, and its kernels with their status and BTF size.",
-    .json = "print the package's manifest as JSON",
+    .help = "Verify the package PKG (its format, its member list and every member's digest; "
+	    "its signature when keys are pinned), then print its name, arch, source digest, "
+	    "toolchain, object, programs, maps, globals, its kernels with their status and BTF "
+	    "size, and its signer (key id and name). PKG may be an eunomia-bpf package.json.",
+    .json = "print the package's manifest as JSON, with \"signature\" (\"verified\" or \"not "
+	    "checked\") and \"signer\" ({\"key_id\", \"name\"} or null)",
     .min_args = 1,
     .max_args = 1,
 };

@@ -400,7 +400,10 @@ const struct cli_cmd remote_cmd_run = {
 	    "the object's BTF) until Ctrl-C, SIGTERM or --duration; then dump the other maps "
 	    "and detach. Needs root (or CAP_BPF and CAP_PERFMON). A package never checked for "
 	    "this kernel runs with a warning.\nEach parameter of the program is an option of its "
-	    "own, --NAME VALUE (the same as --set NAME=VALUE); with PKG, --help lists them.",
+	    "own, --NAME VALUE (the same as --set NAME=VALUE); with PKG, --help lists them.\n"
+	    "With keys pinned (--trust, EUCC_TRUST, /etc/eucc/trust.d) the package must be "
+	    "signed by one of them. PKG may be an eunomia-bpf package.json, imported and run on "
+	    "this host's BTF.",
     .opts = run_opts,
     .json = "print events and map dumps as JSON lines",
     .min_args = 1,
