@@ -129,19 +129,6 @@ static int bpfman_manifest(struct oci_layout *l, struct pkg *pkg, cJSON **entry,
 int export_bpfman(struct pkg *const *pkgs, size_t n, const char *out, const char *tag,
 		  struct eucc_error *err)
 {
-	cJSON *list = cJSON_CreateArray(), *d = NULL;
-	struct oci_layout l;
-	int ret = oci_layout_open(&l, out, err);
-
-	for (size_t i = 0; !ret && i < n; i++) {
-		ret = bpfman_manifest(&l, pkgs[i], &d, err);
-		if (!ret)
-			cJSON_AddItemToArray(list, d);
-	}
-	if (ret) {
-		cJSON_Delete(list);
-		return ret;
-	}
 	/* one arch: the image manifest itself; more: an image index of them */
-	return oci_layout_tag(&l, list, false, tag, json_str(pkg_manifest(pkgs[0]), "name"), err);
+	return oci_layout_write(pkgs, n, out, tag, bpfman_manifest, false, err);
 }

@@ -71,19 +71,6 @@ static int ig_manifest(struct oci_layout *l, struct pkg *pkg, cJSON **entry, str
 int export_ig(struct pkg *const *pkgs, size_t n, const char *out, const char *tag,
 	      struct eucc_error *err)
 {
-	cJSON *list = cJSON_CreateArray(), *d = NULL;
-	struct oci_layout l;
-	int ret = oci_layout_open(&l, out, err);
-
-	for (size_t i = 0; !ret && i < n; i++) {
-		ret = ig_manifest(&l, pkgs[i], &d, err);
-		if (!ret)
-			cJSON_AddItemToArray(list, d);
-	}
-	if (ret) {
-		cJSON_Delete(list);
-		return ret;
-	}
 	/* Inspektor Gadget always has an index, one manifest per arch */
-	return oci_layout_tag(&l, list, true, tag, json_str(pkg_manifest(pkgs[0]), "name"), err);
+	return oci_layout_write(pkgs, n, out, tag, ig_manifest, true, err);
 }

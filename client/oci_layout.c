@@ -148,6 +148,25 @@ int oci_layout_tag(struct oci_layout *l, cJSON *entries, bool index, const char 
 	return oci_layout_finish(l, top, err);
 }
 
+int oci_layout_write(struct pkg *const *pkgs, size_t n, const char *out, const char *tag,
+		     oci_manifest_fn manifest, bool index, struct eucc_error *err)
+{
+	cJSON *list = cJSON_CreateArray(), *d = NULL;
+	struct oci_layout l;
+	int ret = oci_layout_open(&l, out, err);
+
+	for (size_t i = 0; !ret && i < n; i++) {
+		ret = manifest(&l, pkgs[i], &d, err);
+		if (!ret)
+			cJSON_AddItemToArray(list, d);
+	}
+	if (ret) {
+		cJSON_Delete(list);
+		return ret;
+	}
+	return oci_layout_tag(&l, list, index, tag, json_str(pkg_manifest(pkgs[0]), "name"), err);
+}
+
 const char *oci_arch(const char *arch)
 {
 	return !strcmp(arch, "x86_64") ? "amd64" : arch; /* arm64 is arm64 in both */

@@ -142,6 +142,12 @@ int oci_layout_json(struct oci_layout *l, const char *media_type, const struct c
  * (with @index, or more than one) an image index of them titled @title; then oci-layout. */
 int oci_layout_tag(struct oci_layout *l, struct cJSON *entries, bool index, const char *tag,
 		   const char *title, struct eucc_error *err);
+/* One package's image manifest, stored, and its descriptor for an index (with "platform"). */
+typedef int (*oci_manifest_fn)(struct oci_layout *l, struct pkg *pkg, struct cJSON **entry,
+			       struct eucc_error *err);
+/* The layout @out of one manifest per package, tagged (oci_layout_tag). */
+int oci_layout_write(struct pkg *const *pkgs, size_t n, const char *out, const char *tag,
+		     oci_manifest_fn manifest, bool index, struct eucc_error *err);
 /* index.json listing @manifests (consumed) and oci-layout. */
 int oci_layout_finish(struct oci_layout *l, struct cJSON *manifests, struct eucc_error *err);
 /* An arch as OCI platforms name it ("amd64"), and as `uname -m` does ("aarch64"). */

@@ -61,7 +61,8 @@ static cJSON *sample_manifest(void)
 	return m;
 }
 
-static struct buf build_sample(bool reverse)
+/* The sample package, signed with @key when not NULL. */
+static struct buf build_with(bool reverse, const struct eucc_key *key)
 {
 	struct pkg_writer *w;
 	cJSON *m = sample_manifest();
@@ -70,11 +71,19 @@ static struct buf build_sample(bool reverse)
 
 	assert_int_equal(pkg_writer_new(&w), 0);
 	add_members(w, reverse);
+	assert_int_equal(pkg_writer_add(w, PKG_SIGNATURE, "x", 1), -EINVAL);
+	if (key)
+		pkg_writer_sign(w, key);
 	assert_int_equal(pkg_writer_finish(w, m, &out, &b.len), 0);
 	b.p = out;
 	pkg_writer_free(w);
 	cJSON_Delete(m);
 	return b;
+}
+
+static struct buf build_sample(bool reverse)
+{
+	return build_with(reverse, NULL);
 }
 
 static struct buf gunzip(struct buf in)
@@ -482,20 +491,7 @@ static void test_format_newer(void **state)
 
 static struct buf build_signed(const struct eucc_key *key)
 {
-	struct pkg_writer *w;
-	cJSON *m = sample_manifest();
-	struct buf b;
-	void *out;
-
-	assert_int_equal(pkg_writer_new(&w), 0);
-	add_members(w, false);
-	assert_int_equal(pkg_writer_add(w, PKG_SIGNATURE, "x", 1), -EINVAL);
-	pkg_writer_sign(w, key);
-	assert_int_equal(pkg_writer_finish(w, m, &out, &b.len), 0);
-	b.p = out;
-	pkg_writer_free(w);
-	cJSON_Delete(m);
-	return b;
+	return build_with(false, key);
 }
 
 /* A keyring of the public half of @k, read back from its PEM. */
