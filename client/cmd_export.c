@@ -62,11 +62,16 @@ static int check_arches(struct pkg *const *pkgs, size_t n, struct eucc_error *er
 	for (size_t i = 0; i < n; i++)
 		for (size_t j = 0; j < i; j++)
 			if (!strcmp(json_str(pkg_manifest(pkgs[i]), "arch"),
-				    json_str(pkg_manifest(pkgs[j]), "arch")))
-				return eucc_error_set(err, -EINVAL, EUCC_E_USAGE,
-						      "two packages for %s: an image holds one "
-						      "build per arch",
-						      json_str(pkg_manifest(pkgs[i]), "arch"));
+				    json_str(pkg_manifest(pkgs[j]), "arch"))) {
+				eucc_error_set(
+				    err, -EINVAL, EUCC_E_USAGE,
+				    "two packages for %s: an image holds one build per arch",
+				    json_str(pkg_manifest(pkgs[i]), "arch"));
+				eucc_error_hint(
+				    err, "pass one package of each arch (eucc-remote compile "
+					 "--arch A makes one)");
+				return -EINVAL;
+			}
 	return 0;
 }
 
