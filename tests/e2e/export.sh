@@ -8,21 +8,24 @@
 PATH="$EUCC_BIN/../client:$PATH"
 DATA="$EUCC_SOURCE_DIR/tests/data"
 cd "$TMP"
-eucc-server btf import "$EUCC_FIXTURES/btf/debian/11" >/dev/null || { echo "FAIL: import 5.10"; exit 1; }
+eucc-server btf import "$EUCC_FIXTURES/btf/debian/11" "$EUCC_FIXTURES/btf/debian/12/arm64" >/dev/null ||
+	{ echo "FAIL: import 5.10 and arm64 6.1"; exit 1; }
 eucc-server btf import /sys/kernel/btf/vmlinux --release "$(uname -r)" >/dev/null ||
 	{ echo "FAIL: import local kernel"; exit 1; }
 start_server --workers 1
 export EUCC_SERVER=$URL
 LOCAL=$(uname -r)
 run 0 eucc-remote -q compile "$DATA/events/unannotated.bpf.c" --kernel local --kernel debian/11 -o p.eucc
+run 0 eucc-remote -q compile "$DATA/events/unannotated.bpf.c" --arch arm64 --kernel debian/12 -o arm.eucc
 tar xzf p.eucc unannotated.bpf.o
 
 # ---- Inspektor Gadget -------------------------------------------------------------------
-run 0 eucc-remote export p.eucc --format ig -o ig --tag ghcr.io/team/unannotated:v1
+run 0 eucc-remote export p.eucc arm.eucc --format ig -o ig --tag ghcr.io/team/unannotated:v1
 expect "ig: wrote" "$OUT" "^wrote ig \(OCI image layout, tag ghcr.io/team/unannotated:v1\)"
 run 0 skopeo inspect --raw oci:ig:ghcr.io/team/unannotated:v1
 expect_eq "ig: skopeo reads an image index" "$(jq -r .mediaType <<<"$OUT")" application/vnd.oci.image.index.v1+json
 run 0 skopeo copy --quiet oci:ig:ghcr.io/team/unannotated:v1 "dir:$TMP/ig-copy"
+run 0 skopeo copy --quiet --override-arch arm64 oci:ig:ghcr.io/team/unannotated:v1 "dir:$TMP/ig-arm64"
 run 0 python3 - ig unannotated.bpf.o "$LOCAL" <<'PY'
 import gzip, hashlib, io, json, os, sys, tarfile
 root, obj, local = sys.argv[1], open(sys.argv[2], "rb").read(), sys.argv[3]
@@ -34,9 +37,13 @@ assert json.load(open(os.path.join(root, "oci-layout"))) == {"imageLayoutVersion
 top = json.load(open(os.path.join(root, "index.json")))["manifests"][0]
 index = json.loads(blob(top))
 assert index["mediaType"] == "application/vnd.oci.image.index.v1+json"
-(entry,) = index["manifests"]
-assert entry["platform"] == {"architecture": "amd64", "os": "linux"}, entry
-man = json.loads(blob(entry))
+amd, arm = index["manifests"]
+assert amd["platform"] == {"architecture": "amd64", "os": "linux"}, amd
+assert arm["platform"] == {"architecture": "arm64", "os": "linux"}, arm
+arm_layers = {l["mediaType"]: l for l in json.loads(blob(arm))["layers"]}
+arm_tar = tarfile.open(fileobj=io.BytesIO(gzip.decompress(blob(arm_layers["application/vnd.gadget.btfgen.v1+binary"]))))
+assert arm_tar.getnames() == ["debian/12/aarch64/6.1.0-47-cloud-arm64.btf"], arm_tar.getnames()
+man = json.loads(blob(amd))
 assert man["artifactType"] == "application/vnd.gadget.v1+binary"
 blob(man["config"])
 layers = {l["mediaType"]: l for l in man["layers"]}
@@ -81,6 +88,12 @@ assert code == obj and code[5] == 1, "the object, little-endian like this host"
 print("bpfman ok")
 PY
 expect_eq "bpfman: the image as bpfman reads it" "$OUT" "bpfman ok"
+run 0 eucc-remote export p.eucc arm.eucc --format bpfman -o bpfman2
+run 0 skopeo inspect --raw oci:bpfman2:unannotated:latest
+expect_eq "bpfman: two arches, an image index" "$(jq -r '[.mediaType] + [.manifests[].platform.architecture] | join(" ")' <<<"$OUT")" \
+	"application/vnd.oci.image.index.v1+json amd64 arm64"
+run 0 skopeo inspect --override-arch arm64 oci:bpfman2:unannotated:latest
+expect_eq "bpfman: skopeo picks the arm64 image" "$(jq -r .Architecture <<<"$OUT")" arm64
 
 # ---- libbpf-tools: min_core_btfs.tar.gz, and the program loads with it -----------------------
 run 0 eucc-remote export p.eucc --format libbpf-tools -o min_core_btfs.tar.gz --json
