@@ -103,7 +103,9 @@ static int check_helpers(struct core_ctx *c)
 	return 0;
 }
 
-/* kfuncs must be kernel functions; a __weak one may be missing (bpf_ksym_exists). */
+/* kfuncs must be kernel functions. A __weak one may be missing (vmlinux.h declares every kfunc
+ * so, as bpftool's does), if the program never reaches its call there (bpf_ksym_exists): that
+ * cannot be confirmed, a warning. */
 static int check_kfuncs(struct core_ctx *c)
 {
 	const struct bpf_obj_view *obj = c->obj;
@@ -122,6 +124,12 @@ static int check_kfuncs(struct core_ctx *c)
 		else if (!r->weak)
 			err = core_finding(c, CORE_ERROR, "helper", r->sec, r->off,
 					   "kfunc %s is not available in %s", r->name, c->release);
+		else
+			err = core_finding(
+			    c, CORE_WARNING, "helper", r->sec, r->off,
+			    "kfunc %s is not available in %s: it loads only if this "
+			    "call is never reached there (guard it with bpf_ksym_exists)",
+			    r->name, c->release);
 		if (err)
 			return err;
 	}
