@@ -237,6 +237,18 @@ struct pull_args {
 	const char *from;
 };
 
+/* With keys pinned, the package written must be signed by one of them; else it is removed. */
+static int pull_trust(const struct remote_config *cfg, const char *final, struct eucc_error *err)
+{
+	struct pkg *pkg;
+	int ret = trust_open_file(cfg, final, &pkg, NULL, err);
+
+	if (ret)
+		unlink(final);
+	pkg_close(pkg);
+	return ret;
+}
+
 static int do_pull(const struct cli_call *call)
 {
 	struct remote_config *cfg = remote_config(call);
@@ -261,7 +273,8 @@ static int do_pull(const struct cli_call *call)
 	else
 		snprintf(part, sizeof(part), ".eucc-%.16s.part", digest);
 	if (a.from) {
-		if (pull_from(a.from, digest, out, final, sizeof(final), &err))
+		if (pull_from(a.from, digest, out, final, sizeof(final), &err) ||
+		    pull_trust(cfg, final, &err))
 			return remote_fail(&err);
 		if (!cfg->quiet)
 			printf("wrote %s (sha256:%s)\n", final, digest);
@@ -284,6 +297,8 @@ static int do_pull(const struct cli_call *call)
 			       strerror(errno));
 		return remote_fail(&err);
 	}
+	if (pull_trust(cfg, final, &err))
+		return remote_fail(&err);
 	if (!cfg->quiet)
 		printf("wrote %s (sha256:%s)\n", final, digest);
 	return EUCC_EXIT_OK;

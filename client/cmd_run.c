@@ -309,7 +309,7 @@ static void warn_unchecked_kernel(const struct pkg *pkg)
 	char checked[512] = "";
 	struct utsname u;
 
-	if (uname(&u))
+	if (uname(&u) || cJSON_GetObjectItem(m, "imported")) /* no server checked it */
 		return;
 	rel = u.release;
 	cJSON_ArrayForEach(k, cJSON_GetObjectItem(m, "kernels")) {
@@ -359,7 +359,8 @@ static int do_run(const struct cli_call *call)
 	if (cli_apply(call, &a, &err))
 		return remote_fail(&err);
 	a.opts.json = remote_config(call)->json;
-	if (resolve_pkg(call, path, sizeof(path), &err) || pkg_open_file(path, &pkg, &err))
+	if (resolve_pkg(call, path, sizeof(path), &err) ||
+	    remote_open_package(remote_config(call), path, &pkg, NULL, &err))
 		return remote_fail(&err);
 	if (a.fetch_missing && !call->help &&
 	    add_host_kernel(call, path, sizeof(path), &pkg, &err)) {
@@ -482,7 +483,10 @@ const struct cli_cmd remote_cmd_run = {
 	    "the object's BTF) until Ctrl-C, SIGTERM or --duration; then dump the other maps "
 	    "and detach. Needs root (or CAP_BPF and CAP_PERFMON). A package never checked for "
 	    "this kernel runs with a warning.\nEach parameter of the program is an option of its "
-	    "own, --NAME VALUE (the same as --set NAME=VALUE); with PKG, --help lists them.",
+	    "own, --NAME VALUE (the same as --set NAME=VALUE); with PKG, --help lists them.\n"
+	    "With keys pinned (--trust, EUCC_TRUST, /etc/eucc/trust.d) the package must be "
+	    "signed by one of them. PKG may be an eunomia-bpf package.json, imported and run on "
+	    "this host's BTF.",
     .opts = run_opts,
     .json = "print events and map dumps as JSON lines",
     .min_args = 1,

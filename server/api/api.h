@@ -67,6 +67,7 @@ struct serve_opts {
 	bool full_header;	  /* never a program's own kernel header (docs/kernel-header.md) */
 	const char *eucc_include; /* dir holding eucc.h, offered to programs as <eucc/eucc.h> */
 	const char *access_log;	  /* a file, "-" for stderr, NULL: none */
+	const struct eucc_key *signing_key; /* NULL: packages are not signed */
 	struct compile_limits limits;
 	/* Connections (docs/operations.md, "Connections"); 0 takes the default (server_init). */
 	unsigned int max_connections;	 /* all clients together */

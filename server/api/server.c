@@ -65,6 +65,7 @@ int server_init(struct server *s, const struct serve_opts *opts, struct eucc_err
 	    .full_header = opts->full_header,
 	    .eucc_include = opts->eucc_include,
 	    .limits = opts->limits,
+	    .signing_key = opts->signing_key,
 	};
 	int ret;
 

@@ -348,6 +348,8 @@ static int build_package(struct pipeline_job *c, struct run_state *st, cJSON *an
 		ret = text ? pkg_writer_add(st->pkg, "report.json", text, strlen(text)) : -ENOMEM;
 	free(text);
 	manifest = build_manifest(c, st, obj_path);
+	if (c->s->opts.signing_key)
+		pkg_writer_sign(st->pkg, c->s->opts.signing_key);
 	if (!ret)
 		ret = pkg_writer_finish(st->pkg, manifest, &data, &size);
 	cJSON_Delete(manifest);

@@ -138,5 +138,13 @@ cJSON *service_info(struct service *s)
 	cJSON_AddNumberToObject(o, "kernels", (double)n);
 	cJSON_AddBoolToObject(o, "btf_upload", s->opts.allow_btf_upload);
 	cJSON_AddBoolToObject(o, "auth", s->auth_required);
+	if (s->opts.signing_key) { /* what signs the packages; hosts pin keys offline */
+		cJSON *k = cJSON_AddObjectToObject(o, "signing_key");
+		char id[80];
+
+		snprintf(id, sizeof(id), "sha256:%s", eucc_key_id(s->opts.signing_key));
+		cJSON_AddStringToObject(k, "id", id);
+		cJSON_AddStringToObject(k, "name", eucc_key_name(s->opts.signing_key));
+	}
 	return o;
 }

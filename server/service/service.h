@@ -200,7 +200,8 @@ struct service_opts {
 	bool full_header; /* always compile against the full vmlinux.h, never a program's own */
 	const char *eucc_include; /* dir holding eucc.h, offered to programs as <eucc/eucc.h> */
 	struct compile_limits limits;
-	unsigned int memo_ms; /* how long a hot answer is reused; 0: 2000 */
+	unsigned int memo_ms;		    /* how long a hot answer is reused; 0: 2000 */
+	const struct eucc_key *signing_key; /* signs every package; NULL: unsigned packages */
 };
 
 struct pipeline_job;

@@ -244,7 +244,7 @@ expect "bad --duration" "$ERR" "--duration wants seconds, not 'soon'"
 run 3 eucc-remote kernels --type task_struct
 expect "--type without RELEASE" "$ERR" "--type and --func want one RELEASE, and not both"
 run 3 eucc-remote
-expect "no command" "$ERR" "no command given: compile, check, pull, run, inspect or kernels"
+expect "no command" "$ERR" "no command given: compile, check, pull, run, inspect, kernels or export"
 
 # Help: the commands with their summaries; every command's options with what they do.
 run 0 eucc-remote --help
