@@ -112,19 +112,11 @@ enum core_helper_rule core_helper_rule(enum bpf_prog_type type, const char *name
 	return CORE_HELPER_UNKNOWN;
 }
 
-static bool has_value(const struct btf_features *f, enum btf_feature_kind kind, int64_t value)
-{
-	for (size_t i = 0; i < f->count; i++)
-		if (f->items[i].kind == kind && f->items[i].value == value)
-			return true;
-	return false;
-}
-
 /* The program types btf_features_probe measures: their table is complete. */
 static bool measured(const struct core_ctx *c, enum bpf_prog_type type)
 {
 	return c->features && c->features->known[BTF_FEATURE_PROG_HELPER] &&
-	       has_value(c->features, BTF_FEATURE_PROG_HELPER, BTF_FEATURE_PAIR(type, 0));
+	       core_feature_has(c->features, BTF_FEATURE_PROG_HELPER, BTF_FEATURE_PAIR(type, 0));
 }
 
 /* Was (program type, helper) reported already, by an earlier call of a program of that type? */
@@ -155,7 +147,8 @@ static int check_call(struct core_ctx *c, const struct obj_prog *p, const struct
 	enum core_helper_rule rule;
 
 	if (measured(c, p->type)) {
-		if (has_value(c->features, BTF_FEATURE_PROG_HELPER, BTF_FEATURE_PAIR(p->type, id)))
+		if (core_feature_has(c->features, BTF_FEATURE_PROG_HELPER,
+				     BTF_FEATURE_PAIR(p->type, id)))
 			return 0;
 		return core_finding(c, CORE_ERROR, "helper", r->sec, r->off,
 				    "program '%s': %s programs may not call %s in %s (measured on "
