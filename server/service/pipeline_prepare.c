@@ -104,7 +104,7 @@ void pipeline_keys(struct pipeline_job *c)
 	digest_sources(c);
 	okey[n++] = "object";
 	okey[n++] = EUCC_PIPELINE_VERSION;
-	okey[n++] = compile_clang_version();
+	okey[n++] = c->toolchain->identity;
 	okey[n++] = c->arch;
 	okey[n++] = c->header.sha256;
 	okey[n++] = c->req.main;
@@ -128,7 +128,9 @@ int pipeline_prepare(struct pipeline_job *c, struct eucc_error *err)
 	int ret;
 
 	c->arch = c->req.arch ? c->req.arch : arch_host();
-	ret = resolve_kernels(c, err);
+	ret = compile_toolchain_find(c->req.toolchain, &c->toolchain, err);
+	if (!ret)
+		ret = resolve_kernels(c, err);
 	if (!ret)
 		ret = choose_header(c, err);
 	if (!ret)
