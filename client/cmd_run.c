@@ -96,17 +96,24 @@ static int set_param(void *target, const struct cli_opt *opt, const char *v, str
 	return 0;
 }
 
+/* Append @v to a repeatable option's list (@what names it in the error). */
+static int list_push(const char **list, size_t *n, const char *what, const char *v,
+		     struct eucc_error *err)
+{
+	if (*n == CLI_LIST_MAX)
+		return eucc_error_set(err, -E2BIG, EUCC_E_USAGE, "at most %d %s", CLI_LIST_MAX,
+				      what);
+	list[(*n)++] = v;
+	return 0;
+}
+
 static int set_map_size(void *target, const struct cli_opt *opt, const char *v,
 			struct eucc_error *err)
 {
 	struct run_args *a = target;
 
 	(void)opt;
-	if (a->opts.nmap_sizes == CLI_LIST_MAX)
-		return eucc_error_set(err, -E2BIG, EUCC_E_USAGE, "at most %d --map-size",
-				      CLI_LIST_MAX);
-	a->map_sizes[a->opts.nmap_sizes++] = v;
-	return 0;
+	return list_push(a->map_sizes, &a->opts.nmap_sizes, "--map-size", v, err);
 }
 
 static int set_no_autoload(void *target, const struct cli_opt *opt, const char *v,
@@ -115,11 +122,7 @@ static int set_no_autoload(void *target, const struct cli_opt *opt, const char *
 	struct run_args *a = target;
 
 	(void)opt;
-	if (a->opts.nno_autoload == CLI_LIST_MAX)
-		return eucc_error_set(err, -E2BIG, EUCC_E_USAGE, "at most %d --no-autoload",
-				      CLI_LIST_MAX);
-	a->no_autoload[a->opts.nno_autoload++] = v;
-	return 0;
+	return list_push(a->no_autoload, &a->opts.nno_autoload, "--no-autoload", v, err);
 }
 
 /* The loader's view of a verified package; *btfs is malloc'd. */

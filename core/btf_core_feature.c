@@ -19,7 +19,7 @@
 static const char *const uapi_helpers[] = {__BPF_FUNC_MAPPER(HELPER_NAME)};
 #undef HELPER_NAME
 
-static bool feature_has(const struct btf_features *f, enum btf_feature_kind kind, int64_t value)
+bool core_feature_has(const struct btf_features *f, enum btf_feature_kind kind, int64_t value)
 {
 	for (size_t i = 0; i < f->count; i++)
 		if (f->items[i].kind == kind && f->items[i].value == value)
@@ -54,10 +54,10 @@ static bool helper_rewritten(const struct core_ctx *c, int32_t id)
 	switch (id) {
 	case BPF_FUNC_probe_read_kernel:
 	case BPF_FUNC_probe_read_user:
-		return feature_has(c->features, BTF_FEATURE_HELPER, BPF_FUNC_probe_read);
+		return core_feature_has(c->features, BTF_FEATURE_HELPER, BPF_FUNC_probe_read);
 	case BPF_FUNC_probe_read_kernel_str:
 	case BPF_FUNC_probe_read_user_str:
-		return feature_has(c->features, BTF_FEATURE_HELPER, BPF_FUNC_probe_read_str);
+		return core_feature_has(c->features, BTF_FEATURE_HELPER, BPF_FUNC_probe_read_str);
 	default:
 		return false;
 	}
@@ -69,6 +69,20 @@ static bool ref_reached(const struct bpf_obj_view *obj, const struct obj_ref *r)
 		if (r->func < 0 || obj->progs[i].reach[r->func])
 			return true;
 	return false;
+}
+
+/* The helper the kernel is asked for: @id, or what libbpf rewrites it into; -1 if neither. */
+static int32_t helper_effective(const struct core_ctx *c, int32_t id)
+{
+	if (!feature_known(c, BTF_FEATURE_HELPER))
+		return -1;
+	if (core_feature_has(c->features, BTF_FEATURE_HELPER, id))
+		return id;
+	if (!helper_rewritten(c, id))
+		return -1;
+	return id == BPF_FUNC_probe_read_kernel || id == BPF_FUNC_probe_read_user
+		   ? BPF_FUNC_probe_read
+		   : BPF_FUNC_probe_read_str;
 }
 
 /* Keep @r in *best if it is reached better than *best (live over a parameter's value over dead). */
@@ -86,20 +100,6 @@ static int keep_best(struct core_ctx *c, const struct obj_ref *r, const struct o
 	return err;
 }
 
-/* The helper the kernel is asked for: @id, or what libbpf rewrites it into; -1 if neither. */
-static int32_t helper_effective(const struct core_ctx *c, int32_t id)
-{
-	if (!feature_known(c, BTF_FEATURE_HELPER))
-		return -1;
-	if (feature_has(c->features, BTF_FEATURE_HELPER, id))
-		return id;
-	if (!helper_rewritten(c, id))
-		return -1;
-	return id == BPF_FUNC_probe_read_kernel || id == BPF_FUNC_probe_read_user
-		   ? BPF_FUNC_probe_read
-		   : BPF_FUNC_probe_read_str;
-}
-
 /* Each missing helper once, at its call reached best (the first of those). */
 static int check_helpers(struct core_ctx *c)
 {
@@ -115,7 +115,7 @@ static int check_helpers(struct core_ctx *c)
 		int err;
 
 		if (r->kind != OBJ_REF_HELPER || !ref_reached(obj, r) ||
-		    feature_has(c->features, BTF_FEATURE_HELPER, r->helper) ||
+		    core_feature_has(c->features, BTF_FEATURE_HELPER, r->helper) ||
 		    helper_rewritten(c, r->helper))
 			continue;
 		for (size_t j = 0; j < i && first; j++)
@@ -200,6 +200,7 @@ static int check_map_sizes(struct core_ctx *c)
 
 		if (!obj_map_user_sized(m->type, m->max_entries))
 			continue;
+		/* libbpf creates every map, reached or not: where it is used is only a location */
 		if ((err = map_best_ref(c, m->name, &r)))
 			return err;
 		err = core_finding(c, CORE_WARNING, "map", r ? r->sec : -1, r ? r->off : 0,
@@ -226,7 +227,7 @@ static int check_maps(struct core_ctx *c)
 		const struct obj_map *m = &c->obj->maps[i];
 		const struct obj_ref *r;
 
-		if (feature_has(c->features, BTF_FEATURE_MAP_TYPE, m->type))
+		if (core_feature_has(c->features, BTF_FEATURE_MAP_TYPE, m->type))
 			continue;
 		if ((err = map_best_ref(c, m->name, &r)))
 			return err;
@@ -257,12 +258,12 @@ static int check_prog_type(struct core_ctx *c, const struct obj_prog *p)
 				    p->section);
 	obj_type_enum_name("BPF_PROG_TYPE_", type, uapi, sizeof(uapi));
 	if (feature_known(c, BTF_FEATURE_PROG_TYPE) &&
-	    !feature_has(c->features, BTF_FEATURE_PROG_TYPE, p->type))
+	    !core_feature_has(c->features, BTF_FEATURE_PROG_TYPE, p->type))
 		return core_finding(c, CORE_ERROR, "program", f->sec, f->off,
 				    "program '%s': program type %s (%s) is not available in %s",
 				    p->name, type, uapi, c->release);
 	if (feature_known(c, BTF_FEATURE_PROG_LOADS) && btf_features_probes_type(p->type) &&
-	    !feature_has(c->features, BTF_FEATURE_PROG_LOADS, p->type))
+	    !core_feature_has(c->features, BTF_FEATURE_PROG_LOADS, p->type))
 		return core_finding(c, CORE_ERROR, "program", f->sec, f->off,
 				    "program '%s': %s programs do not load in %s (measured on that "
 				    "kernel: it refuses them)",
@@ -270,7 +271,7 @@ static int check_prog_type(struct core_ctx *c, const struct obj_prog *p)
 	/* tracing and LSM programs need their attach type too (fentry 5.5, fmod_ret 5.7) */
 	if ((p->type != BPF_PROG_TYPE_TRACING && p->type != BPF_PROG_TYPE_LSM) ||
 	    !feature_known(c, BTF_FEATURE_ATTACH_TYPE) ||
-	    feature_has(c->features, BTF_FEATURE_ATTACH_TYPE, p->expected_attach))
+	    core_feature_has(c->features, BTF_FEATURE_ATTACH_TYPE, p->expected_attach))
 		return 0;
 	attach = libbpf_bpf_attach_type_str(p->expected_attach);
 	return core_finding(c, CORE_ERROR, "program", f->sec, f->off,

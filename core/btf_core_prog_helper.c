@@ -7,28 +7,50 @@
  *  - helpers every tracing type (kprobe, tracepoint, raw_tp, perf_event, and fentry/lsm through
  *    bpf_tracing_func_proto) has had since the helper came: the map, ring and perf buffer,
  *    probe-read, current-task, stack and time helpers;
- *  - networking helpers (sk_buff, XDP, socket, tc), which the four tracing types never get.
- * Anything else on an unmeasured kernel is a warning: cannot confirm.
+ *  - networking helpers (sk_buff, XDP, socket, tc) and the coarse clock, which the four
+ *    tracing types never get.
+ * Anything else on an unmeasured kernel is a warning: cannot confirm. A call the verifier never
+ * reaches on the kernel (btf_core_reach.c) is only a note.
  */
 #include <string.h>
 
 #include "core_internal.h"
 
 static const char *const base_family[] = {
-    "map_lookup_elem",	 "map_update_elem",
-    "map_delete_elem",	 "map_push_elem",
-    "map_pop_elem",	 "map_peek_elem",
-    "get_prandom_u32",	 "get_smp_processor_id",
-    "get_numa_node_id",	 "tail_call",
-    "ktime_get_ns",	 "ktime_get_boot_ns",
-    "trace_printk",	 "ringbuf_output",
-    "ringbuf_reserve",	 "ringbuf_submit",
-    "ringbuf_discard",	 "ringbuf_query",
-    "spin_lock",	 "spin_unlock",
-    "jiffies64",	 "loop",
-    "for_each_map_elem", "snprintf",
-    "strncmp",		 NULL,
+    "map_lookup_elem",
+    "map_update_elem",
+    "map_delete_elem",
+    "map_push_elem",
+    "map_pop_elem",
+    "map_peek_elem",
+    "get_prandom_u32",
+    "get_smp_processor_id",
+    "get_numa_node_id",
+    "tail_call",
+    "ktime_get_ns",
+    "ktime_get_boot_ns",
+    "trace_printk",
+    "ringbuf_output",
+    "ringbuf_reserve",
+    "ringbuf_submit",
+    "ringbuf_discard",
+    "ringbuf_query",
+    "spin_lock",
+    "spin_unlock",
+    "jiffies64",
+    "loop",
+    "for_each_map_elem",
+    "snprintf",
+    "strncmp",
+
+    "per_cpu_ptr",
+    "this_cpu_ptr",
+    NULL,
 };
+
+/* Never given to the tracing types either: the coarse clock's seqlock may be held where they
+ * run (Linux 5.11 made it so). */
+static const char *const not_tracing[] = {"ktime_get_coarse_ns", NULL};
 
 static const char *const tracing_family[] = {
     "probe_read",
@@ -106,25 +128,18 @@ enum core_helper_rule core_helper_rule(enum bpf_prog_type type, const char *name
 	if (tracing_type(type) || type == BPF_PROG_TYPE_TRACING || type == BPF_PROG_TYPE_LSM) {
 		if (in_list(tracing_family, name, false))
 			return CORE_HELPER_ALLOWED;
-		if (tracing_type(type) && in_list(net_prefixes, name, true))
+		if (tracing_type(type) &&
+		    (in_list(net_prefixes, name, true) || in_list(not_tracing, name, false)))
 			return CORE_HELPER_REFUSED;
 	}
 	return CORE_HELPER_UNKNOWN;
-}
-
-static bool has_value(const struct btf_features *f, enum btf_feature_kind kind, int64_t value)
-{
-	for (size_t i = 0; i < f->count; i++)
-		if (f->items[i].kind == kind && f->items[i].value == value)
-			return true;
-	return false;
 }
 
 /* The program types btf_features_probe measures: their table is complete. */
 static bool measured(const struct core_ctx *c, enum bpf_prog_type type)
 {
 	return c->features && c->features->known[BTF_FEATURE_PROG_HELPER] &&
-	       has_value(c->features, BTF_FEATURE_PROG_HELPER, BTF_FEATURE_PAIR(type, 0));
+	       core_feature_has(c->features, BTF_FEATURE_PROG_HELPER, BTF_FEATURE_PAIR(type, 0));
 }
 
 /* Was (program type, helper) reported already, by an earlier call of a program of that type? */
@@ -148,19 +163,16 @@ static bool seen_before(const struct bpf_obj_view *obj, size_t prog, size_t ref)
 	return false;
 }
 
-/* Refusals by how the call is reached (core_finding_reached); a "cannot confirm" only where
- * the parameters' defaults reach the call. */
+/* One helper call of @p judged by how the call is reached (core_finding_reached). */
 static int check_call(struct core_ctx *c, const struct obj_prog *p, const struct obj_ref *r,
 		      int32_t id, const char *name)
 {
 	const char *type = obj_prog_type_name(p);
 	enum core_helper_rule rule;
-	enum core_reach_rank rank;
-	char why[128];
-	int err;
 
 	if (measured(c, p->type)) {
-		if (has_value(c->features, BTF_FEATURE_PROG_HELPER, BTF_FEATURE_PAIR(p->type, id)))
+		if (core_feature_has(c->features, BTF_FEATURE_PROG_HELPER,
+				     BTF_FEATURE_PAIR(p->type, id)))
 			return 0;
 		return core_finding_reached(
 		    c, CORE_ERROR, "helper", r->sec, r->off,
@@ -174,15 +186,10 @@ static int check_call(struct core_ctx *c, const struct obj_prog *p, const struct
 	if (rule == CORE_HELPER_REFUSED)
 		return core_finding_reached(
 		    c, CORE_ERROR, "helper", r->sec, r->off,
-		    "program '%s': %s programs may not call %s, a networking helper "
-		    "no kernel gives to tracing programs",
+		    "program '%s': %s programs may not call %s: no kernel gives it to "
+		    "tracing programs",
 		    p->name, type, name);
-	/* what cannot be confirmed counts only where the defaults reach it */
-	if ((err = core_reach_rank(c, r->sec, r->off, why, sizeof(why), &rank)))
-		return err;
-	if (rank != CORE_REACH_LIVE)
-		return 0;
-	return core_finding(
+	return core_finding_reached(
 	    c, CORE_WARNING, "helper", r->sec, r->off,
 	    "program '%s': cannot confirm that %s programs may call %s in %s: its "
 	    "helpers per program type were not measured, and BTF does not show them",

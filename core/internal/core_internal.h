@@ -167,6 +167,9 @@ bool core_btf_has_funcs(const struct btf *btf);
 int core_check_features(struct core_ctx *c);
 int core_check_attach(struct core_ctx *c);
 
+/* Does feature table @f hold an item of @kind with @value? (btf_core_feature.c) */
+bool core_feature_has(const struct btf_features *f, enum btf_feature_kind kind, int64_t value);
+
 /* Helpers per program type (btf_core_prog_helper.c). */
 enum core_helper_rule { CORE_HELPER_UNKNOWN, CORE_HELPER_ALLOWED, CORE_HELPER_REFUSED };
 /* What eucc knows without a measured table: may a @type program call helper @name? */

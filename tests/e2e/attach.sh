@@ -56,7 +56,7 @@ run 1 eucc-remote check "$CORE/attach.bpf.c" --kernel local --format json
 CHECK=$OUT
 expect "no kprobes here" "$CHECK" "cannot attach kprobes: it is built without CONFIG_KPROBES \(its BTF has no register_kprobe"
 run 1 eucc-remote compile "$CORE/attach.bpf.c" --kernel local -o attach.eucc
-PROGS=(kp_read kpm_read up_getpid fe_read lsm_open on_cpu)
+PROGS=(kp_read kpm_read up_getpid fe_read lsm_open on_cpu ks_nanosleep xdp_pass)
 for p in "${PROGS[@]}"; do
 	off=()
 	for q in "${PROGS[@]}"; do [ "$q" = "$p" ] || off+=(--no-autoload "$q"); done

@@ -416,21 +416,22 @@ static int attach_verdict(const struct core_report *r, const char *prog)
  * BPF LSM (never confirmed: its boot-time enabling is not in BTF), perf_event (user space). */
 static void test_attach_capability(void **state)
 {
-	static const char *const progs[] = {"kp_read", "kpm_read", "up_getpid",
-					    "fe_read", "lsm_open", "on_cpu"};
+	static const char *const progs[] = {"kp_read",	"kpm_read", "up_getpid",    "fe_read",
+					    "lsm_open", "on_cpu",   "ks_nanosleep", "xdp_pass"};
 	const struct {
 		const char *release;
-		int want[6];
+		int want[8];
 	} rows[] = {
-	    {BCLINUX, {NONE, ERR, NONE, ERR, ERR, WARN}},      /* 4.19: no trampolines */
-	    {KYLIN_OLD, {NONE, ERR, NONE, ERR, ERR, WARN}},    /* arm64 4.19 */
-	    {KYLIN_NOFUNC, {WARN, ERR, NONE, ERR, ERR, WARN}}, /* no FUNC records, no arm64 JIT */
-	    {DEB11, {NONE, ERR, NONE, NONE, WARN, WARN}},
-	    {DEB12, {NONE, ERR, NONE, NONE, WARN, WARN}},     /* no CONFIG_FPROBE */
-	    {DEB12_ARM, {NONE, ERR, NONE, NONE, WARN, WARN}}, /* arm64 trampolines: 6.0 */
-	    {DEB12_612, {NONE, NONE, NONE, NONE, WARN, WARN}},
+	    {BCLINUX, {NONE, ERR, NONE, ERR, ERR, WARN, NONE, WARN}},	/* 4.19: no trampolines */
+	    {KYLIN_OLD, {NONE, ERR, NONE, ERR, ERR, WARN, NONE, WARN}}, /* arm64 4.19 */
+	    /* no FUNC records, no arm64 JIT */
+	    {KYLIN_NOFUNC, {WARN, ERR, NONE, ERR, ERR, WARN, WARN, WARN}},
+	    {DEB11, {NONE, ERR, NONE, NONE, WARN, WARN, NONE, WARN}},
+	    {DEB12, {NONE, ERR, NONE, NONE, WARN, WARN, NONE, WARN}},	  /* no CONFIG_FPROBE */
+	    {DEB12_ARM, {NONE, ERR, NONE, NONE, WARN, WARN, NONE, WARN}}, /* arm64 trampolines */
+	    {DEB12_612, {NONE, NONE, NONE, NONE, WARN, WARN, NONE, WARN}},
 	    /* built without CONFIG_KPROBES; its measured table: fentry and lsm do not load */
-	    {fx.local, {ERR, ERR, NONE, ERR, ERR, WARN}},
+	    {fx.local, {ERR, ERR, NONE, ERR, ERR, WARN, ERR, WARN}},
 	};
 
 	(void)state;
@@ -438,7 +439,7 @@ static void test_attach_capability(void **state)
 		struct core_report r;
 
 		check("attach", rows[i].release, &r);
-		for (size_t j = 0; j < 6; j++) {
+		for (size_t j = 0; j < sizeof(progs) / sizeof(progs[0]); j++) {
 			if (attach_verdict(&r, progs[j]) != rows[i].want[j])
 				fail_msg("%s on %s: attach verdict %d, expected %d", progs[j],
 					 rows[i].release, attach_verdict(&r, progs[j]),
@@ -494,8 +495,8 @@ static int load_attach_one(const char *obj_path, const char *name)
 /* Every attach verdict for this host's kernel against what the kernel does with the program. */
 static void test_attach_truth_here(void **state)
 {
-	static const char *const progs[] = {"kp_read", "kpm_read", "up_getpid",
-					    "fe_read", "lsm_open", "on_cpu"};
+	static const char *const progs[] = {"kp_read",	"kpm_read", "up_getpid",    "fe_read",
+					    "lsm_open", "on_cpu",   "ks_nanosleep", "xdp_pass"};
 	char obj_path[PATH_MAX];
 	struct core_report r;
 
@@ -516,7 +517,7 @@ static void test_attach_truth_here(void **state)
 			assert_int_equal(got, 0);
 		else if (verdict == ERR)
 			assert_int_not_equal(got, 0);
-		else if (!strcmp(progs[i], "on_cpu"))
+		else if (!strcmp(progs[i], "on_cpu") || !strcmp(progs[i], "xdp_pass"))
 			assert_int_equal(got, -EOPNOTSUPP); /* loaded; its user space attaches it */
 		else
 			assert_int_equal(got == 0, bpf_lsm_active());
@@ -1012,9 +1013,13 @@ static void test_reach_params(void **state)
 	kernel_btf(DEB11, b510, sizeof(b510));
 	check("reach_param", DEB12_612, &r);
 	assert_int_equal(r.status, CORE_STATUS_WARNING);
-	assert_int_equal(r.count, 1);
+	assert_int_equal(r.count, 2);
 	f = find_sev(&r, CORE_WARNING, "field",
 		     "with old_state=true: task_struct.state: no such field in " DEB12_612);
+	/* 6.12 has the coarse clock, but not for tracepoint programs */
+	find_sev(&r, CORE_WARNING, "helper",
+		 "with clock=2: program 'handle_exec': tracepoint programs may not call "
+		 "bpf_ktime_get_coarse_ns");
 	core_report_free(&r);
 	check("reach_param", DEB11, &r);
 	assert_int_equal(r.status, CORE_INCOMPATIBLE);
@@ -1028,6 +1033,7 @@ static void test_reach_params(void **state)
 	assert_int_not_equal(load_here("reach_param", b612, NULL, "old_state", 1), 0);
 	assert_int_not_equal(load_here("reach_param", b510, NULL, NULL, 0), 0);
 	assert_int_equal(load_here("reach_param", b510, NULL, "old_state", 1), 0);
+	assert_int_not_equal(load_here("reach_param", b612, NULL, "clock", 2), 0); /* the helper */
 	(void)f;
 }
 

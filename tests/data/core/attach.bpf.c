@@ -2,7 +2,8 @@
 /*
  * One program of each way of attaching, each loaded alone by the tests: kprobes (not on a
  * kernel built without CONFIG_KPROBES), kprobe.multi (CONFIG_FPROBE), a uprobe, a trampoline
- * (fentry), the BPF LSM, and a perf_event program that only its user space attaches.
+ * (fentry), the BPF LSM, a syscall kprobe, and perf_event and XDP programs that only their
+ * user space attaches.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -42,6 +43,18 @@ SEC("perf_event")
 int on_cpu(struct bpf_perf_event_data *ctx)
 {
 	return 0;
+}
+
+SEC("ksyscall/nanosleep")
+int BPF_KPROBE(ks_nanosleep)
+{
+	return 0;
+}
+
+SEC("xdp")
+int xdp_pass(struct xdp_md *ctx)
+{
+	return XDP_PASS;
 }
 
 char LICENSE[] SEC("license") = "GPL";
