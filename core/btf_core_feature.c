@@ -246,6 +246,24 @@ static int check_maps(struct core_ctx *c)
 	return 0;
 }
 
+/* fentry, fexit, fmod_ret: the tracing programs that need a BPF trampoline (tp_btf and iter do
+ * not, and load where those are refused). */
+static bool on_trampoline(const struct obj_prog *p)
+{
+	return p->type == BPF_PROG_TYPE_TRACING &&
+	       (p->expected_attach == BPF_TRACE_FENTRY || p->expected_attach == BPF_TRACE_FEXIT ||
+		p->expected_attach == BPF_MODIFY_RETURN);
+}
+
+/* Whether the measured table of program types that load speaks for @p: the tracing type's
+ * entry is measured with fentry, so it speaks only for programs on a trampoline. */
+static bool measured_kind(const struct obj_prog *p)
+{
+	if (p->type == BPF_PROG_TYPE_TRACING)
+		return on_trampoline(p);
+	return btf_features_probes_type(p->type);
+}
+
 static int check_prog_type(struct core_ctx *c, const struct obj_prog *p)
 {
 	const struct obj_func *f = &c->obj->funcs[p->func];
@@ -262,12 +280,13 @@ static int check_prog_type(struct core_ctx *c, const struct obj_prog *p)
 		return core_finding(c, CORE_ERROR, "program", f->sec, f->off,
 				    "program '%s': program type %s (%s) is not available in %s",
 				    p->name, type, uapi, c->release);
-	if (feature_known(c, BTF_FEATURE_PROG_LOADS) && btf_features_probes_type(p->type) &&
+	if (feature_known(c, BTF_FEATURE_PROG_LOADS) && measured_kind(p) &&
 	    !core_feature_has(c->features, BTF_FEATURE_PROG_LOADS, p->type))
 		return core_finding(c, CORE_ERROR, "program", f->sec, f->off,
-				    "program '%s': %s programs do not load in %s (measured on that "
+				    "program '%s': %s programs%s do not load in %s (measured on that "
 				    "kernel: it refuses them)",
-				    p->name, type, c->release);
+				    p->name, type, on_trampoline(p) ? " on a BPF trampoline" : "",
+				    c->release);
 	/* tracing and LSM programs need their attach type too (fentry 5.5, fmod_ret 5.7) */
 	if ((p->type != BPF_PROG_TYPE_TRACING && p->type != BPF_PROG_TYPE_LSM) ||
 	    !feature_known(c, BTF_FEATURE_ATTACH_TYPE) ||
