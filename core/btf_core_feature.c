@@ -203,10 +203,20 @@ static int check_map_sizes(struct core_ctx *c)
 		/* libbpf creates every map, reached or not: where it is used is only a location */
 		if ((err = map_best_ref(c, m->name, &r)))
 			return err;
-		err = core_finding(c, CORE_WARNING, "map", r ? r->sec : -1, r ? r->off : 0,
-				   "map '%s' (%s) has max_entries 0: sized by its user space: run "
-				   "with --map-size %s=N",
-				   m->name, obj_map_type_name(m->type), m->name);
+		if (!m->value_size && obj_map_needs_value_size(m->type))
+			err = core_finding(
+			    c, CORE_ERROR, "map", r ? r->sec : -1, r ? r->off : 0,
+			    "map '%s' (%s) has max_entries 0 and no value size: its user space "
+			    "sizes "
+			    "both, and no kernel creates it as packaged (--map-size sets only the "
+			    "entries; declare __uint(value_size, N) or __type(value, T))",
+			    m->name, obj_map_type_name(m->type));
+		else
+			err = core_finding(
+			    c, CORE_WARNING, "map", r ? r->sec : -1, r ? r->off : 0,
+			    "map '%s' (%s) has max_entries 0: sized by its user space: run "
+			    "with --map-size %s=N",
+			    m->name, obj_map_type_name(m->type), m->name);
 		if (err)
 			return err;
 	}
@@ -282,11 +292,11 @@ static int check_prog_type(struct core_ctx *c, const struct obj_prog *p)
 				    p->name, type, uapi, c->release);
 	if (feature_known(c, BTF_FEATURE_PROG_LOADS) && measured_kind(p) &&
 	    !core_feature_has(c->features, BTF_FEATURE_PROG_LOADS, p->type))
-		return core_finding(c, CORE_ERROR, "program", f->sec, f->off,
-				    "program '%s': %s programs%s do not load in %s (measured on that "
-				    "kernel: it refuses them)",
-				    p->name, type, on_trampoline(p) ? " on a BPF trampoline" : "",
-				    c->release);
+		return core_finding(
+		    c, CORE_ERROR, "program", f->sec, f->off,
+		    "program '%s': %s programs%s do not load in %s (measured on that "
+		    "kernel: it refuses them)",
+		    p->name, type, on_trampoline(p) ? " on a BPF trampoline" : "", c->release);
 	/* tracing and LSM programs need their attach type too (fentry 5.5, fmod_ret 5.7) */
 	if ((p->type != BPF_PROG_TYPE_TRACING && p->type != BPF_PROG_TYPE_LSM) ||
 	    !feature_known(c, BTF_FEATURE_ATTACH_TYPE) ||

@@ -88,6 +88,8 @@ struct cJSON *obj_view_json(const struct bpf_obj_view *obj);
  * (perf event arrays: one per CPU; local storages and cgroup storages: always 0).
  */
 bool obj_map_user_sized(uint32_t type, uint32_t max_entries);
+/* A map of @type that no kernel creates with value_size 0 (hash, array, stack trace ...). */
+bool obj_map_needs_value_size(uint32_t type);
 
 /*
  * Who attaches a program of @type in @section when libbpf cannot attach it by itself
