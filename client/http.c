@@ -4,11 +4,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
 #include <cjson/cJSON.h>
 #include <curl/curl.h>
 
+#include "oci.h"
 #include "remote.h"
 
 #define ANSWER_MAX ((size_t)64 << 20)
@@ -67,41 +67,10 @@ static struct curl_slist *common_headers(const struct remote_config *cfg, bool j
 	return h;
 }
 
-/*
- * The host's CA bundle, for the static build: its libcurl has no CA path compiled in (the build
- * machine's would mean nothing on a host of another distribution), so it takes the first
- * bundle of the distributions' usual places that exists. The dynamic build keeps its
- * libcurl's own default (NULL).
- */
-static const char *host_ca_bundle(void)
-{
-#ifdef EUCC_STATIC_BUILD
-	static const char *const bundles[] = {
-	    "/etc/ssl/certs/ca-certificates.crt", /* Debian, Ubuntu */
-	    "/etc/pki/tls/certs/ca-bundle.crt",	  /* RHEL, CentOS, openEuler, Kylin */
-	    "/etc/pki/ca-trust/extracted/pem/tls-ca-bundle.pem", /* RHEL 8+ */
-	    "/etc/ssl/ca-bundle.pem",				 /* SUSE */
-	    "/etc/ssl/cert.pem",				 /* Alpine */
-	};
-
-	for (size_t i = 0; i < sizeof(bundles) / sizeof(bundles[0]); i++)
-		if (!access(bundles[i], R_OK))
-			return bundles[i];
-#endif
-	return NULL;
-}
-
 /* https: the CA bundle asked for (else the host's), or no verification at all. */
 static void tls_setup(CURL *curl, const struct remote_config *cfg)
 {
-	const char *ca = cfg->cacert[0] ? cfg->cacert : host_ca_bundle();
-
-	if (ca)
-		curl_easy_setopt(curl, CURLOPT_CAINFO, ca);
-	if (cfg->insecure) {
-		curl_easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, 0L);
-		curl_easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, 0L);
-	}
+	oci_curl_tls(curl, cfg->cacert, cfg->insecure);
 }
 
 static bool tls_error(CURLcode rc)

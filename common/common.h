@@ -144,6 +144,30 @@ void eucc_sha256_hex(const void *data, size_t len, char out[EUCC_SHA256_HEX]);
 bool eucc_is_sha256_hex(const char *s);
 
 /*
+ * Keys: sha256 over every part as an 8-byte big-endian length followed by its bytes (NULL is
+ * ""), so that no two lists of parts give the same key.
+ */
+void eucc_key_digest(char out[EUCC_SHA256_HEX], const char *const *parts, size_t n);
+
+/*
+ * The source key of a compile request: a key over ("source", arch, main, the sources' digest,
+ * the cflags in order). The server's object key is made from it (with the pipeline version,
+ * the clang and the header kernel's BTF); eucc-remote computes it before sending a compile and
+ * sends it as X-Eucc-Key, so that a proxy in front of replicas routes the same program to the
+ * same one (docs/registry.md).
+ */
+#define EUCC_KEY_MAX_CFLAGS 256
+struct eucc_source {
+	const char *path; /* the upload path */
+	const void *data;
+	size_t size;
+};
+/* sha256 over the (path, sha256 of content) pairs sorted by path. 0 or -ENOMEM. */
+int eucc_sources_digest(const struct eucc_source *src, size_t n, char out[EUCC_SHA256_HEX]);
+void eucc_source_key(const char *arch, const char *main, const char *sources_digest,
+		     const char *const *cflags, size_t ncflags, char out[EUCC_SHA256_HEX]);
+
+/*
  * Files. What these make is "settled": it gets the mode asked for exactly (the umask does not
  * narrow it) and, when root makes it, the owner and group of the directory it is made in.
  * So files that `eucc-server btf import` run by root writes into a data dir that belongs to

@@ -20,6 +20,7 @@ struct pipeline_job {
 	size_t nkernels;
 	struct btf_kernel header; /* the kernel whose vmlinux.h is compiled against */
 	char source_digest[EUCC_SHA256_HEX];
+	char source_key[EUCC_SHA256_HEX]; /* common.h: what X-Eucc-Key carries */
 	char object_key[EUCC_SHA256_HEX];
 	char request_key[EUCC_SHA256_HEX];
 	char body_key[EUCC_SHA256_HEX]; /* sha256 of the request body: the memo's key */
