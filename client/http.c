@@ -63,6 +63,10 @@ static struct curl_slist *common_headers(const struct remote_config *cfg, bool j
 		snprintf(auth, sizeof(auth), "Authorization: Bearer %s", cfg->token);
 		h = curl_slist_append(h, auth);
 	}
+	if (cfg->source_key[0]) { /* for a proxy that routes by it (docs/registry.md) */
+		snprintf(auth, sizeof(auth), "X-Eucc-Key: %s", cfg->source_key);
+		h = curl_slist_append(h, auth);
+	}
 	h = curl_slist_append(h, "Expect:"); /* no 100-continue round trip */
 	return h;
 }

@@ -25,7 +25,8 @@ struct remote_config {
 				    EUCC_REGISTRY_USER */
 	bool json;
 	bool quiet;
-	unsigned int timeout_sec; /* whole request; compiles can take a while */
+	unsigned int timeout_sec;	  /* whole request; compiles can take a while */
+	char source_key[EUCC_SHA256_HEX]; /* sent as X-Eucc-Key when set (compile requests) */
 };
 
 /* The commands, each an entry of the one command table (main.c) with its do_* function, its

@@ -9,7 +9,8 @@ static const char *const names[EP_COUNT] = {
     [EP_KERNELS] = "kernels", [EP_KERNEL_DEF] = "kernel_def",
     [EP_BTF] = "btf",	      [EP_BTF_UPLOAD] = "btf_upload",
     [EP_INFO] = "info",	      [EP_HEALTH] = "healthz",
-    [EP_METRICS] = "metrics", [EP_OTHER] = "other",
+    [EP_METRICS] = "metrics", [EP_INDEX] = "index",
+    [EP_OTHER] = "other",
 };
 
 const char *api_endpoint_name(enum api_endpoint ep)
@@ -55,6 +56,8 @@ static enum api_endpoint endpoint_of(int n, char **seg)
 		return EP_BTF;
 	if (!strcmp(seg[1], "info") && n == 2)
 		return EP_INFO;
+	if (!strcmp(seg[1], "index.json") && n == 2)
+		return EP_INDEX;
 	return EP_OTHER;
 }
 

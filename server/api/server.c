@@ -64,6 +64,10 @@ int server_init(struct server *s, const struct serve_opts *opts, struct eucc_err
 	    .allow_btf_upload = opts->allow_btf_upload,
 	    .eucc_include = opts->eucc_include,
 	    .limits = opts->limits,
+	    .registry = opts->registry,
+	    .registry_cacert = opts->registry_cacert,
+	    .registry_credentials = opts->registry_credentials,
+	    .mirror_dir = opts->mirror_dir,
 	};
 	int ret;
 

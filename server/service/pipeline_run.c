@@ -17,9 +17,12 @@ struct run_state {
 	cJSON *diagnostics;   /* array */
 	size_t diags_dropped; /* past the cap: the answer says so, nothing is cached by key */
 	bool object_hit;
+	/* with a registry: "hit" (fetched), "pushed", "miss" (pushing failed); NULL: local */
+	const char *object_shared;
 	struct bpf_obj_view *view;
-	cJSON *kernels;	     /* array, one per target, with findings */
-	cJSON *kernel_cache; /* {"release": "hit|miss"} */
+	cJSON *kernels;	      /* array, one per target, with findings */
+	cJSON *kernel_cache;  /* {"release": "hit|miss"} */
+	cJSON *kernel_shared; /* with a registry: {"release": "hit|pushed|miss|local"} */
 	struct pkg_writer *pkg;
 	cJSON *manifest_kernels;
 	uint64_t compile_ns, check_ns, package_ns;
@@ -211,6 +214,8 @@ static void object_to_cache(struct pipeline_job *c, struct run_state *st)
 	} else if (cache_key_put(c->s->cache, "object", c->object_key, st->object_digest, meta)) {
 		eucc_warn("cannot record object %s in the cache", c->object_key);
 	}
+	if (registry_push(c->s, "object", c->object_key, st->object, st->object_size, meta))
+		st->object_shared = "pushed";
 	free(meta);
 }
 
@@ -225,9 +230,16 @@ static int get_object(struct pipeline_job *c, struct run_state *st, struct eucc_
 	for (;;) {
 		if (object_from_cache(c, st))
 			return 0;
-		if (flight_begin(&c->s->compile_flights, c->object_key))
+		if (!flight_begin(&c->s->compile_flights, c->object_key))
+			continue;
+		/* the leader asks the registry once, for every request waiting on it */
+		if (!registry_fetch(c->s, "object", c->object_key))
 			break;
+		flight_end(&c->s->compile_flights, c->object_key);
+		st->object_shared = "hit";
 	}
+	if (c->s->registry)
+		st->object_shared = "miss";
 	atomic_fetch_add(&c->s->metrics.object_misses, 1);
 	atomic_fetch_add(&c->s->metrics.compiles, 1);
 	t0 = eucc_now_ns();
@@ -287,6 +299,7 @@ struct kernel_result {
 	size_t min_size;
 	char digest[EUCC_SHA256_HEX];
 	bool hit;
+	const char *shared; /* with a registry: "hit", "pushed", "miss" */
 };
 
 /* From the cache: the record and its blob (false if either is missing or damaged). */
@@ -342,6 +355,8 @@ static int kernel_check(struct pipeline_job *c, struct run_state *st, const stru
 	text = cJSON_PrintUnformatted(kr->meta);
 	if (!text || cache_key_put(c->s->cache, "kernel", key, kr->digest, text))
 		eucc_warn("cannot record the check of %s in the cache", k->release);
+	if (text && registry_push(c->s, "kernel", key, kr->min, kr->min_size, text))
+		kr->shared = "pushed";
 	free(text);
 	return 0;
 }
@@ -359,9 +374,14 @@ static int kernel_result(struct pipeline_job *c, struct run_state *st, const str
 	for (;;) {
 		if (kernel_from_cache(c, key, kr))
 			return 0;
-		if (flight_begin(&c->s->kernel_flights, key))
+		if (!flight_begin(&c->s->kernel_flights, key))
+			continue;
+		if (!registry_fetch(c->s, "kernel", key))
 			break;
+		flight_end(&c->s->kernel_flights, key);
+		kr->shared = "hit";
 	}
+	kr->shared = c->s->registry ? "miss" : NULL;
 	ret = kernel_check(c, st, k, key, kr);
 	flight_end(&c->s->kernel_flights, key);
 	return ret;
@@ -379,6 +399,9 @@ static int add_kernel(struct pipeline_job *c, struct run_state *st, const struct
 		return ret;
 	atomic_fetch_add(kr.hit ? &c->s->metrics.kernel_hits : &c->s->metrics.kernel_misses, 1);
 	cJSON_AddStringToObject(st->kernel_cache, k->release, kr.hit ? "hit" : "miss");
+	if (st->kernel_shared)
+		cJSON_AddStringToObject(st->kernel_shared, k->release,
+					kr.shared ? kr.shared : "local");
 	snprintf(path, sizeof(path), "btf/%s/%s.btf", k->arch, k->release);
 	ret = pkg_writer_add(st->pkg, path, kr.min, kr.min_size);
 	free(kr.min);
@@ -495,6 +518,7 @@ static void run_state_free(struct run_state *st)
 	obj_view_free(st->view);
 	cJSON_Delete(st->kernels);
 	cJSON_Delete(st->kernel_cache);
+	cJSON_Delete(st->kernel_shared);
 	cJSON_Delete(st->manifest_kernels);
 	pkg_writer_free(st->pkg);
 }
@@ -512,6 +536,13 @@ static int finish_answer(cJSON *base, const char *object, cJSON *kernels, uint64
 
 	cJSON_AddStringToObject(cache, "object", object);
 	cJSON_AddItemToObject(cache, "kernels", kernels);
+	if (st && st->kernel_shared) { /* serve --registry: what came from (or went to) it */
+		cJSON *shared = cJSON_AddObjectToObject(cache, "registry");
+
+		cJSON_AddStringToObject(shared, "object",
+					st->object_shared ? st->object_shared : "local");
+		cJSON_AddItemToObject(shared, "kernels", cJSON_Duplicate(st->kernel_shared, 1));
+	}
 	t = cJSON_AddObjectToObject(base, "timings_ms");
 	cJSON_AddNumberToObject(t, "total", ms(total_ns));
 	if (st) {
@@ -532,6 +563,7 @@ static int run_checks(struct pipeline_job *c, struct run_state *st, struct eucc_
 
 	st->kernels = cJSON_CreateArray();
 	st->kernel_cache = cJSON_CreateObject();
+	st->kernel_shared = c->s->registry ? cJSON_CreateObject() : NULL;
 	st->manifest_kernels = cJSON_CreateArray();
 	if (!ret)
 		ret = pkg_writer_new(&st->pkg);
