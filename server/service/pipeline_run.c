@@ -497,9 +497,11 @@ static int build_package(struct pipeline_job *c, struct run_state *st, cJSON *an
 	cJSON_Delete(manifest);
 	if (!ret)
 		ret = cache_blob_put(c->s->cache, data, size, digest);
-	free(data);
 	if (!ret)
 		ret = cache_key_put(c->s->cache, "artifact", digest, digest, NULL);
+	if (!ret) /* any replica can then serve it */
+		registry_push(c->s, "artifact", digest, data, size, NULL);
+	free(data);
 	if (ret)
 		return ret;
 	p = cJSON_AddObjectToObject(answer, "package");
