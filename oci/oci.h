@@ -70,6 +70,10 @@ struct oci_opts {
 
 struct oci_client;
 
+/* Once per process, before threads use the module (libcurl's global init); 0 or -ENOMEM. A
+ * program that already called curl_global_init (eucc-remote) need not. */
+int oci_init(void);
+
 /* A client of @ref's registry and repository (its tag and digest are not used). */
 int oci_client_new(const struct oci_ref *ref, const struct oci_opts *opts, struct oci_client **out,
 		   struct eucc_error *err);

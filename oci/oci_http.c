@@ -50,6 +50,11 @@ void oci_curl_tls(void *curl, const char *cacert, bool insecure)
 	}
 }
 
+int oci_init(void)
+{
+	return curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK ? 0 : -ENOMEM;
+}
+
 int oci_client_new(const struct oci_ref *ref, const struct oci_opts *opts, struct oci_client **out,
 		   struct eucc_error *err)
 {

@@ -46,6 +46,8 @@ int registry_open(struct service *s, struct eucc_error *err)
 
 	if (!s->opts.registry)
 		return 0;
+	if (oci_init())
+		return eucc_error_set(err, -ENOMEM, EUCC_E_INTERNAL, "cannot start libcurl");
 	ret = registry_ref(s->opts.registry, &ref, err);
 	if (!ret)
 		ret = oci_client_new(&ref, &o, &s->registry, err);
