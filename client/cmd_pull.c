@@ -379,7 +379,7 @@ static const struct cli_opt pull_opts[] = {
 const struct cli_cmd remote_cmd_pull = {
     .name = "pull",
     .run = do_pull,
-    .args = "DIGEST|oci://REGISTRY/REPO@sha256:...",
+    .args = "DIGEST|oci://...",
     .summary = "download a package by its digest (from the server, a mirror or a registry) and "
 	       "verify it",
     .help = "Download the artifact DIGEST (sha256:<hex> or <hex>) from the server to OUT.part "
