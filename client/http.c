@@ -200,33 +200,6 @@ int http_error(const struct http_answer *ans, struct eucc_error *err)
 	return err->err;
 }
 
-struct progress {
-	curl_off_t resumed;
-	bool show;
-	int last_pct;
-};
-
-static int show_progress(void *p, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
-			 curl_off_t ulnow)
-{
-	struct progress *pr = p;
-	curl_off_t total = dltotal + pr->resumed, now = dlnow + pr->resumed;
-	int pct, bars;
-
-	(void)ultotal;
-	(void)ulnow;
-	if (!pr->show || dltotal <= 0)
-		return 0;
-	pct = (int)(now * 100 / (total ? total : 1));
-	if (pct == pr->last_pct)
-		return 0;
-	pr->last_pct = pct;
-	bars = pct * 40 / 100;
-	fprintf(stderr, "\r[%-40.*s] %3d%% %lld/%lld bytes", bars,
-		"########################################", pct, (long long)now, (long long)total);
-	return 0;
-}
-
 static int download_error(const struct remote_config *cfg, CURLcode rc, long status,
 			  const char *detail, struct eucc_error *err)
 {
@@ -251,7 +224,7 @@ static int download_error(const struct remote_config *cfg, CURLcode rc, long sta
 int http_download(const struct remote_config *cfg, const char *path, const char *file,
 		  bool progress, struct eucc_error *err)
 {
-	struct progress pr = {.show = progress, .last_pct = -1};
+	struct oci_progress pr = {.last_pct = -1};
 	char url[1024], detail[CURL_ERROR_SIZE] = "";
 	struct curl_slist *headers;
 	struct stat st;
@@ -278,16 +251,18 @@ int http_download(const struct remote_config *cfg, const char *path, const char 
 	curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
 	tls_setup(curl, cfg);
 	curl_easy_setopt(curl, CURLOPT_RESUME_FROM_LARGE, pr.resumed);
-	curl_easy_setopt(curl, CURLOPT_NOPROGRESS, 0L);
-	curl_easy_setopt(curl, CURLOPT_XFERINFOFUNCTION, show_progress);
-	curl_easy_setopt(curl, CURLOPT_XFERINFODATA, &pr);
+	if (progress) {
+		curl_easy_setopt(curl, CURLOPT_NOPROGRESS, 0L);
+		curl_easy_setopt(curl, CURLOPT_XFERINFOFUNCTION, oci_curl_progress);
+		curl_easy_setopt(curl, CURLOPT_XFERINFODATA, &pr);
+	}
 	rc = curl_easy_perform(curl);
 	curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
 	curl_slist_free_all(headers);
 	curl_easy_cleanup(curl);
 	if (fclose(out) && rc == CURLE_OK)
 		return eucc_error_set(err, -EIO, EUCC_E_IO, "cannot write %s", file);
-	if (pr.show && pr.last_pct >= 0)
+	if (pr.last_pct >= 0)
 		fputc('\n', stderr);
 	/* 416: the partial file is already whole (or longer than the artifact): check it. */
 	if (rc == CURLE_HTTP_RETURNED_ERROR && status == 416)

@@ -23,6 +23,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <curl/curl.h>
+
 #include "common.h"
 
 struct cJSON;
@@ -98,6 +100,16 @@ int oci_manifest_put(struct oci_client *c, const char *reference, const void *da
  * bytes. A digest reference must match those bytes (else -EBADMSG). -ENOENT: no such one. */
 int oci_manifest_get(struct oci_client *c, const char *reference, char **data, size_t *len,
 		     char digest[OCI_DIGEST_MAX], struct eucc_error *err);
+
+/* A download's progress bar on stderr, as a libcurl CURLOPT_XFERINFOFUNCTION whose
+ * CURLOPT_XFERINFODATA is a struct oci_progress (last_pct -1 at the start; the bytes a resumed
+ * file already had in resumed). Ends with no newline: print one if last_pct >= 0 after. */
+struct oci_progress {
+	curl_off_t resumed;
+	int last_pct;
+};
+int oci_curl_progress(void *p, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
+		      curl_off_t ulnow);
 
 /* The TLS settings of the client for a libcurl handle (void *: a CURL *): the CA bundle asked
  * for, else the host's (the static build looks in the distributions' usual places). */

@@ -171,26 +171,22 @@ static size_t on_data(char *ptr, size_t size, size_t nmemb, void *p)
 	return to_memory(t->ans, t->rq->max ? t->rq->max : ((size_t)1 << 20), ptr, n);
 }
 
-struct progress {
-	long long resumed;
-	int last;
-};
-
-static int on_progress(void *p, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
-		       curl_off_t ulnow)
+int oci_curl_progress(void *p, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
+		      curl_off_t ulnow)
 {
-	struct progress *pr = p;
-	long long total = dltotal + pr->resumed, now = dlnow + pr->resumed;
+	struct oci_progress *pr = p;
+	curl_off_t total = dltotal + pr->resumed, now = dlnow + pr->resumed;
 	int pct;
 
 	(void)ultotal, (void)ulnow;
 	if (dltotal <= 0)
 		return 0;
 	pct = (int)(now * 100 / (total ? total : 1));
-	if (pct != pr->last) {
-		pr->last = pct;
+	if (pct != pr->last_pct) {
+		pr->last_pct = pct;
 		fprintf(stderr, "\r[%-40.*s] %3d%% %lld/%lld bytes", pct * 40 / 100,
-			"########################################", pct, now, total);
+			"########################################", pct, (long long)now,
+			(long long)total);
 	}
 	return 0;
 }
@@ -227,7 +223,7 @@ static int perform_once(struct oci_client *c, const struct oci_request *rq, stru
 			struct eucc_error *err)
 {
 	char url[4096], detail[CURL_ERROR_SIZE] = "", line[8300];
-	struct progress pr = {.resumed = rq->resume, .last = -1};
+	struct oci_progress pr = {.resumed = rq->resume, .last_pct = -1};
 	struct transfer t = {.rq = rq, .ans = ans};
 	struct curl_slist *h = NULL;
 	CURLcode rc;
@@ -284,14 +280,14 @@ static int perform_once(struct oci_client *c, const struct oci_request *rq, stru
 		curl_easy_setopt(t.curl, CURLOPT_RESUME_FROM_LARGE, (curl_off_t)rq->resume);
 	if (rq->file && c->progress) {
 		curl_easy_setopt(t.curl, CURLOPT_NOPROGRESS, 0L);
-		curl_easy_setopt(t.curl, CURLOPT_XFERINFOFUNCTION, on_progress);
+		curl_easy_setopt(t.curl, CURLOPT_XFERINFOFUNCTION, oci_curl_progress);
 		curl_easy_setopt(t.curl, CURLOPT_XFERINFODATA, &pr);
 	}
 	rc = curl_easy_perform(t.curl);
 	curl_easy_getinfo(t.curl, CURLINFO_RESPONSE_CODE, &ans->status);
 	curl_slist_free_all(h);
 	curl_easy_cleanup(t.curl);
-	if (pr.last >= 0)
+	if (pr.last_pct >= 0)
 		fputc('\n', stderr);
 	/* a resumed download of a whole file: 416, with curl's own complaint about the range */
 	if (rc == CURLE_RANGE_ERROR || (rc == CURLE_OK && ans->status == 416))
