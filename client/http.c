@@ -37,18 +37,8 @@ static size_t collect(char *ptr, size_t size, size_t nmemb, void *userdata)
 {
 	struct http_answer *ans = userdata;
 	size_t n = size * nmemb;
-	char *grown;
 
-	if (ans->size + n > ANSWER_MAX)
-		return 0;
-	grown = realloc(ans->body, ans->size + n + 1);
-	if (!grown)
-		return 0;
-	memcpy(grown + ans->size, ptr, n);
-	ans->body = grown;
-	ans->size += n;
-	ans->body[ans->size] = '\0';
-	return n;
+	return str_append(&ans->body, &ans->size, ANSWER_MAX, ptr, n) ? 0 : n;
 }
 
 static struct curl_slist *common_headers(const struct remote_config *cfg, bool json_body)

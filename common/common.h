@@ -133,6 +133,9 @@ char *str_escape(const char *in);
 void str_escape_to(const char *in, char *out, size_t size);
 /* The same for one line of a log: newline and tab escaped too. */
 void str_escape_line(const char *in, char *out, size_t size);
+/* Append @n bytes to the malloc'd buffer *@buf of *@len bytes, kept NUL-terminated; -EFBIG
+ * past @max bytes in all, -ENOMEM. (HTTP answers gathered in memory.) */
+int str_append(char **buf, size_t *len, size_t max, const void *data, size_t n);
 
 /* CLOCK_MONOTONIC in nanoseconds: the one clock of durations, deadlines and expiry times. */
 uint64_t eucc_now_ns(void);

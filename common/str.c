@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include <stdio.h>
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -105,4 +106,20 @@ char *str_escape(const char *in)
 	if (out)
 		escape_into(in ? in : "", out, n + 1, false);
 	return out;
+}
+
+int str_append(char **buf, size_t *len, size_t max, const void *data, size_t n)
+{
+	char *grown;
+
+	if (*len + n > max)
+		return -EFBIG;
+	grown = realloc(*buf, *len + n + 1);
+	if (!grown)
+		return -ENOMEM;
+	memcpy(grown + *len, data, n);
+	*buf = grown;
+	*len += n;
+	grown[*len] = '\0';
+	return 0;
 }

@@ -134,18 +134,7 @@ static size_t on_header(char *line, size_t size, size_t nmemb, void *p)
 
 static size_t to_memory(struct oci_answer *ans, size_t max, const char *ptr, size_t n)
 {
-	char *grown;
-
-	if (ans->size + n > max)
-		return 0;
-	grown = realloc(ans->body, ans->size + n + 1);
-	if (!grown)
-		return 0;
-	memcpy(grown + ans->size, ptr, n);
-	ans->body = grown;
-	ans->size += n;
-	ans->body[ans->size] = '\0';
-	return n;
+	return str_append(&ans->body, &ans->size, max, ptr, n) ? 0 : n;
 }
 
 /* A download's 200 or 206 goes to the file (a 200 to a resumed file starts it again); any

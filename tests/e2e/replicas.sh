@@ -8,15 +8,15 @@
 # nginx (a static root) and `eucc-server serve --mirror` serve; hosts pull from it by digest.
 . "$(dirname "$0")/server_lib.sh"
 . "$(dirname "$0")/registry_lib.sh"
+. "$(dirname "$0")/nginx_lib.sh"
 : "${EUCC_SOURCE_DIR:?}"
 CLIENT="$EUCC_BIN/../client/eucc-remote"
 EX="$EUCC_SOURCE_DIR/examples"
 NGX=$TMP/nginx
-NGINX_PID=
 PIDS=()
 PORTS=()
 stop_all() {
-	[ -z "$NGINX_PID" ] || { kill -QUIT "$NGINX_PID" 2>/dev/null; wait "$NGINX_PID" 2>/dev/null; }
+	stop_nginx
 	for p in "${PIDS[@]}"; do kill -KILL "$p" 2>/dev/null; done
 	stop_server -KILL
 	stop_registries
@@ -81,37 +81,12 @@ start_nginx() {
 			/listen 8080;/ { print "listen 127.0.0.1:" f ";"; next }
 			/access_log \/dev\/stdout/ { print "access_log " rlog " eucc_route;"; next }
 			{ print }' "$NGX/front.conf" >"$NGX/eucc.conf" || { echo "FAIL: awk"; exit 1; }
-		cat >"$NGX/nginx.conf" <<-EOF
-			$([ "$(id -u)" != 0 ] || echo "user root;")
-			daemon off;
-			worker_processes 1;
-			pid $NGX/nginx.pid;
-			error_log $NGX/error.log info;
-			events { worker_connections 256; }
-			http {
-				client_body_temp_path $NGX/tmp/body;
-				proxy_temp_path $NGX/tmp/proxy;
-				fastcgi_temp_path $NGX/tmp/fastcgi;
-				uwsgi_temp_path $NGX/tmp/uwsgi;
-				scgi_temp_path $NGX/tmp/scgi;
-				include $NGX/eucc.conf;
-				# a mirror: nothing but files
-				server { listen 127.0.0.1:$MPORT; access_log $NGX/mirror.log; root $TMP/mirror; }
-			}
+		nginx_conf <<-EOF
+			include $NGX/eucc.conf;
+			# a mirror: nothing but files
+			server { listen 127.0.0.1:$MPORT; access_log $NGX/mirror.log; root $TMP/mirror; }
 		EOF
-		nginx -t -q -e "$NGX/error.log" -p "$NGX" -c "$NGX/nginx.conf" 2>>"$NGX/error.log" ||
-			{ echo "FAIL: nginx -t"; cat "$NGX/error.log"; exit 1; }
-		nginx -e "$NGX/error.log" -p "$NGX" -c "$NGX/nginx.conf" 2>>"$NGX/error.log" &
-		NGINX_PID=$!
-		for _ in $(seq 50); do
-			curl -s -o /dev/null "http://127.0.0.1:$FPORT/healthz" && return 0
-			kill -0 "$NGINX_PID" 2>/dev/null || break
-			sleep 0.1
-		done
-		kill -QUIT "$NGINX_PID" 2>/dev/null
-		wait "$NGINX_PID" 2>/dev/null
-		NGINX_PID=
-		grep -q "Address already in use" "$NGX/error.log" || break
+		nginx_launch "http://127.0.0.1:$FPORT/healthz" && return 0
 	done
 	echo "FAIL: nginx did not start"; cat "$NGX/error.log"; exit 1
 }
