@@ -22,6 +22,12 @@ static int registry_ref(const char *url, struct oci_ref *ref, struct eucc_error 
 		rest = url + 11, scheme = "oci+http://";
 	else if (!strncmp(url, "oci://", 6))
 		rest = url + 6;
+	else if (strstr(url, "://")) {
+		eucc_error_set(err, -EINVAL, EUCC_E_USAGE,
+			       "--registry '%s': the scheme is not http:// or https://", url);
+		eucc_error_hint(err, "--registry takes http(s)://HOST[:PORT][/REPO]");
+		return -EINVAL;
+	}
 	snprintf(text, sizeof(text), "%s%.*s%s", scheme, (int)strcspn(rest, "?#"), rest,
 		 strchr(rest, '/') && strchr(rest, '/')[1] ? "" : "/eucc/cache");
 	/* "HOST/" ends in a slash: the default repository */

@@ -168,6 +168,10 @@ run 3 "$CLIENT" mirror nothing-here -o mirror
 expect "mirror of a name that is nothing" "$ERR" "is no file, digest, URL or oci:// reference"
 run 3 "$CLIENT" mirror "sha256:$HEX"
 expect "mirror needs -o" "$ERR" "mirror needs -o DIR"
+EUCC_DATA=$TMP/r0 run 3 eucc-server serve --registry ftp://h/r --listen 127.0.0.1:1
+expect "--registry with another scheme" "$ERR" "the scheme is not http:// or https://"
+EUCC_DATA=$TMP/r0 run 3 eucc-server serve --registry http://h/Bad --listen 127.0.0.1:1
+expect "--registry with a bad repository" "$ERR" "the repository is lowercase"
 EUCC_DATA=$TMP/nodata run 2 eucc-server serve --mirror "$TMP/none" --listen 127.0.0.1:1
 expect "serve --mirror of a dir that is no mirror" "$ERR" "is not a mirror: no v1/index.json"
 finish
