@@ -133,12 +133,17 @@ int btf_header_write(const struct btf *btf, FILE *out, struct eucc_error *err)
 		     "apply_to = record)\n#endif\n\n");
 	for (int id = 1; id < n && !ret; id++)
 		ret = btf_dump__dump_type(d, id);
+	if (!ret) {
+		write_uapi_completion(btf, out);
+		fprintf(
+		    out,
+		    "\n#ifndef BPF_NO_PRESERVE_ACCESS_INDEX\n#pragma clang attribute pop\n#endif\n"
+		    "\n#endif /* __VMLINUX_H__ */\n");
+		ret = btf_header_write_kfuncs(btf, d, out);
+	}
 	btf_dump__free(d);
-	if (ret)
+	if (ret < 0)
 		return eucc_error_set(err, ret, EUCC_E_INTERNAL, "cannot dump BTF type: %s",
 				      strerror(-ret));
-	write_uapi_completion(btf, out);
-	fprintf(out, "\n#ifndef BPF_NO_PRESERVE_ACCESS_INDEX\n#pragma clang attribute pop\n#endif\n"
-		     "\n#endif /* __VMLINUX_H__ */\n");
 	return ferror(out) ? eucc_error_set(err, -EIO, EUCC_E_IO, "cannot write the header") : 0;
 }

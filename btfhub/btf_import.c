@@ -114,6 +114,13 @@ static int kernel_identity(const struct btf_blob *b, const struct btf_import_opt
 		eucc_error_hint(err, "use letters, digits and . _ + - only");
 		return -EINVAL;
 	}
+	if (o->build_id && *o->build_id && !build_id_is_valid(o->build_id)) {
+		eucc_error_set(err, -EINVAL, EUCC_E_USAGE, "bad build id '%s'", o->build_id);
+		eucc_error_hint(err, "give the hex digits of the kernel's GNU build id note "
+				     "(/sys/kernel/notes), 2 to 128 of them, lowercase");
+		return -EINVAL;
+	}
+	snprintf(k->build_id, sizeof(k->build_id), "%s", o->build_id ? o->build_id : "");
 	snprintf(k->source, sizeof(k->source), "%s", b->format);
 	return 0;
 }
@@ -158,8 +165,8 @@ static int insert_kernel(struct btf_store *s, struct btf_kernel *k, const char *
 		known |= f->known[i] ? 1 << i : 0;
 	if (sqlite3_prepare_v2(s->db,
 			       "INSERT INTO kernels(release, distro, version, arch, sha256, size, "
-			       "source, origin, imported_at, types, funcs, features_known, path) "
-			       "VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13)",
+			       "source, origin, imported_at, types, funcs, features_known, path, "
+			       "build_id) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14)",
 			       -1, &st, NULL))
 		return -EIO;
 	sqlite3_bind_text(st, 1, k->release, -1, SQLITE_STATIC);
@@ -175,6 +182,7 @@ static int insert_kernel(struct btf_store *s, struct btf_kernel *k, const char *
 	sqlite3_bind_int64(st, 11, k->funcs);
 	sqlite3_bind_int(st, 12, known);
 	sqlite3_bind_text(st, 13, relpath, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 14, k->build_id, -1, SQLITE_STATIC);
 	rc = sqlite3_step(st);
 	sqlite3_finalize(st);
 	if (rc != SQLITE_DONE)
@@ -253,18 +261,23 @@ int btf_store_header(struct btf_store *store, const struct btf_kernel *k, char *
 	return ret;
 }
 
+/*
+ * The stored kernel @k is: 1 and *old when its release and arch are stored with the same BTF
+ * (whatever build id) or under the same build id ('' for unknown), else 0.
+ */
 static int find_existing(struct btf_store *s, const struct btf_kernel *k, struct btf_kernel *old,
 			 struct eucc_error *err)
 {
-	const char *params[] = {k->release, k->arch};
+	const char *params[] = {k->release, k->arch, k->sha256, k->build_id};
 	struct btf_kernel *list;
 	size_t n;
 	int ret;
 
 	ret = store_query_kernels(s,
 				  "SELECT " KERNEL_COLUMNS " FROM kernels WHERE release = ?1 "
-				  "AND arch = ?2",
-				  params, 2, &list, &n, err);
+				  "AND arch = ?2 AND (sha256 = ?3 OR build_id = ?4) "
+				  "ORDER BY sha256 = ?3 DESC",
+				  params, 4, &list, &n, err);
 	if (ret)
 		return ret;
 	if (n)
@@ -304,6 +317,35 @@ static int store_rows(struct btf_store *s, struct btf_kernel *k, const char *rel
 }
 
 /*
+ * Where @k's BTF goes: btf/<distro>/<version>/<arch>/<release>.btf, BTFHub's layout; a second
+ * build of a stored release (another build id) has its build id in the name,
+ * <release>.<build id>.btf (or the start of its sha256 where the build id is unknown).
+ */
+static int store_rel_path(struct btf_store *s, const struct btf_kernel *k,
+			  const struct btf_kernel *old, char *rel, size_t size,
+			  struct eucc_error *err)
+{
+	char path[PATH_MAX];
+	struct btf_kernel *list;
+	const char *params[] = {path};
+	size_t n;
+	int ret;
+
+	snprintf(rel, size, "btf/%s/%s/%s/%s.btf", k->distro, k->version, k->arch, k->release);
+	snprintf(path, sizeof(path), "%s", rel);
+	ret = store_query_kernels(s, "SELECT " KERNEL_COLUMNS " FROM kernels WHERE path = ?1",
+				  params, 1, &list, &n, err);
+	if (ret)
+		return ret;
+	free(list);
+	if (n && !(old && n == 1 && !strcmp(old->path + strlen(s->dir) + 1, rel)))
+		snprintf(rel, size, "btf/%s/%s/%s/%s.%.*s.btf", k->distro, k->version, k->arch,
+			 k->release, k->build_id[0] ? 128 : 16,
+			 k->build_id[0] ? k->build_id : k->sha256);
+	return 0;
+}
+
+/*
  * The header (to a temp file), then the BTF file, then the rows in one transaction, then the
  * header into place: a kernel whose vmlinux.h cannot be made is never indexed, and a failure
  * leaves the index as it was.
@@ -317,8 +359,9 @@ static int store_commit(struct import_ctx *c, struct btf_kernel *k, const struct
 	bool new_path;
 	int ret;
 
-	snprintf(rel, sizeof(rel), "btf/%s/%s/%s/%s.btf", k->distro, k->version, k->arch,
-		 k->release);
+	ret = store_rel_path(s, k, old, rel, sizeof(rel), c->err);
+	if (ret)
+		return ret;
 	snprintf(k->path, sizeof(k->path), "%s/%s", s->dir, rel);
 	snprintf(dir, sizeof(dir), "%s/btf/%s/%s/%s", s->dir, k->distro, k->version, k->arch);
 	header_path_of(k->path, header, sizeof(header));

@@ -11,6 +11,8 @@ cJSON *btf_kernel_json(const struct btf_kernel *k, bool full)
 	cJSON_AddStringToObject(o, "distro", k->distro);
 	cJSON_AddStringToObject(o, "version", k->version);
 	cJSON_AddStringToObject(o, "arch", k->arch);
+	if (k->build_id[0])
+		cJSON_AddStringToObject(o, "build_id", k->build_id);
 	if (!full)
 		return o;
 	cJSON_AddStringToObject(o, "sha256", k->sha256);

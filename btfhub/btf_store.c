@@ -10,25 +10,84 @@
 
 #include "store_internal.h"
 
-#define STORE_SCHEMA_VERSION 1
+#define STORE_SCHEMA_VERSION 2
+
+/*
+ * Schema 2 keys a kernel by release, arch and build id ('' where the build id is unknown);
+ * schema 1 (release and arch) is migrated when a store is opened (store_migrate).
+ */
+#define STORE_KERNELS_TABLE(name)                                                                  \
+	"CREATE TABLE IF NOT EXISTS " name "("                                                     \
+	" id INTEGER PRIMARY KEY, release TEXT NOT NULL, distro TEXT NOT NULL,"                    \
+	" version TEXT NOT NULL, arch TEXT NOT NULL, sha256 TEXT NOT NULL, size INTEGER NOT NULL," \
+	" source TEXT NOT NULL, origin TEXT NOT NULL, imported_at INTEGER NOT NULL,"               \
+	" types INTEGER NOT NULL, funcs INTEGER NOT NULL, features_known INTEGER NOT NULL,"        \
+	" path TEXT NOT NULL, build_id TEXT NOT NULL DEFAULT '',"                                  \
+	" UNIQUE(release, arch, build_id));"
 
 static const char store_schema[] =
     "PRAGMA journal_mode=WAL;"
     "PRAGMA foreign_keys=ON;"
-    "CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);"
-    "CREATE TABLE IF NOT EXISTS kernels("
-    " id INTEGER PRIMARY KEY, release TEXT NOT NULL, distro TEXT NOT NULL,"
-    " version TEXT NOT NULL, arch TEXT NOT NULL, sha256 TEXT NOT NULL, size INTEGER NOT NULL,"
-    " source TEXT NOT NULL, origin TEXT NOT NULL, imported_at INTEGER NOT NULL,"
-    " types INTEGER NOT NULL, funcs INTEGER NOT NULL, features_known INTEGER NOT NULL,"
-    " path TEXT NOT NULL, UNIQUE(release, arch));"
-    "CREATE INDEX IF NOT EXISTS kernels_by_distro ON kernels(distro, version, arch);"
-    "CREATE INDEX IF NOT EXISTS kernels_by_sha ON kernels(sha256);"
-    "CREATE TABLE IF NOT EXISTS kernel_features("
-    " kernel_id INTEGER NOT NULL REFERENCES kernels(id) ON DELETE CASCADE,"
-    " kind INTEGER NOT NULL, name TEXT NOT NULL, value INTEGER NOT NULL,"
-    " PRIMARY KEY(kernel_id, kind, name)) WITHOUT ROWID;"
-    "INSERT OR IGNORE INTO meta VALUES('schema', '1');";
+    "CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT "
+    "NULL);" STORE_KERNELS_TABLE(
+	"kernels") "CREATE INDEX IF NOT EXISTS kernels_by_distro ON kernels(distro, version, arch);"
+		   "CREATE INDEX IF NOT EXISTS kernels_by_sha ON kernels(sha256);"
+		   "CREATE TABLE IF NOT EXISTS kernel_features("
+		   " kernel_id INTEGER NOT NULL REFERENCES kernels(id) ON DELETE CASCADE,"
+		   " kind INTEGER NOT NULL, name TEXT NOT NULL, value INTEGER NOT NULL,"
+		   " PRIMARY KEY(kernel_id, kind, name)) WITHOUT ROWID;"
+		   "INSERT OR IGNORE INTO meta VALUES('schema', '2');";
+
+/* Schema 1 to 2: the kernels table made again with build_id and the new key (SQLite cannot
+ * change a table's UNIQUE constraint in place); rows, ids and feature rows are kept. */
+static const char store_migrate_1[] = "BEGIN IMMEDIATE;" STORE_KERNELS_TABLE(
+    "kernels_v2") "INSERT INTO kernels_v2(id, release, distro, version, arch, sha256, size, "
+		  "source, origin,"
+		  " imported_at, types, funcs, features_known, path)"
+		  " SELECT id, release, distro, version, arch, sha256, size, source, origin, "
+		  "imported_at,"
+		  " types, funcs, features_known, path FROM kernels;"
+		  "DROP TABLE kernels;"
+		  "ALTER TABLE kernels_v2 RENAME TO kernels;"
+		  "CREATE INDEX IF NOT EXISTS kernels_by_distro ON kernels(distro, version, arch);"
+		  "CREATE INDEX IF NOT EXISTS kernels_by_sha ON kernels(sha256);"
+		  "UPDATE meta SET value = '2' WHERE key = 'schema';"
+		  "COMMIT;";
+
+/* An index of schema 1 is migrated; one newer than this code is refused. */
+static int store_migrate(struct btf_store *s, struct eucc_error *err)
+{
+	sqlite3_stmt *st;
+	int version = 0, rc;
+
+	if (sqlite3_prepare_v2(s->db, "SELECT value FROM meta WHERE key = 'schema'", -1, &st, NULL))
+		return store_sql_error(s, err, "cannot read its schema");
+	if (sqlite3_step(st) == SQLITE_ROW)
+		version = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	if (version == STORE_SCHEMA_VERSION)
+		return 0;
+	if (version != 1) {
+		eucc_error_set(err, -EPROTONOSUPPORT, EUCC_E_STORE,
+			       "BTF index in %s has schema %d; this eucc-server knows %d", s->dir,
+			       version, STORE_SCHEMA_VERSION);
+		eucc_error_hint(err, "run the eucc-server that made it, or a newer one");
+		return -EPROTONOSUPPORT;
+	}
+	/* foreign keys off, outside the transaction: dropping the old table must not cascade */
+	sqlite3_exec(s->db, "PRAGMA foreign_keys=OFF", NULL, NULL, NULL);
+	rc = sqlite3_exec(s->db, store_migrate_1, NULL, NULL, NULL);
+	if (rc != SQLITE_OK) {
+		store_sql_error(s, err, "cannot migrate schema 1 to 2");
+		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+	}
+	sqlite3_exec(s->db, "PRAGMA foreign_keys=ON", NULL, NULL, NULL);
+	if (rc != SQLITE_OK)
+		return -EIO;
+	eucc_info("BTF index in %s: migrated from schema 1 to 2 (kernels keyed by build id too)",
+		  s->dir);
+	return 0;
+}
 
 int store_sql_error(const struct btf_store *store, struct eucc_error *err, const char *what)
 {
@@ -62,7 +121,7 @@ static int store_open_db(struct btf_store *s, struct eucc_error *err)
 		eucc_error_hint(err, "give a writable data dir with --data DIR or EUCC_DATA");
 		return -EIO;
 	}
-	return 0;
+	return store_migrate(s, err);
 }
 
 int btf_store_open(const char *data_dir, struct btf_store **out, struct eucc_error *err)
@@ -131,6 +190,7 @@ void kernel_from_row(const struct btf_store *store, sqlite3_stmt *st, struct btf
 	k->types = sqlite3_column_int64(st, 9);
 	k->funcs = sqlite3_column_int64(st, 10);
 	copy_col(st, 11, rel, sizeof(rel));
+	copy_col(st, 12, k->build_id, sizeof(k->build_id));
 	snprintf(k->path, sizeof(k->path), "%s/%s", store->dir, rel);
 }
 
@@ -170,18 +230,20 @@ int store_query_kernels(struct btf_store *store, const char *sql, const char *co
 	return 0;
 }
 
-int btf_store_get(struct btf_store *store, const char *release, const char *arch,
-		  struct btf_kernel *out, struct eucc_error *err)
+int btf_store_get_build(struct btf_store *store, const char *release, const char *arch,
+			const char *build_id, struct btf_kernel *out, struct eucc_error *err)
 {
-	const char *params[] = {release, arch};
+	const char *params[] = {release, arch, build_id};
 	struct btf_kernel *list = NULL;
 	size_t n = 0;
 	int ret;
 
+	/* with a build id: that build, else a build of unknown id (imported without one) */
 	ret = store_query_kernels(store,
 				  "SELECT " KERNEL_COLUMNS " FROM kernels WHERE release = ?1 "
-				  "AND (?2 IS NULL OR arch = ?2) ORDER BY arch",
-				  params, 2, &list, &n, err);
+				  "AND (?2 IS NULL OR arch = ?2) AND (?3 IS NULL OR build_id = ?3 "
+				  "OR build_id = '') ORDER BY arch, build_id = '', build_id",
+				  params, 3, &list, &n, err);
 	if (ret)
 		return ret;
 	if (n == 0) {
@@ -189,16 +251,32 @@ int btf_store_get(struct btf_store *store, const char *release, const char *arch
 		btf_store_explain_miss(store, release, arch, err);
 		return -ENOENT;
 	}
-	if (n > 1) {
+	if (n > 1 && strcmp(list[0].arch, list[1].arch)) {
 		eucc_error_set(err, -EINVAL, EUCC_E_USAGE, "release %s is stored for %s and %s",
 			       release, list[0].arch, list[1].arch);
 		eucc_error_hint(err, "choose one with --arch");
 		free(list);
 		return -EINVAL;
 	}
+	if (n > 1 && !build_id) {
+		eucc_error_set(err, -EINVAL, EUCC_E_USAGE,
+			       "release %s (%s) is stored as two builds: build id %s and %s",
+			       release, list[0].arch,
+			       list[0].build_id[0] ? list[0].build_id : "unknown",
+			       list[1].build_id[0] ? list[1].build_id : "unknown");
+		eucc_error_hint(err, "choose one with --build-id");
+		free(list);
+		return -EINVAL;
+	}
 	*out = list[0];
 	free(list);
 	return 0;
+}
+
+int btf_store_get(struct btf_store *store, const char *release, const char *arch,
+		  struct btf_kernel *out, struct eucc_error *err)
+{
+	return btf_store_get_build(store, release, arch, NULL, out, err);
 }
 
 int btf_store_find_sha(struct btf_store *store, const char *sha256, struct btf_kernel *out,

@@ -86,10 +86,12 @@ struct btf_kernel {
 	int64_t types;	     /* number of BTF types */
 	int64_t funcs;	     /* number of FUNC records (0: made without them) */
 	char path[PATH_MAX]; /* the .btf file in the store */
+	char build_id[2 * KERNEL_BUILD_ID_MAX + 1]; /* hex; "" where unknown */
 };
 
 /* The one JSON form of a stored kernel, for answers and --json: release, distro, version,
- * arch; with @full also sha256, size, types, funcs, source and imported_at. */
+ * arch, build_id (where known); with @full also sha256, size, types, funcs, source and
+ * imported_at. */
 struct cJSON *btf_kernel_json(const struct btf_kernel *k, bool full);
 
 /* Open (creating if needed) the store in @data_dir. */
@@ -103,7 +105,8 @@ struct btf_import_opts {
 	const char *version;
 	const char *arch;
 	const char *release;
-	bool replace; /* replace a stored kernel of the same release and arch */
+	bool replace;	      /* replace a stored kernel of the same release and arch */
+	const char *build_id; /* the kernel's build id (hex); NULL: unknown */
 };
 
 enum btf_import_result { BTF_IMPORT_ADDED, BTF_IMPORT_UNCHANGED, BTF_IMPORT_REPLACED };
@@ -149,6 +152,12 @@ int btf_store_explain_miss(struct btf_store *store, const char *spec, const char
 /* One kernel by exact release (and @arch, NULL for any; ambiguous without it is an error). */
 int btf_store_get(struct btf_store *store, const char *release, const char *arch,
 		  struct btf_kernel *out, struct eucc_error *err);
+/*
+ * The same, and of build id @build_id (NULL: any): that build, else the release's build of
+ * unknown id. A release stored as two builds needs @build_id (else an error naming both).
+ */
+int btf_store_get_build(struct btf_store *store, const char *release, const char *arch,
+			const char *build_id, struct btf_kernel *out, struct eucc_error *err);
 
 /* A kernel by the sha256 of its BTF, or -ENOENT. */
 int btf_store_find_sha(struct btf_store *store, const char *sha256, struct btf_kernel *out,
@@ -178,6 +187,20 @@ int btf_store_features(struct btf_store *store, const struct btf_kernel *k,
  * UAPI constants that old kernels' BTF lacks (BPF_ANY, BPF_F_CURRENT_CPU, ...).
  */
 int btf_header_write(const struct btf *btf, FILE *out, struct eucc_error *err);
+
+/*
+ * Declare the kfuncs of @btf (FUNCs with the BTF decl tag "bpf_kfunc", which pahole writes for
+ * kernels built with it, 6.x) with @d, a dumper of @btf that has already emitted the types they
+ * name: `extern PROTOTYPE __weak __ksym;` each, unless BPF_NO_KFUNC_PROTOTYPES or
+ * BTF_HEADER_PCH_MACRO is defined, in a block of its own after the types' include guard.
+ * clang leaves an extern known only from a precompiled header out of the object's BTF when the
+ * program calls it from a cleanup attribute (bpf_for's bpf_iter_num_destroy), so a PCH is made
+ * with the macro defined and the program's #include of vmlinux.h declares the kfuncs.
+ * Returns how many, or a negative errno.
+ */
+#define BTF_HEADER_PCH_MACRO "__EUCC_VMLINUX_PCH__"
+struct btf_dump;
+int btf_header_write_kfuncs(const struct btf *btf, struct btf_dump *d, FILE *out);
 
 /* Print the C definition of type @name ("task_struct", "struct task_struct", a typedef...). */
 int btf_header_print_type(const struct btf *btf, const char *name, FILE *out,

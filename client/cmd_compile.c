@@ -21,6 +21,7 @@ struct compile_args {
 	size_t ndefines;
 	const char *arch;
 	const char *headers;
+	const char *toolchain;
 	const char *out;
 	const char *name;
 	enum out_format format;
@@ -28,7 +29,8 @@ struct compile_args {
 	bool check; /* no package */
 };
 
-/* -D NAME[=V], -U NAME, -W FLAG: passed on as "-DNAME=V", "-UNAME", "-WFLAG". */
+/* -D NAME[=V], -U NAME, -W FLAG, -m OPT, -f OPT: passed on as "-DNAME=V", "-UNAME", "-WFLAG",
+ * "-mcpu=v3", "-fno-stack-protector" (the server says which it allows). */
 static int set_flag(void *target, const struct cli_opt *opt, const char *v, struct eucc_error *err)
 {
 	struct compile_args *a = target;
@@ -36,7 +38,7 @@ static int set_flag(void *target, const struct cli_opt *opt, const char *v, stru
 
 	if (a->ndefines == CLI_LIST_MAX)
 		return eucc_error_set(err, -E2BIG, EUCC_E_USAGE,
-				      "too many -D/-U/-W options (at most %d)", CLI_LIST_MAX);
+				      "too many -D/-U/-W/-m/-f options (at most %d)", CLI_LIST_MAX);
 	if (asprintf(&flag, "-%c%s", opt->letter, v) < 0)
 		return eucc_error_set(err, -ENOMEM, EUCC_E_INTERNAL, "out of memory");
 	a->defines[a->ndefines++] = flag;
@@ -127,6 +129,8 @@ static cJSON *build_request(const struct compile_args *a, const struct source_se
 		cJSON_AddItemToArray(flags, cJSON_CreateString(a->defines[i]));
 	if (a->headers)
 		cJSON_AddStringToObject(req, "headers", a->headers);
+	if (a->toolchain)
+		cJSON_AddStringToObject(req, "toolchain", a->toolchain);
 	return req;
 }
 
@@ -146,8 +150,9 @@ static int print_kernel_table(const struct source_set *src, const cJSON *kernels
 
 		snprintf(where, sizeof(where), "%s/%s", json_str(k, "distro"),
 			 json_str(k, "version"));
-		printf("%-*s  %-18s %-7s %-12s %d\n", w, json_str(k, "release"), where,
-		       json_str(k, "arch"), json_str(k, "status"), cJSON_GetArraySize(findings));
+		printf("%-*s  %-18s %-7s %-12s %d\n", w, STR_SAFE(json_str(k, "release")),
+		       STR_SAFE(where), STR_SAFE(json_str(k, "arch")),
+		       STR_SAFE(json_str(k, "status")), cJSON_GetArraySize(findings));
 		bad += !strcmp(json_str(k, "status"), "incompatible");
 		cJSON_ArrayForEach(f, findings)
 			diag_print_finding(stdout, src, f, "    ");
@@ -232,66 +237,6 @@ static int print_notes(const struct source_set *src, bool quiet)
 	return 0;
 }
 
-#define LOCAL_BTF "/sys/kernel/btf/vmlinux"
-
-/* POST /v1/btf for this host's kernel: with @data NULL an offer by digest. */
-static long offer_btf(const struct remote_config *cfg, const char *release, const char *hex,
-		      const void *data, size_t len, struct eucc_error *err)
-{
-	struct http_answer ans;
-	char path[512];
-	long status;
-
-	snprintf(path, sizeof(path), "/v1/btf?release=%s&arch=%s&sha256=%s", release, arch_host(),
-		 hex);
-	if (http_request_data(cfg, "POST", path, data, len, &ans, err))
-		return -1;
-	status = ans.status;
-	if (status >= 300 && !(status == 404 && !data))
-		http_error(&ans, err);
-	http_answer_free(&ans);
-	return status;
-}
-
-/*
- * The server lacks this host's kernel: offer its BTF, by digest first (the server may have it
- * under another name), then the BTF itself. 0 when the server has it now.
- */
-static int offer_local_btf(const struct remote_config *cfg, bool quiet, struct eucc_error *err)
-{
-	char hex[EUCC_SHA256_HEX];
-	struct utsname u;
-	void *data;
-	size_t len;
-	long status;
-	int ret;
-
-	uname(&u);
-	ret = fs_read_file(LOCAL_BTF, (size_t)256 << 20, &data, &len);
-	if (ret) {
-		eucc_error_set(err, ret, EUCC_E_KERNEL_NOT_FOUND,
-			       "the server has no BTF for this host's kernel %s, and this host has "
-			       "none to offer (%s: %s)",
-			       u.release, LOCAL_BTF, strerror(-ret));
-		eucc_error_hint(err,
-				"import it on the server from a BTFHub archive or the kernel's "
-				"debug package: eucc-server btf import PATH --release %s",
-				u.release);
-		return ret;
-	}
-	eucc_sha256_hex(data, len, hex);
-	if (!quiet)
-		fprintf(stderr,
-			"eucc-remote: the server has no BTF for this host's kernel %s; "
-			"offering it (sha256:%.12s...)\n",
-			u.release, hex);
-	status = offer_btf(cfg, u.release, hex, NULL, 0, err);
-	if (status == 404)
-		status = offer_btf(cfg, u.release, hex, data, len, err);
-	free(data);
-	return status == 200 || status == 201 ? 0 : -EPROTO;
-}
-
 static bool wants_local(const struct compile_args *a, const struct eucc_error *err)
 {
 	struct utsname u;
@@ -352,7 +297,7 @@ static int compile_common(struct remote_config *cfg, struct compile_args *a, str
 	if (ret && wants_local(a, err)) {
 		struct eucc_error first = *err;
 
-		ret = offer_local_btf(cfg, cfg->quiet || a->format != FORMAT_TEXT, err);
+		ret = local_kernel_offer(cfg, cfg->quiet || a->format != FORMAT_TEXT, err);
 		if (!ret)
 			ret = post_compile(cfg, body, answer, status, err);
 		else if (err->code == EUCC_E_BTF_UPLOAD_DISABLED)
@@ -364,6 +309,12 @@ static int compile_common(struct remote_config *cfg, struct compile_args *a, str
 	}
 	cfg->source_key[0] = '\0';
 	free(body);
+	if (!ret && src->nnotes) { /* --json shows them too */
+		cJSON *notes = cJSON_AddArrayToObject(*answer, "notes");
+
+		for (size_t i = 0; i < src->nnotes; i++)
+			cJSON_AddItemToArray(notes, cJSON_CreateString(src->notes[i]));
+	}
 	return ret;
 }
 
@@ -483,7 +434,8 @@ static int do_check(const struct cli_call *call)
 	     .arg = "DIR",                                                                         \
 	     .kind = CLI_LIST,                                                                     \
 	     .off = offsetof(struct compile_args, incdirs),                                        \
-	     .help = "look for quoted #include files in DIR too; they are sent along"},            \
+	     .help = "look for #include files in DIR too (quoted and <angle-bracket> ones); "      \
+		     "those found are sent along and searched first"},                             \
 	    {.letter = 'D',                                                                        \
 	     .arg = "NAME[=V]",                                                                    \
 	     .kind = CLI_CALL,                                                                     \
@@ -502,6 +454,26 @@ static int do_check(const struct cli_call *call)
 	     .set = set_flag,                                                                      \
 	     .flags = CLI_REPEAT,                                                                  \
 	     .help = "a clang warning option: -Wall, -Wextra, -Wno-unused-value, -Werror"},        \
+	    {.letter = 'm',                                                                        \
+	     .arg = "OPT",                                                                         \
+	     .kind = CLI_CALL,                                                                     \
+	     .set = set_flag,                                                                      \
+	     .flags = CLI_REPEAT,                                                                  \
+	     .help = "a BPF target option: -mcpu=v1|v2|v3|v4 (the instruction set version)"},      \
+	    {.letter = 'f',                                                                        \
+	     .arg = "OPT",                                                                         \
+	     .kind = CLI_CALL,                                                                     \
+	     .set = set_flag,                                                                      \
+	     .flags = CLI_REPEAT,                                                                  \
+	     .help = "a BPF codegen option the server allows: -fno-stack-protector, "              \
+		     "-funroll-loops, ... (docs/compile.md)"},                                     \
+	    {.name = "toolchain",                                                                  \
+	     .arg = "NAME",                                                                        \
+	     .kind = CLI_STR,                                                                      \
+	     .off = offsetof(struct compile_args, toolchain),                                      \
+	     .help = "compile with this toolchain of the server (clang-14, clang-16, clang-19; "   \
+		     "GET /v1/info lists them)",                                                   \
+	     .def = "the server's newest"},                                                        \
 	    {.name = "headers",                                                                    \
 	     .arg = "RELEASE",                                                                     \
 	     .kind = CLI_STR,                                                                      \

@@ -7,6 +7,9 @@
 
 #include "remote.h"
 
+/* A manifest's string as it may be shown: a package's strings are escaped (STR_SAFE). */
+#define SAFE_STR(o, key) STR_SAFE(json_str((o), (key)))
+
 static void print_list(const cJSON *m, const char *key, const char *title, const char *a,
 		       const char *b)
 {
@@ -16,7 +19,7 @@ static void print_list(const cJSON *m, const char *key, const char *title, const
 		return;
 	printf("%s:\n", title);
 	cJSON_ArrayForEach(it, arr)
-		printf("  %-24s %s\n", json_str(it, a), json_str(it, b));
+		printf("  %-24s %s\n", SAFE_STR(it, a), SAFE_STR(it, b));
 }
 
 static void print_manifest(const cJSON *m)
@@ -26,13 +29,13 @@ static void print_manifest(const cJSON *m)
 	const cJSON *k;
 	char size[32];
 
-	printf("name:      %s\narch:      %s\n", json_str(m, "name"), json_str(m, "arch"));
-	printf("source:    %s (%s)\n", json_str(cJSON_GetObjectItem(m, "source"), "main"),
-	       json_str(cJSON_GetObjectItem(m, "source"), "digest"));
-	printf("toolchain: eucc %s, clang %s, libbpf %s, headers of %s\n", json_str(tc, "eucc"),
-	       json_str(tc, "clang"), json_str(tc, "libbpf"), json_str(tc, "headers"));
+	printf("name:      %s\narch:      %s\n", SAFE_STR(m, "name"), SAFE_STR(m, "arch"));
+	printf("source:    %s (%s)\n", SAFE_STR(cJSON_GetObjectItem(m, "source"), "main"),
+	       SAFE_STR(cJSON_GetObjectItem(m, "source"), "digest"));
+	printf("toolchain: eucc %s, clang %s, libbpf %s, headers of %s\n", SAFE_STR(tc, "eucc"),
+	       SAFE_STR(tc, "clang"), SAFE_STR(tc, "libbpf"), SAFE_STR(tc, "headers"));
 	format_size((uint64_t)json_num(o, "size"), size, sizeof(size));
-	printf("object:    %s, %s, sha256:%s\n", json_str(o, "path"), size, json_str(o, "sha256"));
+	printf("object:    %s, %s, sha256:%s\n", SAFE_STR(o, "path"), size, SAFE_STR(o, "sha256"));
 	print_list(m, "programs", "programs", "name", "section");
 	print_list(m, "maps", "maps", "name", "type");
 	print_list(m, "globals", "globals", "name", "type");
@@ -40,9 +43,9 @@ static void print_manifest(const cJSON *m)
 	cJSON_ArrayForEach(k, cJSON_GetObjectItem(m, "kernels")) {
 		format_size((uint64_t)json_num(cJSON_GetObjectItem(k, "btf"), "size"), size,
 			    sizeof(size));
-		printf("  %-44s %s/%s/%s  %-12s BTF %s\n", json_str(k, "release"),
-		       json_str(k, "distro"), json_str(k, "version"), json_str(k, "arch"),
-		       json_str(k, "status"), size);
+		printf("  %-44s %s/%s/%s  %-12s BTF %s\n", SAFE_STR(k, "release"),
+		       SAFE_STR(k, "distro"), SAFE_STR(k, "version"), SAFE_STR(k, "arch"),
+		       SAFE_STR(k, "status"), size);
 	}
 }
 

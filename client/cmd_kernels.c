@@ -15,9 +15,9 @@ static void print_kernels(const cJSON *answer)
 
 	printf("%-44s %-8s %-8s %-7s %8s\n", "RELEASE", "DISTRO", "VERSION", "ARCH", "TYPES");
 	cJSON_ArrayForEach(k, cJSON_GetObjectItem(answer, "kernels")) {
-		printf("%-44s %-8s %-8s %-7s %8.0f\n", json_str(k, "release"),
-		       json_str(k, "distro"), json_str(k, "version"), json_str(k, "arch"),
-		       json_num(k, "types"));
+		printf("%-44s %-8s %-8s %-7s %8.0f\n", STR_SAFE(json_str(k, "release")),
+		       STR_SAFE(json_str(k, "distro")), STR_SAFE(json_str(k, "version")),
+		       STR_SAFE(json_str(k, "arch")), json_num(k, "types"));
 	}
 }
 

@@ -15,8 +15,24 @@
 struct run_args {
 	struct loader_opts opts;
 	const char *sets[CLI_LIST_MAX];
-	bool dry_run; /* say which BTF would be used, load nothing */
+	bool dry_run;	    /* say which BTF would be used, load nothing */
+	bool fetch_missing; /* ask the server to add this host's kernel when the package lacks it */
 };
+
+/* --fetch-missing: the package with this host's kernel added by the server, opened instead. */
+static int add_host_kernel(const struct cli_call *call, char *path, size_t size, struct pkg **pkg,
+			   struct eucc_error *err)
+{
+	char added[PATH_MAX];
+	int ret = fetch_missing_kernel(remote_config(call), path, *pkg, added, sizeof(added), err);
+
+	if (ret)
+		return ret > 0 ? 0 : ret;
+	pkg_close(*pkg);
+	*pkg = NULL;
+	snprintf(path, size, "%s", added);
+	return pkg_open_file(path, pkg, err);
+}
 
 static int set_btf(void *target, const struct cli_opt *opt, const char *v, struct eucc_error *err)
 {
@@ -85,6 +101,7 @@ static int loader_input_from(const struct pkg *pkg, struct loader_input *in,
 	const cJSON *m = pkg_manifest(pkg), *k;
 	const char *obj =
 	    cJSON_GetStringValue(cJSON_GetObjectItem(cJSON_GetObjectItem(m, "object"), "path"));
+	char host_id[2 * KERNEL_BUILD_ID_MAX + 1];
 	size_t n = 0;
 
 	memset(in, 0, sizeof(*in));
@@ -98,11 +115,16 @@ static int loader_input_from(const struct pkg *pkg, struct loader_input *in,
 		       sizeof(**btfs));
 	if (!*btfs)
 		return eucc_error_set(err, -ENOMEM, EUCC_E_INTERNAL, "out of memory");
+	if (kernel_build_id(NULL, host_id, sizeof(host_id)))
+		host_id[0] = '\0';
 	cJSON_ArrayForEach(k, cJSON_GetObjectItem(m, "kernels")) {
 		struct loader_btf *b = &(*btfs)[n];
 		const char *path = cJSON_GetStringValue(
 		    cJSON_GetObjectItem(cJSON_GetObjectItem(k, "btf"), "path"));
+		const char *id = json_str(k, "build_id");
 
+		if (*id && *host_id && strcmp(id, host_id))
+			continue; /* another build of a release: not this kernel's BTF */
 		b->release = cJSON_GetStringValue(cJSON_GetObjectItem(k, "release"));
 		b->arch = cJSON_GetStringValue(cJSON_GetObjectItem(k, "arch"));
 		if (path && b->release && b->arch && !pkg_member(pkg, path, &b->data, &b->size))
@@ -197,13 +219,14 @@ static int print_params(const struct pkg *pkg, const struct loader_input *in,
 		char opt[160];
 
 		snprintf(opt, sizeof(opt), "--%s %s", lp[i].name, param_arg(&lp[i]));
-		printf("  %-32s %s (default: %s)\n", opt, lp[i].type, lp[i].def);
+		printf("  %-32s %s (default: %s)\n", STR_SAFE(opt), STR_SAFE(lp[i].type),
+		       STR_SAFE(lp[i].def));
 		cJSON_ArrayForEach(p, params) {
 			const char *name = cJSON_GetStringValue(cJSON_GetObjectItem(p, "name"));
 			const char *d = cJSON_GetStringValue(cJSON_GetObjectItem(p, "description"));
 
 			if (name && !strcmp(name, lp[i].name) && d && *d)
-				printf("        %s\n", d);
+				printf("        %s\n", STR_SAFE(d));
 		}
 	}
 	loader_params_free(lp, n);
@@ -230,18 +253,20 @@ static bool warn_known_findings(const struct pkg *pkg)
 			continue;
 		bad = !strcmp(st, "incompatible");
 		fprintf(stderr, "eucc-remote: warning: the server found this package %s with %s:\n",
-			st, rel);
+			STR_SAFE(st), STR_SAFE(rel));
 		cJSON_ArrayForEach(f, cJSON_GetObjectItem(k, "findings")) {
 			const char *file = cJSON_GetStringValue(cJSON_GetObjectItem(f, "file"));
 			const cJSON *line = cJSON_GetObjectItem(f, "line");
 
 			if (file && *file && cJSON_IsNumber(line) && line->valueint > 0)
-				fprintf(stderr, "  %s:%d: ", file, line->valueint);
+				fprintf(stderr, "  %s:%d: ", STR_SAFE(file), line->valueint);
 			else
 				fprintf(stderr, "  ");
 			fprintf(stderr, "%s: %s\n",
-				cJSON_GetStringValue(cJSON_GetObjectItem(f, "severity")) ?: "error",
-				cJSON_GetStringValue(cJSON_GetObjectItem(f, "message")) ?: "");
+				STR_SAFE(cJSON_GetStringValue(cJSON_GetObjectItem(f, "severity"))
+					     ?: "error"),
+				STR_SAFE(cJSON_GetStringValue(cJSON_GetObjectItem(f, "message"))
+					     ?: ""));
 		}
 	}
 	cJSON_Delete((cJSON *)report);
@@ -267,14 +292,14 @@ static void warn_unchecked_kernel(const struct pkg *pkg)
 			return;
 		if (used < sizeof(checked) - 1)
 			snprintf(checked + used, sizeof(checked) - used, "%s%s", used ? ", " : "",
-				 json_str(k, "release"));
+				 STR_SAFE(json_str(k, "release")));
 	}
 	fprintf(stderr,
 		"eucc-remote: warning: the server never checked this package for this kernel "
 		"(%s, %s); it checked: %s; to check it for this one: eucc-remote compile "
 		"%s.bpf.c --kernel local (or --kernel %s)\n",
-		rel, host ? host : "?", checked[0] ? checked : "no kernel", *name ? name : "PROG",
-		rel);
+		rel, host ? host : "?", checked[0] ? checked : "no kernel",
+		*name ? STR_SAFE(name) : "PROG", rel);
 }
 
 /* PKG as given: a file, else a digest or URL pulled into the package cache. */
@@ -306,19 +331,25 @@ static int do_run(const struct cli_call *call)
 	a.opts.json = remote_config(call)->json;
 	if (resolve_pkg(call, path, sizeof(path), &err) || pkg_open_file(path, &pkg, &err))
 		return remote_fail(&err);
+	if (a.fetch_missing && !call->help &&
+	    add_host_kernel(call, path, sizeof(path), &pkg, &err)) {
+		pkg_close(pkg);
+		return remote_fail(&err);
+	}
 	ret = loader_input_from(pkg, &in, &btfs, &err);
 	if (!ret && !call->help)
 		ret = extras_to_sets(call, &in, &a, owned, &err);
 	if (!ret && call->help) {
 		cli_help(stdout, call);
-		printf("\nParameters of %s (--NAME VALUE, or --set NAME=VALUE):\n", in.name);
+		printf("\nParameters of %s (--NAME VALUE, or --set NAME=VALUE):\n",
+		       STR_SAFE(in.name));
 		ret = print_params(pkg, &in, &err);
 	} else if (!ret && a.dry_run) {
 		char desc[PATH_MAX + 64];
 
 		ret = loader_pick_btf(&in, &a.opts, desc, sizeof(desc), &err);
 		if (!ret)
-			printf("%s: would load with BTF %s\n", in.name, desc);
+			printf("%s: would load with BTF %s\n", STR_SAFE(in.name), STR_SAFE(desc));
 	} else if (!ret) {
 		bool predicted = warn_known_findings(pkg);
 
@@ -379,6 +410,14 @@ static const struct cli_opt run_opts[] = {
      .off = offsetof(struct run_args, opts.attach_only),
      .help = "load and attach every program, say so, and detach at once: does the package "
 	     "load on this host?"},
+    {.name = "fetch-missing",
+     .kind = CLI_BOOL,
+     .off = offsetof(struct run_args, fetch_missing),
+     .help = "if the package lacks this host's kernel, ask the server (--server) to add it: "
+	     "the server checks the package's object for this kernel (offered with its build id "
+	     "and BTF digest, its BTF uploaded if the server lacks it) and answers with a new "
+	     "package, which is pulled into the package cache and run; off by default (run "
+	     "needs no network otherwise)"},
     {.name = "dry-run",
      .kind = CLI_BOOL,
      .off = offsetof(struct run_args, dry_run),

@@ -153,7 +153,7 @@ static void print_location(FILE *out, const struct source_set *s, const char *fi
 {
 	if (!*file)
 		return;
-	fputs(diag_shown_path(s, file), out);
+	fputs(STR_SAFE(diag_shown_path(s, file)), out);
 	if (line)
 		fprintf(out, ":%u", line);
 	if (line && col)
@@ -189,15 +189,15 @@ static void print_one(FILE *out, const struct source_set *s, const cJSON *d)
 	size_t len;
 
 	print_location(out, s, file, line, col);
-	fprintf(out, "%s: %s\n", strcmp(sev, "fatal") ? sev : "fatal error",
-		json_str(d, "message"));
+	fprintf(out, "%s: %s\n", strcmp(sev, "fatal") ? STR_SAFE(sev) : "fatal error",
+		STR_SAFE(json_str(d, "message")));
 	fixed = parse_fixit(json_str(d, "fixits"), line, &fix);
 	if (diag_source_line(s, file, (int)line, &text, &len))
 		print_source(out, "", text, len, col, fixed ? &fix : NULL);
 	else
 		fixed = false;
 	if (!fixed && *json_str(d, "fixits"))
-		fprintf(out, "fix-it: %s\n", json_str(d, "fixits"));
+		fprintf(out, "fix-it: %s\n", STR_SAFE(json_str(d, "fixits")));
 }
 
 /*
@@ -216,7 +216,7 @@ static void print_group(FILE *out, const struct source_set *s, const cJSON *d, s
 
 		if (i && is_included_from(m))
 			snprintf(stack + o, sizeof(stack) - o, "In file included from %s:%u:\n",
-				 diag_shown_path(s, json_str(m, "file")), num(m, "line"));
+				 STR_SAFE(diag_shown_path(s, json_str(m, "file"))), num(m, "line"));
 	}
 	if (strcmp(stack, last))
 		fputs(stack, out);
@@ -348,7 +348,8 @@ void diag_print_finding(FILE *out, const struct source_set *s, const cJSON *f, c
 		diag_source_line(s, file, (int)line, &text, &len);
 	fputs(indent, out);
 	print_location(out, s, line ? file : "", line, text ? diag_finding_column(s, f) : 0);
-	fprintf(out, "%s: %s\n", json_str(f, "severity"), json_str(f, "message"));
+	fprintf(out, "%s: %s\n", STR_SAFE(json_str(f, "severity")),
+		STR_SAFE(json_str(f, "message")));
 	if (text)
 		print_source(out, indent, text, len, diag_finding_column(s, f), NULL);
 }

@@ -69,7 +69,7 @@ static bool decodable(const struct event_map *ev, size_t size)
 
 static void print_header(struct event_map *ev, FILE *out)
 {
-	fprintf(out, "%-8s %s: ", "TIME", ev->name);
+	fprintf(out, "%-8s %s: ", "TIME", STR_SAFE(ev->name));
 	if (ev->type_id)
 		fmt_text_names(out, ev->ctx->btf, ev->type_id);
 	else
@@ -85,7 +85,7 @@ static void print_text(struct event_map *ev, FILE *out, const void *data, size_t
 	if (!ev->header_done)
 		print_header(ev, out);
 	clock_text(t, sizeof(t));
-	fprintf(out, "%s %s: ", t, ev->name);
+	fprintf(out, "%s %s: ", t, STR_SAFE(ev->name));
 	if (decodable(ev, size) && size >= ev->type_size) {
 		fmt_text_fields(out, ev->ctx->btf, ev->type_id, data);
 	} else if (decodable(ev, size)) {

@@ -82,7 +82,7 @@ static void text_members(FILE *out, const struct btf *btf, const struct btf_type
 				     depth + 1);
 			continue;
 		}
-		fprintf(out, "%s%s=", *first ? "" : sep, name && name[0] ? name : "_");
+		fprintf(out, "%s%s=", *first ? "" : sep, STR_SAFE(name && name[0] ? name : "_"));
 		*first = false;
 		if (bits || bit_off % 8)
 			text_scalar(out, btf, m->type, p, bit_off, bits);
@@ -159,7 +159,7 @@ static void names_of(FILE *out, const struct btf *btf, const struct btf_type *t,
 			names_of(out, btf, mt, first, depth + 1);
 			continue;
 		}
-		fprintf(out, "%s%s", *first ? "" : " ", name && name[0] ? name : "_");
+		fprintf(out, "%s%s", *first ? "" : " ", STR_SAFE(name && name[0] ? name : "_"));
 		*first = false;
 	}
 }
@@ -214,7 +214,7 @@ void fmt_text_partial(FILE *out, const struct btf *btf, __u32 id, const void *p,
 			text_members(out, btf, mt, (const char *)p + bit_off / 8, " ", &first, 1);
 			continue;
 		}
-		fprintf(out, "%s%s=", first ? "" : " ", name && name[0] ? name : "_");
+		fprintf(out, "%s%s=", first ? "" : " ", STR_SAFE(name && name[0] ? name : "_"));
 		first = false;
 		if (bits || bit_off % 8)
 			text_scalar(out, btf, m->type, p, bit_off, bits);

@@ -147,7 +147,7 @@ static void text_others(FILE *out, const struct btf *btf, __u32 value_id, const 
 		if (!name || !name[0] || !strcmp(name, "slots") || bit % 8 ||
 		    btf_member_bitfield_size(t, i))
 			continue;
-		fprintf(out, " %s=", name);
+		fprintf(out, " %s=", STR_SAFE(name));
 		fmt_text_value(out, btf, m->type, (const char *)value + bit / 8);
 	}
 }
@@ -157,7 +157,7 @@ static void hist_text(struct loader_ctx *ctx, const struct bpf_map *map, const v
 {
 	__u32 vid = bpf_map__btf_value_type_id(map);
 
-	fprintf(ctx->out, "%s: key=", bpf_map__name(map));
+	fprintf(ctx->out, "%s: key=", STR_SAFE(bpf_map__name(map)));
 	fmt_text_any(ctx->out, ctx->btf, bpf_map__btf_key_type_id(map), key,
 		     bpf_map__key_size(map));
 	text_others(ctx->out, ctx->btf, vid, value);

@@ -144,7 +144,7 @@ cJSON *fmt_json_any(const struct btf *btf, __u32 id, const void *p, size_t size)
 
 void fmt_json_line(FILE *out, cJSON *json)
 {
-	char *text = json ? cJSON_PrintUnformatted(json) : NULL;
+	char *text = json ? json_print(json, false) : NULL;
 
 	fputs(text ? text : "null", out);
 	fputc('\n', out);

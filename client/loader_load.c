@@ -123,15 +123,50 @@ static int denied(int ret, struct eucc_error *err)
 /* libbpf's fixed-up verifier log for a use of a global data map it could not create */
 #define NOT_CREATED "is referenced but wasn't created"
 
+/* The map of libbpf's "BPF map 'NAME' is referenced but wasn't created", NULL if none. */
+static struct bpf_map *not_created(struct bpf_object *obj, const char *vlog, size_t len)
+{
+	const char *p = memmem(vlog, len, NOT_CREATED, sizeof(NOT_CREATED) - 1), *q;
+	char name[128];
+
+	/* back over "BPF map 'NAME' " */
+	if (!p || p - vlog < 3 || p[-1] != ' ' || p[-2] != '\'')
+		return NULL;
+	for (q = p - 3; q > vlog && *q != '\''; q--)
+		;
+	if (*q != '\'' || (size_t)(p - 2 - q - 1) >= sizeof(name))
+		return NULL;
+	snprintf(name, sizeof(name), "%.*s", (int)(p - 2 - q - 1), q + 1);
+	return bpf_object__find_map_by_name(obj, name);
+}
+
+/* A program uses a map whose type this kernel lacks (skip_unsupported_maps left it out). */
+static int map_type_missing(const struct bpf_map *map, const char *prog, struct eucc_error *err)
+{
+	const char *type = libbpf_bpf_map_type_str(bpf_map__type(map));
+
+	eucc_error_set(err, -EOPNOTSUPP, EUCC_E_LOAD_FAILED,
+		       "map '%s': the kernel cannot create maps of type %s, and program '%s' "
+		       "uses it",
+		       bpf_map__name(map), type ? type : "?", prog);
+	eucc_error_hint(err, "the check names the kernels that lack it: eucc-remote check "
+			     "PROG.bpf.c --kernel $(uname -r); a fallback behind "
+			     "bpf_core_type_exists() runs where the map type is missing");
+	return -EOPNOTSUPP;
+}
+
 static int load_error(struct loader_ctx *ctx, int ret, const struct load_log *log,
 		      struct eucc_error *err)
 {
 	char prog[128], tail[640], ebuf[128];
 	size_t len = 0;
 	const char *vlog = log_prog_failure(log, prog, sizeof(prog), &len);
+	struct bpf_map *map;
 
 	if (ret == -EPERM)
 		return denied(ret, err);
+	if (vlog && (map = not_created(ctx->obj, vlog, len)) && !bpf_map__is_internal(map))
+		return map_type_missing(map, prog, err);
 	if (vlog && memmem(vlog, len, NOT_CREATED, sizeof(NOT_CREATED) - 1))
 		return no_global_data(ctx, "the program's global variables cannot be made", err);
 	if (vlog)
@@ -142,6 +177,24 @@ static int load_error(struct loader_ctx *ctx, int ret, const struct load_log *lo
 		       ctx->btf_desc ? ctx->btf_desc : "?", errstr(ret, ebuf, sizeof(ebuf)), tail);
 	eucc_error_hint(err, "the lines above are libbpf's last words; -v prints all of them");
 	return ret;
+}
+
+/*
+ * Maps of a type this kernel lacks (a ring buffer on 4.19 beside its perf-buffer fallback) are
+ * not created: libbpf then poisons their uses, and the verifier refuses only a program that
+ * reaches one, as the check predicted.
+ */
+static void skip_unsupported_maps(struct bpf_object *obj)
+{
+	struct bpf_map *map;
+
+	bpf_object__for_each_map(map, obj) {
+		if (bpf_map__is_internal(map) || !bpf_map__autocreate(map) ||
+		    libbpf_probe_bpf_map_type(bpf_map__type(map), NULL) != 0)
+			continue;
+		eucc_debug("map '%s': this kernel lacks its type, not created", bpf_map__name(map));
+		bpf_map__set_autocreate(map, false);
+	}
 }
 
 int load_load(struct loader_ctx *ctx, size_t nsets, struct eucc_error *err)
@@ -156,6 +209,7 @@ int load_load(struct loader_ctx *ctx, size_t nsets, struct eucc_error *err)
 	ret = log_begin(&log);
 	if (ret)
 		return eucc_error_set(err, ret, EUCC_E_IO, "no memory");
+	skip_unsupported_maps(ctx->obj);
 	ret = bpf_object__load(ctx->obj);
 	log_end(&log);
 	if (ctx->btf_tmp[0]) { /* read by now */

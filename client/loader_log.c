@@ -2,6 +2,7 @@
 /* libbpf's log during a load, captured to explain a failure; the verifier log trimmed. */
 #include <errno.h>
 #include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -14,6 +15,18 @@
  */
 static _Thread_local struct load_log *capture;
 
+/* libbpf's lines quote the object's names: escaped on the terminal (str_escape). */
+static int print_escaped(const char *fmt, va_list ap)
+{
+	char line[4096], *safe;
+
+	vsnprintf(line, sizeof(line), fmt, ap);
+	safe = str_escape(line);
+	fputs(safe ? safe : line, stderr);
+	free(safe);
+	return 0;
+}
+
 static int print_fn(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
 	struct load_log *log = capture;
@@ -21,13 +34,13 @@ static int print_fn(enum libbpf_print_level level, const char *fmt, va_list ap)
 
 	if (eucc_log_level() >= EUCC_LOG_DEBUG) {
 		va_copy(copy, ap);
-		vfprintf(stderr, fmt, copy);
+		print_escaped(fmt, copy);
 		va_end(copy);
 	}
 	if (level != LIBBPF_WARN)
 		return 0;
 	if (!log || !log->f)
-		return eucc_log_level() >= EUCC_LOG_DEBUG ? 0 : vfprintf(stderr, fmt, ap);
+		return eucc_log_level() >= EUCC_LOG_DEBUG ? 0 : print_escaped(fmt, ap);
 	return vfprintf(log->f, fmt, ap);
 }
 

@@ -92,7 +92,7 @@ static void put_entry(struct dump *d, const void *key, const void *val)
 		cJSON_AddItemToObject(e, "key", fmt_json_any(btf, d->key_id, key, d->key_size));
 		cJSON_AddItemToArray(d->entries, e);
 	} else {
-		fprintf(out, "%s: key=", d->name);
+		fprintf(out, "%s: key=", STR_SAFE(d->name));
 		fmt_text_any(out, btf, d->key_id, key, d->key_size);
 	}
 	if (d->percpu && !d->sum) {
@@ -201,7 +201,7 @@ static void dump_map(struct loader_ctx *ctx, const struct bpf_map *map)
 	if (j)
 		fmt_json_line(ctx->out, j);
 	else if (!d.count)
-		fprintf(ctx->out, "%s: no entries\n", d.name);
+		fprintf(ctx->out, "%s: no entries\n", STR_SAFE(d.name));
 }
 
 void maps_dump_hists(struct loader_ctx *ctx)

@@ -147,7 +147,7 @@ static int run_object(struct loader_ctx *ctx, const struct btf_choice *c,
 	eucc_info("%s: running with BTF %s", ctx->in->name ? ctx->in->name : "prog", c->desc);
 	if (opts->attach_only) {
 		fprintf(ctx->out, "%s: loaded and attached with BTF %s\n",
-			ctx->in->name ? ctx->in->name : "prog", c->desc);
+			STR_SAFE(ctx->in->name ? ctx->in->name : "prog"), STR_SAFE(c->desc));
 		fflush(ctx->out);
 		load_detach(ctx);
 		return 0;

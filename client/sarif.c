@@ -85,6 +85,14 @@ static bool warning_option(const char *msg, char *out, size_t size)
 
 /* A diagnostic with a warning option is rule clang-diagnostic-OPTION (as clang-tidy names
  * them), others clang-warning or clang-error. */
+/* SARIF's level of a finding: "error", "warning" or "note" (guarded: does not fail). */
+static const char *finding_level(const cJSON *f)
+{
+	const char *sev = json_str(f, "severity");
+
+	return !strcmp(sev, "warning") || !strcmp(sev, "note") ? sev : "error";
+}
+
 static int diagnostic_rule(struct sarif *s, const char *severity, const char *msg)
 {
 	char opt[100], id[160], desc[200];
@@ -217,9 +225,7 @@ static void add_findings(struct sarif *s, const cJSON *kernels)
 				snprintf(msg, sizeof(msg), "%s (in %s)", m, release);
 			else
 				snprintf(msg, sizeof(msg), "%s", m);
-			r = add_result(s, finding_rule(s, json_str(f, "kind")),
-				       strcmp(json_str(f, "severity"), "warning") ? "error"
-										  : "warning",
+			r = add_result(s, finding_rule(s, json_str(f, "kind")), finding_level(f),
 				       msg, json_str(f, "file"), (int)json_num(f, "line"),
 				       (int)diag_finding_column(s->src, f));
 			cJSON_AddStringToObject(cJSON_AddObjectToObject(r, "properties"), "kernel",

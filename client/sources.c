@@ -125,8 +125,8 @@ static int add_file(struct source_set *s, const char *abs, const char *typed,
 	return 0;
 }
 
-/* The X of a line `#include "X"`, or NULL. */
-static const char *quoted_include(char *line)
+/* The X of a line `#include "X"` or `#include <X>` (*angle true), or NULL. */
+static const char *include_name(char *line, bool *angle)
 {
 	char *p = line, *end;
 
@@ -141,20 +141,52 @@ static const char *quoted_include(char *line)
 	p += 7;
 	while (isspace((unsigned char)*p))
 		p++;
-	if (*p++ != '"' || !(end = strchr(p, '"')))
+	*angle = *p == '<';
+	if ((*p != '"' && *p != '<') || !(end = strchr(p + 1, *angle ? '>' : '"')))
 		return NULL;
 	*end = '\0';
-	return p;
+	return p + 1;
 }
 
-/* Where the compiler finds `#include "name"` from @from_dir: that dir, then the -I dirs. */
+/* Remember <@name> (found under no -I dir) for the one note that lists them. */
+static int left_to_server(struct source_set *s, const char *name)
+{
+	char **v;
+
+	for (size_t i = 0; i < s->nsystem; i++)
+		if (!strcmp(s->system[i], name))
+			return 0;
+	v = realloc(s->system, (s->nsystem + 1) * sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	s->system = v;
+	s->system[s->nsystem] = strdup(name);
+	return s->system[s->nsystem++] ? 0 : -ENOMEM;
+}
+
+/* "not sent, left to the server's headers: <bpf/bpf_helpers.h>, <linux/bpf.h>" */
+static int note_system(struct source_set *s)
+{
+	char buf[PATH_MAX];
+	size_t o = 0;
+
+	if (!s->nsystem)
+		return 0;
+	for (size_t i = 0; i < s->nsystem && o < sizeof(buf); i++)
+		o += (size_t)snprintf(buf + o, sizeof(buf) - o, "%s<%s>", i ? ", " : "",
+				      s->system[i]);
+	return note(s, "not under the -I dirs, not sent (the server's headers have them): %s", buf);
+}
+
+/* Where the compiler finds `#include "name"` from @from_dir: that dir, then the -I dirs; an
+ * `#include <name>` (@from_dir NULL) only in the -I dirs. */
 static bool resolve_include(const char *from_dir, const char *name, char *const *incdirs, size_t n,
 			    char *out)
 {
 	char cand[PATH_MAX * 2];
 	struct stat st;
 
-	for (size_t i = 0; i <= n; i++) {
+	for (size_t i = from_dir ? 0 : 1; i <= n; i++) {
 		snprintf(cand, sizeof(cand), "%s/%s", i == 0 ? from_dir : incdirs[i - 1], name);
 		if (stat(cand, &st) == 0 && S_ISREG(st.st_mode) && realpath(cand, out))
 			return true;
@@ -176,15 +208,20 @@ static int scan_includes(struct source_set *s, size_t idx, char *const *incdirs,
 		return eucc_error_set(err, -ENOMEM, EUCC_E_INTERNAL, "out of memory");
 	for (char *line = strtok_r(text, "\n", &save); line && !ret;
 	     line = strtok_r(NULL, "\n", &save)) {
-		const char *name = quoted_include(line);
+		bool angle = false;
+		const char *name = include_name(line, &angle);
 
 		if (!name)
 			continue;
 		bool vmlinux =
 		    !strcmp(strrchr(name, '/') ? strrchr(name, '/') + 1 : name, "vmlinux.h");
 
-		if (!resolve_include(dir, name, incdirs, n, found))
-			continue; /* a system or libbpf header, or missing: the compile will say */
+		if (!resolve_include(angle ? NULL : dir, name, incdirs, n, found)) {
+			/* a system or libbpf header, or missing: the compile will say */
+			if (angle && !vmlinux)
+				ret = left_to_server(s, name);
+			continue;
+		}
 		shown_path(s, found, shown, sizeof(shown));
 		if (vmlinux)
 			ret = note(s,
@@ -245,6 +282,8 @@ int sources_collect(const char *main, const char *const *incdirs, size_t n, stru
 	/* Breadth first over what was added: each file's includes are added behind it. */
 	for (size_t i = 0; !ret && i < out->count; i++)
 		ret = scan_includes(out, i, dirs, n, err);
+	if (!ret && note_system(out))
+		ret = eucc_error_set(err, -ENOMEM, EUCC_E_INTERNAL, "out of memory");
 	for (size_t i = 0; i < n; i++)
 		free(dirs[i]);
 	free(dirs);
@@ -262,6 +301,9 @@ void sources_free(struct source_set *s)
 	}
 	for (size_t i = 0; i < s->nnotes; i++)
 		free(s->notes[i]);
+	for (size_t i = 0; i < s->nsystem; i++)
+		free(s->system[i]);
+	free(s->system);
 	free(s->paths);
 	free(s->shown);
 	free(s->data);

@@ -133,6 +133,17 @@ char *str_escape(const char *in);
 void str_escape_to(const char *in, char *out, size_t size);
 /* The same for one line of a log: newline and tab escaped too. */
 void str_escape_line(const char *in, char *out, size_t size);
+/*
+ * What every text writer prints of a string that comes from outside (a package, an object's
+ * BTF, a server's answer): @in itself when it is safe on one line of a terminal, else its
+ * str_escape_line form in @buf ("\x1b]0;..." for ESC ] 0 ;). STR_SAFE(s) gives it a buffer
+ * that lives until the end of the enclosing statement's block.
+ */
+const char *str_safe(const char *in, char *buf, size_t size);
+#define STR_SAFE_MAX 1024
+#define STR_SAFE(s)  str_safe((s), (char[STR_SAFE_MAX]){0}, STR_SAFE_MAX)
+/* The length of the valid UTF-8 character at @s (1 to 4), or 0 if the bytes there are not one. */
+size_t str_utf8_char(const char *s);
 /* Append @n bytes to the malloc'd buffer *@buf of *@len bytes, kept NUL-terminated; -EFBIG
  * past @max bytes in all, -ENOMEM. (HTTP answers gathered in memory.) */
 int str_append(char **buf, size_t *len, size_t max, const void *data, size_t n);
@@ -219,6 +230,16 @@ bool release_is_valid(const char *release);
 bool release_has_prefix(const char *release, const char *prefix);
 /* Order releases by version (4.9 < 4.18 < 4.19.90 < 5.10). */
 int release_cmp(const char *a, const char *b);
+/*
+ * A kernel's build id (its NT_GNU_BUILD_ID note, owner "GNU") as lowercase hex: from the ELF
+ * notes @notes of @size bytes, or from the file @path (NULL: /sys/kernel/notes). -ENOENT: no
+ * such note; -EBADMSG: a note runs past the data; -ENOSPC: @hex too small.
+ */
+#define KERNEL_BUILD_ID_MAX 64 /* bytes; GNU ld writes 20 (sha1) */
+int kernel_build_id_parse(const void *notes, size_t size, char *hex, size_t hex_size);
+int kernel_build_id(const char *path, char *hex, size_t hex_size);
+/* A build id as hex: 2 to 128 lowercase hex digits, an even number. */
+bool build_id_is_valid(const char *hex);
 
 /* "512M", "10G", "4096" (K, M, G, T: powers of 1024) to bytes; -EINVAL if malformed. */
 int parse_size(const char *text, uint64_t *out);
@@ -232,6 +253,12 @@ double json_num(const struct cJSON *o, const char *key);
 
 /* The one JSON writer of every --json output: prints @json to @out, pretty, with a newline. */
 void json_write(FILE *out, const struct cJSON *json);
+/*
+ * @json as text (@pretty or compact), safe for a terminal: cJSON escapes C0 controls, this
+ * also DEL and C1 controls (as \u007f, \u0080 ... \u009f) and replaces each byte of invalid
+ * UTF-8 with \ufffd. Malloc'd; NULL if out of memory.
+ */
+char *json_print(const struct cJSON *json, bool pretty);
 
 /* ---- command lines (cli.c, cli_help.c, cli_complete.c) -------------------------------------- */
 

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "common.h"
@@ -75,11 +76,17 @@ void eucc_error_clear(struct eucc_error *e)
 		memset(e, 0, sizeof(*e));
 }
 
+/* Messages quote what came from outside (a package's names, a server's words): escaped. */
 void eucc_error_print(const struct eucc_error *e, const char *prog)
 {
-	fprintf(stderr, "%s: error: %s\n", prog, e->message[0] ? e->message : strerror(-e->err));
+	char *msg = str_escape(e->message[0] ? e->message : strerror(-e->err));
+	char *hint = e->hint[0] ? str_escape(e->hint) : NULL;
+
+	fprintf(stderr, "%s: error: %s\n", prog, msg ? msg : e->message);
 	if (e->hint[0])
-		fprintf(stderr, "  hint: %s\n", e->hint);
+		fprintf(stderr, "  hint: %s\n", hint ? hint : e->hint);
+	free(msg);
+	free(hint);
 }
 
 int eucc_error_exit_code(const struct eucc_error *e)

@@ -20,12 +20,13 @@ void eucc_log(enum eucc_log_level level, const char *fmt, ...)
 {
 	static const char *const names[] = {"error", "warning", "info", "debug"};
 	va_list ap;
+	char msg[4096], safe[4 * sizeof(msg)];
 
 	if (level > log_level)
 		return;
-	fprintf(stderr, "eucc: %s: ", names[level]);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
+	str_escape_to(msg, safe, sizeof(safe)); /* messages quote names from outside */
+	fprintf(stderr, "eucc: %s: %s\n", names[level], safe);
 }

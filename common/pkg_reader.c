@@ -424,7 +424,7 @@ static int rd_package(struct pkg_rd *rd)
 				      "member %s is listed in the manifest but missing from the "
 				      "package",
 				      rd->p->m[i].path);
-	return ret;
+	return ret ? ret : pkg_check_refs(rd->p, rd->err);
 }
 
 int pkg_open(const void *data, size_t size, struct pkg **out, struct eucc_error *err)
@@ -498,6 +498,17 @@ int pkg_member(const struct pkg *p, const char *path, const void **data, size_t 
 	if (!m)
 		return -ENOENT;
 	*data = m->data;
+	*size = m->size;
+	return 0;
+}
+
+int pkg_member_digest(const struct pkg *p, const char *path, const char **sha256, size_t *size)
+{
+	const struct pkg_member *m = find(p, path);
+
+	if (!m)
+		return -ENOENT;
+	*sha256 = m->sha256;
 	*size = m->size;
 	return 0;
 }

@@ -13,9 +13,9 @@ bool str_has_suffix(const char *s, const char *suffix)
 	return ls >= lx && !memcmp(s + ls - lx, suffix, lx);
 }
 
-/* The length of the valid UTF-8 character at @s (1 to 4), or 0 if the bytes there are not one. */
-static size_t utf8_char(const unsigned char *s)
+size_t str_utf8_char(const char *str)
 {
+	const unsigned char *s = (const unsigned char *)str;
 	unsigned char c = s[0];
 	unsigned char lo = 0x80, hi = 0xbf;
 	size_t n;
@@ -60,7 +60,7 @@ static size_t escape_into(const char *in, char *out, size_t size, bool line)
 	size_t o = 0;
 
 	while (*p) {
-		size_t n = utf8_char(p);
+		size_t n = str_utf8_char((const char *)p);
 
 		if (n && shown(p, n, line)) {
 			if (out && o + n < size)
@@ -106,6 +106,21 @@ char *str_escape(const char *in)
 	if (out)
 		escape_into(in ? in : "", out, n + 1, false);
 	return out;
+}
+
+const char *str_safe(const char *in, char *buf, size_t size)
+{
+	const unsigned char *p = (const unsigned char *)(in ? in : "");
+
+	for (size_t n; *p; p += n) {
+		n = str_utf8_char((const char *)p);
+		if (!n || !shown(p, n, true))
+			break;
+	}
+	if (!*p)
+		return in ? in : "";
+	str_escape_line(in, buf, size);
+	return buf;
 }
 
 int str_append(char **buf, size_t *len, size_t max, const void *data, size_t n)

@@ -164,6 +164,8 @@ static int add_globals(struct bpf_obj_view *obj, const struct btf_type *sec, con
 		type_decl(obj->btf, var->type, g->type, sizeof(g->type));
 		sz = btf__resolve_size(obj->btf, var->type);
 		g->size = sz > 0 ? (uint32_t)sz : 0;
+		g->offset = vs->offset;
+		g->type_id = var->type;
 	}
 	return 0;
 }

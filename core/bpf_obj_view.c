@@ -124,7 +124,11 @@ static int read_sections(struct bpf_obj_view *obj, struct elf_ctx *ec, Elf_Data 
 		d = sh.sh_type == SHT_NOBITS ? NULL : elf_getdata(scn, NULL);
 		s->size = sh.sh_size;
 		s->data = is_data_section(name) && sh.sh_size > 0;
+		s->rodata = s->data && has_prefix(name, ".rodata");
 		s->maps = !strcmp(name, ".maps");
+		if (s->data && sh.sh_type == SHT_PROGBITS && sh.sh_offset <= obj->image_size &&
+		    sh.sh_size <= obj->image_size - sh.sh_offset)
+			s->bytes = (const unsigned char *)obj->image + sh.sh_offset;
 		if (sh.sh_type == SHT_PROGBITS && (sh.sh_flags & SHF_EXECINSTR)) {
 			/* point into our copy: the code outlives the Elf handle */
 			if (sh.sh_offset > obj->image_size ||
@@ -255,6 +259,47 @@ static bool is_call(const struct bpf_insn *insn)
 	return insn->code == (BPF_JMP | BPF_CALL);
 }
 
+static bool is_ld_imm64(const struct bpf_insn *insn)
+{
+	return insn->code == (BPF_LD | BPF_IMM | BPF_DW);
+}
+
+/* Is @name a Kconfig extern (a variable of the object's .kconfig section)? */
+static bool is_kconfig(const struct bpf_obj_view *obj, const char *name)
+{
+	int id = btf__find_by_name_kind(obj->btf, ".kconfig", BTF_KIND_DATASEC);
+	const struct btf_type *sec = id > 0 ? btf__type_by_id(obj->btf, id) : NULL;
+	const struct btf_var_secinfo *vs = sec ? btf_var_secinfos(sec) : NULL;
+
+	for (int i = 0; sec && i < btf_vlen(sec); i++, vs++) {
+		const struct btf_type *v = btf__type_by_id(obj->btf, vs->type);
+		const char *n = v ? btf__name_by_offset(obj->btf, v->name_off) : NULL;
+
+		if (n && !strcmp(n, name))
+			return true;
+	}
+	return false;
+}
+
+/*
+ * The address of an extern: a kernel symbol (bpf_ksym_exists(), a __ksym variable) or a Kconfig
+ * value (never "missing": libbpf gives a __weak one a default).
+ */
+static int add_ksym(struct bpf_obj_view *obj, int sec, uint32_t off, const char *name,
+		    const GElf_Sym *sym)
+{
+	struct obj_ref *r;
+
+	if (!name)
+		return 0;
+	r = add_ref(obj, OBJ_REF_KSYM, sec, off);
+	if (!r)
+		return -ENOMEM;
+	r->weak = GELF_ST_BIND(sym->st_info) == STB_WEAK && !is_kconfig(obj, name);
+	snprintf(r->name, sizeof(r->name), "%s", name);
+	return 0;
+}
+
 /* Helper calls, and calls within a section that need no relocation (after scan_relocs). */
 static int scan_code(struct bpf_obj_view *obj, struct elf_ctx *ec, int sec)
 {
@@ -301,7 +346,7 @@ static int scan_reloc(struct bpf_obj_view *obj, struct elf_ctx *ec, int sec, con
 	name = elf_strptr(ec->elf, ec->strtab, sym.st_name);
 	if (sym.st_shndx == SHN_UNDEF) {
 		if (!is_call(insn))
-			return 0; /* a __ksym variable or a Kconfig value */
+			return is_ld_imm64(insn) ? add_ksym(obj, sec, off, name, &sym) : 0;
 		r = add_ref(obj, OBJ_REF_KFUNC, sec, off);
 		if (r) {
 			r->weak = GELF_ST_BIND(sym.st_info) == STB_WEAK;
@@ -322,8 +367,12 @@ static int scan_reloc(struct bpf_obj_view *obj, struct elf_ctx *ec, int sec, con
 			snprintf(r->name, sizeof(r->name), "%s", name ? name : "");
 	} else if (obj->secs[sym.st_shndx].data) {
 		r = add_ref(obj, OBJ_REF_DATA, sec, off);
-		if (r)
+		if (r) {
 			snprintf(r->name, sizeof(r->name), "%s", obj->secs[sym.st_shndx].name);
+			r->data_sec = sym.st_shndx;
+			r->data_off =
+			    (uint32_t)sym.st_value + (is_ld_imm64(insn) ? (uint32_t)insn->imm : 0);
+		}
 	} else {
 		return 0;
 	}
@@ -384,6 +433,15 @@ static int compute_reach(struct bpf_obj_view *obj, const struct elf_ctx *ec, str
 	return 0;
 }
 
+static int call_cmp(const void *a, const void *b)
+{
+	const struct obj_call *x = a, *y = b;
+
+	if (x->sec != y->sec)
+		return x->sec - y->sec;
+	return x->off < y->off ? -1 : x->off > y->off;
+}
+
 static int read_code(struct bpf_obj_view *obj, struct elf_ctx *ec)
 {
 	int err = scan_relocs(obj, ec);
@@ -391,12 +449,19 @@ static int read_code(struct bpf_obj_view *obj, struct elf_ctx *ec)
 	for (size_t i = 1; !err && i < obj->nsecs; i++)
 		if (obj->secs[i].exec)
 			err = scan_code(obj, ec, (int)i);
-	for (size_t i = 0; i < ec->nedges; i++) {
+	for (size_t i = 0; !err && i < ec->nedges; i++) {
 		struct code_edge *e = &ec->edges[i];
+		struct obj_call *c = OBJ_PUSH(obj->calls, obj->ncalls);
 
 		e->from = obj_func_at(obj, e->site_sec, e->site_off);
 		e->to = e->sec < 0 ? -1 : obj_func_at(obj, e->sec, e->off);
+		if (!c)
+			return -ENOMEM;
+		*c = (struct obj_call){.sec = e->site_sec, .off = e->site_off, .to = e->to};
+		c->callback = !is_call(&obj->secs[e->site_sec].insns[e->site_off / 8]);
 	}
+	if (obj->ncalls)
+		qsort(obj->calls, obj->ncalls, sizeof(*obj->calls), call_cmp);
 	for (size_t i = 0; !err && i < obj->nprogs; i++)
 		err = compute_reach(obj, ec, &obj->progs[i]);
 	return err;
@@ -416,6 +481,30 @@ static int open_elf(struct bpf_obj_view *obj, struct elf_ctx *ec, struct eucc_er
 	if (eh.e_ident[EI_DATA] != ELFDATA2LSB)
 		return bad_object(err, "big-endian BPF objects are not supported");
 	return 0;
+}
+
+/* A global's offset in its section, from its symbol (clang leaves the BTF's offsets at 0). */
+static void global_offsets(struct bpf_obj_view *obj, struct elf_ctx *ec)
+{
+	size_t n = ec->symtab->d_size / sizeof(Elf64_Sym);
+
+	for (size_t i = 1; i < n; i++) {
+		const char *name;
+		GElf_Sym sym;
+
+		if (!gelf_getsym(ec->symtab, (int)i, &sym) ||
+		    GELF_ST_TYPE(sym.st_info) != STT_OBJECT || sym.st_shndx == SHN_UNDEF ||
+		    sym.st_shndx >= obj->nsecs || !obj->secs[sym.st_shndx].data ||
+		    !(name = elf_strptr(ec->elf, ec->strtab, sym.st_name)))
+			continue;
+		for (size_t j = 0; j < obj->nglobals; j++) {
+			struct obj_global *g = &obj->globals[j];
+
+			if (!strcmp(g->name, name) &&
+			    !strcmp(g->section, obj->secs[sym.st_shndx].name))
+				g->offset = (uint32_t)sym.st_value;
+		}
+	}
 }
 
 static int parse_object(struct bpf_obj_view *obj, struct elf_ctx *ec, struct eucc_error *err)
@@ -441,6 +530,8 @@ static int parse_object(struct bpf_obj_view *obj, struct elf_ctx *ec, struct euc
 		ret = obj_parse_btf_ext(obj, ext->d_buf, ext->d_size, err);
 	ret = ret ?: obj_parse_maps(obj, err);
 	ret = ret ?: obj_parse_globals(obj);
+	if (!ret)
+		global_offsets(obj, ec);
 	if (ret == -ENOMEM)
 		eucc_error_set(err, ret, EUCC_E_INTERNAL, "out of memory");
 	return ret;
@@ -482,6 +573,7 @@ void obj_view_free(struct bpf_obj_view *obj)
 	free(obj->funcs);
 	free(obj->progs);
 	free(obj->refs);
+	free(obj->calls);
 	free(obj->maps);
 	free(obj->globals);
 	free(obj->relos);

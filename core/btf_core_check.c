@@ -12,13 +12,11 @@
  *	else
  *		s = BPF_CORE_READ((struct task_struct___pre514 *)t, state);
  *
- * Guard rule. We do not run the verifier, so reachability is approximated: a relocation that
- * does not resolve is *guarded* if every program that contains it (its own code or a
- * subprogram it calls) also contains an existence check - a field_exists, type_exists,
- * type_matches or enumval_exists relocation - on a type with the same essential name (flavor
- * suffix ___xxx stripped) as the failing relocation's root type. Guarded failures are not
- * reported; unguarded ones are errors (warnings for type_size/type_id, which libbpf resolves to
- * 0 instead of poisoning). The existence checks themselves never fail: they resolve to 0.
+ * So the relocations are resolved first, all of them in libbpf's order (a local type's
+ * candidates narrow to those that matched its earlier relocations), giving the value libbpf
+ * patches into each instruction; then reachability (btf_core_reach.c) tells which poisoned
+ * instructions the verifier would visit: those are errors, the others notes. Ambiguous
+ * relocations and bitfields no load covers fail the load wherever they are: always errors.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -26,6 +24,7 @@
 #include <string.h>
 
 #include "core_internal.h"
+#include "reach_internal.h"
 
 static bool same_finding(const struct core_finding *a, const struct core_finding *b)
 {
@@ -85,40 +84,15 @@ static bool relo_reached(const struct bpf_obj_view *obj, const struct obj_relo *
 	return false;
 }
 
-static bool prog_checks(const struct bpf_obj_view *obj, const struct obj_prog *p, const char *name)
-{
-	for (size_t i = 0; i < obj->nrelos; i++) {
-		const struct obj_relo *q = &obj->relos[i];
-
-		if (core_kind_is_check(q->kind) && prog_has(p, q) &&
-		    core_names_equal(relo_root_name(obj, q), name))
-			return true;
-	}
-	return false;
-}
-
-/* The guard rule above. */
-static bool relo_guarded(const struct bpf_obj_view *obj, const struct obj_relo *r)
-{
-	const char *name = relo_root_name(obj, r);
-	bool any = false;
-
-	for (size_t i = 0; i < obj->nprogs; i++) {
-		if (!prog_has(&obj->progs[i], r))
-			continue;
-		if (!prog_checks(obj, &obj->progs[i], name))
-			return false;
-		any = true;
-	}
-	return any;
-}
-
-/* Kernel candidates, cached per local root type. */
+/*
+ * Kernel candidates, per local root type: all of them, and those left after the type's earlier
+ * relocations (libbpf keeps the candidates that matched, when any did).
+ */
 struct cand_entry {
 	uint32_t local_id;
 	int err;
-	uint32_t *ids;
-	size_t n;
+	uint32_t *all, *ids;
+	size_t nall, n;
 };
 
 struct cand_cache {
@@ -127,7 +101,7 @@ struct cand_cache {
 };
 
 static int cands_get(struct core_ctx *c, struct cand_cache *cc, uint32_t local_id,
-		     const uint32_t **ids, size_t *n)
+		     struct cand_entry **out)
 {
 	struct cand_entry *it = NULL;
 
@@ -139,17 +113,23 @@ static int cands_get(struct core_ctx *c, struct cand_cache *cc, uint32_t local_i
 		if (!it)
 			return -ENOMEM;
 		it->local_id = local_id;
-		it->err = core_cands_find(c->obj->btf, local_id, c->kernel, &it->ids, &it->n);
+		it->err = core_cands_find(c->obj->btf, local_id, c->kernel, &it->all, &it->nall);
+		if (!it->err && !(it->ids = malloc((it->nall ? it->nall : 1) * sizeof(*it->ids))))
+			it->err = -ENOMEM;
+		if (!it->err && it->nall)
+			memcpy(it->ids, it->all, it->nall * sizeof(*it->ids));
+		it->n = it->nall;
 	}
-	*ids = it->ids;
-	*n = it->n;
+	*out = it;
 	return it->err;
 }
 
 static void cands_free(struct cand_cache *cc)
 {
-	for (size_t i = 0; i < cc->n; i++)
+	for (size_t i = 0; i < cc->n; i++) {
+		free(cc->items[i].all);
 		free(cc->items[i].ids);
+	}
 	free(cc->items);
 }
 
@@ -162,31 +142,85 @@ static int relo_error(struct core_ctx *c, const struct obj_relo *r, const char *
 			    access ? access : "?", why, strerror(-err));
 }
 
-/* A relocation no candidate satisfies: poisoned (error) or zero (warning), unless guarded. */
-static int relo_failed(struct core_ctx *c, const struct obj_relo *r, const struct core_spec *local,
-		       const struct core_miss *best, bool have_cands)
-{
-	enum core_severity sev = CORE_ERROR;
-	char kind[16], msg[512];
+/* A failure reported once reachability is known. */
+static int pend(struct core_ctx *c, size_t relo, enum core_severity sev, const char *kind,
+		const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 
-	if (core_kind_is_check(r->kind) || relo_guarded(c->obj, r))
+static int pend(struct core_ctx *c, size_t relo, enum core_severity sev, const char *kind,
+		const char *fmt, ...)
+{
+	struct core_pending *p = OBJ_PUSH(c->pending, c->npending);
+	va_list ap;
+
+	if (!p)
+		return -ENOMEM;
+	p->relo = relo;
+	p->sev = sev;
+	snprintf(p->kind, sizeof(p->kind), "%s", kind);
+	va_start(ap, fmt);
+	vsnprintf(p->msg, sizeof(p->msg), fmt, ap);
+	va_end(ap);
+	return 0;
+}
+
+/* Would one of the candidates an earlier relocation ruled out have matched? */
+static bool narrowed_away(const struct core_spec *local, const struct cand_entry *it,
+			  const struct btf *kernel)
+{
+	struct core_spec cand;
+	struct core_miss miss;
+
+	for (size_t i = 0; i < it->nall; i++) {
+		bool kept = false;
+
+		for (size_t j = 0; j < it->n && !kept; j++)
+			kept = it->ids[j] == it->all[i];
+		if (!kept && core_spec_match(local, kernel, it->all[i], &cand, &miss) > 0)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * A relocation no candidate satisfies: existence checks give 0; type_size and type_id give 0
+ * (a warning where reached); the others are poisoned (an error where reached).
+ */
+static int relo_failed(struct core_ctx *c, size_t idx, const struct core_spec *local,
+		       const struct core_miss *best, const struct cand_entry *it)
+{
+	const struct obj_relo *r = &c->obj->relos[idx];
+	enum core_severity sev = CORE_ERROR;
+	char kind[16], msg[512], path[256];
+
+	c->relo_res[idx] = (struct reach_relo){REACH_VALUE, 0};
+	if (core_kind_is_check(r->kind))
 		return 0;
 	if (r->kind == CORE_TYPE_SIZE || r->kind == CORE_TYPE_ID_TARGET)
 		sev = CORE_WARNING;
-	core_explain_miss(c, local, best, have_cands, kind, sizeof(kind), msg, sizeof(msg));
-	return core_finding(c, sev, kind, r->sec, r->insn_off, "%s", msg);
+	else
+		c->relo_res[idx].patch = REACH_POISON;
+	if (!relo_reached(c->obj, r))
+		return 0;
+	if (it->n < it->nall && narrowed_away(local, it, c->kernel)) {
+		core_spec_path(local, -1, path, sizeof(path));
+		return pend(
+		    c, idx, sev, core_kind_is_field(r->kind) ? "field" : "type",
+		    "%s: no candidate left in %s: the kernel type that has it did not match "
+		    "an earlier relocation of the same local type (libbpf keeps only the "
+		    "candidates that matched)",
+		    path, c->release);
+	}
+	core_explain_miss(c, local, best, it->nall > 0, kind, sizeof(kind), msg, sizeof(msg));
+	return pend(c, idx, sev, kind, "%s", msg);
 }
 
 /* Every candidate that matches must give the same answer, or libbpf refuses the relocation. */
-static bool same_answer(const struct core_spec *a, const struct core_spec *b)
+static bool same_answer(const struct core_spec *a, const struct core_value *va,
+			const struct core_spec *b, const struct core_value *vb)
 {
-	struct core_value va, vb;
-
 	if (core_kind_is_field(a->kind) && a->bit_off != b->bit_off)
 		return false;
-	if (core_spec_value(a, &va) || core_spec_value(b, &vb))
-		return false;
-	return va.val == vb.val;
+	return va->val == vb->val;
 }
 
 static bool is_mem_insn(const struct bpf_obj_view *obj, const struct obj_relo *r)
@@ -201,77 +235,122 @@ static bool is_mem_insn(const struct bpf_obj_view *obj, const struct obj_relo *r
 }
 
 /* A field load whose size changes in a way libbpf cannot adjust (it poisons the load). */
-static int check_mem_size(struct core_ctx *c, const struct obj_relo *r,
-			  const struct core_spec *local, const struct core_spec *targ)
+static int check_mem_size(struct core_ctx *c, size_t idx, const struct core_spec *local,
+			  const struct core_spec *targ, const struct core_value *tv)
 {
-	struct core_value lv, tv;
+	const struct obj_relo *r = &c->obj->relos[idx];
+	struct core_value lv;
 	char path[256];
 
 	if (r->kind != CORE_FIELD_BYTE_OFFSET || !is_mem_insn(c->obj, r) ||
-	    core_spec_value(local, &lv) || core_spec_value(targ, &tv) ||
-	    core_mem_size_ok(local, &lv, targ, &tv) || relo_guarded(c->obj, r))
+	    core_spec_value(local, &lv) || core_mem_size_ok(local, &lv, targ, tv))
+		return 0;
+	c->relo_res[idx].patch = REACH_POISON;
+	if (!relo_reached(c->obj, r))
 		return 0;
 	core_spec_path(local, -1, path, sizeof(path));
-	return core_finding(c, CORE_ERROR, "field", r->sec, r->insn_off,
-			    "%s: the field is %u bytes in %s, the program loads %u", path,
-			    tv.mem_size, c->release, lv.mem_size);
+	return pend(c, idx, CORE_ERROR, "field",
+		    "%s: the field is %u bytes in %s, the program loads %u", path, tv->mem_size,
+		    c->release, lv.mem_size);
 }
 
-static int check_relo(struct core_ctx *c, struct cand_cache *cc, const struct obj_relo *r)
+/* A hard failure: libbpf stops the whole load, reached or not. */
+static int relo_fatal(struct core_ctx *c, const struct obj_relo *r, const struct core_spec *local,
+		      const char *why)
 {
+	char path[256];
+
+	core_spec_path(local, -1, path, sizeof(path));
+	return core_finding(c, CORE_ERROR, core_kind_is_field(r->kind) ? "field" : "type", r->sec,
+			    r->insn_off, "%s: %s in %s", path, why, c->release);
+}
+
+static int resolve_relo(struct core_ctx *c, struct cand_cache *cc, size_t idx)
+{
+	const struct obj_relo *r = &c->obj->relos[idx];
 	const char *access = btf__name_by_offset(c->obj->btf, r->access_str_off);
 	struct core_spec local, targ, cand;
 	struct core_miss miss, best = {.depth = -1};
-	const uint32_t *ids;
-	size_t n, matched = 0;
+	struct core_value tv, cv;
+	struct cand_entry *it;
+	size_t matched = 0;
 	int err;
 
 	if ((err = core_spec_parse(c->obj->btf, r->type_id, access, r->kind, &local)))
 		return relo_error(c, r, "malformed relocation", err);
-	err = cands_get(c, cc, r->type_id, &ids, &n);
+	err = cands_get(c, cc, r->type_id, &it);
 	if (err == -ENOMEM)
 		return err;
 	if (err)
 		return relo_error(c, r, "libbpf cannot relocate anonymous types", err);
-	for (size_t i = 0; i < n; i++) {
-		err = core_spec_match(&local, c->kernel, ids[i], &cand, &miss);
+	for (size_t i = 0; i < it->n; i++) {
+		err = core_spec_match(&local, c->kernel, it->ids[i], &cand, &miss);
 		if (err < 0)
 			return relo_error(c, r, "cannot match", err);
 		if (!err) {
 			if (miss.depth > best.depth)
 				best = miss;
-		} else if (!matched++) {
-			targ = cand;
-		} else if (!same_answer(&targ, &cand)) {
-			char path[256];
-
-			core_spec_path(&local, -1, path, sizeof(path));
-			return core_finding(c, CORE_ERROR, "type", r->sec, r->insn_off,
-					    "%s: ambiguous in %s: its types of that name disagree",
-					    path, c->release);
+			continue;
 		}
+		err = core_spec_value(&cand, &cv);
+		if (err == -E2BIG)
+			return relo_fatal(
+			    c, r, &local,
+			    "a bitfield that no load of 8 bytes or less covers (libbpf "
+			    "fails the load: -E2BIG)");
+		if (err)
+			return relo_error(c, r, "cannot compute", err);
+		if (!matched) {
+			targ = cand;
+			tv = cv;
+		} else if (!same_answer(&targ, &tv, &cand, &cv)) {
+			return relo_fatal(c, r, &local,
+					  "ambiguous: its types of that name disagree");
+		}
+		it->ids[matched++] =
+		    it->ids[i]; /* libbpf narrows the candidates to those that matched */
 	}
 	if (!matched)
-		return relo_failed(c, r, &local, &best, n > 0);
-	err = check_mem_size(c, r, &local, &targ);
-	return err ?: btf_min_record(c->min, &targ);
+		return relo_failed(c, idx, &local, &best, it);
+	it->n = matched;
+	c->relo_res[idx] = (struct reach_relo){REACH_VALUE, tv.val};
+	err = check_mem_size(c, idx, &local, &targ, &tv);
+	return err ?: relo_reached(c->obj, r) ? btf_min_record(c->min, &targ) : 0;
 }
 
-int core_check_relos(struct core_ctx *c)
+int core_resolve_relos(struct core_ctx *c)
 {
 	struct cand_cache cc = {0};
 	int err = 0;
 
+	c->relo_res = calloc(c->obj->nrelos ? c->obj->nrelos : 1, sizeof(*c->relo_res));
+	if (!c->relo_res)
+		return -ENOMEM;
+	/* in .BTF.ext order, as libbpf does: the narrowing depends on it */
 	for (size_t i = 0; i < c->obj->nrelos && !err; i++) {
 		const struct obj_relo *r = &c->obj->relos[i];
 
-		if (!relo_reached(c->obj, r))
-			continue;
-		c->report->relocs++;
+		if (r->func < 0)
+			continue; /* not in any function: libbpf skips it */
+		if (relo_reached(c->obj, r))
+			c->report->relocs++;
 		if (r->kind != CORE_TYPE_ID_LOCAL)
-			err = check_relo(c, &cc, r);
+			err = resolve_relo(c, &cc, i);
 	}
 	cands_free(&cc);
+	return err;
+}
+
+int core_report_relos(struct core_ctx *c)
+{
+	int err = 0;
+
+	for (size_t i = 0; i < c->npending && !err; i++) {
+		const struct core_pending *p = &c->pending[i];
+		const struct obj_relo *r = &c->obj->relos[p->relo];
+
+		err = core_finding_reached(c, p->sev, p->kind, r->sec, r->insn_off, "%s", p->msg);
+	}
 	return err;
 }
 
@@ -282,7 +361,8 @@ static enum core_status report_status(const struct core_report *rep)
 	for (size_t i = 0; i < rep->count; i++) {
 		if (rep->findings[i].severity == CORE_ERROR)
 			return CORE_INCOMPATIBLE;
-		s = CORE_STATUS_WARNING;
+		if (rep->findings[i].severity == CORE_WARNING)
+			s = CORE_STATUS_WARNING;
 	}
 	return s;
 }
@@ -303,11 +383,16 @@ int core_check(const struct bpf_obj_view *obj, const struct btf *kernel,
 	    opts->release)
 		c.release = opts->release;
 	ret = btf_min_new(kernel, &c.min);
-	ret = ret ?: core_check_relos(&c);
+	ret = ret ?: core_resolve_relos(&c);
+	ret = ret ?: core_reach_prepare(&c);
+	ret = ret ?: core_report_relos(&c);
 	ret = ret ?: core_check_features(&c);
 	ret = ret ?: core_check_attach(&c);
 	ret = ret ?: btf_min_build(c.min, &report->min_btf, &report->min_btf_size);
 	btf_min_free(c.min);
+	core_reach_free(&c);
+	free(c.relo_res);
+	free(c.pending);
 	if (ret) {
 		core_report_free(report);
 		return eucc_error_set(err, ret, EUCC_E_INTERNAL, "checking against %s: %s",
@@ -324,6 +409,11 @@ void core_report_free(struct core_report *report)
 	free(report->findings);
 	free(report->min_btf);
 	memset(report, 0, sizeof(*report));
+}
+
+const char *core_severity_name(enum core_severity sev)
+{
+	return sev == CORE_ERROR ? "error" : sev == CORE_WARNING ? "warning" : "note";
 }
 
 const char *core_status_name(enum core_status status)

@@ -70,7 +70,22 @@ static bool ref_reached(const struct bpf_obj_view *obj, const struct obj_ref *r)
 	return false;
 }
 
-/* Each missing helper once, at its first call. */
+/* Keep @r in *best if it is reached better than *best (live over a parameter's value over dead). */
+static int keep_best(struct core_ctx *c, const struct obj_ref *r, const struct obj_ref **best,
+		     enum core_reach_rank *best_rank)
+{
+	enum core_reach_rank rank;
+	char why[128];
+	int err = core_reach_rank(c, r->sec, r->off, why, sizeof(why), &rank);
+
+	if (!err && (!*best || rank > *best_rank)) {
+		*best = r;
+		*best_rank = rank;
+	}
+	return err;
+}
+
+/* Each missing helper once, at its call reached best (the first of those). */
 static int check_helpers(struct core_ctx *c)
 {
 	const struct bpf_obj_view *obj = c->obj;
@@ -78,7 +93,8 @@ static int check_helpers(struct core_ctx *c)
 	if (!feature_known(c, BTF_FEATURE_HELPER))
 		return 0;
 	for (size_t i = 0; i < obj->nrefs; i++) {
-		const struct obj_ref *r = &obj->refs[i];
+		const struct obj_ref *r = &obj->refs[i], *best = NULL;
+		enum core_reach_rank best_rank = CORE_REACH_DEAD;
 		bool first = true;
 		char name[96];
 		int err;
@@ -93,17 +109,28 @@ static int check_helpers(struct core_ctx *c)
 			      obj->refs[j].helper == r->helper && ref_reached(obj, &obj->refs[j]));
 		if (!first)
 			continue;
+		for (size_t j = i; j < obj->nrefs; j++) {
+			const struct obj_ref *q = &obj->refs[j];
+
+			if (q->kind != OBJ_REF_HELPER || q->helper != r->helper ||
+			    !ref_reached(obj, q))
+				continue;
+			if ((err = keep_best(c, q, &best, &best_rank)))
+				return err;
+		}
 		helper_name(c, r->helper, name, sizeof(name));
-		err = core_finding(c, CORE_ERROR, "helper", r->sec, r->off,
-				   "%s (helper #%d) is not available in %s", name, r->helper,
-				   c->release);
+		err = core_finding_reached(c, CORE_ERROR, "helper", best->sec, best->off,
+					   "%s (helper #%d) is not available in %s", name,
+					   r->helper, c->release);
 		if (err)
 			return err;
 	}
 	return 0;
 }
 
-/* kfuncs must be kernel functions; a __weak one may be missing (bpf_ksym_exists). */
+/* kfuncs must be kernel functions. A __weak one may be missing (vmlinux.h declares every kfunc
+ * so, as bpftool's does), if the program never reaches its call there (bpf_ksym_exists): that
+ * cannot be confirmed, a warning. */
 static int check_kfuncs(struct core_ctx *c)
 {
 	const struct bpf_obj_view *obj = c->obj;
@@ -116,27 +143,42 @@ static int check_kfuncs(struct core_ctx *c)
 		    btf__find_by_name_kind(c->kernel, r->name, BTF_KIND_FUNC) > 0)
 			continue;
 		if (!core_btf_has_funcs(c->kernel))
-			err = core_finding(c, CORE_WARNING, "helper", r->sec, r->off,
-					   "kfunc %s: cannot tell, %s's BTF has no functions",
-					   r->name, c->release);
-		else if (!r->weak)
-			err = core_finding(c, CORE_ERROR, "helper", r->sec, r->off,
-					   "kfunc %s is not available in %s", r->name, c->release);
+			err =
+			    core_finding_reached(c, CORE_WARNING, "helper", r->sec, r->off,
+						 "kfunc %s: cannot tell, %s's BTF has no functions",
+						 r->name, c->release);
+		else /* a __weak one is left out by libbpf: the verifier refuses it if reached */
+			err = core_finding_reached(c, CORE_ERROR, "helper", r->sec, r->off,
+						   "kfunc %s is not available in %s", r->name,
+						   c->release);
 		if (err)
 			return err;
 	}
 	return 0;
 }
 
-/* The first instruction that references map @name, for a location. */
-static const struct obj_ref *map_first_ref(const struct bpf_obj_view *obj, const char *name)
+/* The instruction referencing map @name that is reached best, NULL if none does. */
+static int map_best_ref(struct core_ctx *c, const char *name, const struct obj_ref **best)
 {
-	for (size_t i = 0; i < obj->nrefs; i++)
-		if (obj->refs[i].kind == OBJ_REF_MAP && !strcmp(obj->refs[i].name, name))
-			return &obj->refs[i];
-	return NULL;
+	enum core_reach_rank best_rank = CORE_REACH_DEAD;
+
+	*best = NULL;
+	for (size_t i = 0; i < c->obj->nrefs; i++) {
+		const struct obj_ref *r = &c->obj->refs[i];
+		int err;
+
+		if (r->kind != OBJ_REF_MAP || strcmp(r->name, name) || !ref_reached(c->obj, r))
+			continue;
+		if ((err = keep_best(c, r, best, &best_rank)))
+			return err;
+	}
+	return 0;
 }
 
+/*
+ * A map of a type the kernel lacks fails only where a program that is reached uses it: libbpf
+ * poisons the uses of a map it does not create, and eucc-remote run does not create such maps.
+ */
 static int check_maps(struct core_ctx *c)
 {
 	if (!feature_known(c, BTF_FEATURE_MAP_TYPE))
@@ -148,10 +190,17 @@ static int check_maps(struct core_ctx *c)
 
 		if (feature_has(c->features, BTF_FEATURE_MAP_TYPE, m->type))
 			continue;
-		r = map_first_ref(c->obj, m->name);
-		err = core_finding(c, CORE_ERROR, "map", r ? r->sec : -1, r ? r->off : 0,
-				   "map '%s': map type %s is not available in %s", m->name,
-				   obj_map_type_name(m->type), c->release);
+		if ((err = map_best_ref(c, m->name, &r)))
+			return err;
+		if (r)
+			err = core_finding_reached(c, CORE_ERROR, "map", r->sec, r->off,
+						   "map '%s': map type %s is not available in %s",
+						   m->name, obj_map_type_name(m->type), c->release);
+		else
+			err = core_finding(c, CORE_NOTE, "map", -1, 0,
+					   "guarded: map '%s': map type %s is not available in %s "
+					   "(no program uses it)",
+					   m->name, obj_map_type_name(m->type), c->release);
 		if (err)
 			return err;
 	}
@@ -225,10 +274,17 @@ static int check_global_data(struct core_ctx *c)
 		const struct obj_prog *p = &obj->progs[i];
 		const struct obj_ref *r = NULL;
 
-		for (size_t j = 0; j < obj->nrefs && !r; j++)
-			if (obj->refs[j].kind == OBJ_REF_DATA && obj->refs[j].func >= 0 &&
-			    p->reach[obj->refs[j].func])
-				r = &obj->refs[j];
+		enum core_reach_rank best_rank = CORE_REACH_DEAD;
+
+		for (size_t j = 0; j < obj->nrefs; j++) {
+			const struct obj_ref *q = &obj->refs[j];
+			int err;
+
+			if (q->kind != OBJ_REF_DATA || q->func < 0 || !p->reach[q->func])
+				continue;
+			if ((err = keep_best(c, q, &r, &best_rank)))
+				return err;
+		}
 		if (!r)
 			continue;
 		if (support == -2)
@@ -236,16 +292,17 @@ static int check_global_data(struct core_ctx *c)
 		if (support == 1)
 			return 0;
 		if (support == 0 &&
-		    core_finding(c, CORE_ERROR, "map", r->sec, r->off,
-				 "program '%s' uses global data (%s), which %s does not support "
-				 "(Linux 5.2+)",
-				 p->name, r->name, c->release))
+		    core_finding_reached(
+			c, CORE_ERROR, "map", r->sec, r->off,
+			"program '%s' uses global data (%s), which %s does not support "
+			"(Linux 5.2+)",
+			p->name, r->name, c->release))
 			return -ENOMEM;
-		if (support < 0 &&
-		    core_finding(c, CORE_WARNING, "map", r->sec, r->off,
-				 "program '%s' uses global data (%s): cannot tell whether %s "
-				 "supports it (Linux 5.2+)",
-				 p->name, r->name, c->release))
+		if (support < 0 && core_finding_reached(
+				       c, CORE_WARNING, "map", r->sec, r->off,
+				       "program '%s' uses global data (%s): cannot tell whether %s "
+				       "supports it (Linux 5.2+)",
+				       p->name, r->name, c->release))
 			return -ENOMEM;
 	}
 	return 0;

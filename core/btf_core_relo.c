@@ -187,6 +187,7 @@ int core_cands_find(const struct btf *local, uint32_t local_id, const struct btf
 	const struct btf_type *lt = btf__type_by_id(local, local_id);
 	const char *lname = lt ? core_type_name(local, lt) : "";
 	uint32_t cnt = btf__type_cnt(targ);
+	size_t len = core_essential_len(lname);
 
 	*ids = NULL;
 	*n = 0;
@@ -194,10 +195,14 @@ int core_cands_find(const struct btf *local, uint32_t local_id, const struct btf
 		return -EINVAL; /* libbpf does not relocate anonymous types */
 	for (uint32_t id = 1; id < cnt; id++) {
 		const struct btf_type *t = btf__type_by_id(targ, id);
+		const char *name;
 		uint32_t *slot;
 
-		if (!btf_kind_core_compat(t, lt) || !t->name_off ||
-		    !core_names_equal(lname, core_type_name(targ, t)))
+		if (!btf_kind_core_compat(t, lt) || !t->name_off)
+			continue;
+		name = core_type_name(targ, t);
+		/* the prefix first: it rules out nearly every type without measuring names */
+		if (strncmp(name, lname, len) || core_essential_len(name) != len)
 			continue;
 		slot = OBJ_PUSH(*ids, *n);
 		if (!slot) {
@@ -409,6 +414,7 @@ static int field_value(const struct core_spec *s, struct core_value *v)
 	const struct btf_type *t = btf__type_by_id(s->btf, acc->type_id), *mt;
 	uint32_t mt_id, bit_sz, byte_off, byte_sz;
 	long long sz;
+	int err;
 
 	if (!acc->name) { /* the last step is an array index */
 		if (s->kind == CORE_FIELD_BYTE_OFFSET) {
@@ -424,8 +430,10 @@ static int field_value(const struct core_spec *s, struct core_value *v)
 	}
 	mt = btf_skip_mods(s->btf, btf_members(t)[acc->idx].type, &mt_id);
 	bit_sz = btf_member_bitfield_size(t, acc->idx);
-	if (!mt || field_bytes(s, mt, mt_id, bit_sz, &byte_off, &byte_sz))
+	if (!mt)
 		return -EINVAL;
+	if ((err = field_bytes(s, mt, mt_id, bit_sz, &byte_off, &byte_sz)))
+		return err; /* -E2BIG: a bitfield no load covers */
 	if (!bit_sz)
 		bit_sz = byte_sz * 8;
 	switch (s->kind) {

@@ -73,7 +73,9 @@ struct cJSON *obj_view_json(const struct bpf_obj_view *obj);
 
 /* ---- CO-RE checks ----------------------------------------------------------------------- */
 
-enum core_severity { CORE_ERROR, CORE_WARNING };
+/* A note does not change the status: what fails on this kernel only where the verifier never goes.
+ */
+enum core_severity { CORE_ERROR, CORE_WARNING, CORE_NOTE };
 enum core_status { CORE_OK, CORE_STATUS_WARNING, CORE_INCOMPATIBLE };
 
 struct core_finding {
@@ -102,13 +104,16 @@ struct core_check_opts {
  * Check @obj against kernel BTF @kernel and its feature tables @features (may be NULL: not
  * checked): every CO-RE relocation resolved as libbpf would, helpers / map types / program
  * types available (allowing for what libbpf rewrites itself on old kernels), attach targets
- * present; and build the minimized BTF. Status: incompatible if any error finding.
+ * present; and build the minimized BTF. What fails only on code the verifier would not reach
+ * on this kernel (at the parameters' defaults) is a note, or a warning naming the parameter
+ * value that reaches it. Status: incompatible if any error finding.
  */
 int core_check(const struct bpf_obj_view *obj, const struct btf *kernel,
 	       const struct btf_features *features, const struct core_check_opts *opts,
 	       struct core_report *report, struct eucc_error *err);
 void core_report_free(struct core_report *report);
-const char *core_status_name(enum core_status status); /* "ok", "warning", "incompatible" */
+const char *core_status_name(enum core_status status);	/* "ok", "warning", "incompatible" */
+const char *core_severity_name(enum core_severity sev); /* "error", "warning", "note" */
 
 /* ---- values through BTF ----------------------------------------------------------------- */
 

@@ -7,6 +7,10 @@ set -euo pipefail
 packages=(
 	# build
 	build-essential cmake pkg-config clang llvm binutils clang-format
+	# the server's toolchains besides clang-14 (docs/compile.md): each brings its llvm-strip
+	clang-16 llvm-16 clang-19 llvm-19
+	# the UAPI headers (asm/) of each target arch for <linux/bpf.h> programs
+	linux-libc-dev linux-libc-dev:arm64
 	# libraries (DESIGN.md "Dependencies")
 	libbpf-dev libelf-dev zlib1g-dev libmicrohttpd-dev libcjson-dev libsqlite3-dev
 	libarchive-dev libssl-dev libcurl4-openssl-dev libclang-dev
@@ -209,7 +213,45 @@ fetch_busybox_arm64() {
 	echo "setup: unpacked busybox-static:arm64 $version"
 }
 
+# The libbpf headers BPF programs compile with (EUCC_LIBBPF_HEADERS, docs/compile.md): those of
+# the newest libbpf Debian has, trixie's 1.5.0, built from its source package (a deb-src entry
+# for trixie; no binary package of trixie is installed) into $LIBBPF_PREFIX.
+LIBBPF_VERSION=1:1.5.0-3
+LIBBPF_PREFIX=/opt/eucc/libbpf-1.5
+TRIXIE_SRC_LIST=/etc/apt/sources.list.d/eucc-trixie-src.sources
+build_libbpf_headers() {
+	local stamp="libbpf $LIBBPF_VERSION" work
+	if [ "$(cat "$LIBBPF_PREFIX/.libbpf" 2>/dev/null)" = "$stamp" ] &&
+		[ -e "$LIBBPF_PREFIX/include/bpf/bpf_helpers.h" ]; then
+		echo "setup: libbpf headers ${LIBBPF_VERSION#1:} present"
+		return 0
+	fi
+	need_root "the libbpf ${LIBBPF_VERSION#1:} headers are missing"
+	enable_sources
+	if [ ! -e "$TRIXIE_SRC_LIST" ]; then
+		cat >"$TRIXIE_SRC_LIST" <<'SOURCES'
+Types: deb-src
+URIs: http://deb.debian.org/debian
+Suites: trixie
+Components: main
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+SOURCES
+		apt-get update -q
+	fi
+	work=$(mktemp -d)
+	chmod 0755 "$work"
+	(cd "$work" && apt-get source -q "libbpf=${LIBBPF_VERSION#1:}" >/dev/null)
+	rm -rf "$LIBBPF_PREFIX"
+	make -C "$work"/libbpf-*/src BUILD_STATIC_ONLY=1 OBJDIR="$work/obj" PREFIX="$LIBBPF_PREFIX" \
+		LIBDIR="$LIBBPF_PREFIX/lib" install >"$work/make.log" 2>&1 || { tail -n 30 "$work/make.log" >&2; exit 1; }
+	chmod -R a+rX "$LIBBPF_PREFIX"
+	echo "$stamp" >"$LIBBPF_PREFIX/.libbpf"
+	rm -rf "$work"
+	echo "setup: built libbpf ${LIBBPF_VERSION#1:} into $LIBBPF_PREFIX"
+}
+
 install_packages
+build_libbpf_headers
 build_cjson
 build_curl
 fetch_busybox_arm64

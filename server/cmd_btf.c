@@ -17,6 +17,7 @@ struct btf_args {
 	const char *arch;
 	const char *type;
 	const char *func;
+	const char *build_id; /* show, rm: which build of a release stored twice */
 };
 
 static int btf_args_parse(const struct cli_call *call, struct btf_args *a)
@@ -106,6 +107,8 @@ static int do_btf_import(const struct cli_call *call)
 		return ret;
 	if (a.import.release && call->nargs > 1)
 		return cli_usage_error(call, "--release names one kernel: give one PATH with it");
+	if (a.import.build_id && call->nargs > 1)
+		return cli_usage_error(call, "--build-id names one kernel: give one PATH with it");
 	if ((ret = open_store(cfg, &store)))
 		return ret;
 	rep.kernels = cJSON_CreateArray();
@@ -145,15 +148,16 @@ static void print_kernel_table(const struct btf_kernel *ks, size_t n)
 	for (size_t i = 0; i < n; i++)
 		if ((int)strlen(ks[i].release) > w)
 			w = (int)strlen(ks[i].release);
-	printf("%-*s  %-8s %-8s %-7s %10s %8s %7s  %s\n", w, "RELEASE", "DISTRO", "VERSION", "ARCH",
-	       "SIZE", "TYPES", "FUNCS", "SOURCE");
+	printf("%-*s  %-8s %-8s %-7s %10s %8s %7s  %-14s %s\n", w, "RELEASE", "DISTRO", "VERSION",
+	       "ARCH", "SIZE", "TYPES", "FUNCS", "SOURCE", "BUILD ID");
 	for (size_t i = 0; i < n; i++) {
 		char size[32];
 
 		format_size((uint64_t)ks[i].size, size, sizeof(size));
-		printf("%-*s  %-8s %-8s %-7s %10s %8lld %7lld  %s\n", w, ks[i].release,
+		printf("%-*s  %-8s %-8s %-7s %10s %8lld %7lld  %-14s %.12s\n", w, ks[i].release,
 		       ks[i].distro, ks[i].version, ks[i].arch, size, (long long)ks[i].types,
-		       (long long)ks[i].funcs, ks[i].source);
+		       (long long)ks[i].funcs, ks[i].source,
+		       ks[i].build_id[0] ? ks[i].build_id : "-");
 	}
 }
 
@@ -261,6 +265,8 @@ static void print_kernel_details(const struct btf_kernel *k, const struct btf_fe
 	strftime(tbuf, sizeof(tbuf), "%Y-%m-%dT%H:%M:%SZ", gmtime(&t));
 	printf("release:   %s\ndistro:    %s %s\narch:      %s\n", k->release, k->distro,
 	       k->version, k->arch);
+	if (k->build_id[0])
+		printf("build id:  %s\n", k->build_id);
 	printf("sha256:    %s\nsize:      %s (%lld bytes), %lld types, %lld funcs\n", k->sha256,
 	       size, (long long)k->size, (long long)k->types, (long long)k->funcs);
 	printf("source:    %s\nimported:  %s\nvmlinux.h: %s\n", k->source, tbuf, header);
@@ -352,7 +358,7 @@ static int do_btf_show(const struct cli_call *call)
 		return cli_usage_error(call, "give --type or --func, not both");
 	if ((ret = open_store(cfg, &store)))
 		return ret;
-	ret = btf_store_get(store, call->args[0], a.arch, &k, &err);
+	ret = btf_store_get_build(store, call->args[0], a.arch, a.build_id, &k, &err);
 	if (ret)
 		ret = cmd_fail(&err);
 	else if (a.type || a.func)
@@ -378,7 +384,7 @@ static int do_btf_rm(const struct cli_call *call)
 		return ret;
 	if ((ret = open_store(cfg, &store)))
 		return ret;
-	ret = btf_store_get(store, call->args[0], a.arch, &k, &err);
+	ret = btf_store_get_build(store, call->args[0], a.arch, a.build_id, &k, &err);
 	if (!ret)
 		ret = btf_store_remove(store, &k, &err);
 	btf_store_close(store);
@@ -400,6 +406,13 @@ static int do_btf_rm(const struct cli_call *call)
 	{                                                                                          \
 		.name = "arch", .arg = "A", .kind = CLI_CALL, .set = cli_set_arch,                 \
 		.off = offsetof(struct btf_args, arch), .help = what                               \
+	}
+
+#define BUILD_ID_OPT                                                                               \
+	{                                                                                          \
+		.name = "build-id", .arg = "HEX", .kind = CLI_STR,                                 \
+		.off = offsetof(struct btf_args, build_id),                                        \
+		.help = "the build of RELEASE, where two builds of it are stored"                  \
 	}
 
 static const struct cli_opt import_opts[] = {
@@ -425,7 +438,14 @@ static const struct cli_opt import_opts[] = {
     {.name = "replace",
      .kind = CLI_BOOL,
      .off = offsetof(struct btf_args, import.replace),
-     .help = "replace a stored kernel of the same release that has other BTF"},
+     .help = "replace a stored kernel of the same release (and build id) that has other BTF"},
+    {.name = "build-id",
+     .arg = "HEX",
+     .kind = CLI_STR,
+     .off = offsetof(struct btf_args, import.build_id),
+     .help = "the kernel's GNU build id (/sys/kernel/notes): a build of a stored release "
+	     "with another build id is kept beside it; with one PATH only",
+     .def = "unknown"},
     {0},
 };
 
@@ -446,11 +466,13 @@ static const struct cli_opt show_opts[] = {
      .kind = CLI_STR,
      .off = offsetof(struct btf_args, func),
      .help = "print the prototype of the kernel function NAME"},
+    BUILD_ID_OPT,
     {0},
 };
 
 static const struct cli_opt rm_opts[] = {
     ARCH_OPT("the architecture of RELEASE, where releases of two are stored"),
+    BUILD_ID_OPT,
     {0},
 };
 

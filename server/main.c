@@ -56,13 +56,21 @@ static const struct cli_cmd *const server_cmds[] = {
     NULL,
 };
 
-/* clang's version costs a run of clang: only with -v. */
+/* The toolchains cost a run of each clang: only with -v. */
 static void server_version(FILE *out)
 {
 	fprintf(out, "eucc-server %s (libbpf %u.%u)\n", EUCC_VERSION, libbpf_major_version(),
 		libbpf_minor_version());
-	if (eucc_log_level() >= EUCC_LOG_INFO)
-		fprintf(out, "clang: %s\n", compile_clang_version());
+	if (eucc_log_level() < EUCC_LOG_INFO)
+		return;
+	fprintf(out, "clang: %s\n", compile_clang_version());
+	for (size_t i = 0; i < compile_toolchain_count(); i++) {
+		const struct compile_toolchain *tc = compile_toolchain_at(i);
+
+		fprintf(out, "toolchain %s: %s, libbpf headers %s (%s)%s\n", tc->name,
+			tc->clang_version, tc->libbpf_version, tc->libbpf_dir,
+			i ? "" : ", the default");
+	}
 }
 
 static const struct cli_prog server_prog = {

@@ -17,7 +17,7 @@ struct btf_store {
 /* Columns every kernel query selects, in the order kernel_from_row reads them. */
 #define KERNEL_COLUMNS                                                                             \
 	"id, release, distro, version, arch, sha256, size, source, imported_at, types, funcs, "    \
-	"path"
+	"path, build_id"
 
 void kernel_from_row(const struct btf_store *store, sqlite3_stmt *st, struct btf_kernel *k);
 int store_sql_error(const struct btf_store *store, struct eucc_error *err, const char *what);

@@ -83,6 +83,28 @@ bool pull_is_ref(const char *ref);
 int pull_cached(const struct remote_config *cfg, const char *ref, char *out, size_t size,
 		struct eucc_error *err);
 
+/* ---- this host's kernel (local_kernel.c) ----------------------------------------------------- */
+
+struct local_kernel {
+	char release[256];			    /* uname -r */
+	char arch[16];				    /* normalized */
+	char build_id[2 * KERNEL_BUILD_ID_MAX + 1]; /* hex; "" if /sys/kernel/notes has none */
+	char btf_sha256[EUCC_SHA256_HEX]; /* of /sys/kernel/btf/vmlinux, if btf_error is 0 */
+	int btf_error;			  /* why there is no BTF (-ENOENT ...), or 0 */
+};
+
+/* Fill @lk; with @btf, also the BTF itself (malloc'd) when there is one. */
+int local_kernel_identify(struct local_kernel *lk, void **btf, size_t *btf_len);
+/* Offer this host's BTF to the server (by digest, then the BTF): 0 when the server has it. */
+int local_kernel_offer(const struct remote_config *cfg, bool quiet, struct eucc_error *err);
+
+/*
+ * run --fetch-missing: the package at @path lacks this host's kernel; ask the server to add it
+ * (offering this host's BTF when the server does not know it), pull the new package into the
+ * package cache and put its path in @out. 1: the package has this kernel, nothing asked.
+ */
+int fetch_missing_kernel(const struct remote_config *cfg, const char *path, const struct pkg *pkg,
+			 char *out, size_t size, struct eucc_error *err);
 /* Verify a downloaded file: it hashes to @hex, then the package checks; @name gets its name. */
 int pull_verify_file(const char *path, const char *hex, char *name, size_t size,
 		     struct eucc_error *err);
@@ -128,12 +150,16 @@ struct source_set {
 	bool absolute; /* main was typed as an absolute path: show absolute paths */
 	char **notes;  /* what was left out and why ("vmlinux.h: the server's replaces it") */
 	size_t nnotes;
+	char **system; /* <names> found under no -I dir: left to the server's headers */
+	size_t nsystem;
 };
 
 /*
- * Collect @main and the local headers it includes with quotes (recursively), looked up next to
- * the including file and in @incdirs; never vmlinux.h, never files outside the main file's dir
- * and the -I dirs (those are left out with a note). Paths are made relative to main's dir.
+ * Collect @main and the headers it includes (recursively): quoted ones looked up next to the
+ * including file and in @incdirs, angle-bracket ones in @incdirs (a libbpf of the user's own,
+ * -I /usr/include/x86_64-linux-gnu); never vmlinux.h, never files outside the main file's dir
+ * and the -I dirs (those are left out with a note, as are, in one note, the angle-bracket
+ * includes found under no -I dir). Paths are made relative to the dir that holds them all.
  */
 int sources_collect(const char *main, const char *const *incdirs, size_t nincdirs,
 		    struct source_set *out, struct eucc_error *err);

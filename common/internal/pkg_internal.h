@@ -40,4 +40,11 @@ struct pkg_tar_entry {
 const char *pkg_tar_parse(const unsigned char hdr[PKG_BLOCK], struct pkg_tar_entry *e);
 bool pkg_block_is_zero(const unsigned char *block, size_t len);
 
+struct pkg;
+struct eucc_error;
+/* The listed (and, once read, verified) sha256 and size of member @path, or -ENOENT. */
+int pkg_member_digest(const struct pkg *p, const char *path, const char **sha256, size_t *size);
+/* The manifest's `object` and `kernels[].btf` agree with the members they name (pkg_refs.c). */
+int pkg_check_refs(const struct pkg *p, struct eucc_error *err);
+
 #endif

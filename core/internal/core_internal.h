@@ -105,6 +105,16 @@ bool core_mem_size_ok(const struct core_spec *local, const struct core_value *lv
 /* ---- the check ------------------------------------------------------------------------- */
 
 struct btf_min;
+struct core_reach;
+struct reach_relo;
+
+/* A relocation that failed, reported once reachability is known. */
+struct core_pending {
+	size_t relo;
+	enum core_severity sev;
+	char kind[16];
+	char msg[480];
+};
 
 struct core_ctx {
 	const struct bpf_obj_view *obj;
@@ -114,13 +124,44 @@ struct core_ctx {
 	struct core_report *report;
 	size_t cap;
 	struct btf_min *min;
+	struct reach_relo *relo_res; /* per obj->relos: what libbpf patches in on this kernel */
+	struct core_reach *reach;    /* btf_core_reach.c */
+	struct core_pending *pending;
+	size_t npending;
 };
 
 /* Add a finding located at instruction @off of section @sec (sec < 0: no location). */
 int core_finding(struct core_ctx *c, enum core_severity sev, const char *kind, int sec,
 		 uint32_t off, const char *fmt, ...) __attribute__((format(printf, 6, 7)));
 
-int core_check_relos(struct core_ctx *c);
+/*
+ * Relocations in two steps: resolve all of them (libbpf's order and candidate narrowing), which
+ * fills c->relo_res; then, once reachability is known, report the ones that fail.
+ */
+int core_resolve_relos(struct core_ctx *c);
+int core_report_relos(struct core_ctx *c);
+
+/* ---- reachability (btf_core_reach.c) ----------------------------------------------------- */
+
+enum core_reach_rank {
+	CORE_REACH_DEAD,  /* never reached on this kernel */
+	CORE_REACH_PARAM, /* reached only when a parameter has another value than its default */
+	CORE_REACH_LIVE,  /* reached with the parameters' defaults */
+};
+
+/* Run the analysis once relo_res is filled. */
+int core_reach_prepare(struct core_ctx *c);
+void core_reach_free(struct core_ctx *c);
+/* How the instruction at @off of @sec is reached; for CORE_REACH_PARAM, "NAME=VALUE" in @why. */
+int core_reach_rank(struct core_ctx *c, int sec, uint32_t off, char *why, size_t size,
+		    enum core_reach_rank *rank);
+/*
+ * A finding about something that only fails where the verifier goes: at @sev if the instruction
+ * is reached at the parameters' defaults, a warning "with NAME=VALUE: ..." if only another value
+ * of a parameter reaches it, else a note "guarded: ...".
+ */
+int core_finding_reached(struct core_ctx *c, enum core_severity sev, const char *kind, int sec,
+			 uint32_t off, const char *fmt, ...) __attribute__((format(printf, 6, 7)));
 /* Does this BTF have FUNC records? (pahole-made BTF of some old kernels has none.) */
 bool core_btf_has_funcs(const struct btf *btf);
 int core_check_features(struct core_ctx *c);

@@ -16,9 +16,11 @@ struct obj_sec {
 	char name[256];
 	const struct bpf_insn *insns; /* code sections only */
 	size_t size;		      /* bytes */
+	const unsigned char *bytes;   /* initial contents of a data section, NULL for .bss */
 	bool exec;
-	bool data; /* .data*, .rodata*, .bss*: a global data map */
-	bool maps; /* .maps */
+	bool data;   /* .data*, .rodata*, .bss*: a global data map */
+	bool rodata; /* .rodata*: frozen read-only, so the verifier knows its values */
+	bool maps;   /* .maps */
 };
 
 /* A function symbol: a program (in a program section) or a subprogram (.text). */
@@ -40,8 +42,11 @@ struct obj_prog {
 	unsigned char *reach; /* per function: called (directly or not) by this program */
 };
 
-/* An instruction of interest: a helper or kfunc call, or a reference to a map or global data. */
-enum obj_ref_kind { OBJ_REF_HELPER, OBJ_REF_KFUNC, OBJ_REF_MAP, OBJ_REF_DATA };
+/*
+ * An instruction of interest: a helper or kfunc call, a reference to a map or global data, or
+ * the address of a kernel symbol (`__ksym`, bpf_ksym_exists()).
+ */
+enum obj_ref_kind { OBJ_REF_HELPER, OBJ_REF_KFUNC, OBJ_REF_MAP, OBJ_REF_DATA, OBJ_REF_KSYM };
 
 struct obj_ref {
 	enum obj_ref_kind kind;
@@ -49,8 +54,18 @@ struct obj_ref {
 	int sec;
 	uint32_t off;		 /* byte offset of the instruction in its section */
 	int32_t helper;		 /* OBJ_REF_HELPER: BPF_FUNC_* id */
-	char name[OBJ_NAME_MAX]; /* kfunc, map or data section name */
-	bool weak;		 /* kfunc declared __weak */
+	char name[OBJ_NAME_MAX]; /* kfunc, map, data section or kernel symbol name */
+	bool weak;		 /* kfunc or kernel symbol declared __weak (not Kconfig) */
+	int data_sec;		 /* OBJ_REF_DATA: the section, */
+	uint32_t data_off;	 /* and the offset in it the instruction's address points at */
+};
+
+/* A subprogram call (BPF_PSEUDO_CALL) or a callback address (BPF_PSEUDO_FUNC) and its target. */
+struct obj_call {
+	int sec;
+	uint32_t off;
+	int to;	       /* function, -1 if none (a kfunc call) */
+	bool callback; /* an address taken (ld_imm64), not a call */
 };
 
 struct obj_map {
@@ -63,6 +78,8 @@ struct obj_global {
 	char type[OBJ_NAME_MAX]; /* C type: "const volatile int" */
 	char section[64];
 	uint32_t size;
+	uint32_t offset;  /* in its section */
+	uint32_t type_id; /* in the object's BTF */
 };
 
 /* One CO-RE relocation record of .BTF.ext. */
@@ -94,6 +111,8 @@ struct bpf_obj_view {
 	size_t nprogs;
 	struct obj_ref *refs;
 	size_t nrefs;
+	struct obj_call *calls; /* sorted by section, then offset */
+	size_t ncalls;
 	struct obj_map *maps;
 	size_t nmaps;
 	struct obj_global *globals;

@@ -28,6 +28,7 @@ enum api_endpoint {
 	EP_KERNEL_DEF, /* /v1/kernels/R/types/N and /v1/kernels/R/funcs/N */
 	EP_BTF,
 	EP_BTF_UPLOAD,
+	EP_PACKAGE_KERNELS, /* POST /v1/packages/{digest}/kernels */
 	EP_INFO,
 	EP_HEALTH,
 	EP_METRICS,
@@ -185,6 +186,7 @@ int api_artifact(struct request_state *r);
 int api_index(struct request_state *r);
 int api_btf(struct request_state *r);
 int api_btf_upload(struct request_state *r);
+int api_package_kernels(struct request_state *r);
 int api_kernels(struct request_state *r);
 int api_kernel_def(struct request_state *r);
 int api_info(struct request_state *r);

@@ -104,6 +104,8 @@ static int dispatch(struct request_state *r)
 		return api_btf(r);
 	case EP_BTF_UPLOAD:
 		return api_btf_upload(r);
+	case EP_PACKAGE_KERNELS:
+		return api_package_kernels(r);
 	case EP_KERNELS:
 		return api_kernels(r);
 	case EP_KERNEL_DEF:

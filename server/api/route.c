@@ -5,11 +5,17 @@
 #include "api.h"
 
 static const char *const names[EP_COUNT] = {
-    [EP_COMPILE] = "compile", [EP_ARTIFACT] = "artifact",
-    [EP_KERNELS] = "kernels", [EP_KERNEL_DEF] = "kernel_def",
-    [EP_BTF] = "btf",	      [EP_BTF_UPLOAD] = "btf_upload",
-    [EP_INFO] = "info",	      [EP_HEALTH] = "healthz",
-    [EP_METRICS] = "metrics", [EP_INDEX] = "index",
+    [EP_COMPILE] = "compile",
+    [EP_ARTIFACT] = "artifact",
+    [EP_KERNELS] = "kernels",
+    [EP_KERNEL_DEF] = "kernel_def",
+    [EP_BTF] = "btf",
+    [EP_BTF_UPLOAD] = "btf_upload",
+    [EP_PACKAGE_KERNELS] = "package_kernels",
+    [EP_INFO] = "info",
+    [EP_HEALTH] = "healthz",
+    [EP_METRICS] = "metrics",
+    [EP_INDEX] = "index",
     [EP_OTHER] = "other",
 };
 
@@ -54,6 +60,8 @@ static enum api_endpoint endpoint_of(int n, char **seg)
 		return EP_BTF_UPLOAD;
 	if (!strcmp(seg[1], "btf") && n == 3)
 		return EP_BTF;
+	if (!strcmp(seg[1], "packages") && n == 4 && !strcmp(seg[3], "kernels"))
+		return EP_PACKAGE_KERNELS;
 	if (!strcmp(seg[1], "info") && n == 2)
 		return EP_INFO;
 	if (!strcmp(seg[1], "index.json") && n == 2)
@@ -74,6 +82,7 @@ void api_route(const char *method, const char *url, struct api_route *r)
 	switch (r->endpoint) {
 	case EP_COMPILE:
 	case EP_BTF_UPLOAD:
+	case EP_PACKAGE_KERNELS:
 		r->allow = "POST";
 		r->method_ok = post;
 		break;
@@ -82,7 +91,8 @@ void api_route(const char *method, const char *url, struct api_route *r)
 		r->method_ok = get || r->endpoint == EP_OTHER;
 		break;
 	}
-	if (r->endpoint == EP_ARTIFACT || r->endpoint == EP_BTF)
+	if (r->endpoint == EP_ARTIFACT || r->endpoint == EP_BTF ||
+	    r->endpoint == EP_PACKAGE_KERNELS)
 		r->args[0] = seg[2];
 	if (r->endpoint == EP_KERNEL_DEF) {
 		r->args[0] = seg[2];

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * POST /v1/btf?release=R&arch=A&sha256=S: a client offers its running kernel's BTF, first by
- * digest (empty body: the server may hold that BTF already), then with the BTF as the body.
- * Needs scope compile and a server started with --allow-btf-upload.
+ * POST /v1/btf?release=R&arch=A&sha256=S[&build_id=HEX]: a client offers its running kernel's BTF,
+ * first by digest (empty body: the server may hold that BTF already), then with the BTF as the
+ * body. Needs scope compile and a server started with --allow-btf-upload.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -21,7 +21,7 @@ static const char *query(struct request_state *r, const char *name)
 int api_btf_upload(struct request_state *r)
 {
 	const char *release = query(r, "release"), *arch = query(r, "arch"),
-		   *sha = query(r, "sha256");
+		   *sha = query(r, "sha256"), *build_id = query(r, "build_id");
 	struct eucc_error err = {0};
 	struct btf_kernel k;
 	bool added;
@@ -35,13 +35,14 @@ int api_btf_upload(struct request_state *r)
 		return reply_error(r, &err);
 	}
 	if (!release || !release_is_valid(release) || !arch || !arch_normalize(arch) || !sha ||
-	    !eucc_is_sha256_hex(sha)) {
+	    !eucc_is_sha256_hex(sha) || (build_id && !build_id_is_valid(build_id))) {
 		eucc_error_set(&err, -EINVAL, EUCC_E_BAD_REQUEST,
-			       "release, arch and sha256 are needed and must be valid");
+			       "release, arch and sha256 are needed and must be valid, and so must "
+			       "build_id if given");
 		eucc_error_hint(&err, "POST /v1/btf?release=$(uname -r)&arch=x86_64&sha256=<hex>");
 		return reply_error(r, &err);
 	}
-	if (service_btf_offer(&r->server->svc, release, arch_normalize(arch), sha,
+	if (service_btf_offer(&r->server->svc, release, arch_normalize(arch), build_id, sha,
 			      r->body_len ? r->body : NULL, r->body_len, &k, &added, &err))
 		return reply_error(r, &err);
 	o = cJSON_CreateObject();

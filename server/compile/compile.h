@@ -38,14 +38,16 @@ struct compile_request {
 	size_t ncflags;
 	char **kernels; /* specs as given */
 	size_t nkernels;
-	char *arch;    /* normalized; NULL: the server's default */
-	char *headers; /* release of the header kernel, or NULL */
+	char *arch;	 /* normalized; NULL: the server's default */
+	char *headers;	 /* release of the header kernel, or NULL */
+	char *toolchain; /* "clang-19": one of compile_toolchain_at(); NULL: the default */
 };
 
 /*
  * Parse and check a request body: sizes, file count, paths (relative, no "..", no absolute, no
  * backslashes or NUL), allowed flags (-D, -U, relative -I inside the upload, -W...; never -o,
- * -Xclang, -fplugin, @file, --sysroot, -include ...). A user's vmlinux.h is dropped (the
+ * -Xclang, -fplugin, @file, --sysroot, -include ...; BPF codegen flags: -mcpu=v1..v4 and a
+ * few -f flags, docs/compile.md), a known "toolchain". A user's vmlinux.h is dropped (the
  * server's replaces it). Errors: code "bad_request" with what was wrong and what to do.
  */
 int compile_request_parse(const struct cJSON *body, struct compile_request *req,
@@ -59,12 +61,39 @@ struct compile_limits {
 	uint64_t output_bytes;	   /* RLIMIT_FSIZE */
 };
 
+/*
+ * A toolchain: one clang (with llvm-strip beside it) and the libbpf headers it compiles with.
+ * The server offers every clang of /usr/lib/llvm-N and the build's own, newest first; all
+ * share the server's libbpf headers (EUCC_LIBBPF_HEADERS, else /usr/include).
+ */
+struct compile_toolchain {
+	const char *name;	   /* "clang-19" */
+	const char *clang;	   /* real path, inside /usr */
+	const char *strip;	   /* llvm-strip of the same LLVM */
+	const char *clang_version; /* "Debian clang version 19.1.7 (3~deb12u1)" */
+	unsigned int clang_major;
+	const char *libbpf_dir;	    /* holds bpf/bpf_helpers.h */
+	const char *libbpf_version; /* "1.5", from its bpf/libbpf_version.h */
+	const char *identity;	    /* all of the above that can change an object: cache keys */
+};
+
+/* How many toolchains there are; the one at 0 is the default (the newest clang). */
+size_t compile_toolchain_count(void);
+const struct compile_toolchain *compile_toolchain_at(size_t i);
+/* The toolchain named @name (NULL: the default); -ENOENT, "bad_request" listing those there are. */
+int compile_toolchain_find(const char *name, const struct compile_toolchain **out,
+			   struct eucc_error *err);
+/* {"name","clang","libbpf_headers"} of one; the array of all (with "default") for /v1/info. */
+struct cJSON *compile_toolchain_json(const struct compile_toolchain *tc);
+struct cJSON *compile_toolchains_json(void);
+
 struct compile_job {
 	const struct compile_request *req;
-	const char *arch;	  /* normalized: "x86_64" -> -D__TARGET_ARCH_x86 */
-	const char *vmlinux_h;	  /* the server's header for the header kernel */
-	const char *vmlinux_pch;  /* its precompiled form, or NULL */
-	const char *workdir;	  /* an empty private dir for this job */
+	const struct compile_toolchain *toolchain; /* NULL: the default */
+	const char *arch;			   /* normalized: "x86_64" -> -D__TARGET_ARCH_x86 */
+	const char *vmlinux_h;			   /* the server's header for the header kernel */
+	const char *vmlinux_pch;		   /* its precompiled form, or NULL */
+	const char *workdir;			   /* an empty private dir for this job */
 	const char *eucc_include; /* dir of eucc.h (EUCC_EVENT), seen as <eucc/...>, or NULL */
 	struct compile_limits limits;
 };
@@ -94,13 +123,26 @@ void compile_result_free(struct compile_result *res);
 /*
  * Precompile @vmlinux_h for @arch (in an empty job dir @workdir) into *pch (malloc'd), with
  * -std=@std (NULL: clang's default). clang refuses a PCH whose language options differ from
- * the compile's, so a compile with -std=X needs a PCH made with -std=X (compile_std).
+ * the compile's, so a compile with -std=X needs a PCH made with -std=X (compile_std), and one
+ * with -mcpu=C a PCH made with -mcpu=C (compile_cpu; NULL: clang's default). @tc NULL: the
+ * default toolchain.
  */
-int compile_pch_build(const char *vmlinux_h, const char *arch, const char *std, const char *workdir,
-		      void **pch, size_t *size, struct eucc_error *err);
+int compile_pch_build(const struct compile_toolchain *tc, const char *vmlinux_h, const char *arch,
+		      const char *std, const char *cpu, const char *workdir, void **pch,
+		      size_t *size, struct eucc_error *err);
 /* The language standard of a checked request's flags (the last -std= wins) as a PCH needs it:
  * NULL for clang's default (gnu17) and its synonym gnu18; c90 is c89, c18 c17, gnu90 gnu89. */
 const char *compile_std(const struct compile_request *req);
+/* The BPF CPU of a checked request's flags (the last -mcpu= wins): "v3", or NULL for none. */
+const char *compile_cpu(const struct compile_request *req);
+/*
+ * Does the program include vmlinux.h? Only then is the kernel header (its precompiled form)
+ * put in front of it: a program with its own types must not get the kernel's. True when an
+ * `#include "vmlinux.h"` or `<vmlinux.h>` (any dir) is in main or in an uploaded file that
+ * main's includes reach, outside comments; an include that only a macro names is not seen (such
+ * a program still finds vmlinux.h, parsed from its text).
+ */
+bool compile_includes_vmlinux(const struct compile_request *req);
 /* What a compile error says the headers lack: an identifier (an enum value, ...), a type
  * name, a struct or union's definition, or a member of one. */
 enum compile_missing_kind {
@@ -122,7 +164,7 @@ struct compile_missing {
 bool compile_diag_missing(const char *message, struct compile_missing *m);
 /* Print diagnostics as clang does ("file:line:col: error: message"). */
 void compile_diag_print(FILE *out, const struct compile_diag *d);
-/* clang's identity for cache keys and /v1/info ("Debian clang version 14.0.6"). */
+/* The default toolchain's clang ("Debian clang version 19.1.7 (3~deb12u1)"). */
 const char *compile_clang_version(void);
 
 #endif

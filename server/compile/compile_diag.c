@@ -69,7 +69,8 @@ static bool is_plain_name(const char *s)
 
 void compile_map_path(const char *in, char *out, size_t size)
 {
-	static const char src[] = SANDBOX_SRC "/", usr[] = "/usr/include/";
+	static const char *const system[] = {"/usr/include/", SANDBOX_LIBBPF "/", SANDBOX_UAPI "/"};
+	static const char src[] = SANDBOX_SRC "/";
 	const char *base;
 
 	if (!in || !*in) {
@@ -82,9 +83,13 @@ void compile_map_path(const char *in, char *out, size_t size)
 	}
 	if (!strncmp(in, src, sizeof(src) - 1))
 		in += sizeof(src) - 1;
-	else if (!strncmp(in, usr, sizeof(usr) - 1) && is_plain_name(in + sizeof(usr) - 1) &&
-		 !strstr(in, ".."))
-		in += sizeof(usr) - 1;
+	else
+		for (size_t i = 0; i < sizeof(system) / sizeof(system[0]); i++)
+			if (!strncmp(in, system[i], strlen(system[i])) &&
+			    is_plain_name(in + strlen(system[i])) && !strstr(in, "..")) {
+				in += strlen(system[i]);
+				break;
+			}
 	if (in[0] != '/' && is_plain_name(in) && normalize_rel(in, out, size))
 		return;
 	base = strrchr(in, '/');

@@ -15,7 +15,13 @@
 #define NAME_MAX_LEN 64
 #define ALLOWED_FLAGS                                                                              \
 	"-DNAME, -DNAME=VALUE, -UNAME, -I<dir inside the upload>, -W<warning>, -Wno-<warning>, "   \
-	"-w, -std=<c89|c99|c11|c17|c2x|gnu89|gnu99|gnu11|gnu17|gnu2x>, -g, -O2"
+	"-w, -std=<c89|c99|c11|c17|c2x|gnu89|gnu99|gnu11|gnu17|gnu2x>, -g, -O2, "                  \
+	"-mcpu=<v1|v2|v3|v4|generic>, " CODEGEN_FLAGS_TEXT
+
+/* BPF codegen flags that change only the code clang emits (docs/compile.md). */
+#define CODEGEN_FLAGS_TEXT                                                                         \
+	"-fno-stack-protector, -fno-strict-aliasing, -fno-jump-tables, -fno-unroll-loops, "        \
+	"-funroll-loops, -fno-asynchronous-unwind-tables, -fno-unwind-tables, -finline-functions"
 
 static int bad(struct eucc_error *err, const char *hint, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
@@ -313,6 +319,23 @@ static int parse_arch_headers(const cJSON *body, struct compile_request *req,
 	return 0;
 }
 
+/* "toolchain": the name of one the server has (compile_toolchain_find lists them if not). */
+static int parse_toolchain(const cJSON *body, struct compile_request *req, struct eucc_error *err)
+{
+	const cJSON *t = cJSON_GetObjectItemCaseSensitive(body, "toolchain");
+	const struct compile_toolchain *tc;
+
+	if (!t || cJSON_IsNull(t))
+		return 0;
+	if (!cJSON_IsString(t))
+		return bad(err, "send e.g. \"toolchain\": \"clang-19\" (GET /v1/info lists them)",
+			   "\"toolchain\" is not a string");
+	if (compile_toolchain_find(t->valuestring, &tc, err))
+		return -EINVAL;
+	req->toolchain = strdup(tc->name);
+	return req->toolchain ? 0 : -ENOMEM;
+}
+
 static int refuse_flag(struct eucc_error *err, const char *flag, const char *why)
 {
 	return bad(err, "allowed: " ALLOWED_FLAGS, "cflag '%.200s' is not allowed%s%s", flag,
@@ -336,6 +359,33 @@ static bool macro_is_valid(const char *s, bool value)
 		if (iscntrl((unsigned char)*s))
 			return false;
 	return true;
+}
+
+static bool in_list(const char *s, const char *const *list, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(s, list[i]))
+			return true;
+	return false;
+}
+
+/* -mcpu=: the BPF instruction set versions ("probe" would ask the server's own kernel). */
+static bool cpu_is_valid(const char *s)
+{
+	static const char *const cpus[] = {"v1", "v2", "v3", "v4", "generic"};
+
+	return in_list(s, cpus, sizeof(cpus) / sizeof(cpus[0]));
+}
+
+static bool codegen_flag(const char *f)
+{
+	static const char *const flags[] = {
+	    "-fno-stack-protector", "-fno-strict-aliasing", "-fno-jump-tables",
+	    "-fno-unroll-loops",    "-funroll-loops",	    "-fno-asynchronous-unwind-tables",
+	    "-fno-unwind-tables",   "-finline-functions",
+	};
+
+	return in_list(f, flags, sizeof(flags) / sizeof(flags[0]));
 }
 
 static bool std_is_valid(const char *s)
@@ -392,9 +442,12 @@ static int cflag_joined(const char *f, char **out, struct eucc_error *err)
 	} else if (!strncmp(f, "-std=", 5)) {
 		if (!std_is_valid(f + 5))
 			return refuse_flag(err, f, "not a C standard");
+	} else if (!strncmp(f, "-mcpu=", 6)) {
+		if (!cpu_is_valid(f + 6))
+			return refuse_flag(err, f, "the BPF CPU is v1, v2, v3, v4 or generic");
 	} else if (!strcmp(f, "-g") || !strcmp(f, "-O2")) {
 		return 0; /* the server always passes them */
-	} else if (strcmp(f, "-w")) {
+	} else if (strcmp(f, "-w") && !codegen_flag(f)) {
 		return refuse_flag(err, f,
 				   strncmp(f, "-O", 2) ? NULL : "the server compiles with -O2");
 	}
@@ -471,6 +524,8 @@ int compile_request_parse(const cJSON *body, struct compile_request *req, struct
 		r = parse_arch_headers(body, req, err);
 	if (!r)
 		r = parse_cflags(body, req, err);
+	if (!r)
+		r = parse_toolchain(body, req, err);
 	if (r == -ENOMEM)
 		eucc_error_set(err, r, EUCC_E_INTERNAL, "out of memory");
 	if (r)
@@ -495,5 +550,6 @@ void compile_request_free(struct compile_request *req)
 	free(req->main);
 	free(req->arch);
 	free(req->headers);
+	free(req->toolchain);
 	memset(req, 0, sizeof(*req));
 }

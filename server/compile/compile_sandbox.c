@@ -18,6 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "btfhub.h"
 #include "compile_internal.h"
 
 #define BWRAP_PATH    EUCC_BWRAP
@@ -309,29 +310,12 @@ static int run_limited(char *const argv[], const struct compile_limits *lim, uns
 
 /* ---- the sandbox ------------------------------------------------------------------------ */
 
-struct tools {
-	char clang[PATH_MAX];
-	char strip[PATH_MAX];
-};
-
-/* Real paths of clang and llvm-strip; they must be inside /usr, which the sandbox binds. */
-static int find_tools(struct tools *t, struct eucc_error *err)
+/* The job's toolchain (the default when it names none). */
+static int job_toolchain(const struct compile_job *job, const struct compile_toolchain **tc,
+			 struct eucc_error *err)
 {
-	char guess[PATH_MAX];
-	char *slash;
-
-	if (!realpath(EUCC_CLANG, t->clang) || strncmp(t->clang, "/usr/", 5))
-		return eucc_error_set(err, -ENOENT, EUCC_E_INTERNAL,
-				      "clang (%s) is missing or outside /usr", EUCC_CLANG);
-	snprintf(guess, sizeof(guess), "%s", t->clang);
-	slash = strrchr(guess, '/');
-	snprintf(slash + 1, sizeof(guess) - (size_t)(slash + 1 - guess), "llvm-strip");
-	if (realpath(guess, t->strip) && !strncmp(t->strip, "/usr/", 5))
-		return 0;
-	if (realpath(EUCC_LLVM_STRIP, t->strip) && !strncmp(t->strip, "/usr/", 5))
-		return 0;
-	return eucc_error_set(err, -ENOENT, EUCC_E_INTERNAL,
-			      "llvm-strip (%s) is missing or outside /usr", EUCC_LLVM_STRIP);
+	*tc = job->toolchain;
+	return *tc ? 0 : compile_toolchain_find(NULL, tc, err);
 }
 
 /* /lib, /lib64, /bin ... as on the host: the same symlink (merged /usr) or a read-only bind. */
@@ -360,8 +344,56 @@ static void add_root_dirs(struct argv_buf *a)
 	}
 }
 
+/*
+ * The file a PCH is made from: vmlinux.h with BTF_HEADER_PCH_MACRO defined, so that the PCH holds
+ * the types and not the kfunc declarations (btfhub.h, btf_header_write_kfuncs), which the
+ * program's own #include of vmlinux.h then makes. Made with -fno-pch-timestamp, so that the same
+ * text in every job dir is the same input to clang.
+ */
+#define PCH_SOURCE "vmlinux.pch.h"
+static const char pch_source[] = "#define " BTF_HEADER_PCH_MACRO "\n#include \"vmlinux.h\"\n"
+				 "#undef " BTF_HEADER_PCH_MACRO "\n";
+
+/* (normalized arch, -D__TARGET_ARCH_ value, Debian multiarch triplet of its UAPI headers) */
+static const char *const arch_map[][3] = {
+    {"x86_64", "x86", "x86_64-linux-gnu"},
+    {"arm64", "arm64", "aarch64-linux-gnu"},
+    {"s390x", "s390", "s390x-linux-gnu"},
+    {"ppc64le", "powerpc", "powerpc64le-linux-gnu"},
+    {"riscv64", "riscv", "riscv64-linux-gnu"},
+    {"loongarch64", "loongarch", "loongarch64-linux-gnu"},
+};
+
+/* Column @col of @arch's row of arch_map, or NULL. */
+static const char *arch_column(const char *arch, int col)
+{
+	const char *norm = arch_normalize(arch ? arch : arch_host());
+
+	for (size_t i = 0; norm && i < sizeof(arch_map) / sizeof(arch_map[0]); i++)
+		if (!strcmp(norm, arch_map[i][0]))
+			return arch_map[i][col];
+	return NULL;
+}
+
+/* The target arch's UAPI asm/ headers (linux-libc-dev of that arch), seen as <asm/...>. */
+static void add_uapi_asm(const struct compile_job *job, struct argv_buf *a)
+{
+	const char *triplet = arch_column(job->arch, 2);
+	char dir[128];
+
+	if (!triplet)
+		return;
+	snprintf(dir, sizeof(dir), "/usr/include/%s/asm", triplet);
+	if (!fs_is_dir(dir))
+		return;
+	argv_add(a, "--ro-bind");
+	argv_add(a, "%s", dir);
+	argv_add(a, SANDBOX_UAPI "/asm");
+}
+
 /* bwrap and its options; the command follows. */
-static void sandbox_argv(const struct compile_job *job, struct argv_buf *a)
+static void sandbox_argv(const struct compile_job *job, const struct compile_toolchain *tc,
+			 struct argv_buf *a)
 {
 	/* clang-format off */
 	static const char *const fixed[] = {
@@ -397,6 +429,13 @@ static void sandbox_argv(const struct compile_job *job, struct argv_buf *a)
 		argv_add(a, "%s", job->eucc_include);
 		argv_add(a, SANDBOX_INC "/eucc");
 	}
+	argv_add(a, "--ro-bind");
+	argv_add(a, "%s/" PCH_SOURCE, job->workdir);
+	argv_add(a, SANDBOX_PCH_SRC);
+	argv_add(a, "--ro-bind");
+	argv_add(a, "%s", tc->libbpf_dir);
+	argv_add(a, SANDBOX_LIBBPF);
+	add_uapi_asm(job, a);
 	argv_add(a, "--remount-ro");
 	argv_add(a, "/");
 	argv_add(a, "--chdir");
@@ -404,39 +443,35 @@ static void sandbox_argv(const struct compile_job *job, struct argv_buf *a)
 	argv_add(a, "--");
 }
 
-static const char *target_arch_define(const char *arch)
+/*
+ * Angle-bracket includes: the user's -I dirs first (a libbpf of their own), then the server's
+ * (vmlinux.h, <eucc/...>), the toolchain's libbpf headers, clang's and /usr/include, and last
+ * the target arch's UAPI asm/ headers.
+ */
+static void clang_argv(const struct compile_job *job, const struct compile_toolchain *tc,
+		       const char *tarch, struct argv_buf *a)
 {
-	static const char *const map[][2] = {
-	    {"x86_64", "x86"},	    {"arm64", "arm64"},	  {"s390x", "s390"},
-	    {"ppc64le", "powerpc"}, {"riscv64", "riscv"}, {"loongarch64", "loongarch"},
-	};
-	const char *norm = arch_normalize(arch);
-
-	for (size_t i = 0; norm && i < sizeof(map) / sizeof(map[0]); i++)
-		if (!strcmp(norm, map[i][0]))
-			return map[i][1];
-	return NULL;
-}
-
-static void clang_argv(const struct compile_job *job, const struct tools *t, const char *tarch,
-		       struct argv_buf *a)
-{
-	argv_add(a, "%s", t->clang);
+	argv_add(a, "%s", tc->clang);
 	argv_add(a, "-target");
 	argv_add(a, "bpf");
 	argv_add(a, "-O2");
 	argv_add(a, "-g");
 	argv_add(a, "-D__TARGET_ARCH_%s", tarch);
-	argv_add(a, "-I" SANDBOX_INC);
 	if (job->vmlinux_pch) {
 		argv_add(a, "-include-pch");
 		argv_add(a, SANDBOX_PCH);
 	}
 	for (size_t i = 0; i < job->req->ncflags; i++)
 		argv_add(a, "%s", job->req->cflags[i]);
+	argv_add(a, "-I" SANDBOX_INC);
+	argv_add(a, "-I" SANDBOX_LIBBPF);
+	argv_add(a, "-idirafter");
+	argv_add(a, SANDBOX_UAPI);
 	/* Source names in the object's line info relative to the upload, not the sandbox. */
 	argv_add(a, "-fdebug-prefix-map=" SANDBOX_SRC "=.");
 	argv_add(a, "-fdebug-prefix-map=" SANDBOX_INC "=.");
+	argv_add(a, "-fdebug-prefix-map=" SANDBOX_LIBBPF "=.");
+	argv_add(a, "-fdebug-prefix-map=" SANDBOX_UAPI "=.");
 	argv_add(a, "-fno-color-diagnostics");
 	argv_add(a, "-fno-crash-diagnostics"); /* no reproducer run after a crash or a limit */
 	argv_add(a, "-serialize-diagnostics");
@@ -486,11 +521,19 @@ static int write_source(int srcfd, const struct compile_source *s)
 
 static int prepare_workdir(const struct compile_job *job, struct eucc_error *err)
 {
-	int wfd, srcfd, outfd, r = 0;
+	int wfd, srcfd, outfd, fd, r = 0;
 
 	wfd = open(job->workdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (wfd < 0)
 		return eucc_error_set(err, -errno, EUCC_E_INTERNAL, "job dir: %s", strerror(errno));
+	fd = openat(wfd, PCH_SOURCE, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+	r = fd < 0 ? -errno : fs_write_all(fd, pch_source, sizeof(pch_source) - 1);
+	if (fd >= 0)
+		close(fd);
+	if (r) {
+		close(wfd);
+		return eucc_error_set(err, r, EUCC_E_INTERNAL, "job dir: %s", strerror(-r));
+	}
 	srcfd = subdir(wfd, "src");
 	outfd = subdir(wfd, "out");
 	close(wfd);
@@ -564,10 +607,13 @@ static void limits_or_defaults(const struct compile_limits *in, struct compile_l
 static int run_in_sandbox(const struct compile_job *job, const struct compile_limits *lim,
 			  struct argv_buf *cmd, struct run_result *rr, struct eucc_error *err)
 {
+	const struct compile_toolchain *tc;
 	struct argv_buf a = {0};
-	int r;
+	int r = job_toolchain(job, &tc, err);
 
-	sandbox_argv(job, &a);
+	if (r)
+		return r;
+	sandbox_argv(job, tc, &a);
 	for (size_t i = 0; i < cmd->n; i++)
 		argv_add(&a, "%s", cmd->v[i]);
 	if (a.oom || cmd->oom) {
@@ -693,13 +739,13 @@ static int judge(const struct compile_job *job, const struct compile_limits *lim
 
 /* llvm-strip -g in the sandbox, then read the object. */
 static int strip_and_read(const struct compile_job *job, const struct compile_limits *lim,
-			  const struct tools *t, struct run_result *rr, struct compile_result *res,
-			  struct eucc_error *err)
+			  const struct compile_toolchain *tc, struct run_result *rr,
+			  struct compile_result *res, struct eucc_error *err)
 {
 	struct argv_buf cmd = {0};
 	int r;
 
-	argv_add(&cmd, "%s", t->strip);
+	argv_add(&cmd, "%s", tc->strip);
 	argv_add(&cmd, "-g");
 	argv_add(&cmd, SANDBOX_OBJ);
 	r = run_in_sandbox(job, lim, &cmd, rr, err);
@@ -721,7 +767,7 @@ static int check_job(const struct compile_job *job, const char **tarch, struct e
 {
 	if (!job->req || !job->req->main || !job->workdir || !job->vmlinux_h)
 		return eucc_error_set(err, -EINVAL, EUCC_E_INTERNAL, "incomplete compile job");
-	*tarch = target_arch_define(job->arch ? job->arch : arch_host());
+	*tarch = arch_column(job->arch, 1);
 	if (!*tarch)
 		return eucc_error_set(err, -EINVAL, EUCC_E_BAD_REQUEST, "arch %s is not known",
 				      job->arch);
@@ -732,25 +778,25 @@ static int compile_steps(const struct compile_job *job, const struct compile_lim
 			 struct run_result *rr, struct diag_list *diags, struct compile_result *res,
 			 struct eucc_error *err)
 {
+	const struct compile_toolchain *tc;
 	struct argv_buf cmd = {0};
-	struct tools t;
 	const char *tarch;
 	int r;
 
 	r = check_job(job, &tarch, err);
 	if (!r)
-		r = find_tools(&t, err);
+		r = job_toolchain(job, &tc, err);
 	if (!r)
 		r = prepare_workdir(job, err);
 	if (r)
 		return r;
-	clang_argv(job, &t, tarch, &cmd);
+	clang_argv(job, tc, tarch, &cmd);
 	r = run_in_sandbox(job, lim, &cmd, rr, err);
 	argv_free(&cmd);
 	if (!r)
 		r = judge(job, lim, rr, diags, res, err);
 	if (!r && res->ok)
-		r = strip_and_read(job, lim, &t, rr, res, err);
+		r = strip_and_read(job, lim, tc, rr, res, err);
 	return r;
 }
 
@@ -791,36 +837,45 @@ void compile_result_free(struct compile_result *res)
 	res->diags_dropped = 0;
 }
 
-/* ---- clang's identity ------------------------------------------------------------------- */
+/* ---- a command's first line, clang's identity ------------------------------------------ */
 
-static char *clang_version_buf(void)
+int compile_command_line(char *const argv[], char *line, size_t size)
 {
-	static char version[128];
-
-	return version;
-}
-
-static void clang_version_init(void)
-{
-	char *const argv[] = {EUCC_CLANG, "--version", NULL};
-	char *v = clang_version_buf();
 	struct run_result *rr = malloc(sizeof(*rr));
+	int r;
 
-	snprintf(v, 128, "clang (unknown version)");
 	if (!rr)
-		return;
-	if (!run_limited(argv, NULL, 30, false, rr) && WIFEXITED(rr->status) &&
-	    !WEXITSTATUS(rr->status) && rr->out[0])
-		snprintf(v, 128, "%.*s", (int)strcspn(rr->out, "\n"), rr->out);
+		return -ENOMEM;
+	r = run_limited(argv, NULL, 30, false, rr);
+	if (!r && (!WIFEXITED(rr->status) || WEXITSTATUS(rr->status) || !rr->out[0]))
+		r = -EIO;
+	if (!r)
+		snprintf(line, size, "%.*s", (int)strcspn(rr->out, "\n"), rr->out);
 	free(rr);
+	return r;
 }
 
 const char *compile_clang_version(void)
 {
-	static pthread_once_t once = PTHREAD_ONCE_INIT;
+	const struct compile_toolchain *tc = compile_toolchain_at(0);
 
-	pthread_once(&once, clang_version_init);
-	return clang_version_buf();
+	return tc ? tc->clang_version : "clang (none found)";
+}
+
+static const char *last_flag_value(const struct compile_request *req, const char *prefix)
+{
+	const char *v = NULL;
+	size_t n = strlen(prefix);
+
+	for (size_t i = 0; i < req->ncflags; i++)
+		if (!strncmp(req->cflags[i], prefix, n))
+			v = req->cflags[i] + n;
+	return v;
+}
+
+const char *compile_cpu(const struct compile_request *req)
+{
+	return last_flag_value(req, "-mcpu=");
 }
 
 /*
@@ -831,28 +886,25 @@ const char *compile_std(const struct compile_request *req)
 {
 	static const char *const same[][2] = {
 	    {"c90", "c89"}, {"c18", "c17"}, {"gnu90", "gnu89"}, {"gnu18", "gnu17"}};
-	const char *std = NULL;
+	const char *std = last_flag_value(req, "-std=");
 
-	for (size_t i = 0; i < req->ncflags; i++)
-		if (!strncmp(req->cflags[i], "-std=", 5))
-			std = req->cflags[i] + 5;
 	for (size_t i = 0; std && i < sizeof(same) / sizeof(same[0]); i++)
 		if (!strcmp(std, same[i][0]))
 			std = same[i][1];
 	return std && strcmp(std, "gnu17") ? std : NULL;
 }
 
-int compile_pch_build(const char *vmlinux_h, const char *arch, const char *std, const char *workdir,
-		      void **pch, size_t *size, struct eucc_error *err)
+int compile_pch_build(const struct compile_toolchain *tc, const char *vmlinux_h, const char *arch,
+		      const char *std, const char *cpu, const char *workdir, void **pch,
+		      size_t *size, struct eucc_error *err)
 {
 	struct compile_request req = {.main = "none.c"};
 	struct compile_job job = {
-	    .req = &req, .arch = arch, .vmlinux_h = vmlinux_h, .workdir = workdir};
+	    .req = &req, .toolchain = tc, .arch = arch, .vmlinux_h = vmlinux_h, .workdir = workdir};
 	struct compile_limits lim;
 	struct argv_buf cmd = {0};
 	struct run_result *rr;
 	const char *tarch;
-	struct tools t;
 	int r;
 
 	limits_or_defaults(&job.limits, &lim);
@@ -861,11 +913,11 @@ int compile_pch_build(const char *vmlinux_h, const char *arch, const char *std, 
 		return eucc_error_set(err, -ENOMEM, EUCC_E_INTERNAL, "out of memory");
 	r = check_job(&job, &tarch, err);
 	if (!r)
-		r = find_tools(&t, err);
+		r = job_toolchain(&job, &tc, err);
 	if (!r)
 		r = prepare_workdir(&job, err);
 	if (!r) {
-		argv_add(&cmd, "%s", t.clang);
+		argv_add(&cmd, "%s", tc->clang);
 		argv_add(&cmd, "-target");
 		argv_add(&cmd, "bpf");
 		argv_add(&cmd, "-O2");
@@ -873,9 +925,13 @@ int compile_pch_build(const char *vmlinux_h, const char *arch, const char *std, 
 		argv_add(&cmd, "-D__TARGET_ARCH_%s", tarch);
 		if (std)
 			argv_add(&cmd, "-std=%s", std);
+		if (cpu)
+			argv_add(&cmd, "-mcpu=%s", cpu);
+		argv_add(&cmd, "-Xclang");
+		argv_add(&cmd, "-fno-pch-timestamp");
 		argv_add(&cmd, "-x");
 		argv_add(&cmd, "c-header");
-		argv_add(&cmd, SANDBOX_VMLINUX);
+		argv_add(&cmd, SANDBOX_PCH_SRC);
 		argv_add(&cmd, "-o");
 		argv_add(&cmd, SANDBOX_OUT "/vmlinux.h.pch");
 		r = run_in_sandbox(&job, &lim, &cmd, rr, err);

@@ -18,17 +18,16 @@ void compile_answer_free(struct compile_answer *a)
 	memset(a, 0, sizeof(*a));
 }
 
-static int parse_body(const char *body, size_t len, struct compile_request *req,
-		      struct eucc_error *err)
+int service_parse_json(const char *body, size_t len, cJSON **out, struct eucc_error *err)
 {
 	const char *end = NULL;
 	cJSON *json;
 	size_t pos;
-	int ret;
 
+	*out = NULL;
 	if (!len) {
 		eucc_error_set(err, -EINVAL, EUCC_E_BAD_REQUEST, "the request has no body");
-		eucc_error_hint(err, "send a JSON object with name, main, sources and kernels");
+		eucc_error_hint(err, "send a JSON object; see docs/api.md");
 		return -EINVAL;
 	}
 	json = cJSON_ParseWithLengthOpts(body, len, &end, 0);
@@ -48,6 +47,20 @@ static int parse_body(const char *body, size_t len, struct compile_request *req,
 		eucc_error_hint(err, "send one JSON object and nothing after it");
 		return -EINVAL;
 	}
+	*out = json;
+	return 0;
+}
+
+static int parse_body(const char *body, size_t len, struct compile_request *req,
+		      struct eucc_error *err)
+{
+	cJSON *json;
+	int ret = service_parse_json(body, len, &json, err);
+
+	if (ret && !len)
+		eucc_error_hint(err, "send a JSON object with name, main, sources and kernels");
+	if (ret)
+		return ret;
 	ret = compile_request_parse(json, req, err);
 	cJSON_Delete(json);
 	return ret;

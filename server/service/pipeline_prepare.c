@@ -98,7 +98,7 @@ static void source_key(struct pipeline_job *c)
 
 void pipeline_keys(struct pipeline_job *c)
 {
-	const char *okey[] = {"object", EUCC_PIPELINE_VERSION, compile_clang_version(),
+	const char *okey[] = {"object", EUCC_PIPELINE_VERSION, c->toolchain->identity,
 			      c->header.sha256, NULL};
 	const char *rkey[4 + 2 * COMPILE_MAX_KERNELS];
 	size_t n = 0;
@@ -121,7 +121,9 @@ int pipeline_prepare(struct pipeline_job *c, struct eucc_error *err)
 	int ret;
 
 	c->arch = c->req.arch ? c->req.arch : arch_host();
-	ret = resolve_kernels(c, err);
+	ret = compile_toolchain_find(c->req.toolchain, &c->toolchain, err);
+	if (!ret)
+		ret = resolve_kernels(c, err);
 	if (!ret)
 		ret = choose_header(c, err);
 	if (!ret)

@@ -28,15 +28,6 @@ struct run_state {
 	uint64_t compile_ns, check_ns, package_ns;
 };
 
-/* Text that may quote the program (diagnostics) or a kernel's BTF (findings): escaped. */
-static void add_text(cJSON *o, const char *name, const char *text)
-{
-	char *safe = str_escape(text);
-
-	cJSON_AddStringToObject(o, name, safe ? safe : "");
-	free(safe);
-}
-
 static cJSON *diag_to_json(const struct compile_diag *d)
 {
 	cJSON *o = cJSON_CreateObject();
@@ -45,9 +36,9 @@ static cJSON *diag_to_json(const struct compile_diag *d)
 	cJSON_AddStringToObject(o, "file", d->file);
 	cJSON_AddNumberToObject(o, "line", d->line);
 	cJSON_AddNumberToObject(o, "column", d->column);
-	add_text(o, "message", d->message);
+	pipeline_add_text(o, "message", d->message);
 	if (d->fixits[0])
-		add_text(o, "fixits", d->fixits);
+		pipeline_add_text(o, "fixits", d->fixits);
 	return o;
 }
 
@@ -91,8 +82,8 @@ static bool flags_touch_header(const struct compile_request *req)
 }
 
 /* Make the PCH @pch of @header once, however many requests want it; false if it failed. */
-static bool pch_make(struct pipeline_job *c, const char *header, const char *std, const char *key,
-		     const char *pch)
+static bool pch_make(struct pipeline_job *c, const char *header, const char *std, const char *cpu,
+		     const char *key, const char *pch)
 {
 	struct eucc_error err = {0};
 	char dir[PATH_MAX];
@@ -104,15 +95,17 @@ static bool pch_make(struct pipeline_job *c, const char *header, const char *std
 		if (!flight_begin(&c->s->compile_flights, key))
 			continue; /* another request made it meanwhile: look again */
 		if (!make_job_dir(c->s, dir, sizeof(dir), &lock, &err)) {
-			if (!compile_pch_build(header, c->arch, std, dir, &data, &len, &err))
+			if (!compile_pch_build(c->toolchain, header, c->arch, std, cpu, dir, &data,
+					       &len, &err))
 				fs_write_atomic(pch, data, len);
 			free(data);
 			job_dir_done(dir, lock);
 		}
 		flight_end(&c->s->compile_flights, key);
 		if (access(pch, R_OK)) {
-			eucc_warn("no precompiled header for %s (-std=%s): %s", c->header.release,
-				  std ? std : "gnu17", err.message);
+			eucc_warn("no precompiled header for %s (%s, -std=%s): %s",
+				  c->header.release, c->toolchain->name, std ? std : "gnu17",
+				  err.message);
 			memo_put(&c->s->pch_failed, key, "", 0, 0);
 			return false;
 		}
@@ -121,34 +114,40 @@ static bool pch_make(struct pipeline_job *c, const char *header, const char *std
 }
 
 /*
- * The precompiled header of @header for the request's arch and language standard, made once
- * (next to the header in the store: <release>.h.<arch>.pch, <release>.h.<arch>.<std>.pch) and
- * kept: parsing a 2-50 MB vmlinux.h is most of a compile. clang takes a PCH only with the
- * language options it was made with, so there is one per -std. NULL: none (a PCH that failed
- * to build is not tried again for a while; the compile then says what is wrong).
+ * The precompiled header of @header for the request's toolchain, arch, language standard and
+ * BPF CPU, made once (next to the header in the store: <release>.h.<arch>.<toolchain>.pch,
+ * with .<std> and .<cpu> before .pch for those) and kept: parsing a 2-50 MB vmlinux.h is most
+ * of a compile. clang takes a PCH only from the clang that made it and with the language and
+ * target options it was made with. NULL: none (a program that does not include vmlinux.h gets
+ * none; a PCH that failed to build is not tried again for a while; the compile then says what
+ * is wrong).
  */
 static const char *header_pch(struct pipeline_job *c, const char *header, char *pch, size_t size)
 {
-	const char *std = compile_std(&c->req);
-	const char *parts[] = {"pch", c->header.sha256, c->arch, std};
+	const char *std = compile_std(&c->req), *cpu = compile_cpu(&c->req);
+	const char *parts[] = {"pch", c->header.sha256, c->arch, c->toolchain->identity, std, cpu};
 	char key[EUCC_SHA256_HEX], *failed;
 	size_t len;
 
-	if (flags_touch_header(&c->req))
+	if (flags_touch_header(&c->req) || !compile_includes_vmlinux(&c->req))
 		return NULL;
-	snprintf(pch, size, "%s.%s%s%s.pch", header, c->arch, std ? "." : "", std ? std : "");
-	cache_key_digest(key, parts, 4);
+	snprintf(pch, size, "%s.%s.%s%s%s%s%s.pch", header, c->arch, c->toolchain->name,
+		 std ? "." : "", std ? std : "", cpu ? "." : "", cpu ? cpu : "");
+	cache_key_digest(key, parts, 6);
 	if ((failed = memo_get(&c->s->pch_failed, key, &len, NULL))) {
 		free(failed);
 		return NULL;
 	}
-	return pch_make(c, header, std, key, pch) ? pch : NULL;
+	return pch_make(c, header, std, cpu, key, pch) ? pch : NULL;
 }
 
 /* Compile in a fresh job dir under DATA/tmp; removes it after. */
 static int run_compile(struct pipeline_job *c, struct compile_result *res, struct eucc_error *err)
 {
-	struct compile_job job = {.req = &c->req, .arch = c->arch, .limits = c->s->opts.limits};
+	struct compile_job job = {.req = &c->req,
+				  .toolchain = c->toolchain,
+				  .arch = c->arch,
+				  .limits = c->s->opts.limits};
 	char header[PATH_MAX], dir[PATH_MAX], pch[PATH_MAX + 32], *events_text;
 	struct compile_request with_events;
 	int ret, lock;
@@ -182,7 +181,7 @@ static void add_failure(cJSON *diags, const char *failure)
 	cJSON_AddStringToObject(d, "file", "");
 	cJSON_AddNumberToObject(d, "line", 0);
 	cJSON_AddNumberToObject(d, "column", 0);
-	add_text(d, "message", failure);
+	pipeline_add_text(d, "message", failure);
 	cJSON_AddItemToArray(diags, d);
 }
 
@@ -270,155 +269,18 @@ static int get_object(struct pipeline_job *c, struct run_state *st, struct eucc_
 	return ret;
 }
 
-static cJSON *report_to_json(const struct core_report *rep)
-{
-	cJSON *o = cJSON_CreateObject(), *arr;
-
-	cJSON_AddStringToObject(o, "status", core_status_name(rep->status));
-	arr = cJSON_AddArrayToObject(o, "findings");
-	for (size_t i = 0; i < rep->count; i++) {
-		const struct core_finding *f = &rep->findings[i];
-		cJSON *j = cJSON_CreateObject();
-
-		cJSON_AddStringToObject(j, "severity",
-					f->severity == CORE_ERROR ? "error" : "warning");
-		cJSON_AddStringToObject(j, "kind", f->kind);
-		add_text(j, "message", f->message);
-		cJSON_AddStringToObject(j, "file",
-					strncmp(f->file, "./", 2) ? f->file : f->file + 2);
-		cJSON_AddNumberToObject(j, "line", f->line);
-		cJSON_AddItemToArray(arr, j);
-	}
-	return o;
-}
-
-/* One kernel's outcome: its report (status, findings) and its minimized BTF. */
-struct kernel_result {
-	cJSON *meta;
-	void *min;
-	size_t min_size;
-	char digest[EUCC_SHA256_HEX];
-	bool hit;
-	const char *shared; /* with a registry: "hit", "pushed", "miss" */
-};
-
-/* From the cache: the record and its blob (false if either is missing or damaged). */
-static bool kernel_from_cache(struct pipeline_job *c, const char *key, struct kernel_result *kr)
-{
-	char *text = NULL;
-
-	if (cache_key_get(c->s->cache, "kernel", key, kr->digest, &text))
-		return false;
-	kr->meta = cJSON_Parse(text);
-	free(text);
-	if (kr->meta && !cache_blob_read(c->s->cache, kr->digest, &kr->min, &kr->min_size)) {
-		kr->hit = true;
-		return true;
-	}
-	cJSON_Delete(kr->meta);
-	kr->meta = NULL;
-	return false;
-}
-
-/* Check one kernel; the minimized BTF stays in memory for the package. */
-static int kernel_check(struct pipeline_job *c, struct run_state *st, const struct btf_kernel *k,
-			const char *key, struct kernel_result *kr)
-{
-	struct core_check_opts opts = {.sz = sizeof(opts), .release = k->release};
-	struct core_report rep = {0};
-	struct eucc_error err = {0};
-	struct kernel_entry *e;
-	char *text;
-	int ret;
-
-	ret = kernel_cache_get(&c->s->kernels, c->s->store, k, &e, &err);
-	if (!ret) {
-		ret = core_check(st->view, e->btf, &e->features, &opts, &rep, &err);
-		kernel_cache_put(&c->s->kernels, e);
-	}
-	atomic_fetch_add(&c->s->metrics.kernel_checks, 1);
-	if (ret) {
-		eucc_warn("check of %s failed: %s", k->release, err.message);
-		core_report_free(&rep);
-		return ret;
-	}
-	kr->meta = report_to_json(&rep);
-	kr->min = rep.min_btf;
-	kr->min_size = rep.min_btf_size;
-	rep.min_btf = NULL;
-	core_report_free(&rep);
-	if (cache_blob_put(c->s->cache, kr->min, kr->min_size, kr->digest)) {
-		eucc_sha256_hex(kr->min, kr->min_size, kr->digest);
-		eucc_warn("cannot store the minimized BTF of %s in the cache", k->release);
-		return 0;
-	}
-	text = cJSON_PrintUnformatted(kr->meta);
-	if (!text || cache_key_put(c->s->cache, "kernel", key, kr->digest, text))
-		eucc_warn("cannot record the check of %s in the cache", k->release);
-	if (text && registry_push(c->s, "kernel", key, kr->min, kr->min_size, text))
-		kr->shared = "pushed";
-	free(text);
-	return 0;
-}
-
-/* A kernel's result from the cache, or checked once however many requests want it. */
-static int kernel_result(struct pipeline_job *c, struct run_state *st, const struct btf_kernel *k,
-			 struct kernel_result *kr)
-{
-	const char *parts[] = {"kernel", EUCC_PIPELINE_VERSION, st->object_digest, k->sha256,
-			       k->release};
-	char key[EUCC_SHA256_HEX];
-	int ret;
-
-	cache_key_digest(key, parts, 5);
-	for (;;) {
-		if (kernel_from_cache(c, key, kr))
-			return 0;
-		if (!flight_begin(&c->s->kernel_flights, key))
-			continue;
-		if (!registry_fetch(c->s, "kernel", key))
-			break;
-		flight_end(&c->s->kernel_flights, key);
-		kr->shared = "hit";
-	}
-	kr->shared = c->s->registry ? "miss" : NULL;
-	ret = kernel_check(c, st, k, key, kr);
-	flight_end(&c->s->kernel_flights, key);
-	return ret;
-}
-
 static int add_kernel(struct pipeline_job *c, struct run_state *st, const struct btf_kernel *k)
 {
-	struct kernel_result kr = {0};
-	cJSON *kj, *mk, *btf;
-	char path[512];
-	int ret;
+	struct kernel_step ks = {.s = c->s,
+				 .view = st->view,
+				 .object_digest = st->object_digest,
+				 .pkg = st->pkg,
+				 .kernels = st->kernels,
+				 .manifest_kernels = st->manifest_kernels,
+				 .kernel_cache = st->kernel_cache,
+				 .kernel_shared = st->kernel_shared};
 
-	ret = kernel_result(c, st, k, &kr);
-	if (ret)
-		return ret;
-	atomic_fetch_add(kr.hit ? &c->s->metrics.kernel_hits : &c->s->metrics.kernel_misses, 1);
-	cJSON_AddStringToObject(st->kernel_cache, k->release, kr.hit ? "hit" : "miss");
-	if (st->kernel_shared)
-		cJSON_AddStringToObject(st->kernel_shared, k->release,
-					kr.shared ? kr.shared : "local");
-	snprintf(path, sizeof(path), "btf/%s/%s.btf", k->arch, k->release);
-	ret = pkg_writer_add(st->pkg, path, kr.min, kr.min_size);
-	free(kr.min);
-	kj = btf_kernel_json(k, false);
-	cJSON_AddItemToObject(kj, "status",
-			      cJSON_Duplicate(cJSON_GetObjectItem(kr.meta, "status"), 1));
-	mk = cJSON_Duplicate(kj, 1);
-	cJSON_AddItemToObject(kj, "findings",
-			      cJSON_Duplicate(cJSON_GetObjectItem(kr.meta, "findings"), 1));
-	btf = cJSON_AddObjectToObject(mk, "btf");
-	cJSON_AddStringToObject(btf, "path", path);
-	cJSON_AddStringToObject(btf, "sha256", kr.digest);
-	cJSON_AddNumberToObject(btf, "size", (double)kr.min_size);
-	cJSON_AddItemToArray(st->kernels, kj);
-	cJSON_AddItemToArray(st->manifest_kernels, mk);
-	cJSON_Delete(kr.meta);
-	return ret;
+	return pipeline_kernel_add(&ks, k);
 }
 
 static cJSON *toolchain_json(struct pipeline_job *c)
@@ -427,8 +289,10 @@ static cJSON *toolchain_json(struct pipeline_job *c)
 
 	cJSON_AddStringToObject(o, "eucc", EUCC_VERSION);
 	cJSON_AddStringToObject(o, "pipeline", EUCC_PIPELINE_VERSION);
-	cJSON_AddStringToObject(o, "clang", compile_clang_version());
+	cJSON_AddStringToObject(o, "name", c->toolchain->name);
+	cJSON_AddStringToObject(o, "clang", c->toolchain->clang_version);
 	cJSON_AddStringToObject(o, "libbpf", c->s->libbpf_version);
+	cJSON_AddStringToObject(o, "libbpf_headers", c->toolchain->libbpf_version);
 	cJSON_AddStringToObject(o, "headers", c->header.release);
 	return o;
 }
@@ -474,8 +338,8 @@ static void add_truncation(cJSON *o, size_t dropped)
 
 static int build_package(struct pipeline_job *c, struct run_state *st, cJSON *answer)
 {
-	char obj_path[300], digest[EUCC_SHA256_HEX], url[128], *text;
-	cJSON *manifest, *report, *p;
+	char obj_path[300], *text;
+	cJSON *manifest, *report;
 	void *data = NULL;
 	size_t size = 0;
 	int ret;
@@ -496,21 +360,9 @@ static int build_package(struct pipeline_job *c, struct run_state *st, cJSON *an
 		ret = pkg_writer_finish(st->pkg, manifest, &data, &size);
 	cJSON_Delete(manifest);
 	if (!ret)
-		ret = cache_blob_put(c->s->cache, data, size, digest);
-	if (!ret)
-		ret = cache_key_put(c->s->cache, "artifact", digest, digest, NULL);
-	if (!ret) /* any replica can then serve it */
-		registry_push(c->s, "artifact", digest, data, size, NULL);
+		ret = pipeline_store_package(c->s, data, size, answer);
 	free(data);
-	if (ret)
-		return ret;
-	p = cJSON_AddObjectToObject(answer, "package");
-	snprintf(url, sizeof(url), "sha256:%s", digest);
-	cJSON_AddStringToObject(p, "digest", url);
-	cJSON_AddNumberToObject(p, "size", (double)size);
-	snprintf(url, sizeof(url), "/v1/artifacts/%s", digest);
-	cJSON_AddStringToObject(p, "url", url);
-	return 0;
+	return ret;
 }
 
 static void run_state_free(struct run_state *st)

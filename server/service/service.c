@@ -140,6 +140,7 @@ cJSON *service_info(struct service *s)
 	cJSON_AddStringToObject(o, "pipeline", EUCC_PIPELINE_VERSION);
 	cJSON_AddStringToObject(o, "clang", compile_clang_version());
 	cJSON_AddStringToObject(o, "libbpf", s->libbpf_version);
+	cJSON_AddItemToObject(o, "toolchains", compile_toolchains_json());
 	cJSON_AddNumberToObject(o, "kernels", (double)n);
 	cJSON_AddBoolToObject(o, "btf_upload", s->opts.allow_btf_upload);
 	cJSON_AddBoolToObject(o, "auth", s->auth_required);

@@ -258,6 +258,31 @@ int service_compile_start(struct service *s, struct pipeline_job *job, compile_d
 			  void *ctx, struct eucc_error *err);
 void pipeline_job_free(struct pipeline_job *job);
 
+/* @body as one JSON value and nothing after it (white space aside; not even a NUL): *out, to
+ * free with cJSON_Delete; else code bad_request that says where it goes wrong. */
+int service_parse_json(const char *body, size_t len, struct cJSON **out, struct eucc_error *err);
+
+/* ---- a kernel added to a stored package --------------------------------------------------- */
+
+/* A host's kernel, as the host knows it (docs/api.md, POST /v1/packages/{digest}/kernels). */
+struct kernel_want {
+	const char *release;	/* uname -r */
+	const char *arch;	/* NULL: the package's */
+	const char *build_id;	/* hex, from /sys/kernel/notes; NULL: unknown */
+	const char *btf_sha256; /* of its /sys/kernel/btf/vmlinux; NULL: it has none */
+};
+
+/*
+ * The stored package @digest with the kernel @want added: the same object, the per-kernel step
+ * only (no compile), a new package stored as an artifact. *answer: {"package", "kernels" (the
+ * added one, with findings), "added" (false: the package had it), "cache", "timings_ms"}.
+ * Codes: not_found (no such package), btf_needed (offer the BTF of that digest first),
+ * kernel_not_found (no BTF anywhere), bad_request.
+ */
+int service_package_add_kernel(struct service *s, const char *digest,
+			       const struct kernel_want *want, struct cJSON **answer,
+			       struct eucc_error *err);
+
 /* ---- files and kernels --------------------------------------------------------------------------
  */
 
@@ -266,12 +291,13 @@ void pipeline_job_free(struct pipeline_job *job);
 int service_artifact(struct service *s, const char *digest, int *fd, uint64_t *bytes,
 		     struct eucc_error *err);
 
-/* A client's running kernel offered for the store: @data NULL (by digest) or its raw BTF.
+/* A client's running kernel offered for the store: @data NULL (by digest) or its raw BTF;
+ * @build_id (hex, or NULL) keys it in the store beside its release.
  * *added: stored now (else it was there). Codes: btf_upload_disabled, btf_needed, conflict,
  * bad_request. */
-int service_btf_offer(struct service *s, const char *release, const char *arch, const char *sha,
-		      const void *data, size_t len, struct btf_kernel *out, bool *added,
-		      struct eucc_error *err);
+int service_btf_offer(struct service *s, const char *release, const char *arch,
+		      const char *build_id, const char *sha, const void *data, size_t len,
+		      struct btf_kernel *out, bool *added, struct eucc_error *err);
 
 /*
  * Remove what killed processes left in DATA/tmp: job dirs and upload temps that no live

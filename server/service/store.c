@@ -61,10 +61,11 @@ static void offer_done(const struct btf_kernel *k, enum btf_import_result res, c
 
 /* Import @path under the offered name. */
 static int import_offered(struct service *s, const char *release, const char *arch,
-			  const char *path, struct btf_kernel *out, bool *added,
-			  struct eucc_error *err)
+			  const char *build_id, const char *path, struct btf_kernel *out,
+			  bool *added, struct eucc_error *err)
 {
-	struct btf_import_opts o = {.sz = sizeof(o), .release = release, .arch = arch};
+	struct btf_import_opts o = {
+	    .sz = sizeof(o), .release = release, .arch = arch, .build_id = build_id};
 	struct offered res = {0};
 	struct btf_import_cbs cbs = {.done = offer_done, .ctx = &res};
 	struct eucc_error why = {0};
@@ -114,9 +115,9 @@ static int bad_upload(struct eucc_error *err, const char *why)
 	return -EINVAL;
 }
 
-int service_btf_offer(struct service *s, const char *release, const char *arch, const char *sha,
-		      const void *data, size_t len, struct btf_kernel *out, bool *added,
-		      struct eucc_error *err)
+int service_btf_offer(struct service *s, const char *release, const char *arch,
+		      const char *build_id, const char *sha, const void *data, size_t len,
+		      struct btf_kernel *out, bool *added, struct eucc_error *err)
 {
 	char hex[EUCC_SHA256_HEX], path[PATH_MAX];
 	struct eucc_error why = {0};
@@ -135,7 +136,7 @@ int service_btf_offer(struct service *s, const char *release, const char *arch, 
 			*out = k;
 			return 0;
 		}
-		return import_offered(s, release, arch, k.path, out, added, err);
+		return import_offered(s, release, arch, build_id, k.path, out, added, err);
 	}
 	/* Raw BTF only, fully validated: no archives, images or DWARF here. */
 	ret = btf_source_validate(data, len, &why);
@@ -151,7 +152,7 @@ int service_btf_offer(struct service *s, const char *release, const char *arch, 
 	ret = write_upload(s, data, len, path, sizeof(path), &lock, err);
 	if (ret)
 		return ret;
-	ret = import_offered(s, release, arch, path, out, added, err);
+	ret = import_offered(s, release, arch, build_id, path, out, added, err);
 	unlink(path);
 	close(lock);
 	return ret;

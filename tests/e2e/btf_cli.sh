@@ -49,6 +49,26 @@ expect_eq "local spec" "$(jq -r '.[0].release' <<<"$OUT")" "$(uname -r)"
 run 0 eucc-server btf rm "$(uname -r)"
 run 2 eucc-server btf show "$(uname -r)"
 
+# Two builds of one release (another build id, other BTF): both kept; show and rm need --build-id.
+D61=6.1.0-47-cloud-amd64
+run 0 eucc-server btf import /sys/kernel/btf/vmlinux --release "$D61" --distro debian --version 12 --build-id bb22
+expect "second build added" "$OUT" "^added +$D61 \(debian/12/x86_64\)"
+run 0 eucc-server btf list "$D61"
+expect_eq "list: both builds" "$(grep -c "^$D61 " <<<"$OUT")" 2
+expect "list: the build id column" "$OUT" "BUILD ID$"
+expect "list: the second's build id" "$OUT" "^$D61 .* bb22$"
+run 3 eucc-server btf show "$D61"
+expect "two builds: says so" "$ERR" "stored as two builds: build id bb22 and unknown"
+expect "two builds: the remedy" "$ERR" "hint: choose one with --build-id"
+run 0 eucc-server btf show "$D61" --build-id bb22 --json
+expect_eq "show --build-id" "$(jq -r .build_id <<<"$OUT")" bb22
+expect_eq "its own file" "$(find "$EUCC_DATA/btf/debian/12/x86_64" -name "$D61.bb22.btf" | wc -l)" 1
+run 3 eucc-server btf import /sys/kernel/btf/vmlinux --release "$D61" --build-id XYZ
+expect "bad build id" "$ERR" "bad build id 'XYZ'"
+run 0 eucc-server btf rm "$D61" --build-id bb22
+run 0 eucc-server btf show "$D61" --json
+expect_eq "the first build stays" "$(jq -r '.build_id // "unknown"' <<<"$OUT")" unknown
+
 # Bad input: clear errors, exit 2, store unchanged.
 printf '' >"$TMP/empty"
 head -c 4096 /dev/urandom >"$TMP/random"
@@ -111,10 +131,10 @@ expect_not "btf --help: not serve" "$OUT" "^  serve"
 
 # Every command's --help: its usage line and every option it has (and `help CMD` is the same).
 opts_serve="--listen HOST:PORT|--workers N|--queue N|--http-threads N|--tokens FILE|--cache-max SIZE|--allow-btf-upload|--compile-timeout SEC|--compile-memory SIZE"
-opts_btf_import="--distro D|--version V|--arch A|--release R|--replace|-j, --json"
+opts_btf_import="--distro D|--version V|--arch A|--release R|--replace|--build-id HEX|-j, --json"
 opts_btf_list="--arch A|-j, --json"
-opts_btf_show="--arch A|--type NAME|--func NAME|-j, --json"
-opts_btf_rm="--arch A|-j, --json"
+opts_btf_show="--arch A|--type NAME|--func NAME|--build-id HEX|-j, --json"
+opts_btf_rm="--arch A|--build-id HEX|-j, --json"
 opts_cache_stats="--cache-max SIZE|-j, --json"
 opts_cache_gc=$opts_cache_stats
 opts_cache_verify=$opts_cache_stats
@@ -141,5 +161,6 @@ run 0 eucc-server -V
 expect "-V" "$OUT" "^eucc-server .*\(libbpf "
 run 0 eucc-server --version -v
 expect "-v --version names clang" "$OUT" "^clang: .*clang version [0-9]"
+expect "-v --version lists the toolchains" "$OUT" "^toolchain clang-[0-9]+: .*clang version [0-9].*, the default$"
 
 finish

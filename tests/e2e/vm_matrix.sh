@@ -96,12 +96,14 @@ declare -A ONLY=([tracing]="$K419")
 declare -A CAUSE=(
 	[state]="CO-RE relocation.*task_struct\.__state"
 	[loop,$K510]="rejected by the verifier" [loop,$K419]="rejected by the verifier.*|unrecognized bpf_ld_imm64 insn"
-	[opensnoop]="map 'events': failed to create: Invalid argument" [ringbuf]="map 'events': failed to create: Invalid argument"
+	[opensnoop]="map 'events': (failed to create: Invalid argument|the kernel cannot create maps of type ringbuf)|this kernel cannot do BPF global data"
+	[ringbuf]="map 'events': (failed to create: Invalid argument|the kernel cannot create maps of type ringbuf)"
 	[globals]="this kernel cannot do BPF global data" [tracing]="failed to find valid kernel BTF")
 declare -A CAUSE_TEXT=(
 	[state]="refused: CO-RE relocation of task_struct.__state fails"
 	[loop,$K510]="refused by the verifier" [loop,$K419]="refused by the verifier (the bpf_loop callback's ld_imm64)"
-	[opensnoop]="refused: the kernel cannot create the ring buffer map" [ringbuf]="refused: the kernel cannot create the ring buffer map"
+	[opensnoop]="refused: no ring buffer map and no global data (the first one met is named)"
+	[ringbuf]="refused: the kernel cannot create the ring buffer map"
 	[globals]="refused: no global data (the kernel refuses the .rodata map)"
 	[tracing]="refused: a tracing program needs the kernel's own BTF, which 4.19 has not")
 declare -A PRED FINDING

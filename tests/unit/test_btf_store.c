@@ -12,6 +12,7 @@
 
 #include <bpf/btf.h>
 #include <cmocka.h>
+#include <sqlite3.h>
 
 #include "btfhub.h"
 
@@ -291,6 +292,132 @@ static void test_conflict_and_replace(void **state)
 	remove_dir(dir);
 }
 
+static int first_col(void *ctx, int n, char **vals, char **names)
+{
+	(void)names;
+	if (n > 0 && vals[0] && !*(char **)ctx)
+		*(char **)ctx = strdup(vals[0]);
+	return 0;
+}
+
+/* Two builds of one release (Debian keeps the release across rebuilds): both kept, apart. */
+static void test_two_builds(void **state)
+{
+	static const char rel[] = "5.10.0-32-cloud-amd64";
+	char dir[] = "/tmp/eucc-store-XXXXXX";
+	struct btf_store *s = fresh_store(dir);
+	struct btf_import_opts o = {.sz = sizeof(o), .build_id = "aa11"};
+	struct btf_kernel k, first, *ks;
+	struct eucc_error err;
+	size_t n;
+
+	(void)state;
+	assert_int_equal(btf_store_import(s, FIXTURE_BTF "/debian/11", &o, NULL, &err), 1);
+	assert_int_equal(btf_store_get(s, rel, NULL, &first, &err), 0);
+	assert_string_equal(first.build_id, "aa11");
+	o.release = rel;
+	o.build_id = "bb22"; /* another build: other BTF, same release */
+	assert_int_equal(btf_store_import(s, "/sys/kernel/btf/vmlinux", &o, NULL, &err), 1);
+	assert_int_equal(btf_store_match(s, rel, NULL, &ks, &n, &err), 0);
+	assert_int_equal(n, 2);
+	free(ks);
+	assert_int_equal(btf_store_get(s, rel, NULL, &k, &err), -EINVAL);
+	assert_non_null(strstr(err.message, "stored as two builds: build id aa11 and bb22"));
+	assert_non_null(strstr(err.hint, "--build-id"));
+	assert_int_equal(btf_store_get_build(s, rel, NULL, "bb22", &k, &err), 0);
+	assert_string_not_equal(k.sha256, first.sha256);
+	assert_non_null(strstr(k.path, "/debian/11/x86_64/5.10.0-32-cloud-amd64.bb22.btf"));
+	assert_int_equal(access(k.path, R_OK), 0);
+	assert_int_equal(btf_store_get_build(s, rel, NULL, "aa11", &k, &err), 0);
+	assert_string_equal(k.sha256, first.sha256);
+	assert_int_equal(btf_store_get_build(s, rel, NULL, "cc33", &k, &err), -ENOENT);
+	/* the same build again, or the same BTF under another id: unchanged (the same kernel);
+	 * the same build id with other BTF: a conflict */
+	assert_int_equal(btf_store_import(s, "/sys/kernel/btf/vmlinux", &o, NULL, &err), 1);
+	o.build_id = "aa11";
+	assert_int_equal(btf_store_import(s, "/sys/kernel/btf/vmlinux", &o, NULL, &err), 1);
+	assert_int_equal(btf_store_match(s, rel, NULL, &ks, &n, &err), 0);
+	assert_int_equal(n, 2);
+	free(ks);
+	assert_int_equal(
+	    btf_store_import(s, FIXTURE_BTF "/debian/12/x86_64/6.1.0-47-cloud-amd64.btf.tar.xz", &o,
+			     NULL, &err),
+	    -EEXIST);
+	assert_string_equal(eucc_code_name(err.code), "conflict");
+	o.build_id = "XYZ";
+	assert_int_equal(btf_store_import(s, "/sys/kernel/btf/vmlinux", &o, NULL, &err), -EINVAL);
+	assert_non_null(strstr(err.message, "bad build id 'XYZ'"));
+	/* removing one build leaves the other and its file */
+	assert_int_equal(btf_store_get_build(s, rel, NULL, "bb22", &k, &err), 0);
+	assert_int_equal(btf_store_remove(s, &k, &err), 0);
+	assert_int_equal(btf_store_get(s, rel, NULL, &k, &err), 0);
+	assert_string_equal(k.build_id, "aa11");
+	assert_int_equal(access(k.path, R_OK), 0);
+	btf_store_close(s);
+	remove_dir(dir);
+}
+
+/* A store of schema 1 (kernels keyed by release and arch) is migrated when opened. */
+static void test_schema_migration(void **state)
+{
+	static const char to_v1[] =
+	    "PRAGMA foreign_keys=OFF; BEGIN;"
+	    "CREATE TABLE k1(id INTEGER PRIMARY KEY, release TEXT NOT NULL, distro TEXT NOT NULL,"
+	    " version TEXT NOT NULL, arch TEXT NOT NULL, sha256 TEXT NOT NULL, size INTEGER NOT "
+	    "NULL,"
+	    " source TEXT NOT NULL, origin TEXT NOT NULL, imported_at INTEGER NOT NULL,"
+	    " types INTEGER NOT NULL, funcs INTEGER NOT NULL, features_known INTEGER NOT NULL,"
+	    " path TEXT NOT NULL, UNIQUE(release, arch));"
+	    "INSERT INTO k1 SELECT id, release, distro, version, arch, sha256, size, source, "
+	    "origin,"
+	    " imported_at, types, funcs, features_known, path FROM kernels;"
+	    "DROP TABLE kernels; ALTER TABLE k1 RENAME TO kernels;"
+	    "UPDATE meta SET value = '1' WHERE key = 'schema'; COMMIT;";
+	char dir[] = "/tmp/eucc-store-XXXXXX", db[64], *v = NULL;
+	struct btf_store *s = fresh_store(dir);
+	struct btf_import_opts o = {
+	    .sz = sizeof(o), .build_id = "bb22", .release = "5.10.0-32-cloud-amd64"};
+	struct btf_features f;
+	struct btf_kernel k;
+	struct eucc_error err;
+	sqlite3 *h;
+	size_t before;
+
+	(void)state;
+	assert_int_equal(btf_store_import(s, FIXTURE_BTF "/debian/11", NULL, NULL, &err), 1);
+	assert_int_equal(btf_store_get(s, "5.10.0-32-cloud-amd64", NULL, &k, &err), 0);
+	assert_int_equal(btf_store_features(s, &k, &f, &err), 0);
+	before = f.count;
+	btf_features_free(&f);
+	btf_store_close(s);
+	snprintf(db, sizeof(db), "%s/index.db", dir);
+	assert_int_equal(sqlite3_open(db, &h), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(h, to_v1, NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(h);
+
+	assert_int_equal(btf_store_open(dir, &s, &err), 0);
+	assert_int_equal(btf_store_get(s, "5.10.0-32-cloud-amd64", NULL, &k, &err), 0);
+	assert_string_equal(k.build_id, "");
+	assert_int_equal(btf_store_features(s, &k, &f, &err), 0);
+	assert_true(before > 100);
+	assert_int_equal(f.count, before); /* the feature rows kept their kernel */
+	btf_features_free(&f);
+	/* the new key: another build of that release is kept */
+	assert_int_equal(btf_store_import(s, "/sys/kernel/btf/vmlinux", &o, NULL, &err), 1);
+	assert_int_equal(btf_store_get_build(s, "5.10.0-32-cloud-amd64", NULL, "bb22", &k, &err),
+			 0);
+	btf_store_close(s);
+	assert_int_equal(sqlite3_open(db, &h), SQLITE_OK);
+	assert_int_equal(
+	    sqlite3_exec(h, "SELECT value FROM meta WHERE key = 'schema'", first_col, &v, NULL),
+	    SQLITE_OK);
+	sqlite3_close(h);
+	assert_non_null(v);
+	assert_string_equal(v, "2");
+	free(v);
+	remove_dir(dir);
+}
+
 /* The running kernel's own BTF imports under its uname -r. */
 static void test_local_kernel(void **state)
 {
@@ -338,6 +465,8 @@ int main(void)
 	    cmocka_unit_test(test_reimport_is_noop),
 	    cmocka_unit_test(test_bad_input_leaves_store_unchanged),
 	    cmocka_unit_test(test_conflict_and_replace),
+	    cmocka_unit_test(test_two_builds),
+	    cmocka_unit_test(test_schema_migration),
 	    cmocka_unit_test(test_local_kernel),
 	    cmocka_unit_test(test_unwritable_data_dir),
 	};

@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cjson/cJSON.h>
 #include <cmocka.h>
 
 #include "common.h"
@@ -260,6 +261,83 @@ static void test_escape(void **state)
 	assert_string_equal(buf, "a\\x0ab\\x09c");
 }
 
+/* str_safe: the string itself when it is safe on one line, else escaped; json_print. */
+static void test_safe_text(void **state)
+{
+	static const char plain[] = "caf\xc3\xa9 = 1";
+	char buf[64], *j;
+	cJSON *o;
+
+	(void)state;
+	assert_ptr_equal(str_safe(plain, buf, sizeof(buf)), plain);
+	assert_string_equal(str_safe(NULL, buf, sizeof(buf)), "");
+	assert_string_equal(STR_SAFE("\x1b]0;t\x07\r\n\xc2\x9b\xff"),
+			    "\\x1b]0;t\\x07\\x0d\\x0a\\xc2\\x9b\\xff");
+	o = cJSON_CreateObject();
+	cJSON_AddStringToObject(o, "s", "a\x1b\x7f\xc2\x85\xc2\xa0\xff\"");
+	j = json_print(o, false);
+	assert_string_equal(j, "{\"s\":\"a\\u001b\\u007f\\u0085\xc2\xa0\\ufffd\\\"\"}");
+	cJSON_Delete(o);
+	o = cJSON_Parse(j); /* still valid JSON, same meaning for what was valid */
+	assert_string_equal(cJSON_GetObjectItem(o, "s")->valuestring,
+			    "a\x1b\x7f\xc2\x85\xc2\xa0\xef\xbf\xbd\"");
+	free(j);
+	cJSON_Delete(o);
+}
+
+/* One ELF note: header (namesz, descsz, type), name and descriptor padded to 4 bytes. */
+static size_t put_note(unsigned char *p, const char *name, size_t namesz, uint32_t type,
+		       const void *desc, uint32_t descsz)
+{
+	uint32_t h[3] = {(uint32_t)namesz, descsz, type};
+	size_t at = sizeof(h);
+
+	memcpy(p, h, sizeof(h));
+	memset(p + at, 0, (namesz + 3) & ~3u);
+	memcpy(p + at, name, namesz);
+	at += (namesz + 3) & ~3u;
+	memset(p + at, 0, (descsz + 3) & ~3u);
+	memcpy(p + at, desc, descsz);
+	return at + ((descsz + 3) & ~3u);
+}
+
+/* The build id note of a crafted notes blob, the refusals, and this host's /sys/kernel/notes. */
+static void test_build_id(void **state)
+{
+	static const unsigned char id[20] = {0xa3, 0xe4, 0xcd, 0x60, 0xa8, 0xec, 0x14,
+					     0xf0, 0x2a, 0xa4, 0x1b, 0x41, 0xd5, 0xb5,
+					     0x84, 0x6d, 0x3d, 0x9f, 0x1d, 0xd8};
+	unsigned char notes[256];
+	char hex[2 * KERNEL_BUILD_ID_MAX + 1];
+	size_t n = 0;
+
+	(void)state;
+	/* before it: a "Linux" note, a "Xen" note, and a GNU note of another type */
+	n += put_note(notes + n, "Linux", 6, 0x101, "\1\1\0", 3);
+	n += put_note(notes + n, "Xen", 4, 18, "\0\0\0\0\0\0\0\1", 8);
+	n += put_note(notes + n, "GNU", 4, 1, "\0\0\0\0", 4);
+	assert_int_equal(kernel_build_id_parse(notes, n, hex, sizeof(hex)), -ENOENT);
+	n += put_note(notes + n, "GNU", 4, 3, id, sizeof(id));
+	assert_int_equal(kernel_build_id_parse(notes, n, hex, sizeof(hex)), 0);
+	assert_string_equal(hex, "a3e4cd60a8ec14f02aa41b41d5b5846d3d9f1dd8");
+	assert_true(build_id_is_valid(hex));
+	assert_int_equal(kernel_build_id_parse(notes, n, hex, 40), -ENOSPC);
+	/* cut inside the build id's descriptor: the note runs past the data */
+	assert_int_equal(kernel_build_id_parse(notes, n - 4, hex, sizeof(hex)), -EBADMSG);
+	assert_int_equal(kernel_build_id_parse(notes, 0, hex, sizeof(hex)), -ENOENT);
+	/* a name size past the end */
+	memcpy(notes, (uint32_t[]){0x7fffffff}, 4);
+	assert_int_equal(kernel_build_id_parse(notes, n, hex, sizeof(hex)), -EBADMSG);
+	assert_false(build_id_is_valid("abc"));
+	assert_false(build_id_is_valid("ABCD"));
+	assert_false(build_id_is_valid(""));
+	/* this host: its kernel has a GNU build id of 20 bytes (sha1), as GNU ld writes it */
+	assert_int_equal(kernel_build_id(NULL, hex, sizeof(hex)), 0);
+	assert_int_equal(strlen(hex), 40);
+	assert_true(build_id_is_valid(hex));
+	assert_int_equal(kernel_build_id("/nonexistent/notes", hex, sizeof(hex)), -ENOENT);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -274,6 +352,8 @@ int main(void)
 	    cmocka_unit_test(test_settled_files),
 	    cmocka_unit_test(test_data_dir),
 	    cmocka_unit_test(test_escape),
+	    cmocka_unit_test(test_safe_text),
+	    cmocka_unit_test(test_build_id),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -472,6 +472,84 @@ static void refused(const char *json, const char *what)
 	"{\"main\":\"p.bpf.c\",\"sources\":{\"p.bpf.c\":\"int x;\"},\"kernels\":[\"6.1\"]" extra "}"
 #define FLAG(f) REQ(",\"cflags\":[" f "]")
 
+/* -mcpu and the codegen flags are kept; the toolchain is one the server has. */
+static void test_request_codegen(void **state)
+{
+	const struct compile_toolchain *tc = compile_toolchain_at(0);
+	struct compile_request req;
+	struct eucc_error err = {0};
+	char json[512];
+	cJSON *body;
+
+	(void)state;
+	assert_non_null(tc);
+	assert_true(compile_toolchain_count() >= 1);
+	for (size_t i = 1; i < compile_toolchain_count(); i++) /* newest first */
+		assert_true(compile_toolchain_at(i)->clang_major < tc->clang_major);
+	snprintf(json, sizeof(json),
+		 REQ(",\"toolchain\":\"%s\",\"cflags\":[\"-mcpu=v2\",\"-fno-stack-protector\","
+		     "\"-mcpu=v3\"]"),
+		 compile_toolchain_at(compile_toolchain_count() - 1)->name);
+	body = cJSON_Parse(json);
+	assert_int_equal(compile_request_parse(body, &req, &err), 0);
+	cJSON_Delete(body);
+	assert_string_equal(req.toolchain,
+			    compile_toolchain_at(compile_toolchain_count() - 1)->name);
+	assert_int_equal(req.ncflags, 3);
+	assert_string_equal(compile_cpu(&req), "v3"); /* the last wins */
+	compile_request_free(&req);
+}
+
+/* Which programs include vmlinux.h: through their uploaded headers, not in comments or #if 0. */
+static bool includes_vmlinux(const char *flag, ...)
+{
+	cJSON *body = body_new("src/p.bpf.c", NULL), *src = cJSON_GetObjectItem(body, "sources");
+	struct compile_request req;
+	struct eucc_error err = {0};
+	const char *path;
+	va_list ap;
+	bool r;
+
+	va_start(ap, flag);
+	while ((path = va_arg(ap, const char *)))
+		cJSON_AddStringToObject(src, path, va_arg(ap, const char *));
+	va_end(ap);
+	if (flag)
+		add_cflags(body, flag, NULL);
+	assert_int_equal(compile_request_parse(body, &req, &err), 0);
+	cJSON_Delete(body);
+	r = compile_includes_vmlinux(&req);
+	compile_request_free(&req);
+	return r;
+}
+
+static void test_includes_vmlinux(void **state)
+{
+	(void)state;
+	assert_true(includes_vmlinux(NULL, "src/p.bpf.c", "#include \"vmlinux.h\"\n", NULL));
+	assert_true(includes_vmlinux(NULL, "src/p.bpf.c", "  #  include <vmlinux.h>\n", NULL));
+	assert_true(includes_vmlinux(NULL, "src/p.bpf.c", "#include \"../vmlinux.h\"\n", NULL));
+	assert_true(includes_vmlinux(NULL, "src/p.bpf.c", "#include \"a.h\"\n", "src/a.h",
+				     "#include \"b/c.h\"\n", "src/b/c.h",
+				     "#include \"vmlinux.h\"\n", NULL));
+	assert_true(includes_vmlinux("-Iinc", "src/p.bpf.c", "#include <common.h>\n",
+				     "inc/common.h", "#include \"vmlinux.h\"\n", NULL));
+	assert_true(includes_vmlinux(NULL, "src/p.bpf.c",
+				     "#if 0\n#else\n#include \"vmlinux.h\"\n#endif\n", NULL));
+	assert_false(includes_vmlinux(NULL, "src/p.bpf.c", "#include <linux/bpf.h>\n", NULL));
+	assert_false(includes_vmlinux(NULL, "src/p.bpf.c",
+				      "/* #include \"vmlinux.h\" */\n"
+				      "// #include \"vmlinux.h\"\n",
+				      NULL));
+	assert_false(includes_vmlinux(NULL, "src/p.bpf.c",
+				      "#if 0\n#ifdef X\n#endif\n#include \"vmlinux.h\"\n#endif\n",
+				      NULL));
+	assert_false(includes_vmlinux(NULL, "src/p.bpf.c", "#include <common.h>\n", "inc/common.h",
+				      "#include \"vmlinux.h\"\n", NULL)); /* inc/ is no -I dir */
+	assert_false(includes_vmlinux(NULL, "src/p.bpf.c", "#include \"vmlinux_ext.h\"\n",
+				      "src/vmlinux_ext.h", "int x;\n", NULL));
+}
+
 static void test_request_bad_paths(void **state)
 {
 	(void)state;
@@ -558,6 +636,13 @@ static void test_request_bad_flags(void **state)
 	refused(FLAG("\"-DX=a\\nb\""), "not a macro name");
 	refused(FLAG("\"-UX=1\""), "not a macro name");
 	refused(FLAG("\"-std=c++17\""), "not a C standard");
+	refused(FLAG("\"-mcpu=probe\""), "the BPF CPU is v1, v2, v3, v4 or generic");
+	refused(FLAG("\"-mcpu=v9\""), "the BPF CPU is");
+	refused(FLAG("\"-mllvm\",\"-x\""), "cflag '-mllvm' is not allowed");
+	refused(FLAG("\"-fno-builtin\""), "cflag '-fno-builtin' is not allowed");
+	refused(FLAG("\"-fprofile-arcs\""), "cflag '-fprofile-arcs' is not allowed");
+	refused(REQ(",\"toolchain\":\"clang-99\""), "toolchain 'clang-99' is not available");
+	refused(REQ(",\"toolchain\":19"), "\"toolchain\" is not a string");
 }
 
 static void test_request_too_big(void **state)
@@ -787,6 +872,19 @@ static void test_output_limit(void **state)
 	free(src);
 }
 
+/* The toolchain whose clang is @clang. */
+static const struct compile_toolchain *toolchain_of(const char *clang)
+{
+	char real[PATH_MAX];
+
+	if (!realpath(clang, real))
+		return NULL;
+	for (size_t i = 0; i < compile_toolchain_count(); i++)
+		if (!strcmp(compile_toolchain_at(i)->clang, real))
+			return compile_toolchain_at(i);
+	return NULL;
+}
+
 /*
  * A precompiled vmlinux.h is used when given. It has to be built where the sandbox sees the
  * header (/eucc/include/vmlinux.h), as here.
@@ -817,6 +915,8 @@ static void test_precompiled_header(void **state)
 	snprintf(workdir, sizeof(workdir), "%s/job%u", fx->dir, fx->jobs++);
 	assert_int_equal(mkdir(workdir, 0700), 0);
 	job.req = &req;
+	job.toolchain = toolchain_of(EUCC_CLANG); /* the clang that made the PCH */
+	assert_non_null(job.toolchain);
 	job.arch = "x86_64";
 	job.vmlinux_h = fx->vmlinux_h;
 	job.vmlinux_pch = pch;
@@ -883,6 +983,8 @@ static void test_clang_version(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_request_codegen),
+	    cmocka_unit_test(test_includes_vmlinux),
 	    cmocka_unit_test(test_request_bad_paths),
 	    cmocka_unit_test(test_request_bad_fields),
 	    cmocka_unit_test(test_request_bad_flags),

@@ -36,8 +36,10 @@
 
 /* tests/data/core/NAME.bpf.c */
 static const char *const programs[] = {
-    "basic",   "state",	     "state_guarded",  "subprog", "loop",
-    "ringbuf", "probe_read", "kprobe_missing", "rich",	  "messages",
+    "basic",	     "state",	      "state_guarded",	"subprog",     "loop",
+    "ringbuf",	     "probe_read",    "kprobe_missing", "rich",	       "messages",
+    "reach_disk",    "reach_ringbuf", "reach_flavor",	"reach_param", "reach_stored",
+    "reach_subprog", "reach_global",  "reach_narrow",	"reach_match",
 };
 
 struct fixture {
@@ -135,9 +137,8 @@ static void print_report(const char *name, const char *release, const struct cor
 		core_status_name(r->status), r->relocs, r->min_btf_size);
 	for (size_t i = 0; i < r->count; i++)
 		fprintf(stderr, "    %s %s %s:%d: %s\n",
-			r->findings[i].severity == CORE_ERROR ? "error" : "warning",
-			r->findings[i].kind, r->findings[i].file, r->findings[i].line,
-			r->findings[i].message);
+			core_severity_name(r->findings[i].severity), r->findings[i].kind,
+			r->findings[i].file, r->findings[i].line, r->findings[i].message);
 }
 
 /* Check program @name against stored kernel @release (with its feature tables if @features). */
@@ -594,6 +595,383 @@ static void test_min_btf_size(void **state)
 	}
 }
 
+/* ---- reachability: verdicts checked against what this machine's verifier does ----------- */
+
+static const char *kernel_btf(const char *release, char *buf, size_t size)
+{
+	struct eucc_error err;
+	struct btf_kernel k;
+
+	assert_int_equal(btf_store_get(fx.store, release, NULL, &k, &err), 0);
+	snprintf(buf, size, "%s", k.path);
+	return buf;
+}
+
+/* Set read-only global @name of @bo (a bool or an int) before the load. */
+static void set_param(struct bpf_object *bo, const char *name, int value)
+{
+	const struct btf *btf = bpf_object__btf(bo);
+	int id = btf__find_by_name_kind(btf, ".rodata", BTF_KIND_DATASEC);
+	const struct btf_type *sec = btf__type_by_id(btf, id);
+	const struct btf_var_secinfo *vs = btf_var_secinfos(sec);
+	struct bpf_map *map, *rodata = NULL;
+	char data[4096];
+	const void *init;
+	size_t sz = 0;
+
+	bpf_object__for_each_map(map, bo)
+		if (strstr(bpf_map__name(map), ".rodata"))
+			rodata = map;
+	assert_non_null(rodata);
+	init = bpf_map__initial_value(rodata, &sz);
+	assert_true(init && sz <= sizeof(data));
+	memcpy(data, init, sz);
+	for (int i = 0; i < btf_vlen(sec); i++, vs++) {
+		const struct btf_type *v = btf__type_by_id(btf, vs->type);
+
+		if (strcmp(btf__name_by_offset(btf, v->name_off), name))
+			continue;
+		assert_true(vs->offset + vs->size <= sz);
+		if (vs->size == 1)
+			data[vs->offset] = (char)value;
+		else
+			memcpy(data + vs->offset, &value, sizeof(value));
+		assert_int_equal(bpf_map__set_initial_value(rodata, data, sz), 0);
+		return;
+	}
+	fail_msg("no parameter %s", name);
+}
+
+/*
+ * Load program @prog (NULL: all) of tests/data/core/NAME.o on this machine, its relocations
+ * made against @btf_path (another kernel's BTF; NULL: this kernel's), with parameter @param
+ * set to @value if given, map @map (if given) not created, as eucc-remote run leaves out maps of
+ * a type the kernel lacks. 0 if the verifier accepts it, else libbpf's error.
+ */
+static int load_here_without(const char *name, const char *btf_path, const char *prog,
+			     const char *param, int value, const char *map)
+{
+	LIBBPF_OPTS(bpf_object_open_opts, o, .btf_custom_path = btf_path);
+	struct bpf_program *p;
+	struct bpf_object *bo;
+	char path[PATH_MAX];
+	int ret;
+
+	snprintf(path, sizeof(path), "%s/%s.o", fx.dir, name);
+	bo = bpf_object__open_file(path, &o);
+	assert_int_equal(libbpf_get_error(bo), 0);
+	bpf_object__for_each_program(p, bo)
+		bpf_program__set_autoload(p, !prog || !strcmp(bpf_program__name(p), prog));
+	if (param)
+		set_param(bo, param, value);
+	if (map)
+		assert_int_equal(
+		    bpf_map__set_autocreate(bpf_object__find_map_by_name(bo, map), false), 0);
+	ret = bpf_object__load(bo);
+	bpf_object__close(bo);
+	return ret;
+}
+
+static int load_here(const char *name, const char *btf_path, const char *prog, const char *param,
+		     int value)
+{
+	return load_here_without(name, btf_path, prog, param, value, NULL);
+}
+
+/* @name's verdict for @release, and what the verifier does with @release's relocations. */
+static void expect_verdict(const char *name, const char *release, enum core_status want, bool loads)
+{
+	char btf[PATH_MAX];
+	int ret;
+
+	expect_status(name, release, want);
+	ret = load_here(name, kernel_btf(release, btf, sizeof(btf)), NULL, NULL, 0);
+	fprintf(stderr, "%-15s relocated for %-45s loads here: %s\n", name, release,
+		ret ? "no" : "yes");
+	assert_int_equal(ret == 0, loads);
+}
+
+static const struct core_finding *find_sev(const struct core_report *r, enum core_severity sev,
+					   const char *kind, const char *text)
+{
+	const struct core_finding *f = find(r, kind, text);
+
+	assert_non_null(f);
+	assert_int_equal(f->severity, sev);
+	return f;
+}
+
+/* A guard on `request` for a read of `request_queue` (the old guard rule called it an error). */
+static void test_reach_other_type(void **state)
+{
+	const char *rel[] = {BCLINUX, DEB11, DEB12, DEB12_612};
+	struct core_report r;
+
+	(void)state;
+	libbpf_set_print(libbpf_print);
+	for (size_t i = 0; i < sizeof(rel) / sizeof(rel[0]); i++)
+		expect_verdict("reach_disk", rel[i], CORE_OK, true);
+	assert_int_equal(load_here("reach_disk", NULL, NULL, NULL, 0), 0);
+	check("reach_disk", DEB11, &r);
+	assert_at_marker(find_sev(&r, CORE_NOTE, "field",
+				  "guarded: request_queue.disk: no such field in " DEB11),
+			 "reach_disk");
+	core_report_free(&r);
+	check("reach_disk", DEB12_612, &r);
+	find_sev(&r, CORE_NOTE, "field", "guarded: request.rq_disk: no such field");
+	core_report_free(&r);
+}
+
+/* The ring buffer behind bpf_core_type_exists(struct bpf_ringbuf): 4.19 uses the perf buffer. */
+static void test_reach_ringbuf_fallback(void **state)
+{
+	struct core_report r;
+	char btf[PATH_MAX];
+
+	(void)state;
+	expect_verdict("reach_ringbuf", BCLINUX, CORE_OK, true);
+	expect_verdict("reach_ringbuf", DEB11, CORE_OK, true);
+	check("reach_ringbuf", BCLINUX, &r);
+	assert_at_marker(find_sev(&r, CORE_NOTE, "helper",
+				  "guarded: bpf_ringbuf_output (helper #130) is not available"),
+			 "reach_ringbuf");
+	find_sev(&r, CORE_NOTE, "map", "guarded: map 'rb': map type ringbuf is not available");
+	core_report_free(&r);
+	/*
+	 * The ring buffer map left out, as run does on a kernel without them: its use on the dead
+	 * path is no matter; on a kernel where the path is taken, it is.
+	 */
+	assert_int_equal(load_here_without("reach_ringbuf", kernel_btf(BCLINUX, btf, sizeof(btf)),
+					   NULL, NULL, 0, "rb"),
+			 0);
+	assert_int_not_equal(load_here_without("reach_ringbuf", kernel_btf(DEB11, btf, sizeof(btf)),
+					       NULL, NULL, 0, "rb"),
+			     0);
+	/* without the guard (ringbuf.bpf.c) the same kernel is refused */
+	expect_status("ringbuf", BCLINUX, CORE_INCOMPATIBLE);
+}
+
+/* bpf_core_type_exists() on a ___x flavor guards the read of another type's flavor. */
+static void test_reach_flavor(void **state)
+{
+	struct core_report r;
+
+	(void)state;
+	expect_verdict("reach_flavor", DEB11, CORE_OK, true);
+	expect_verdict("reach_flavor", DEB12_612, CORE_OK, true);
+	assert_int_equal(load_here("reach_flavor", NULL, NULL, NULL, 0), 0);
+	check("reach_flavor", DEB12_612, &r);
+	find_sev(&r, CORE_NOTE, "type",
+		 "guarded: struct trace_event_raw_block_rq_complete: no such type in " DEB12_612);
+	core_report_free(&r);
+}
+
+/* Branches on read-only globals: at their defaults, and the value that makes them fail. */
+static void test_reach_params(void **state)
+{
+	const struct core_finding *f;
+	char b612[PATH_MAX], b510[PATH_MAX];
+	struct core_report r;
+
+	(void)state;
+	kernel_btf(DEB12_612, b612, sizeof(b612));
+	kernel_btf(DEB11, b510, sizeof(b510));
+	check("reach_param", DEB12_612, &r);
+	assert_int_equal(r.status, CORE_STATUS_WARNING);
+	assert_int_equal(r.count, 1);
+	f = find_sev(&r, CORE_WARNING, "field",
+		     "with old_state=true: task_struct.state: no such field in " DEB12_612);
+	core_report_free(&r);
+	check("reach_param", DEB11, &r);
+	assert_int_equal(r.status, CORE_INCOMPATIBLE);
+	find_sev(&r, CORE_ERROR, "field", "task_struct.__state: no such field in " DEB11);
+	find_sev(&r, CORE_WARNING, "helper",
+		 "with clock=2: bpf_ktime_get_coarse_ns (helper #160) is not available in " DEB11);
+	core_report_free(&r);
+	/* the verifier agrees: defaults load against 6.12, old_state=true does not; 5.10 the
+	 * reverse */
+	assert_int_equal(load_here("reach_param", b612, NULL, NULL, 0), 0);
+	assert_int_not_equal(load_here("reach_param", b612, NULL, "old_state", 1), 0);
+	assert_int_not_equal(load_here("reach_param", b510, NULL, NULL, 0), 0);
+	assert_int_equal(load_here("reach_param", b510, NULL, "old_state", 1), 0);
+	(void)f;
+}
+
+/* The check's result stored, the value read anyway: no guard. */
+static void test_reach_stored_guard(void **state)
+{
+	struct core_report r;
+
+	(void)state;
+	expect_verdict("reach_stored", DEB11, CORE_INCOMPATIBLE, false);
+	expect_verdict("reach_stored", DEB12_612, CORE_OK, true);
+	check("reach_stored", DEB11, &r);
+	assert_at_marker(
+	    find_sev(&r, CORE_ERROR, "enum", "enum bpf_func_id: no value BPF_FUNC_loop in " DEB11),
+	    "reach_stored");
+	core_report_free(&r);
+}
+
+/* A static subprogram sees its caller's constants; a global function is checked alone. */
+static void test_reach_subprograms(void **state)
+{
+	struct core_report r;
+
+	(void)state;
+	expect_verdict("reach_subprog", DEB11, CORE_OK, true);
+	expect_verdict("reach_subprog", DEB12_612, CORE_OK, true);
+	expect_verdict("reach_global", DEB11, CORE_INCOMPATIBLE, false);
+	expect_verdict("reach_global", DEB12_612, CORE_INCOMPATIBLE, false);
+	check("reach_global", DEB12_612, &r);
+	assert_at_marker(find_sev(&r, CORE_ERROR, "field", "task_struct.state: no such field"),
+			 "reach_global");
+	core_report_free(&r);
+}
+
+static void write_btf(struct btf *b, const char *path)
+{
+	uint32_t size;
+	const void *raw = btf__raw_data(b, &size);
+
+	assert_non_null(raw);
+	assert_int_equal(fs_write_atomic(path, raw, size), 0);
+	btf__free(b);
+}
+
+/* A kernel BTF of our own: eucc_pair {a} and eucc_pair___2 {b}, or one eucc_pair {a, b}. */
+static void write_pair_btf(const char *path, bool split)
+{
+	struct btf *b = btf__new_empty();
+	int i = btf__add_int(b, "int", 4, BTF_INT_SIGNED);
+
+	assert_true(i > 0);
+	assert_true(btf__add_struct(b, "eucc_pair", 8) > 0);
+	assert_int_equal(btf__add_field(b, "a", i, 0, 0), 0);
+	if (split)
+		assert_true(btf__add_struct(b, "eucc_pair___2", 8) > 0);
+	assert_int_equal(btf__add_field(b, "b", i, 32, 0), 0);
+	write_btf(b, path);
+}
+
+static void check_btf(const char *name, const char *path, struct core_report *r)
+{
+	struct core_check_opts o = {.sz = sizeof(o), .release = "test-kernel"};
+	struct bpf_obj_view *obj = open_obj(name);
+	struct btf *btf = btf__parse_raw(path);
+	struct eucc_error err;
+
+	assert_int_equal(libbpf_get_error(btf), 0);
+	assert_int_equal(core_check(obj, btf, NULL, &o, r, &err), 0);
+	print_report(name, path, r);
+	btf__free(btf);
+	obj_view_free(obj);
+}
+
+/* libbpf keeps a local type's candidates that matched its earlier relocations. */
+static void test_reach_narrowing(void **state)
+{
+	char split[PATH_MAX], one[PATH_MAX];
+	struct core_report r;
+
+	(void)state;
+	snprintf(split, sizeof(split), "%s/pair-split.btf", fx.dir);
+	snprintf(one, sizeof(one), "%s/pair-one.btf", fx.dir);
+	write_pair_btf(split, true);
+	write_pair_btf(one, false);
+	check_btf("reach_narrow", split, &r);
+	assert_int_equal(r.status, CORE_INCOMPATIBLE);
+	assert_at_marker(
+	    find_sev(&r, CORE_ERROR, "field", "eucc_pair.b: no candidate left in test-kernel"),
+	    "reach_narrow");
+	core_report_free(&r);
+	assert_int_not_equal(load_here("reach_narrow", split, "pair", NULL, 0), 0);
+	check_btf("reach_narrow", one, &r);
+	assert_null(find(&r, "field", "eucc_pair"));
+	core_report_free(&r);
+	assert_int_equal(load_here("reach_narrow", one, "pair", NULL, 0), 0);
+}
+
+/* eucc_bits.x: 10 bits at bit 60 need a 9-byte load (libbpf: -E2BIG); at bit 0, fine. */
+static void write_bits_btf(const char *path, uint32_t bit_off)
+{
+	struct btf *b = btf__new_empty();
+	int u = btf__add_int(b, "unsigned long long", 8, 0);
+
+	assert_true(u > 0);
+	assert_true(btf__add_struct(b, "eucc_bits", 16) > 0);
+	assert_int_equal(btf__add_field(b, "x", u, bit_off, 10), 0);
+	write_btf(b, path);
+}
+
+static void test_reach_bitfield(void **state)
+{
+	char wide[PATH_MAX], fits[PATH_MAX];
+	struct core_report r;
+
+	(void)state;
+	snprintf(wide, sizeof(wide), "%s/bits-wide.btf", fx.dir);
+	snprintf(fits, sizeof(fits), "%s/bits-fits.btf", fx.dir);
+	write_bits_btf(wide, 60);
+	write_bits_btf(fits, 0);
+	check_btf("reach_narrow", wide, &r);
+	find_sev(&r, CORE_ERROR, "field", "eucc_bits.x: a bitfield that no load of 8 bytes");
+	core_report_free(&r);
+	assert_int_not_equal(load_here("reach_narrow", wide, "bits", NULL, 0), 0);
+	check_btf("reach_narrow", fits, &r);
+	assert_null(find(&r, "field", "eucc_bits"));
+	core_report_free(&r);
+	assert_int_equal(load_here("reach_narrow", fits, "bits", NULL, 0), 0);
+}
+
+/* enum eucc_e as an enum64 with EUCC_BIG = @big, struct eucc_m { int a; } or { long a; }. */
+static void write_match_btf(const char *path, uint64_t big, bool same)
+{
+	struct btf *b = btf__new_empty();
+	int i = btf__add_int(b, "int", 4, BTF_INT_SIGNED);
+	int l = btf__add_int(b, "long", 8, BTF_INT_SIGNED);
+
+	assert_true(i > 0 && l > 0);
+	assert_true(btf__add_enum64(b, "eucc_e", 8, false) > 0);
+	assert_int_equal(btf__add_enum64_value(b, "EUCC_BIG", big), 0);
+	assert_true(btf__add_struct(b, "eucc_m", same ? 4 : 8) > 0);
+	assert_int_equal(btf__add_field(b, "a", same ? i : l, 0, 0), 0);
+	write_btf(b, path);
+}
+
+static size_t count_sev(const struct core_report *r, enum core_severity sev)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < r->count; i++)
+		n += r->findings[i].severity == sev && !strcmp(r->findings[i].kind, "type");
+	return n;
+}
+
+/* The values of an enum64 and of a type size decide the branches they guard. */
+static void test_reach_enum64_matches(void **state)
+{
+	const struct {
+		uint64_t big;
+		bool same;
+		size_t errors;
+	} cases[] = {{7, true, 0}, {9, true, 1}, {7, false, 1}, {9, false, 2}};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char path[PATH_MAX];
+		struct core_report r;
+
+		snprintf(path, sizeof(path), "%s/match-%zu.btf", fx.dir, i);
+		write_match_btf(path, cases[i].big, cases[i].same);
+		check_btf("reach_match", path, &r);
+		assert_int_equal(count_sev(&r, CORE_ERROR), cases[i].errors);
+		assert_int_equal(count_sev(&r, CORE_NOTE), 2 - cases[i].errors);
+		core_report_free(&r);
+		assert_int_equal(load_here("reach_match", path, NULL, NULL, 0) == 0,
+				 cases[i].errors == 0);
+	}
+}
+
 int main(void)
 {
 	/* clang-format off */
@@ -611,6 +989,15 @@ int main(void)
 		cmocka_unit_test(test_obj_json),
 		cmocka_unit_test(test_min_btf_loads),
 		cmocka_unit_test(test_min_btf_size),
+		cmocka_unit_test(test_reach_other_type),
+		cmocka_unit_test(test_reach_ringbuf_fallback),
+		cmocka_unit_test(test_reach_flavor),
+		cmocka_unit_test(test_reach_params),
+		cmocka_unit_test(test_reach_stored_guard),
+		cmocka_unit_test(test_reach_subprograms),
+		cmocka_unit_test(test_reach_narrowing),
+		cmocka_unit_test(test_reach_bitfield),
+		cmocka_unit_test(test_reach_enum64_matches),
 	};
 	/* clang-format on */
 

@@ -657,6 +657,86 @@ static void test_gzip_bomb(void **state)
 }
 
 /* --emit FILE: write the sample package (for the determinism test across processes). */
+/* A package whose manifest's object and kernel BTF say what the arguments say. */
+static struct buf build_refs(const char *obj_sha, double obj_size, const char *btf_path,
+			     const char *btf_sha)
+{
+	struct pkg_writer *w;
+	cJSON *m = sample_manifest(), *o, *k, *b;
+	char sha[EUCC_SHA256_HEX], bsha[EUCC_SHA256_HEX];
+	struct buf out;
+	void *data;
+
+	eucc_sha256_hex("\177ELF object", 11, sha);
+	eucc_sha256_hex("BTF", 3, bsha);
+	o = cJSON_AddObjectToObject(m, "object");
+	cJSON_AddStringToObject(o, "path", "probe.bpf.o");
+	cJSON_AddStringToObject(o, "sha256", obj_sha ? obj_sha : sha);
+	cJSON_AddNumberToObject(o, "size", obj_size);
+	k = cJSON_CreateObject();
+	cJSON_AddItemToArray(cJSON_AddArrayToObject(m, "kernels"), k);
+	cJSON_AddStringToObject(k, "release", "6.1.0-47-cloud-amd64");
+	b = cJSON_AddObjectToObject(k, "btf");
+	cJSON_AddStringToObject(b, "path", btf_path);
+	cJSON_AddStringToObject(b, "sha256", btf_sha ? btf_sha : bsha);
+	cJSON_AddNumberToObject(b, "size", 3);
+	assert_int_equal(pkg_writer_new(&w), 0);
+	assert_int_equal(pkg_writer_add(w, "probe.bpf.o", "\177ELF object", 11), 0);
+	assert_int_equal(pkg_writer_add(w, "btf/x86_64/6.1.0-47-cloud-amd64.btf", "BTF", 3), 0);
+	assert_int_equal(pkg_writer_finish(w, m, &data, &out.len), 0);
+	out.p = data;
+	pkg_writer_free(w);
+	cJSON_Delete(m);
+	return out;
+}
+
+/* The manifest's object and kernels[].btf must be the members they name, digest and size. */
+static void test_manifest_refs(void **state)
+{
+	static const char other[] =
+	    "0000000000000000000000000000000000000000000000000000000000000000";
+	const char *btf = "btf/x86_64/6.1.0-47-cloud-amd64.btf";
+	struct eucc_error err = {0};
+	char sha[EUCC_SHA256_HEX], want[512];
+	struct pkg *p;
+	struct buf b;
+
+	(void)state;
+	eucc_sha256_hex("\177ELF object", 11, sha);
+	b = build_refs(NULL, 11, btf, NULL);
+	assert_int_equal(pkg_open(b.p, b.len, &p, &err), 0);
+	pkg_close(p);
+	free(b.p);
+
+	b = build_refs(other, 11, btf, NULL);
+	snprintf(want, sizeof(want),
+		 "member probe.bpf.o: the manifest's object says sha256 %s, the member's is %s: "
+		 "the package is damaged or was altered",
+		 other, sha);
+	expect_refused(b, want);
+	assert_int_equal(pkg_open(b.p, b.len, &p, &err), -EBADMSG);
+	assert_non_null(strstr(err.hint, "eucc-remote pull DIGEST"));
+	free(b.p);
+
+	b = build_refs(NULL, 12, btf, NULL);
+	expect_refused(b, "member probe.bpf.o: the manifest's object says size 12, the member "
+			  "has 11 bytes");
+	free(b.p);
+
+	eucc_sha256_hex("BTF", 3, sha);
+	b = build_refs(NULL, 11, btf, other);
+	snprintf(want, sizeof(want),
+		 "member %s: the manifest's kernels[0].btf says sha256 %s, the member's is %s", btf,
+		 other, sha);
+	expect_refused(b, want);
+	free(b.p);
+
+	b = build_refs(NULL, 11, "btf/x86_64/other.btf", NULL);
+	expect_refused(b, "manifest.json: kernels[0].btf names btf/x86_64/other.btf, which is "
+			  "not a member");
+	free(b.p);
+}
+
 static int emit(const char *path)
 {
 	struct buf b = build_sample(true);
@@ -683,6 +763,7 @@ int main(int argc, char **argv)
 	    cmocka_unit_test(test_not_a_package),
 	    cmocka_unit_test(test_garbage),
 	    cmocka_unit_test(test_gzip_bomb),
+	    cmocka_unit_test(test_manifest_refs),
 	};
 
 	if (argc == 3 && !strcmp(argv[1], "--emit"))

@@ -200,8 +200,11 @@ static struct compile_source srcs[] = {
     {"p.bpf.c", "int x;\n", 7},
 };
 
-static void keys_of(struct keys *k, const char *src, const char *flag, const char *header_sha,
-		    const char *release)
+static const struct compile_toolchain test_toolchain = {.name = "clang-19",
+							.identity = "clang-19|clang 19|libbpf 1.5"};
+
+static void keys_of_tc(struct keys *k, const char *src, const char *flag, const char *header_sha,
+		       const char *release, const struct compile_toolchain *tc)
 {
 	struct pipeline_job *c = calloc(1, sizeof(*c));
 	struct btf_kernel kern = {0};
@@ -217,6 +220,7 @@ static void keys_of(struct keys *k, const char *src, const char *flag, const cha
 	c->req.cflags = flags;
 	c->req.ncflags = flag ? 1 : 0;
 	c->arch = "x86_64";
+	c->toolchain = tc;
 	snprintf(c->header.sha256, sizeof(c->header.sha256), "%s", header_sha);
 	snprintf(kern.release, sizeof(kern.release), "%s", release);
 	snprintf(kern.sha256, sizeof(kern.sha256), "%s", header_sha);
@@ -228,6 +232,12 @@ static void keys_of(struct keys *k, const char *src, const char *flag, const cha
 	free(c);
 }
 
+static void keys_of(struct keys *k, const char *src, const char *flag, const char *header_sha,
+		    const char *release)
+{
+	keys_of_tc(k, src, flag, header_sha, release, &test_toolchain);
+}
+
 static void test_cache_keys(void **state)
 {
 	struct keys base, again, k;
@@ -237,7 +247,11 @@ static void test_cache_keys(void **state)
 	keys_of(&again, "int x;\n", "-DA", "h1", "5.10");
 	assert_string_equal(base.object, again.object); /* the same inputs, the same keys */
 	assert_string_equal(base.request, again.request);
-	keys_of(&k, "int y;\n", "-DA", "h1", "5.10"); /* a source byte */
+	keys_of_tc(&k, "int x;\n", "-DA", "h1", "5.10",
+		   &(struct compile_toolchain){.name = "clang-16",
+					       .identity = "clang-16|clang 16|libbpf 1.5"});
+	assert_string_not_equal(base.object, k.object); /* another toolchain */
+	keys_of(&k, "int y;\n", "-DA", "h1", "5.10");	/* a source byte */
 	assert_string_not_equal(k.object, base.object);
 	assert_string_not_equal(k.request, base.request);
 	keys_of(&k, "int x;\n", "-DB", "h1", "5.10"); /* a flag */

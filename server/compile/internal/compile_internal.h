@@ -13,8 +13,11 @@
 #define SANDBOX_INC	"/eucc/include"
 #define SANDBOX_VMLINUX SANDBOX_INC "/vmlinux.h"
 #define SANDBOX_PCH	SANDBOX_INC "/vmlinux.h.pch"
+#define SANDBOX_PCH_SRC SANDBOX_INC "/vmlinux.pch.h" /* what the PCH is made from */
 #define SANDBOX_OBJ	SANDBOX_OUT "/obj.o"
 #define SANDBOX_DIAG	SANDBOX_OUT "/diag.dia"
+#define SANDBOX_LIBBPF	"/eucc/libbpf" /* the toolchain's libbpf headers: bpf/... */
+#define SANDBOX_UAPI	"/eucc/uapi"   /* the target arch's UAPI headers: asm/... */
 
 /*
  * A growable array of diagnostics: at most COMPILE_MAX_DIAGS, and past them up to
@@ -36,7 +39,8 @@ int diag_list_add(struct diag_list *l, const char *severity, struct compile_diag
 
 /*
  * Map a file name as clang saw it in the sandbox to what a user may see: "/job/src/P" and a
- * relative "P" -> "P", the server's vmlinux.h -> "vmlinux.h", "/usr/include/P" -> "P",
+ * relative "P" -> "P", the server's vmlinux.h -> "vmlinux.h", "/usr/include/P", the libbpf
+ * and UAPI headers' "/eucc/libbpf/P" and "/eucc/uapi/P" -> "P",
  * anything else -> its basename, or "<system>" when even that is odd.
  */
 void compile_map_path(const char *in, char *out, size_t size);
@@ -54,6 +58,9 @@ int compile_diag_load(const char *dia_path, struct diag_list *out);
 size_t compile_diag_from_stderr(const char *text, struct diag_list *out);
 /* The BPF backend's own errors ("Error at line N: ..."), which only reach stderr. */
 size_t compile_diag_backend(const char *text, const char *main, struct diag_list *out);
+
+/* Run @argv (no sandbox, no limits but 30 s): the first line of its output, or -EIO. */
+int compile_command_line(char *const argv[], char *line, size_t size);
 
 /* A path from a request: relative, [A-Za-z0-9._+-/], no "", "." or ".." component. */
 int compile_path_check(const char *path, const char **why);

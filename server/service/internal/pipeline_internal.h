@@ -16,7 +16,8 @@ struct pipeline_job {
 	struct service *s;
 	struct compile_request req;
 	const char *arch;
-	struct btf_kernel *kernels; /* targets, deduplicated, sorted */
+	const struct compile_toolchain *toolchain; /* the request's, or the default */
+	struct btf_kernel *kernels;		   /* targets, deduplicated, sorted */
 	size_t nkernels;
 	struct btf_kernel header; /* the kernel whose vmlinux.h is compiled against */
 	char source_digest[EUCC_SHA256_HEX];
@@ -29,6 +30,26 @@ struct pipeline_job {
 	struct job_waiter *waiters; /* the requests answered by this job */
 	struct pipeline_job *next_inflight;
 };
+
+/* What the per-kernel step adds to a package being built (pipeline_kernel.c). */
+struct kernel_step {
+	struct service *s;
+	struct bpf_obj_view *view;
+	const char *object_digest;
+	struct pkg_writer *pkg;		/* gets btf/<arch>/<release>.btf */
+	struct cJSON *kernels;		/* gets the answer's entry: status and findings */
+	struct cJSON *manifest_kernels; /* gets the manifest's entry: status and btf */
+	struct cJSON *kernel_cache;	/* gets "release": "hit" or "miss" */
+	struct cJSON *kernel_shared;	/* serve --registry: "release": "hit|pushed|miss|local" */
+};
+/* Kernel @k's check of the object, from the cache (the per-kernel key) or made once, added. */
+int pipeline_kernel_add(struct kernel_step *ks, const struct btf_kernel *k);
+/* Store package @data as an artifact and add {"package": {digest, size, url}} to @answer. */
+int pipeline_store_package(struct service *s, const void *data, size_t size, struct cJSON *answer);
+/* {"package": {digest, size, url}} of the stored package @hex to @answer. */
+void pipeline_package_json(struct cJSON *answer, const char *hex, size_t size);
+/* @text escaped (str_escape) as @o's member @name: it may quote a program or a kernel's BTF. */
+void pipeline_add_text(struct cJSON *o, const char *name, const char *text);
 
 /* The keys of a job (object, request), from its request, arch, header and kernels. */
 void pipeline_keys(struct pipeline_job *c);

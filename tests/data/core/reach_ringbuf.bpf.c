@@ -1,0 +1,30 @@
+// SPDX-License-Identifier: GPL-2.0
+/* A ring buffer where the kernel has one (5.8+), a perf buffer before. */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_core_read.h>
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 1 << 12);
+} rb SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERF_EVENT_ARRAY);
+	__uint(key_size, sizeof(u32));
+	__uint(value_size, sizeof(u32));
+} pb SEC(".maps");
+
+SEC("tracepoint/sched/sched_process_exec")
+int handle_exec(void *ctx)
+{
+	u32 pid = bpf_get_current_pid_tgid() >> 32;
+
+	if (bpf_core_type_exists(struct bpf_ringbuf))
+		bpf_ringbuf_output(&rb, &pid, sizeof(pid), 0); /* FINDING */
+	else
+		bpf_perf_event_output(ctx, &pb, BPF_F_CURRENT_CPU, &pid, sizeof(pid));
+	return 0;
+}
+
+char LICENSE[] SEC("license") = "GPL";
