@@ -6,6 +6,7 @@
 #include <string.h>
 #include <time.h>
 #include <sys/stat.h>
+#include <sys/utsname.h>
 #include <unistd.h>
 
 #include <bpf/btf.h>
@@ -402,6 +403,33 @@ static int store_commit(struct import_ctx *c, struct btf_kernel *k, const struct
 	return 0;
 }
 
+/*
+ * The BTF of the kernel this runs on (its release and its /sys/kernel/btf/vmlinux bytes):
+ * its program types and helpers per type are then measured (docs/btf-store.md), where bpf()
+ * is allowed; elsewhere the tables stay unknown.
+ */
+static void measure_if_running(const struct btf_kernel *k, const struct btf_blob *b,
+			       const struct btf *btf, struct btf_features *f)
+{
+	struct utsname u;
+	void *data;
+	size_t len;
+	bool same;
+	int err;
+
+	if (uname(&u) || strcmp(u.release, k->release) ||
+	    fs_read_file("/sys/kernel/btf/vmlinux", 256 << 20, &data, &len))
+		return;
+	same = len == b->size && !memcmp(data, b->data, len);
+	free(data);
+	if (!same)
+		return;
+	err = btf_features_probe(btf, f);
+	if (err)
+		eucc_debug("%s: program types and helpers not measured: %s", k->release,
+			   strerror(-err));
+}
+
 static int store_blob(struct import_ctx *c, const struct btf_blob *b, struct btf *btf)
 {
 	struct btf_kernel k = {0}, old;
@@ -436,6 +464,7 @@ static int store_blob(struct import_ctx *c, const struct btf_blob *b, struct btf
 		return eucc_error_set(c->err, ret, EUCC_E_INTERNAL,
 				      "%s: its feature tables cannot be read: out of memory",
 				      k.release);
+	measure_if_running(&k, b, btf, &f);
 	ret = store_commit(c, &k, b, found ? &old : NULL, &f, btf);
 	btf_features_free(&f);
 	if (ret)

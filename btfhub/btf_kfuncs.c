@@ -5,6 +5,7 @@
 #include <bpf/btf.h>
 
 #include "btfhub.h"
+#include "btf_header_internal.h"
 
 /* The FUNC that DECL_TAG @t tags "bpf_kfunc" as a whole (not one of its parameters), or 0. */
 static int kfunc_of(const struct btf *btf, const struct btf_type *t)
@@ -18,7 +19,8 @@ static int kfunc_of(const struct btf *btf, const struct btf_type *t)
 	return f && btf_is_func(f) ? (int)t->type : 0;
 }
 
-int btf_header_write_kfuncs(const struct btf *btf, struct btf_dump *d, FILE *out)
+int btf_header_write_kfuncs(const struct btf *btf, struct btf_dump *d, btf_header_want_fn want,
+			    void *ctx, FILE *out)
 {
 	int n = (int)btf__type_cnt(btf), count = 0, ret = 0;
 
@@ -28,7 +30,7 @@ int btf_header_write_kfuncs(const struct btf *btf, struct btf_dump *d, FILE *out
 		char name[256];
 		LIBBPF_OPTS(btf_dump_emit_type_decl_opts, opts);
 
-		if (!f)
+		if (!f || (want && !want(btf__name_by_offset(btf, f->name_off), ctx)))
 			continue;
 		if (!count++)
 			fprintf(

@@ -196,11 +196,14 @@ int btf_header_write(const struct btf *btf, FILE *out, struct eucc_error *err);
  * clang leaves an extern known only from a precompiled header out of the object's BTF when the
  * program calls it from a cleanup attribute (bpf_for's bpf_iter_num_destroy), so a PCH is made
  * with the macro defined and the program's #include of vmlinux.h declares the kfuncs.
+ * Only those @want keeps (NULL: all; a header per program keeps the ones it names).
  * Returns how many, or a negative errno.
  */
 #define BTF_HEADER_PCH_MACRO "__EUCC_VMLINUX_PCH__"
 struct btf_dump;
-int btf_header_write_kfuncs(const struct btf *btf, struct btf_dump *d, FILE *out);
+typedef bool (*btf_header_want_fn)(const char *name, void *ctx);
+int btf_header_write_kfuncs(const struct btf *btf, struct btf_dump *d, btf_header_want_fn want,
+			    void *ctx, FILE *out);
 
 /* Print the C definition of type @name ("task_struct", "struct task_struct", a typedef...). */
 int btf_header_print_type(const struct btf *btf, const char *name, FILE *out,
@@ -208,5 +211,44 @@ int btf_header_print_type(const struct btf *btf, const char *name, FILE *out,
 /* Print the prototype of kernel function @name (an error says when the BTF has no FUNCs). */
 int btf_header_print_func(const struct btf *btf, const char *name, FILE *out,
 			  struct eucc_error *err);
+
+/* ---- a header per program ------------------------------------------------------------- */
+
+/* The identifiers of a preprocessed C source (clang -E), as btf_header_write_min reads them. */
+struct btf_header_names;
+
+int btf_header_names_scan(const char *text, size_t len, struct btf_header_names **out);
+void btf_header_names_free(struct btf_header_names *names);
+
+/*
+ * Which types of @btf the full vmlinux.h prints under a suffixed name (a name held twice:
+ * ___2, ___3 in the order libbpf's dumper meets them). Made once per kernel (it dumps the whole
+ * BTF, about as long as btf_header_write takes without writing) for btf_header_write_min.
+ */
+struct btf_header_dups;
+
+int btf_header_dups_new(const struct btf *btf, struct btf_header_dups **out);
+void btf_header_dups_free(struct btf_header_dups *dups);
+
+struct btf_header_min_stats {
+	unsigned int roots;    /* types the program names */
+	unsigned int defined;  /* types with their definition, the roots' own included */
+	unsigned int declared; /* records only declared (struct X;) */
+};
+
+/*
+ * Write a vmlinux.h that holds only what a program with @names can use of @btf: the types
+ * it names, what they hold by value, the records it reaches through pointers it follows
+ * (task->mm->...), declarations for records it only points to, and the UAPI constants of
+ * btf_header_write it names; the same prologue, pragmas and dumper as btf_header_write. The
+ * same program compiles to the same CO-RE relocations against either header.
+ * @dups (btf_header_dups_new of @btf) says how the full header names what @btf holds twice.
+ * -EAGAIN (code "conflict"): the header would hold a type that the full header prints under a
+ * suffixed name (or an enumerator held twice), which a part of the BTF cannot reproduce; use
+ * the full vmlinux.h then.
+ */
+int btf_header_write_min(const struct btf *btf, const struct btf_header_dups *dups,
+			 const struct btf_header_names *names, FILE *out,
+			 struct btf_header_min_stats *stats, struct eucc_error *err);
 
 #endif

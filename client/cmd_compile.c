@@ -219,11 +219,16 @@ static int fetch_package(const struct remote_config *cfg, const cJSON *answer, c
 				   "the downloaded package does not match its digest %s", digest)
 		  : pkg_open(data, len, &pkg, err);
 	free(data);
+	if (!ret) {
+		struct trust_verdict v;
+
+		ret = trust_check(cfg, pkg, &v, err);
+		pkg_close(pkg);
+	}
 	if (ret) {
 		unlink(part);
 		return ret;
 	}
-	pkg_close(pkg);
 	if (rename(part, out))
 		return eucc_error_set(err, -errno, EUCC_E_IO, "cannot write %s: %s", out,
 				      strerror(errno));

@@ -30,10 +30,17 @@ static void print_manifest(const cJSON *m)
 	char size[32];
 
 	printf("name:      %s\narch:      %s\n", SAFE_STR(m, "name"), SAFE_STR(m, "arch"));
-	printf("source:    %s (%s)\n", SAFE_STR(cJSON_GetObjectItem(m, "source"), "main"),
-	       SAFE_STR(cJSON_GetObjectItem(m, "source"), "digest"));
-	printf("toolchain: eucc %s, clang %s, libbpf %s, headers of %s\n", SAFE_STR(tc, "eucc"),
-	       SAFE_STR(tc, "clang"), SAFE_STR(tc, "libbpf"), SAFE_STR(tc, "headers"));
+	if (cJSON_GetObjectItem(m, "imported"))
+		printf("imported:  %s (sha256:%s)\n",
+		       SAFE_STR(cJSON_GetObjectItem(m, "imported"), "format"),
+		       SAFE_STR(cJSON_GetObjectItem(m, "imported"), "sha256"));
+	if (cJSON_GetObjectItem(m, "source"))
+		printf("source:    %s (%s)\n", SAFE_STR(cJSON_GetObjectItem(m, "source"), "main"),
+		       SAFE_STR(cJSON_GetObjectItem(m, "source"), "digest"));
+	if (tc)
+		printf("toolchain: eucc %s, clang %s, libbpf %s, headers of %s\n",
+		       SAFE_STR(tc, "eucc"), SAFE_STR(tc, "clang"), SAFE_STR(tc, "libbpf"),
+		       SAFE_STR(tc, "headers"));
 	format_size((uint64_t)json_num(o, "size"), size, sizeof(size));
 	printf("object:    %s, %s, sha256:%s\n", SAFE_STR(o, "path"), size, SAFE_STR(o, "sha256"));
 	print_list(m, "programs", "programs", "name", "section");
@@ -49,17 +56,35 @@ static void print_manifest(const cJSON *m)
 	}
 }
 
+static void print_signer(const struct trust_verdict *v)
+{
+	if (v->signed_pkg)
+		printf("signer:    sha256:%s (%s), %s\n", v->signer.key_id, v->signer.name,
+		       v->verified ? "verified against a pinned key"
+				   : "not checked (no trusted keys configured)");
+	else
+		printf("signer:    none: the package is not signed\n");
+}
+
 static int do_inspect(const struct cli_call *call)
 {
 	struct eucc_error err = {0};
+	struct trust_verdict v;
 	struct pkg *pkg;
 
-	if (pkg_open_file(call->args[0], &pkg, &err))
+	if (remote_open_package(remote_config(call), call->args[0], &pkg, &v, &err))
 		return remote_fail(&err);
-	if (remote_config(call)->json)
-		json_write(stdout, pkg_manifest(pkg));
-	else
+	if (remote_config(call)->json) {
+		cJSON *o = cJSON_Duplicate(pkg_manifest(pkg), 1);
+
+		if (o)
+			trust_verdict_json(o, &v);
+		json_write(stdout, o);
+		cJSON_Delete(o);
+	} else {
 		print_manifest(pkg_manifest(pkg));
+		print_signer(&v);
+	}
 	pkg_close(pkg);
 	return EUCC_EXIT_OK;
 }
@@ -69,10 +94,12 @@ const struct cli_cmd remote_cmd_inspect = {
     .run = do_inspect,
     .args = "PKG",
     .summary = "verify a package and print what it holds",
-    .help = "Verify the package PKG (its format, its member list and every member's digest), "
-	    "then print its name, arch, source digest, toolchain, object, programs, maps, "
-	    "globals, and its kernels with their status and BTF size.",
-    .json = "print the package's manifest as JSON",
+    .help = "Verify the package PKG (its format, its member list and every member's digest; "
+	    "its signature when keys are pinned), then print its name, arch, source digest, "
+	    "toolchain, object, programs, maps, globals, its kernels with their status and BTF "
+	    "size, and its signer (key id and name). PKG may be an eunomia-bpf package.json.",
+    .json = "print the package's manifest as JSON, with \"signature\" (\"verified\" or \"not "
+	    "checked\") and \"signer\" ({\"key_id\", \"name\"} or null)",
     .min_args = 1,
     .max_args = 1,
 };

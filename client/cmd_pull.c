@@ -266,6 +266,18 @@ struct pull_args {
 	const char *from;
 };
 
+/* With keys pinned, the package written must be signed by one of them; else it is removed. */
+static int pull_trust(const struct remote_config *cfg, const char *final, struct eucc_error *err)
+{
+	struct pkg *pkg;
+	int ret = trust_open_file(cfg, final, &pkg, NULL, err);
+
+	if (ret)
+		unlink(final);
+	pkg_close(pkg);
+	return ret;
+}
+
 /* pull oci://...: resolve, download to OUT.part (or .eucc-<digest>.part), verify, rename. */
 static int pull_from_registry(const struct remote_config *cfg, const char *ref, const char *out,
 			      const char *from)
@@ -296,6 +308,8 @@ static int pull_from_registry(const struct remote_config *cfg, const char *ref, 
 		if (rename(part, final))
 			ret = eucc_error_set(&err, -errno, EUCC_E_IO, "cannot write %s: %s", final,
 					     strerror(errno));
+		else /* with keys pinned, only a package one of them signed stays */
+			ret = pull_trust(cfg, final, &err);
 	}
 	if (!ret && !cfg->quiet)
 		printf("wrote %s (sha256:%s) from %s (manifest %s)\n", final, op.hex, ref,
@@ -330,7 +344,8 @@ static int do_pull(const struct cli_call *call)
 	else
 		snprintf(part, sizeof(part), ".eucc-%.16s.part", digest);
 	if (a.from) {
-		if (pull_from(a.from, digest, out, final, sizeof(final), &err))
+		if (pull_from(a.from, digest, out, final, sizeof(final), &err) ||
+		    pull_trust(cfg, final, &err))
 			return remote_fail(&err);
 		if (!cfg->quiet)
 			printf("wrote %s (sha256:%s)\n", final, digest);
@@ -353,6 +368,8 @@ static int do_pull(const struct cli_call *call)
 			       strerror(errno));
 		return remote_fail(&err);
 	}
+	if (pull_trust(cfg, final, &err))
+		return remote_fail(&err);
 	if (!cfg->quiet)
 		printf("wrote %s (sha256:%s)\n", final, digest);
 	return EUCC_EXIT_OK;

@@ -15,6 +15,8 @@
 struct run_args {
 	struct loader_opts opts;
 	const char *sets[CLI_LIST_MAX];
+	const char *map_sizes[CLI_LIST_MAX];
+	const char *no_autoload[CLI_LIST_MAX];
 	bool dry_run;	    /* say which BTF would be used, load nothing */
 	bool fetch_missing; /* ask the server to add this host's kernel when the package lacks it */
 };
@@ -91,6 +93,32 @@ static int set_param(void *target, const struct cli_opt *opt, const char *v, str
 		return eucc_error_set(err, -EINVAL, EUCC_E_USAGE,
 				      "--set wants NAME=VALUE (at most %d)", CLI_LIST_MAX);
 	a->sets[a->opts.nsets++] = v;
+	return 0;
+}
+
+static int set_map_size(void *target, const struct cli_opt *opt, const char *v,
+			struct eucc_error *err)
+{
+	struct run_args *a = target;
+
+	(void)opt;
+	if (a->opts.nmap_sizes == CLI_LIST_MAX)
+		return eucc_error_set(err, -E2BIG, EUCC_E_USAGE, "at most %d --map-size",
+				      CLI_LIST_MAX);
+	a->map_sizes[a->opts.nmap_sizes++] = v;
+	return 0;
+}
+
+static int set_no_autoload(void *target, const struct cli_opt *opt, const char *v,
+			   struct eucc_error *err)
+{
+	struct run_args *a = target;
+
+	(void)opt;
+	if (a->opts.nno_autoload == CLI_LIST_MAX)
+		return eucc_error_set(err, -E2BIG, EUCC_E_USAGE, "at most %d --no-autoload",
+				      CLI_LIST_MAX);
+	a->no_autoload[a->opts.nno_autoload++] = v;
 	return 0;
 }
 
@@ -281,7 +309,7 @@ static void warn_unchecked_kernel(const struct pkg *pkg)
 	char checked[512] = "";
 	struct utsname u;
 
-	if (uname(&u))
+	if (uname(&u) || cJSON_GetObjectItem(m, "imported")) /* no server checked it */
 		return;
 	rel = u.release;
 	cJSON_ArrayForEach(k, cJSON_GetObjectItem(m, "kernels")) {
@@ -326,10 +354,13 @@ static int do_run(const struct cli_call *call)
 
 	a.opts.sz = sizeof(a.opts);
 	a.opts.sets = a.sets;
+	a.opts.map_sizes = a.map_sizes;
+	a.opts.no_autoload = a.no_autoload;
 	if (cli_apply(call, &a, &err))
 		return remote_fail(&err);
 	a.opts.json = remote_config(call)->json;
-	if (resolve_pkg(call, path, sizeof(path), &err) || pkg_open_file(path, &pkg, &err))
+	if (resolve_pkg(call, path, sizeof(path), &err) ||
+	    remote_open_package(remote_config(call), path, &pkg, NULL, &err))
 		return remote_fail(&err);
 	if (a.fetch_missing && !call->help &&
 	    add_host_kernel(call, path, sizeof(path), &pkg, &err)) {
@@ -405,6 +436,20 @@ static const struct cli_opt run_opts[] = {
      .flags = CLI_REPEAT,
      .help = "set the program's parameter (a const volatile global) NAME; `run PKG --help` "
 	     "lists them"},
+    {.name = "map-size",
+     .arg = "NAME=N",
+     .kind = CLI_CALL,
+     .set = set_map_size,
+     .flags = CLI_REPEAT,
+     .help = "give map NAME N entries before the load, as the tool's own user space would "
+	     "(bpf_map__set_max_entries); needed for maps with max_entries 0 in the object"},
+    {.name = "no-autoload",
+     .arg = "PROG",
+     .kind = CLI_CALL,
+     .set = set_no_autoload,
+     .flags = CLI_REPEAT,
+     .help = "do not load program PROG (bpf_program__set_autoload false), as a tool switches "
+	     "off programs it does not want; run fails for a loaded program it cannot attach"},
     {.name = "attach-only",
      .kind = CLI_BOOL,
      .off = offsetof(struct run_args, opts.attach_only),
@@ -438,7 +483,10 @@ const struct cli_cmd remote_cmd_run = {
 	    "the object's BTF) until Ctrl-C, SIGTERM or --duration; then dump the other maps "
 	    "and detach. Needs root (or CAP_BPF and CAP_PERFMON). A package never checked for "
 	    "this kernel runs with a warning.\nEach parameter of the program is an option of its "
-	    "own, --NAME VALUE (the same as --set NAME=VALUE); with PKG, --help lists them.",
+	    "own, --NAME VALUE (the same as --set NAME=VALUE); with PKG, --help lists them.\n"
+	    "With keys pinned (--trust, EUCC_TRUST, /etc/eucc/trust.d) the package must be "
+	    "signed by one of them. PKG may be an eunomia-bpf package.json, imported and run on "
+	    "this host's BTF.",
     .opts = run_opts,
     .json = "print events and map dumps as JSON lines",
     .min_args = 1,

@@ -52,6 +52,11 @@ struct loader_opts {
 	const char *native_btf_override;
 	bool attach_only;	   /* load, attach, say so, detach: "does it load here?" */
 	unsigned int interval_sec; /* print the histogram maps every N s; 0: only at the end */
+	/* as the tool's own user space would, before the load: */
+	const char *const *map_sizes; /* "NAME=N": bpf_map__set_max_entries */
+	size_t nmap_sizes;
+	const char *const *no_autoload; /* program names: bpf_program__set_autoload(false) */
+	size_t nno_autoload;
 };
 
 /*
@@ -59,7 +64,10 @@ struct loader_opts {
  * bundled BTF of `uname -r` and arch; /boot/vmlinux-$(uname -r); else an error listing the
  * bundled kernels and the compile command for this one), then load, attach, run, report.
  * Errors: "no_btf" (exit 2), "wrong_arch", "not_root", "bpf_denied", "verifier" (the verifier
- * log trimmed to what matters), "bad_param", "no_global_data".
+ * log trimmed to what matters), "bad_param" (also: --map-size or --no-autoload naming no map
+ * or program, a map sized by its user space without --map-size), "no_global_data",
+ * "attach_failed", "not_attached" (a loaded program that libbpf cannot attach by itself, or
+ * no program attached at all).
  */
 int loader_run(const struct loader_input *in, const struct loader_opts *opts,
 	       struct eucc_error *err);

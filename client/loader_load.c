@@ -244,7 +244,7 @@ static int attach_error(struct loader_ctx *ctx, struct bpf_program *prog, int re
 	return ret;
 }
 
-/* Attach @prog; 1 if it has no auto-attach (reported, not an error). */
+/* Attach @prog; 1 if libbpf cannot attach it by itself (its user space would). */
 static int attach_one(struct loader_ctx *ctx, struct bpf_program *prog, struct eucc_error *err)
 {
 	struct load_log log;
@@ -256,18 +256,43 @@ static int attach_one(struct loader_ctx *ctx, struct bpf_program *prog, struct e
 	link = bpf_program__attach(prog);
 	ret = link ? 0 : -errno;
 	log_end(&log);
-	if (link) {
+	if (link)
 		ctx->links[ctx->nlinks++] = link;
-	} else if (ret == -EOPNOTSUPP) {
-		eucc_warn("program '%s' (%s) cannot be attached automatically: it is loaded, "
-			  "not attached",
-			  bpf_program__name(prog), bpf_program__section_name(prog));
+	else if (ret == -EOPNOTSUPP)
 		ret = 1;
-	} else {
+	else
 		attach_error(ctx, prog, ret, &log, err);
-	}
 	log_free(&log);
 	return ret;
+}
+
+/* The programs loaded and not attached, each with who would attach it, as one error. */
+static int not_attached(struct loader_ctx *ctx, struct bpf_program **progs, size_t n,
+			struct eucc_error *err)
+{
+	char list[768] = "";
+	size_t used = 0;
+
+	for (size_t i = 0; i < n && used < sizeof(list); i++) {
+		const char *who = obj_user_attach(bpf_program__type(progs[i]),
+						  bpf_program__section_name(progs[i]));
+
+		used += (size_t)snprintf(list + used, sizeof(list) - used,
+					 "\n  program '%s' (%s): its user space attaches it%s%s",
+					 bpf_program__name(progs[i]),
+					 bpf_program__section_name(progs[i]), who ? ", " : "",
+					 who ? who : "");
+	}
+	eucc_error_set(err, -EOPNOTSUPP, EUCC_E_NOT_ATTACHED,
+		       "%s: %zu of its programs %s loaded and not attached: libbpf cannot attach "
+		       "them by itself%s",
+		       pkg_name(ctx->in), n, n == 1 ? "was" : "were", list);
+	eucc_error_hint(err,
+			"switch them off with --no-autoload %s (as the tool's own user space "
+			"does when it does not want them), or run the package with the tool "
+			"that attaches them",
+			bpf_program__name(progs[0]));
+	return -EOPNOTSUPP;
 }
 
 /* Tracepoints (and kprobes on kernels without the kprobe PMU) are attached through tracefs:
@@ -290,28 +315,47 @@ static void need_tracefs(struct loader_ctx *ctx)
 	}
 }
 
+/*
+ * Attach every loaded program. Success only if each is attached: a program libbpf cannot
+ * attach ("not_attached") is never reported as running; programs switched off with
+ * --no-autoload are not loaded, and at least one program must be attached.
+ */
 int load_attach(struct loader_ctx *ctx, struct eucc_error *err)
 {
-	struct bpf_program *prog;
-	size_t n = 0;
-	int ret;
+	struct bpf_program *prog, **skipped;
+	size_t n = 0, nskipped = 0;
+	int ret = 0;
 
 	need_tracefs(ctx);
 	bpf_object__for_each_program(prog, ctx->obj)
 		n++;
 	ctx->links = calloc(n ? n : 1, sizeof(*ctx->links));
-	if (!ctx->links)
+	skipped = calloc(n ? n : 1, sizeof(*skipped));
+	if (!ctx->links || !skipped) {
+		free(skipped);
 		return eucc_error_set(err, -ENOMEM, EUCC_E_IO, "no memory");
+	}
 	bpf_object__for_each_program(prog, ctx->obj) {
 		if (!bpf_program__autoload(prog))
 			continue;
 		ret = attach_one(ctx, prog, err);
 		if (ret < 0)
-			return ret;
+			break;
+		if (ret > 0)
+			skipped[nskipped++] = prog;
+		ret = 0;
 	}
-	if (!ctx->nlinks)
-		eucc_warn("%s: no program is attached", pkg_name(ctx->in));
-	return 0;
+	if (!ret && nskipped)
+		ret = not_attached(ctx, skipped, nskipped, err);
+	else if (!ret && !ctx->nlinks) {
+		ret = eucc_error_set(err, -ENOENT, EUCC_E_NOT_ATTACHED,
+				     "%s: no program is attached: --no-autoload switched off every "
+				     "program",
+				     pkg_name(ctx->in));
+		eucc_error_hint(err, "leave at least one program on");
+	}
+	free(skipped);
+	return ret;
 }
 
 void load_detach(struct loader_ctx *ctx)

@@ -133,6 +133,8 @@ static int run_object(struct loader_ctx *ctx, const struct btf_choice *c,
 
 	ret = load_open(ctx, c, err);
 	if (!ret)
+		ret = load_configure(ctx, opts, err);
+	if (!ret)
 		ret = params_apply(ctx->obj, opts->sets, opts->nsets, err);
 	if (!ret)
 		ret = load_load(ctx, opts->nsets, err);

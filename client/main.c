@@ -95,6 +95,14 @@ static const struct cli_opt remote_globals[] = {
      .help = "the CA certificates (PEM) that sign an https server's certificate, as for a "
 	     "private CA; else CURL_CA_BUNDLE, else SSL_CERT_FILE",
      .def = "the system's CA store"},
+    {.name = "trust",
+     .arg = "FILE|DIR",
+     .kind = CLI_LIST,
+     .off = offsetof(struct remote_config, trust),
+     .help = "pin the public keys of FILE (PEM, as `eucc-server key export` prints) or of "
+	     "DIR/*.pem: packages must then be signed by one of them; adds to EUCC_TRUST and "
+	     "/etc/eucc/trust.d",
+     .def = "EUCC_TRUST, /etc/eucc/trust.d; no key: signatures not checked"},
     {.name = "insecure",
      .letter = 'k',
      .kind = CLI_BOOL,
@@ -133,9 +141,11 @@ static const struct cli_opt remote_globals[] = {
 };
 
 static const struct cli_cmd *const remote_cmds[] = {
-    &remote_cmd_compile, &remote_cmd_check,   &remote_cmd_pull,
-    &remote_cmd_push,	 &remote_cmd_mirror,  &remote_cmd_run,
-    &remote_cmd_inspect, &remote_cmd_kernels, NULL,
+    &remote_cmd_compile, &remote_cmd_check,
+    &remote_cmd_pull,	 &remote_cmd_push,
+    &remote_cmd_mirror,	 &remote_cmd_run,
+    &remote_cmd_inspect, &remote_cmd_kernels,
+    &remote_cmd_export,	 NULL,
 };
 
 static void remote_version(FILE *out)

@@ -62,6 +62,7 @@ enum eucc_exit {
 	X(VERIFIER, "verifier", EUCC_EXIT_INPUT, 422)                                              \
 	X(LOAD_FAILED, "load_failed", EUCC_EXIT_INPUT, 422)                                        \
 	X(ATTACH_FAILED, "attach_failed", EUCC_EXIT_INPUT, 422)                                    \
+	X(NOT_ATTACHED, "not_attached", EUCC_EXIT_INPUT, 422)                                      \
 	X(NO_GLOBAL_DATA, "no_global_data", EUCC_EXIT_INPUT, 422)                                  \
 	X(NOT_ROOT, "not_root", EUCC_EXIT_INPUT, 403)                                              \
 	X(BPF_DENIED, "bpf_denied", EUCC_EXIT_INPUT, 403)                                          \
@@ -78,7 +79,8 @@ enum eucc_exit {
 	X(BUSY, "busy", EUCC_EXIT_UNREACHABLE, 503)                                                \
 	X(UNREACHABLE, "unreachable", EUCC_EXIT_UNREACHABLE, 502)                                  \
 	X(TLS_FAILED, "tls_failed", EUCC_EXIT_UNREACHABLE, 502)                                    \
-	X(SERVER_ERROR, "server_error", EUCC_EXIT_UNREACHABLE, 502)
+	X(SERVER_ERROR, "server_error", EUCC_EXIT_UNREACHABLE, 502)                                \
+	X(UNTRUSTED, "untrusted", EUCC_EXIT_INPUT, 422)
 
 #define EUCC_CODE_ENUM(e, name, exit, http) EUCC_E_##e,
 enum eucc_code { EUCC_CODES(EUCC_CODE_ENUM) EUCC_E_COUNT };
@@ -403,6 +405,47 @@ unsigned int cli_distance(const char *a, const char *b);
 /* The candidate that @word is most likely a typo of, or NULL if none is close. */
 const char *cli_suggest(const char *word, const char *const *cands, size_t n);
 
+/* ---- signing keys (sign.c) ------------------------------------------------------------- */
+
+/*
+ * ed25519 keys through OpenSSL. A key's id is the sha256 of its 32 raw public key bytes (64
+ * hex digits); its name is what the signer calls itself. Keys are kept as PEM (PKCS#8
+ * "PRIVATE KEY", SubjectPublicKeyInfo "PUBLIC KEY"), each block after a line "# name: NAME".
+ */
+#define EUCC_SIG_BYTES	  64
+#define EUCC_KEY_NAME_MAX 128
+
+struct eucc_key;
+int eucc_key_generate(const char *name, struct eucc_key **out);
+void eucc_key_free(struct eucc_key *k);
+const char *eucc_key_id(const struct eucc_key *k);
+const char *eucc_key_name(const struct eucc_key *k);
+/* The file it was read from ("" if none). */
+const char *eucc_key_origin(const struct eucc_key *k);
+bool eucc_key_is_private(const struct eucc_key *k);
+/* The key as PEM after its "# eucc signing key sha256:ID" and "# name:" lines (malloc'd); the
+ * private key with @private_part, else the public one. */
+int eucc_key_pem(const struct eucc_key *k, bool private_part, char **out);
+/* Ed25519 over @msg (one shot, no prehash); verify: 0 or -EKEYREJECTED. */
+int eucc_key_sign(const struct eucc_key *k, const void *msg, size_t len,
+		  unsigned char sig[EUCC_SIG_BYTES]);
+int eucc_key_verify(const struct eucc_key *k, const void *msg, size_t len,
+		    const unsigned char sig[EUCC_SIG_BYTES]);
+
+/* Keys by id, in the order added (a key given twice is kept once). Zero-initialize. */
+struct eucc_keyring {
+	struct eucc_key **keys;
+	size_t n;
+};
+/* Every key of the PEM text @text; @origin names it in errors. At least one, or an error. */
+int eucc_keyring_add_pem(struct eucc_keyring *r, const char *text, size_t len, const char *origin,
+			 struct eucc_error *err);
+int eucc_keyring_add_file(struct eucc_keyring *r, const char *path, struct eucc_error *err);
+/* Every *.pem of @dir, in name order; a dir that does not exist adds nothing. */
+int eucc_keyring_add_dir(struct eucc_keyring *r, const char *dir, struct eucc_error *err);
+const struct eucc_key *eucc_keyring_find(const struct eucc_keyring *r, const char *id);
+void eucc_keyring_free(struct eucc_keyring *r);
+
 /* ---- packages (NAME.eucc) --------------------------------------------------------------- */
 
 /*
@@ -412,9 +455,10 @@ const char *cli_suggest(const char *word, const char *const *cands, size_t n);
  * added by the writer; the reader checks both. Same inputs, same bytes, same digest.
  * See docs/package-format.md.
  */
-#define PKG_FORMAT_VERSION 1
-#define PKG_MAX_MEMBERS	   4096
-#define PKG_MAX_SIZE	   ((size_t)512 << 20)
+#define PKG_FORMAT_VERSION  2 /* the newest this code reads */
+#define PKG_FORMAT_UNSIGNED 1 /* what the writer writes without a key; signed: 2 */
+#define PKG_MAX_MEMBERS	    4096
+#define PKG_MAX_SIZE	    ((size_t)512 << 20)
 
 struct pkg_writer;
 int pkg_writer_new(struct pkg_writer **out);
@@ -422,7 +466,22 @@ int pkg_writer_new(struct pkg_writer **out);
 int pkg_writer_add(struct pkg_writer *w, const char *path, const void *data, size_t size);
 /* Write the package to a malloc'd buffer. @manifest is modified (format, files) not consumed. */
 int pkg_writer_finish(struct pkg_writer *w, struct cJSON *manifest, void **out, size_t *size);
+/* Sign what pkg_writer_finish writes with @key (a private key, kept by the caller until then):
+ * the package gets format 2 and signature.json right after manifest.json. */
+void pkg_writer_sign(struct pkg_writer *w, const struct eucc_key *key);
 void pkg_writer_free(struct pkg_writer *w);
+
+/*
+ * The same framing for other formats' archives: a ustar archive of @n files in the order given
+ * (0644, root, mtime 0, no directory entries; a path of up to 100 bytes stays whole in the
+ * header's name field), gzip'd as a package is when @gz. -ENAMETOOLONG, -EFBIG.
+ */
+struct eucc_tar_file {
+	const char *path;
+	const void *data;
+	size_t size;
+};
+int eucc_tar_build(const struct eucc_tar_file *files, size_t n, bool gz, void **out, size_t *size);
 
 struct pkg;
 /*
@@ -438,5 +497,21 @@ int pkg_member(const struct pkg *p, const char *path, const void **data, size_t 
 size_t pkg_member_count(const struct pkg *p);
 const char *pkg_member_path(const struct pkg *p, size_t i);
 void pkg_close(struct pkg *p);
+/* The sha256 of manifest.json's bytes as the package holds them. */
+const char *pkg_manifest_sha256(const struct pkg *p);
+
+/* Who signed a package, as its signature.json says (not yet checked). */
+struct pkg_signer {
+	char key_id[EUCC_SHA256_HEX]; /* sha256 of the raw public key */
+	char name[EUCC_KEY_NAME_MAX];
+};
+/* 0 and @out for a signed package, -ENOENT for an unsigned one. */
+int pkg_signer(const struct pkg *p, struct pkg_signer *out);
+/*
+ * Check @p's signature against the pinned keys of @ring: signed by one of them and the
+ * signature verifies over its manifest's sha256. 0, else -ENOKEY (unsigned, or signed by a key
+ * not in @ring) or -EKEYREJECTED (does not verify) with code "untrusted" in @err.
+ */
+int pkg_verify(const struct pkg *p, const struct eucc_keyring *ring, struct eucc_error *err);
 
 #endif

@@ -25,6 +25,8 @@ struct pkg_member {
 
 struct pkg {
 	cJSON *manifest;
+	char manifest_sha256[EUCC_SHA256_HEX];
+	cJSON *signature;     /* format 2: signature.json; NULL: unsigned */
 	struct pkg_member *m; /* sorted by path */
 	size_t n;
 };
@@ -267,7 +269,7 @@ static int parse_file(struct pkg_rd *rd, const cJSON *f, struct pkg_member *m)
 	const char *why = pkg_path_problem(f->string);
 	double d = cJSON_IsNumber(size) ? size->valuedouble : -1;
 
-	if (!why && !strcmp(f->string, PKG_MANIFEST))
+	if (!why && (!strcmp(f->string, PKG_MANIFEST) || !strcmp(f->string, PKG_SIGNATURE)))
 		why = "reserved name";
 	if (why)
 		return bad(rd, -EBADMSG, "bad package: manifest.json lists a bad path '%s': %s",
@@ -336,11 +338,48 @@ static int rd_manifest(struct pkg_rd *rd)
 	if (ret)
 		return ret;
 	rd->p->manifest = cJSON_ParseWithLength(text, e.size);
+	eucc_sha256_hex(text, e.size, rd->p->manifest_sha256);
 	free(text);
 	if (!cJSON_IsObject(rd->p->manifest))
 		return bad(rd, -EBADMSG, "not an eucc package: manifest.json is not a JSON object");
 	ret = check_format(rd, rd->p->manifest);
 	return ret ? ret : parse_files(rd, rd->p->manifest);
+}
+
+/* Format 2: signature.json right after the manifest, well formed (checked against keys later). */
+static int rd_signature(struct pkg_rd *rd)
+{
+	const cJSON *f = cJSON_GetObjectItemCaseSensitive(rd->p->manifest, "format");
+	unsigned char raw[EUCC_SIG_BYTES];
+	char manifest[EUCC_SHA256_HEX];
+	struct pkg_signer who;
+	struct pkg_tar_entry e;
+	const char *why;
+	void *text;
+	int ret;
+
+	if (f->valuedouble < 2)
+		return 0;
+	ret = rd_header(rd, &e);
+	if (ret == 1 || (!ret && strcmp(e.path, PKG_SIGNATURE)))
+		return bad(rd, -EBADMSG,
+			   "bad package: format 2 has signature.json after manifest.json, this "
+			   "one has %s",
+			   ret == 1 ? "nothing" : e.path);
+	if (ret)
+		return ret;
+	if (e.size > PKG_SIGNATURE_MAX)
+		return bad(rd, -EBADMSG, "bad package: signature.json is larger than %zu KiB",
+			   PKG_SIGNATURE_MAX >> 10);
+	ret = rd_data(rd, PKG_SIGNATURE, e.size, &text);
+	if (ret)
+		return ret;
+	rd->p->signature = cJSON_ParseWithLength(text, e.size);
+	free(text);
+	why = pkg_signature_parse(rd->p->signature, &who, manifest, raw);
+	if (why)
+		return bad(rd, -EBADMSG, "bad package: %s", why);
+	return 0;
 }
 
 static struct pkg_member *find(const struct pkg *p, const char *path)
@@ -408,6 +447,9 @@ static int rd_package(struct pkg_rd *rd)
 {
 	struct pkg_tar_entry e;
 	int ret = rd_manifest(rd);
+
+	if (!ret)
+		ret = rd_signature(rd);
 
 	while (!ret) {
 		ret = rd_header(rd, &e);
@@ -533,5 +575,26 @@ void pkg_close(struct pkg *p)
 	}
 	free(p->m);
 	cJSON_Delete(p->manifest);
+	cJSON_Delete(p->signature);
 	free(p);
+}
+
+const char *pkg_manifest_sha256(const struct pkg *p)
+{
+	return p->manifest_sha256;
+}
+
+const struct cJSON *pkg_signature_json(const struct pkg *p)
+{
+	return p->signature;
+}
+
+int pkg_signer(const struct pkg *p, struct pkg_signer *out)
+{
+	unsigned char raw[EUCC_SIG_BYTES];
+	char manifest[EUCC_SHA256_HEX];
+
+	if (!p->signature)
+		return -ENOENT;
+	return pkg_signature_parse(p->signature, out, manifest, raw) ? -EBADMSG : 0;
 }

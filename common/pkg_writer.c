@@ -20,7 +20,13 @@ struct pkg_writer {
 	struct pkg_wmember *m;
 	size_t n, cap;
 	size_t bytes; /* tar bytes of the members so far */
+	const struct eucc_key *key;
 };
+
+void pkg_writer_sign(struct pkg_writer *w, const struct eucc_key *key)
+{
+	w->key = key;
+}
 
 int pkg_writer_new(struct pkg_writer **out)
 {
@@ -60,7 +66,8 @@ int pkg_writer_add(struct pkg_writer *w, const char *path, const void *data, siz
 	struct pkg_wmember *m;
 	int ret;
 
-	if (!path || (!data && size) || pkg_path_problem(path) || !strcmp(path, PKG_MANIFEST))
+	if (!path || (!data && size) || pkg_path_problem(path) || !strcmp(path, PKG_MANIFEST) ||
+	    !strcmp(path, PKG_SIGNATURE))
 		return -EINVAL;
 	for (size_t i = 0; i < w->n; i++)
 		if (!strcmp(w->m[i].path, path))
@@ -103,7 +110,8 @@ static int manifest_complete(struct pkg_writer *w, cJSON *manifest)
 
 	cJSON_DeleteItemFromObjectCaseSensitive(manifest, "format");
 	cJSON_DeleteItemFromObjectCaseSensitive(manifest, "files");
-	format = cJSON_AddNumberToObject(manifest, "format", PKG_FORMAT_VERSION);
+	format = cJSON_AddNumberToObject(manifest, "format",
+					 w->key ? PKG_FORMAT_VERSION : PKG_FORMAT_UNSIGNED);
 	if (!format)
 		return -ENOMEM;
 	cJSON_DetachItemViaPointer(manifest, format);
@@ -123,28 +131,34 @@ static int manifest_complete(struct pkg_writer *w, cJSON *manifest)
 	return 0;
 }
 
-static size_t tar_put(unsigned char *p, const char *path, const void *data, size_t size)
+/* The files in the order given, then two zero blocks. */
+static int tar_build(const struct eucc_tar_file *f, size_t n, unsigned char **out, size_t *len)
 {
-	pkg_tar_header(p, path, size); /* paths were checked by pkg_writer_add */
-	memcpy(p + PKG_BLOCK, data, size);
-	return pkg_tar_span(size); /* padding: the buffer is zeroed */
-}
-
-static int tar_build(struct pkg_writer *w, const char *json, unsigned char **out, size_t *len)
-{
-	size_t jlen = strlen(json), total = pkg_tar_span(jlen) + w->bytes + 2 * PKG_BLOCK;
+	size_t total = 2 * PKG_BLOCK;
 	unsigned char *tar, *p;
 
-	if (jlen > PKG_MANIFEST_MAX || total > PKG_MAX_SIZE)
+	for (size_t i = 0; i < n; i++) {
+		if (f[i].size > PKG_MAX_SIZE || total > PKG_MAX_SIZE)
+			return -EFBIG;
+		total += pkg_tar_span(f[i].size);
+	}
+	if (total > PKG_MAX_SIZE)
 		return -EFBIG;
 	tar = calloc(1, total);
 	if (!tar)
 		return -ENOMEM;
-	p = tar + tar_put(tar, PKG_MANIFEST, json, jlen);
-	for (size_t i = 0; i < w->n; i++)
-		p += tar_put(p, w->m[i].path, w->m[i].data, w->m[i].size);
+	p = tar;
+	for (size_t i = 0; i < n; i++) {
+		if (pkg_tar_header(p, f[i].path, f[i].size)) {
+			free(tar);
+			return -ENAMETOOLONG;
+		}
+		if (f[i].size)
+			memcpy(p + PKG_BLOCK, f[i].data, f[i].size);
+		p += pkg_tar_span(f[i].size); /* padding: the buffer is zeroed */
+	}
 	*out = tar;
-	*len = total; /* ends with two zero blocks */
+	*len = total;
 	return 0;
 }
 
@@ -189,12 +203,52 @@ static int gzip_build(const unsigned char *in, size_t len, void **out, size_t *o
 	return 0;
 }
 
+int eucc_tar_build(const struct eucc_tar_file *files, size_t n, bool gz, void **out, size_t *size)
+{
+	unsigned char *tar;
+	size_t len;
+	int ret = tar_build(files, n, &tar, &len);
+
+	if (ret)
+		return ret;
+	if (!gz) {
+		*out = tar;
+		*size = len;
+		return 0;
+	}
+	ret = gzip_build(tar, len, out, size);
+	free(tar);
+	return ret;
+}
+
+/* manifest.json, signature.json when signed, the members. */
+static int package_build(struct pkg_writer *w, const char *json, const char *sig, void **out,
+			 size_t *size)
+{
+	struct eucc_tar_file *f = calloc(w->n + 2, sizeof(*f));
+	size_t n = 0;
+	int ret;
+
+	if (!f)
+		return -ENOMEM;
+	if (strlen(json) > PKG_MANIFEST_MAX) {
+		free(f);
+		return -EFBIG;
+	}
+	f[n++] = (struct eucc_tar_file){PKG_MANIFEST, json, strlen(json)};
+	if (sig)
+		f[n++] = (struct eucc_tar_file){PKG_SIGNATURE, sig, strlen(sig)};
+	for (size_t i = 0; i < w->n; i++)
+		f[n++] = (struct eucc_tar_file){w->m[i].path, w->m[i].data, w->m[i].size};
+	ret = eucc_tar_build(f, n, true, out, size);
+	free(f);
+	return ret;
+}
+
 int pkg_writer_finish(struct pkg_writer *w, struct cJSON *manifest, void **out, size_t *size)
 {
 	cJSON *own = NULL;
-	unsigned char *tar = NULL;
-	size_t tar_len;
-	char *json = NULL;
+	char *json = NULL, *sig = NULL;
 	int ret;
 
 	if (!manifest)
@@ -215,12 +269,15 @@ int pkg_writer_finish(struct pkg_writer *w, struct cJSON *manifest, void **out, 
 		ret = -ENOMEM;
 		goto out;
 	}
-	ret = tar_build(w, json, &tar, &tar_len);
-	if (!ret)
-		ret = gzip_build(tar, tar_len, out, size);
+	if (w->key) {
+		ret = pkg_signature_make(w->key, json, strlen(json), &sig);
+		if (ret)
+			goto out;
+	}
+	ret = package_build(w, json, sig, out, size);
 out:
-	free(tar);
 	free(json);
+	free(sig);
 	cJSON_Delete(own);
 	return ret;
 }

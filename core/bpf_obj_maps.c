@@ -33,6 +33,27 @@ void obj_type_enum_name(const char *prefix, const char *name, char *buf, size_t 
 	buf[n < size ? n : size - 1] = '\0';
 }
 
+/* BPF_MAP_TYPE_CGRP_STORAGE (Linux 6.2), newer than this system's UAPI header */
+#define MAP_TYPE_CGRP_STORAGE 32
+
+bool obj_map_user_sized(uint32_t type, uint32_t max_entries)
+{
+	if (type == MAP_TYPE_CGRP_STORAGE)
+		return false;
+	switch (type) {
+	case BPF_MAP_TYPE_PERF_EVENT_ARRAY:
+	case BPF_MAP_TYPE_CGROUP_STORAGE:
+	case BPF_MAP_TYPE_PERCPU_CGROUP_STORAGE:
+	case BPF_MAP_TYPE_SK_STORAGE:
+	case BPF_MAP_TYPE_INODE_STORAGE:
+	case BPF_MAP_TYPE_TASK_STORAGE:
+	case BPF_MAP_TYPE_STRUCT_OPS:
+		return false;
+	default:
+		return max_entries == 0;
+	}
+}
+
 /* __uint(name, N) is encoded as `int (*name)[N]`. */
 static bool map_uint(const struct btf *btf, uint32_t type, uint32_t *out)
 {

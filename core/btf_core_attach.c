@@ -7,12 +7,6 @@
 
 #include "core_internal.h"
 
-struct attach_ctx {
-	struct core_ctx *c;
-	const struct obj_prog *p;
-	const struct obj_func *f;
-};
-
 bool core_btf_has_funcs(const struct btf *btf)
 {
 	uint32_t n = btf__type_cnt(btf);
@@ -50,7 +44,7 @@ static bool tracepoints_visible(const struct btf *k)
 #define NO_FUNCS "its BTF has no function records"
 
 /* An error, or with a reason why we cannot tell, a warning. */
-static int missing(struct attach_ctx *a, const char *unsure, const char *what, const char *target)
+static int missing(struct attach_prog *a, const char *unsure, const char *what, const char *target)
 {
 	if (unsure)
 		return core_finding(a->c, CORE_WARNING, "attach", a->f->sec, a->f->off,
@@ -62,7 +56,7 @@ static int missing(struct attach_ctx *a, const char *unsure, const char *what, c
 }
 
 /* A kernel function, by its name or with one of @prefixes (NULL-terminated). */
-static int need_func(struct attach_ctx *a, const char *what, const char *name,
+static int need_func(struct attach_prog *a, const char *what, const char *name,
 		     const char *const *prefixes)
 {
 	char target[256];
@@ -94,7 +88,7 @@ static bool syscall_exists(const struct btf *k, const char *name)
  * has typedef btf_trace_NAME (5.5+) and function __traceiter_NAME (5.10+). Per-syscall events
  * (syscalls/sys_enter_X) are made at boot from the syscall X.
  */
-static int need_tracepoint(struct attach_ctx *a, const char *target)
+static int need_tracepoint(struct attach_prog *a, const char *target)
 {
 	const struct btf *k = a->c->kernel;
 	const char *name = strrchr(target, '/') ? strrchr(target, '/') + 1 : target;
@@ -115,7 +109,7 @@ static int need_tracepoint(struct attach_ctx *a, const char *target)
 	    "tracepoint", target);
 }
 
-static int need_btf_tracepoint(struct attach_ctx *a, const char *name)
+static int need_btf_tracepoint(struct attach_prog *a, const char *name)
 {
 	if (!*name || has(a->c->kernel, "btf_trace_", name, BTF_KIND_TYPEDEF))
 		return 0;
@@ -129,17 +123,22 @@ static int check_prog(struct core_ctx *c, const struct obj_prog *p)
 	static const char *const iter[] = {"bpf_iter_", NULL};
 	static const char *const sys[] = {"__x64_sys_", "__arm64_sys_", "__s390x_sys_",
 					  "__se_sys_",	"sys_",		NULL};
-	struct attach_ctx a = {c, p, &c->obj->funcs[p->func]};
-	char kind[64];
+	struct attach_prog a = {c, p, &c->obj->funcs[p->func]};
+	char prefix[64], kind[64];
 	const char *slash = strchr(p->section, '/');
 	size_t n = slash ? (size_t)(slash - p->section) : strlen(p->section);
+	int err;
 
 	/* "fentry.s/x" -> "fentry" */
-	snprintf(kind, sizeof(kind), "%.*s", (int)n, p->section);
+	snprintf(prefix, sizeof(prefix), "%.*s", (int)n, p->section);
+	snprintf(kind, sizeof(kind), "%s", prefix);
 	if (strchr(kind, '.'))
 		*strchr(kind, '.') = '\0';
-	if (!slash)
-		return 0;
+	if (!p->type_known)
+		return 0; /* a section libbpf does not know: the program check says so */
+	err = core_check_attach_capability(&a, prefix, kind);
+	if (err || !slash)
+		return err;
 	if (!strcmp(kind, "kprobe") || !strcmp(kind, "kretprobe"))
 		return need_func(&a, "kprobe target", p->attach, plain);
 	if (!strcmp(kind, "ksyscall") || !strcmp(kind, "kretsyscall"))

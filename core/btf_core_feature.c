@@ -9,6 +9,7 @@
 #include <bpf/libbpf.h>
 
 #include "core_internal.h"
+#include "features_internal.h"
 
 /*
  * Helper names of the UAPI header this was built with, for ids a kernel does not know. The
@@ -83,6 +84,20 @@ static int keep_best(struct core_ctx *c, const struct obj_ref *r, const struct o
 		*best_rank = rank;
 	}
 	return err;
+}
+
+/* The helper the kernel is asked for: @id, or what libbpf rewrites it into; -1 if neither. */
+static int32_t helper_effective(const struct core_ctx *c, int32_t id)
+{
+	if (!feature_known(c, BTF_FEATURE_HELPER))
+		return -1;
+	if (feature_has(c->features, BTF_FEATURE_HELPER, id))
+		return id;
+	if (!helper_rewritten(c, id))
+		return -1;
+	return id == BPF_FUNC_probe_read_kernel || id == BPF_FUNC_probe_read_user
+		   ? BPF_FUNC_probe_read
+		   : BPF_FUNC_probe_read_str;
 }
 
 /* Each missing helper once, at its call reached best (the first of those). */
@@ -175,18 +190,41 @@ static int map_best_ref(struct core_ctx *c, const char *name, const struct obj_r
 	return 0;
 }
 
+/* Maps that the tool's own user space sizes at run time: they fail to create as they are. */
+static int check_map_sizes(struct core_ctx *c)
+{
+	for (size_t i = 0; i < c->obj->nmaps; i++) {
+		const struct obj_map *m = &c->obj->maps[i];
+		const struct obj_ref *r;
+		int err;
+
+		if (!obj_map_user_sized(m->type, m->max_entries))
+			continue;
+		if ((err = map_best_ref(c, m->name, &r)))
+			return err;
+		err = core_finding(c, CORE_WARNING, "map", r ? r->sec : -1, r ? r->off : 0,
+				   "map '%s' (%s) has max_entries 0: sized by its user space: run "
+				   "with --map-size %s=N",
+				   m->name, obj_map_type_name(m->type), m->name);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
 /*
  * A map of a type the kernel lacks fails only where a program that is reached uses it: libbpf
  * poisons the uses of a map it does not create, and eucc-remote run does not create such maps.
  */
 static int check_maps(struct core_ctx *c)
 {
-	if (!feature_known(c, BTF_FEATURE_MAP_TYPE))
-		return 0;
+	int err = check_map_sizes(c);
+
+	if (err || !feature_known(c, BTF_FEATURE_MAP_TYPE))
+		return err;
 	for (size_t i = 0; i < c->obj->nmaps; i++) {
 		const struct obj_map *m = &c->obj->maps[i];
 		const struct obj_ref *r;
-		int err;
 
 		if (feature_has(c->features, BTF_FEATURE_MAP_TYPE, m->type))
 			continue;
@@ -223,6 +261,12 @@ static int check_prog_type(struct core_ctx *c, const struct obj_prog *p)
 		return core_finding(c, CORE_ERROR, "program", f->sec, f->off,
 				    "program '%s': program type %s (%s) is not available in %s",
 				    p->name, type, uapi, c->release);
+	if (feature_known(c, BTF_FEATURE_PROG_LOADS) && btf_features_probes_type(p->type) &&
+	    !feature_has(c->features, BTF_FEATURE_PROG_LOADS, p->type))
+		return core_finding(c, CORE_ERROR, "program", f->sec, f->off,
+				    "program '%s': %s programs do not load in %s (measured on that "
+				    "kernel: it refuses them)",
+				    p->name, type, c->release);
 	/* tracing and LSM programs need their attach type too (fentry 5.5, fmod_ret 5.7) */
 	if ((p->type != BPF_PROG_TYPE_TRACING && p->type != BPF_PROG_TYPE_LSM) ||
 	    !feature_known(c, BTF_FEATURE_ATTACH_TYPE) ||
@@ -312,6 +356,7 @@ int core_check_features(struct core_ctx *c)
 {
 	int err = check_helpers(c);
 
+	err = err ?: core_check_prog_helpers(c, helper_effective, helper_name);
 	err = err ?: check_kfuncs(c);
 	err = err ?: check_maps(c);
 	for (size_t i = 0; !err && i < c->obj->nprogs; i++)

@@ -8,7 +8,7 @@
 
 #include <bpf/btf.h>
 
-#include "core.h"
+#include "features_internal.h"
 
 static const struct {
 	const char *enum_name;
@@ -19,6 +19,8 @@ static const struct {
     [BTF_FEATURE_MAP_TYPE] = {"bpf_map_type", "BPF_MAP_TYPE_", "map_type"},
     [BTF_FEATURE_PROG_TYPE] = {"bpf_prog_type", "BPF_PROG_TYPE_", "prog_type"},
     [BTF_FEATURE_ATTACH_TYPE] = {"bpf_attach_type", "BPF_", "attach_type"},
+    [BTF_FEATURE_PROG_LOADS] = {NULL, "BPF_PROG_TYPE_", "prog_loads"},
+    [BTF_FEATURE_PROG_HELPER] = {NULL, "", "prog_helper"},
 };
 
 const char *btf_feature_kind_name(enum btf_feature_kind kind)
@@ -26,11 +28,11 @@ const char *btf_feature_kind_name(enum btf_feature_kind kind)
 	return kind < BTF_FEATURE_KIND_COUNT ? feature_enums[kind].kind_name : "unknown";
 }
 
-static int features_add(struct btf_features *f, size_t *cap, enum btf_feature_kind kind,
-			const char *name, int64_t value)
+int btf_features_add(struct btf_features *f, size_t *cap, enum btf_feature_kind kind,
+		     const char *name, int64_t value)
 {
-	if (f->count == *cap) {
-		size_t ncap = *cap ? *cap * 2 : 256;
+	if (f->count >= *cap) {
+		size_t ncap = f->count > *cap ? f->count * 2 : *cap ? *cap * 2 : 256;
 		struct btf_feature *n = realloc(f->items, ncap * sizeof(*n));
 
 		if (!n)
@@ -66,7 +68,7 @@ static bool keep_enumerator(const char *name, const char *prefix)
 static int read_enum(const struct btf *btf, enum btf_feature_kind kind, struct btf_features *f,
 		     size_t *cap)
 {
-	int id = find_enum(btf, feature_enums[kind].enum_name);
+	int id = feature_enums[kind].enum_name ? find_enum(btf, feature_enums[kind].enum_name) : -1;
 	const struct btf_type *t;
 	int err;
 
@@ -87,7 +89,7 @@ static int read_enum(const struct btf *btf, enum btf_feature_kind kind, struct b
 		}
 		if (!name || !keep_enumerator(name, feature_enums[kind].prefix))
 			continue;
-		err = features_add(f, cap, kind, name, value);
+		err = btf_features_add(f, cap, kind, name, value);
 		if (err)
 			return err;
 	}

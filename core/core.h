@@ -31,6 +31,10 @@ enum btf_feature_kind {
 	BTF_FEATURE_MAP_TYPE,	 /* enum bpf_map_type: BPF_MAP_TYPE_* */
 	BTF_FEATURE_PROG_TYPE,	 /* enum bpf_prog_type: BPF_PROG_TYPE_* */
 	BTF_FEATURE_ATTACH_TYPE, /* enum bpf_attach_type: BPF_* */
+	/* measured on the booted kernel (btf_features_probe), not read from BTF: */
+	BTF_FEATURE_PROG_LOADS,	 /* program types that load: BPF_PROG_TYPE_*, value the type */
+	BTF_FEATURE_PROG_HELPER, /* "kprobe:bpf_probe_read": value type << 16 | helper id; helper
+				  * 0 ("kprobe:*") says the type's helpers were measured */
 	BTF_FEATURE_KIND_COUNT,
 };
 
@@ -48,6 +52,13 @@ struct btf_features {
 
 /* Read the feature tables from a kernel's own BTF. */
 int btf_features_read(const struct btf *btf, struct btf_features *out);
+/*
+ * Measure on the running kernel (whose BTF is @btf) which program types load and which helpers
+ * each may call, with a real BPF_PROG_LOAD per (type, helper) as `bpftool feature probe` does;
+ * adds BTF_FEATURE_PROG_LOADS and BTF_FEATURE_PROG_HELPER items to @f. -EPERM without bpf().
+ */
+int btf_features_probe(const struct btf *btf, struct btf_features *f);
+#define BTF_FEATURE_PAIR(type, helper) ((int64_t)(type) << 16 | (int64_t)(helper))
 void btf_features_free(struct btf_features *f);
 /* "helper", "map_type", "prog_type", "attach_type". */
 const char *btf_feature_kind_name(enum btf_feature_kind kind);
@@ -70,6 +81,20 @@ void obj_view_free(struct bpf_obj_view *obj);
  *  "value_size","max_entries"}], "globals":[{"name","type","section","size"}]} (cJSON, caller
  * frees) */
 struct cJSON *obj_view_json(const struct bpf_obj_view *obj);
+
+/*
+ * A map of @type declared with @max_entries that its user space must size before the load
+ * (bpf_map__set_max_entries): 0 entries, and not a type the kernel or libbpf sizes itself
+ * (perf event arrays: one per CPU; local storages and cgroup storages: always 0).
+ */
+bool obj_map_user_sized(uint32_t type, uint32_t max_entries);
+
+/*
+ * Who attaches a program of @type in @section when libbpf cannot attach it by itself
+ * (bpf_program__attach: -EOPNOTSUPP): "to a network interface", "to a perf event it opens
+ * with perf_event_open", ...; NULL if libbpf attaches it.
+ */
+const char *obj_user_attach(int type, const char *section);
 
 /* ---- CO-RE checks ----------------------------------------------------------------------- */
 

@@ -20,6 +20,8 @@ packages=(
 	libcmocka-dev sqlite3 jq xz-utils gzip zstd lz4 python3 util-linux ca-certificates curl time git
 	# tests/e2e/static.sh: what the static eucc-remote opens (strace), its ELF headers (file)
 	strace file
+	# tests/e2e/export.sh: an independent reader of the exported OCI image layouts
+	skopeo
 	# tests/fuzz, bench/fuzz.sh: clang's libFuzzer and sanitizer runtimes (only recommended by clang)
 	libclang-rt-14-dev
 	# bench/: load generator and the static-file server compared against

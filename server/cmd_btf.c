@@ -274,6 +274,12 @@ static void print_kernel_details(const struct btf_kernel *k, const struct btf_fe
 	print_feature_list(f, BTF_FEATURE_MAP_TYPE, "map types");
 	print_feature_list(f, BTF_FEATURE_PROG_TYPE, "program types");
 	print_feature_list(f, BTF_FEATURE_ATTACH_TYPE, "attach types");
+	if (f->known[BTF_FEATURE_PROG_LOADS]) /* measured when imported on the kernel itself */
+		print_feature_list(f, BTF_FEATURE_PROG_LOADS, "program types that load (measured)");
+	else
+		printf(
+		    "measured: no (program types and helpers per type: imported elsewhere than on "
+		    "this kernel)\n");
 }
 
 /* --type/--func: the definition as text, or as {"definition": ...} with --json. */

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "data_files.h"
+#include "signing.h"
 #include "server.h"
 #include "api.h"
 
@@ -106,6 +107,7 @@ static int do_serve(const struct cli_call *call)
 	struct eucc_error err = {0};
 	char include_dir[PATH_MAX];
 	struct server *s;
+	struct eucc_key *key = NULL;
 	struct serve_opts o;
 	sigset_t set;
 	int ret, sig;
@@ -120,6 +122,10 @@ static int do_serve(const struct cli_call *call)
 	if (data_files_eucc_include(include_dir, sizeof(include_dir), &err))
 		return cmd_fail(&err);
 	o.eucc_include = include_dir;
+	/* a mirror signs nothing (its packages are signed already) and has no data dir */
+	if (!o.mirror_dir && signing_key_load(o.data_dir, true, NULL, &key, &err))
+		return cmd_fail(&err);
+	o.signing_key = key;
 	/* Signals are taken by sigwait here; every thread started below inherits the mask. */
 	sigemptyset(&set);
 	sigaddset(&set, SIGINT);
@@ -127,13 +133,16 @@ static int do_serve(const struct cli_call *call)
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	s = calloc(1, sizeof(*s));
-	if (!s)
+	if (!s) {
+		eucc_key_free(key);
 		return EUCC_EXIT_INPUT;
+	}
 	ret = server_init(s, &o, &err);
 	if (!ret && (ret = server_listen(s, &err)))
 		server_fini(s);
 	if (ret) {
 		free(s);
+		eucc_key_free(key);
 		return cmd_fail(&err);
 	}
 	if (o.mirror_dir)
@@ -142,14 +151,19 @@ static int do_serve(const struct cli_call *call)
 			o.listen_host, o.listen_port, o.mirror_dir,
 			s->svc.auth_required ? ", tokens required" : ", loopback without tokens");
 	else
-		fprintf(stderr, "eucc-server: listening on http://%s:%u (data %s, %u workers%s)\n",
-			o.listen_host, o.listen_port, o.data_dir, o.workers,
-			s->svc.auth_required ? ", tokens required" : ", loopback without tokens");
+		fprintf(
+		    stderr,
+		    "eucc-server: listening on http://%s:%u (data %s, %u workers%s; signing key "
+		    "sha256:%.16s...)\n",
+		    o.listen_host, o.listen_port, o.data_dir, o.workers,
+		    s->svc.auth_required ? ", tokens required" : ", loopback without tokens",
+		    eucc_key_id(key));
 	sigwait(&set, &sig);
 	fprintf(stderr, "eucc-server: %s, stopping\n",
 		sig == SIGINT ? "interrupted" : "terminated");
 	server_fini(s);
 	free(s);
+	eucc_key_free(key);
 	return EUCC_EXIT_OK;
 }
 
@@ -199,6 +213,11 @@ static const struct cli_opt serve_cli_opts[] = {
      .kind = CLI_BOOL,
      .off = offsetof(struct serve_opts, allow_btf_upload),
      .help = "clients may offer their kernel's BTF (POST /v1/btf, a token with scope compile)"},
+    {.name = "full-header",
+     .kind = CLI_BOOL,
+     .off = offsetof(struct serve_opts, full_header),
+     .help = "compile every program against the full vmlinux.h, never a header of its own "
+	     "(docs/kernel-header.md)"},
     {.name = "compile-timeout",
      .arg = "SEC",
      .kind = CLI_CALL,

@@ -50,10 +50,7 @@ static const struct cli_opt server_globals[] = {
 };
 
 static const struct cli_cmd *const server_cmds[] = {
-    &server_cmd_serve,
-    &server_cmd_btf,
-    &server_cmd_cache,
-    NULL,
+    &server_cmd_serve, &server_cmd_btf, &server_cmd_cache, &server_cmd_key, NULL,
 };
 
 /* The toolchains cost a run of each clang: only with -v. */

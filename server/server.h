@@ -15,7 +15,7 @@ struct server_config {
 };
 
 /* The commands, entries of the one command table (main.c); the parsing is common/cli.c's. */
-extern const struct cli_cmd server_cmd_serve, server_cmd_btf, server_cmd_cache;
+extern const struct cli_cmd server_cmd_serve, server_cmd_btf, server_cmd_cache, server_cmd_key;
 
 /* The configuration a command runs with (the global options went into it). */
 static inline struct server_config *server_config(const struct cli_call *call)

@@ -178,6 +178,9 @@ void opts_normalize(const struct loader_opts *in, struct loader_opts *out);
 int load_open_object(const struct loader_input *in, const char *btf_path, struct bpf_object **obj,
 		     struct eucc_error *err);
 int load_open(struct loader_ctx *ctx, const struct btf_choice *c, struct eucc_error *err);
+/* loader_config.c: --map-size and --no-autoload applied to the opened object; a map its user
+ * space sizes and no --map-size gives a size: "bad_param". */
+int load_configure(struct loader_ctx *ctx, const struct loader_opts *opts, struct eucc_error *err);
 int load_load(struct loader_ctx *ctx, size_t nsets, struct eucc_error *err);
 int load_attach(struct loader_ctx *ctx, struct eucc_error *err);
 void load_detach(struct loader_ctx *ctx);

@@ -26,13 +26,14 @@ struct remote_config {
 	bool json;
 	bool quiet;
 	unsigned int timeout_sec;	  /* whole request; compiles can take a while */
+	struct cli_list trust;		  /* --trust FILE|DIR, in the order given */
 	char source_key[EUCC_SHA256_HEX]; /* sent as X-Eucc-Key when set (compile requests) */
 };
 
 /* The commands, each an entry of the one command table (main.c) with its do_* function, its
  * summary, its help and its options; the parsing is common/cli.c's. */
 extern const struct cli_cmd remote_cmd_compile, remote_cmd_check, remote_cmd_pull, remote_cmd_run,
-    remote_cmd_inspect, remote_cmd_kernels, remote_cmd_push, remote_cmd_mirror;
+    remote_cmd_inspect, remote_cmd_kernels, remote_cmd_export, remote_cmd_push, remote_cmd_mirror;
 
 /* The configuration a command runs with (the global options went into it). */
 static inline struct remote_config *remote_config(const struct cli_call *call)
@@ -136,6 +137,89 @@ int pull_oci_resolve(const struct remote_config *cfg, const char *text, struct o
 int pull_oci_fetch(struct oci_pull *p, const char *part, char *name, size_t size,
 		   struct eucc_error *err);
 void pull_oci_done(struct oci_pull *p);
+
+/* ---- trust (trust.c) ------------------------------------------------------------------------ */
+
+#ifndef EUCC_TRUST_DIR
+#define EUCC_TRUST_DIR "/etc/eucc/trust.d"
+#endif
+
+/* The pinned public keys: --trust, $EUCC_TRUST, EUCC_TRUST_DIR (none at all: an empty ring). */
+int trust_load(const struct remote_config *cfg, struct eucc_keyring *ring, struct eucc_error *err);
+
+struct trust_verdict {
+	bool signed_pkg;	  /* it has a signature.json */
+	struct pkg_signer signer; /* who, when signed */
+	size_t keys;		  /* pinned keys; 0: not checked */
+	bool verified;		  /* signed by a pinned key, and the signature verifies */
+};
+/* With keys pinned, @pkg must verify against them (code "untrusted" otherwise). */
+int trust_check(const struct remote_config *cfg, const struct pkg *pkg, struct trust_verdict *v,
+		struct eucc_error *err);
+/* "verified" or "not checked". */
+const char *trust_verdict_text(const struct trust_verdict *v);
+/* "signature": "verified"|"not checked" and "signer": {"key_id", "name"} or null, into @o. */
+void trust_verdict_json(struct cJSON *o, const struct trust_verdict *v);
+/* pkg_open_file, then trust_check; @v may be NULL. */
+int trust_open_file(const struct remote_config *cfg, const char *path, struct pkg **out,
+		    struct trust_verdict *v, struct eucc_error *err);
+
+/* ---- eunomia-bpf packages (import_eunomia.c) ------------------------------------------------ */
+
+/* An eunomia-bpf package.json: named *.json, or its first character is '{'. */
+bool eunomia_is_package(const char *path);
+/* It as an unsigned eucc package in memory ("imported" in its manifest). */
+int eunomia_import(const char *path, struct pkg **out, struct eucc_error *err);
+/* What run and inspect open: an eunomia-bpf package.json imported, else an eucc package; then
+ * trust_check (an imported package is unsigned). */
+int remote_open_package(const struct remote_config *cfg, const char *path, struct pkg **out,
+			struct trust_verdict *v, struct eucc_error *err);
+
+/* ---- export (cmd_export.c, export_*.c, oci_layout.c) ------------------------------------------
+ */
+
+#define OCI_INDEX    "application/vnd.oci.image.index.v1+json"
+#define OCI_MANIFEST "application/vnd.oci.image.manifest.v1+json"
+#define OCI_EMPTY    "application/vnd.oci.empty.v1+json"
+
+/* An OCI image layout being written: DIR/oci-layout, DIR/index.json, DIR/blobs/sha256/<hex>. */
+struct oci_layout {
+	char dir[PATH_MAX];
+};
+/* @dir must not exist or be empty. */
+int oci_layout_open(struct oci_layout *l, const char *dir, struct eucc_error *err);
+/* {"mediaType", "digest": "sha256:@hex", "size"}. */
+struct cJSON *oci_descriptor(const char *media_type, const char *hex, size_t size);
+/* Store a blob (a JSON document printed compactly) and make its descriptor. */
+int oci_layout_blob(struct oci_layout *l, const char *media_type, const void *data, size_t len,
+		    struct cJSON **desc, struct eucc_error *err);
+int oci_layout_json(struct oci_layout *l, const char *media_type, const struct cJSON *doc,
+		    struct cJSON **desc, struct eucc_error *err);
+/* index.json naming the manifests @entries (consumed) under @tag: the one manifest itself, or
+ * (with @index, or more than one) an image index of them titled @title; then oci-layout. */
+int oci_layout_tag(struct oci_layout *l, struct cJSON *entries, bool index, const char *tag,
+		   const char *title, struct eucc_error *err);
+/* One package's image manifest, stored, and its descriptor for an index (with "platform"). */
+typedef int (*oci_manifest_fn)(struct oci_layout *l, struct pkg *pkg, struct cJSON **entry,
+			       struct eucc_error *err);
+/* The layout @out of one manifest per package, tagged (oci_layout_tag). */
+int oci_layout_write(struct pkg *const *pkgs, size_t n, const char *out, const char *tag,
+		     oci_manifest_fn manifest, bool index, struct eucc_error *err);
+/* index.json listing @manifests (consumed) and oci-layout. */
+int oci_layout_finish(struct oci_layout *l, struct cJSON *manifests, struct eucc_error *err);
+/* An arch as OCI platforms name it ("amd64"), and as `uname -m` does ("aarch64"). */
+const char *oci_arch(const char *arch);
+const char *uname_machine(const char *arch);
+/* The packages' minimized BTF (of the kernels not "incompatible") as a gzip'd tar of
+ * @prefix ID/VERSION_ID/<uname -m>/RELEASE.btf; paths over @name_max bytes (0: no limit) are
+ * refused; @count (may be NULL) gets how many. */
+int export_btf_archive(struct pkg *const *pkgs, size_t npkgs, const char *prefix, size_t name_max,
+		       void **out, size_t *len, size_t *count, struct eucc_error *err);
+/* The image formats, into the layout dir @out tagged @tag; one package per arch. */
+int export_ig(struct pkg *const *pkgs, size_t n, const char *out, const char *tag,
+	      struct eucc_error *err);
+int export_bpfman(struct pkg *const *pkgs, size_t n, const char *out, const char *tag,
+		  struct eucc_error *err);
 
 /* ---- sources ------------------------------------------------------------------------------ */
 

@@ -6,12 +6,16 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#define PKG_BLOCK	 512
-#define PKG_PATH_MAX	 255 /* ustar: 155 prefix + '/' + 100 name */
-#define PKG_MANIFEST	 "manifest.json"
-#define PKG_MANIFEST_MAX ((size_t)16 << 20)
-#define PKG_TRAIL_MAX	 ((size_t)1 << 20) /* zero padding allowed after the end marker */
-#define PKG_GZIP_LEVEL	 9
+#include "common.h"
+
+#define PKG_BLOCK	  512
+#define PKG_PATH_MAX	  255 /* ustar: 155 prefix + '/' + 100 name */
+#define PKG_MANIFEST	  "manifest.json"
+#define PKG_MANIFEST_MAX  ((size_t)16 << 20)
+#define PKG_SIGNATURE	  "signature.json" /* format 2: the second member */
+#define PKG_SIGNATURE_MAX ((size_t)64 << 10)
+#define PKG_TRAIL_MAX	  ((size_t)1 << 20) /* zero padding allowed after the end marker */
+#define PKG_GZIP_LEVEL	  9
 /*
  * What a package may unpack to: PKG_UNPACK_RATIO times its own size, at least
  * PKG_UNPACK_FLOOR, at most PKG_MAX_SIZE (docs/security.md). The packages eucc makes unpack to
@@ -46,5 +50,17 @@ struct eucc_error;
 int pkg_member_digest(const struct pkg *p, const char *path, const char **sha256, size_t *size);
 /* The manifest's `object` and `kernels[].btf` agree with the members they name (pkg_refs.c). */
 int pkg_check_refs(const struct pkg *p, struct eucc_error *err);
+
+struct cJSON;
+struct eucc_key;
+
+/* signature.json for the manifest.json text @manifest, signed with @key (malloc'd). */
+int pkg_signature_make(const struct eucc_key *key, const char *manifest, size_t len, char **out);
+/* The package's signature.json, parsed (NULL: unsigned). */
+const struct cJSON *pkg_signature_json(const struct pkg *p);
+/* NULL if @sig (signature.json parsed) has the fields of docs/package-format.md, else why not;
+ * @signer and the raw signature are filled when it has. */
+const char *pkg_signature_parse(const struct cJSON *sig, struct pkg_signer *signer,
+				char manifest[EUCC_SHA256_HEX], unsigned char raw[EUCC_SIG_BYTES]);
 
 #endif

@@ -167,6 +167,30 @@ bool core_btf_has_funcs(const struct btf *btf);
 int core_check_features(struct core_ctx *c);
 int core_check_attach(struct core_ctx *c);
 
+/* Helpers per program type (btf_core_prog_helper.c). */
+enum core_helper_rule { CORE_HELPER_UNKNOWN, CORE_HELPER_ALLOWED, CORE_HELPER_REFUSED };
+/* What eucc knows without a measured table: may a @type program call helper @name? */
+enum core_helper_rule core_helper_rule(enum bpf_prog_type type, const char *name);
+/* Each helper call a program reaches, against what its program type may call; @effective
+ * gives the helper the kernel sees (after libbpf's rewrites), -1 if the kernel lacks it (the
+ * helper check reports that). */
+int core_check_prog_helpers(struct core_ctx *c,
+			    int32_t (*effective)(const struct core_ctx *, int32_t),
+			    void (*helper_name)(const struct core_ctx *, int32_t, char *, size_t));
+
+/* One program whose attach point is checked. */
+struct attach_prog {
+	struct core_ctx *c;
+	const struct obj_prog *p;
+	const struct obj_func *f;
+};
+
+/*
+ * Can this kernel attach this kind of program at all (btf_core_attach_cap.c)? @prefix is the
+ * section up to '/' ("kprobe.multi"), @kind that up to '.' ("kprobe"). Adds findings.
+ */
+int core_check_attach_capability(const struct attach_prog *a, const char *prefix, const char *kind);
+
 /* Messages for a relocation that does not resolve (btf_core_explain.c). */
 void core_explain_miss(const struct core_ctx *c, const struct core_spec *local,
 		       const struct core_miss *miss, bool have_cands, char *kind, size_t ksize,

@@ -65,8 +65,10 @@ struct serve_opts {
 	size_t body_max;	  /* request bodies beyond: 413 */
 	size_t btf_body_max;	  /* the same for POST /v1/btf */
 	bool allow_btf_upload;	  /* clients may offer their kernel's BTF */
+	bool full_header;	  /* never a program's own kernel header (docs/kernel-header.md) */
 	const char *eucc_include; /* dir holding eucc.h, offered to programs as <eucc/eucc.h> */
 	const char *access_log;	  /* a file, "-" for stderr, NULL: none */
+	const struct eucc_key *signing_key; /* NULL: packages are not signed */
 	struct compile_limits limits;
 	/* Connections (docs/operations.md, "Connections"); 0 takes the default (server_init). */
 	unsigned int max_connections;	 /* all clients together */

@@ -96,6 +96,7 @@ struct compile_job {
 	const char *workdir;			   /* an empty private dir for this job */
 	const char *eucc_include; /* dir of eucc.h (EUCC_EVENT), seen as <eucc/...>, or NULL */
 	struct compile_limits limits;
+	bool preprocess; /* clang -E with the same flags: res->object is the preprocessed text */
 };
 
 struct compile_diag {
@@ -117,7 +118,8 @@ struct compile_result {
 	unsigned int wall_ms;
 };
 
-/* Compile a job in the sandbox. Returns 0 with res->ok false for a compile error. */
+/* Compile a job in the sandbox. Returns 0 with res->ok false for a compile error. With
+ * job->preprocess, res->object is clang -E's output (NUL-terminated, not counted in the size). */
 int compile_run(const struct compile_job *job, struct compile_result *res, struct eucc_error *err);
 void compile_result_free(struct compile_result *res);
 /*

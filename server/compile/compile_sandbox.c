@@ -457,7 +457,7 @@ static void clang_argv(const struct compile_job *job, const struct compile_toolc
 	argv_add(a, "-O2");
 	argv_add(a, "-g");
 	argv_add(a, "-D__TARGET_ARCH_%s", tarch);
-	if (job->vmlinux_pch) {
+	if (job->vmlinux_pch && !job->preprocess) {
 		argv_add(a, "-include-pch");
 		argv_add(a, SANDBOX_PCH);
 	}
@@ -467,6 +467,13 @@ static void clang_argv(const struct compile_job *job, const struct compile_toolc
 	argv_add(a, "-I" SANDBOX_LIBBPF);
 	argv_add(a, "-idirafter");
 	argv_add(a, SANDBOX_UAPI);
+	if (job->preprocess) {
+		argv_add(a, "-E");
+		argv_add(a, "%s", job->req->main);
+		argv_add(a, "-o");
+		argv_add(a, SANDBOX_PRE);
+		return;
+	}
 	/* Source names in the object's line info relative to the upload, not the sandbox. */
 	argv_add(a, "-fdebug-prefix-map=" SANDBOX_SRC "=.");
 	argv_add(a, "-fdebug-prefix-map=" SANDBOX_INC "=.");
@@ -737,22 +744,33 @@ static int judge(const struct compile_job *job, const struct compile_limits *lim
 	return 0;
 }
 
-/* llvm-strip -g in the sandbox, then read the object. */
-static int strip_and_read(const struct compile_job *job, const struct compile_limits *lim,
-			  const struct compile_toolchain *tc, struct run_result *rr,
-			  struct compile_result *res, struct eucc_error *err)
+/*
+ * clang, then llvm-strip -g on its object, in one sandbox (one start of bwrap less per
+ * compile): sh runs clang's argv as given and answers its status; a strip that fails after a
+ * good compile exits STRIP_FAILED, which clang never does.
+ */
+#define STRIP_FAILED 125
+
+static void compile_and_strip_argv(const struct compile_toolchain *tc, struct argv_buf *clang,
+				   struct argv_buf *a)
 {
-	struct argv_buf cmd = {0};
+	argv_add(a, "/bin/sh");
+	argv_add(a, "-c");
+	argv_add(a, "\"$@\" || exit; exec \"%s\" -g %s || exit %d", tc->strip, SANDBOX_OBJ,
+		 STRIP_FAILED);
+	argv_add(a, "sh");
+	for (size_t i = 0; i < clang->n; i++)
+		argv_add(a, "%s", clang->v[i]);
+	a->oom |= clang->oom;
+}
+
+static int read_object(const struct compile_job *job, const struct compile_limits *lim,
+		       const struct run_result *rr, struct compile_result *res,
+		       struct eucc_error *err)
+{
 	int r;
 
-	argv_add(&cmd, "%s", tc->strip);
-	argv_add(&cmd, "-g");
-	argv_add(&cmd, SANDBOX_OBJ);
-	r = run_in_sandbox(job, lim, &cmd, rr, err);
-	argv_free(&cmd);
-	if (r)
-		return r;
-	if (rr->timed_out || !WIFEXITED(rr->status) || WEXITSTATUS(rr->status)) {
+	if (WIFEXITED(rr->status) && WEXITSTATUS(rr->status) == STRIP_FAILED) {
 		eucc_warn("llvm-strip failed: %s", rr->out);
 		return eucc_error_set(err, -EIO, EUCC_E_INTERNAL, "stripping the object failed");
 	}
@@ -760,6 +778,24 @@ static int strip_and_read(const struct compile_job *job, const struct compile_li
 	if (r)
 		return eucc_error_set(err, r, EUCC_E_INTERNAL, "reading the object: %s",
 				      strerror(-r));
+	return 0;
+}
+
+/* After clang -E: its output, or res->ok false (the compile proper then says why). */
+static int read_preprocessed(const struct compile_job *job, const struct compile_limits *lim,
+			     const struct run_result *rr, struct compile_result *res,
+			     struct eucc_error *err)
+{
+	int r;
+
+	if (rr->timed_out || !WIFEXITED(rr->status) || WEXITSTATUS(rr->status))
+		return 0;
+	r = read_job_file(job, "pre.i", lim->output_bytes, &res->object, &res->object_size);
+	if (r)
+		return eucc_error_set(err, r, EUCC_E_INTERNAL,
+				      "reading the preprocessed source: %s", strerror(-r));
+	((char *)res->object)[res->object_size] = '\0';
+	res->ok = true;
 	return 0;
 }
 
@@ -778,8 +814,8 @@ static int compile_steps(const struct compile_job *job, const struct compile_lim
 			 struct run_result *rr, struct diag_list *diags, struct compile_result *res,
 			 struct eucc_error *err)
 {
+	struct argv_buf clang = {0}, cmd = {0};
 	const struct compile_toolchain *tc;
-	struct argv_buf cmd = {0};
 	const char *tarch;
 	int r;
 
@@ -790,13 +826,20 @@ static int compile_steps(const struct compile_job *job, const struct compile_lim
 		r = prepare_workdir(job, err);
 	if (r)
 		return r;
-	clang_argv(job, tc, tarch, &cmd);
-	r = run_in_sandbox(job, lim, &cmd, rr, err);
+	clang_argv(job, tc, tarch, &clang);
+	if (!job->preprocess)
+		compile_and_strip_argv(tc, &clang, &cmd);
+	r = run_in_sandbox(job, lim, job->preprocess ? &clang : &cmd, rr, err);
+	argv_free(&clang);
 	argv_free(&cmd);
+	if (!r && job->preprocess)
+		return read_preprocessed(job, lim, rr, res, err);
+	if (!r && WIFEXITED(rr->status) && WEXITSTATUS(rr->status) == STRIP_FAILED)
+		return read_object(job, lim, rr, res, err);
 	if (!r)
 		r = judge(job, lim, rr, diags, res, err);
 	if (!r && res->ok)
-		r = strip_and_read(job, lim, tc, rr, res, err);
+		r = read_object(job, lim, rr, res, err);
 	return r;
 }
 

@@ -20,6 +20,8 @@ static void entry_free(struct kernel_entry *e)
 {
 	btf__free(e->btf);
 	btf_features_free(&e->features);
+	btf_header_dups_free(e->dups);
+	pthread_mutex_destroy(&e->dups_lock);
 	free(e);
 }
 
@@ -59,6 +61,7 @@ static int kernel_entry_load(struct btf_store *store, const struct btf_kernel *k
 	if (!e)
 		return eucc_error_set(err, -ENOMEM, EUCC_E_INTERNAL, "out of memory");
 	memcpy(e->sha256, k->sha256, sizeof(e->sha256));
+	pthread_mutex_init(&e->dups_lock, NULL);
 	ret = btf_store_load(store, k, &e->btf, err);
 	if (!ret)
 		ret = btf_store_features(store, k, &e->features, err);
@@ -113,4 +116,16 @@ void kernel_cache_put(struct kernel_cache *kc, struct kernel_entry *e)
 	e->refs--;
 	kernel_cache_trim(kc);
 	pthread_mutex_unlock(&kc->lock);
+}
+
+const struct btf_header_dups *kernel_entry_dups(struct kernel_entry *e)
+{
+	struct btf_header_dups *dups;
+
+	pthread_mutex_lock(&e->dups_lock);
+	if (!e->dups && btf_header_dups_new(e->btf, &e->dups))
+		e->dups = NULL;
+	dups = e->dups;
+	pthread_mutex_unlock(&e->dups_lock);
+	return dups;
 }

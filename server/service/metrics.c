@@ -78,17 +78,33 @@ static void cache_levels(FILE *out, const struct service_metrics *m)
 
 static void stages(FILE *out, const struct service_metrics *m)
 {
-	static const char *const names[STAGE_COUNT] = {"prepare", "compile", "check", "package"};
+	static const char *const names[STAGE_COUNT] = {"prepare", "compile",	"check",
+						       "package", "preprocess", "header"};
 	char labels[32];
 
 	head(out, "eucc_pipeline_stage_duration_seconds", "histogram",
 	     "Time per pipeline stage: prepare (parse, kernels, keys), compile (sandboxed clang, "
-	     "misses only), check (every target kernel), package.");
+	     "misses only), check (every target kernel), package; preprocess (clang -E) and "
+	     "header (the program's own kernel header) are parts of compile.");
 	for (int i = 0; i < STAGE_COUNT; i++) {
 		snprintf(labels, sizeof(labels), "stage=\"%s\"", names[i]);
 		histogram_format(&m->stages[i], out, "eucc_pipeline_stage_duration_seconds",
 				 labels);
 	}
+}
+
+static void min_headers(FILE *out, const struct service_metrics *m)
+{
+	static const char *const results[] = {"used", "fallback", "refused"};
+	const atomic_ulong *v[] = {&m->min_header_used, &m->min_header_fallback,
+				   &m->min_header_refused};
+
+	head(out, "eucc_min_header_total", "counter",
+	     "Compiles by their kernel header: used (the program's own), fallback (the full "
+	     "vmlinux.h after the own one failed to compile), refused (no own header made).");
+	for (int i = 0; i < 3; i++)
+		fprintf(out, "eucc_min_header_total{result=\"%s\"} %lu\n", results[i],
+			atomic_load(v[i]));
 }
 
 static void store_gauges(struct service *s, FILE *out)
@@ -124,6 +140,7 @@ void service_metrics_format(struct service *s, FILE *out)
 	counter(out, "eucc_kernel_checks_total", "Per-kernel relocation checks run.",
 		atomic_load(&m->kernel_checks));
 	stages(out, m);
+	min_headers(out, m);
 	cache_levels(out, m);
 	counter(out, "eucc_queue_rejected_total", "Compile requests refused as busy (queue full).",
 		atomic_load(&m->queue_rejected));

@@ -150,6 +150,8 @@ static int build(struct service *s, struct pkg *old, const struct btf_kernel *k,
 		ret = text ? pkg_writer_add(ks.pkg, "report.json", text, strlen(text)) : -ENOMEM;
 		free(text);
 	}
+	if (s->opts.signing_key) /* signed as a compile's package is */
+		pkg_writer_sign(ks.pkg, s->opts.signing_key);
 	if (!ret)
 		ret = pkg_writer_finish(ks.pkg, manifest, &out, &size);
 	if (!ret)

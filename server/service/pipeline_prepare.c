@@ -109,6 +109,9 @@ void pipeline_keys(struct pipeline_job *c)
 	rkey[n++] = "request";
 	rkey[n++] = c->object_key;
 	rkey[n++] = c->req.name;
+	/* the signer is part of the package's bytes: a new key makes new packages */
+	if (c->s && c->s->opts.signing_key)
+		rkey[n++] = eucc_key_id(c->s->opts.signing_key);
 	for (size_t i = 0; i < c->nkernels; i++) {
 		rkey[n++] = c->kernels[i].release;
 		rkey[n++] = c->kernels[i].sha256;

@@ -26,6 +26,7 @@ struct run_state {
 	struct pkg_writer *pkg;
 	cJSON *manifest_kernels;
 	uint64_t compile_ns, check_ns, package_ns;
+	struct min_timings min; /* when the program's own kernel header was tried */
 };
 
 static cJSON *diag_to_json(const struct compile_diag *d)
@@ -142,7 +143,8 @@ static const char *header_pch(struct pipeline_job *c, const char *header, char *
 }
 
 /* Compile in a fresh job dir under DATA/tmp; removes it after. */
-static int run_compile(struct pipeline_job *c, struct compile_result *res, struct eucc_error *err)
+static int run_compile(struct pipeline_job *c, struct run_state *st, struct compile_result *res,
+		       struct eucc_error *err)
 {
 	struct compile_job job = {.req = &c->req,
 				  .toolchain = c->toolchain,
@@ -155,13 +157,16 @@ static int run_compile(struct pipeline_job *c, struct compile_result *res, struc
 	job.req = pipeline_with_events(&c->req, &with_events, &events_text);
 
 	ret = btf_store_header(c->s->store, &c->header, header, sizeof(header), err);
-	if (!ret)
-		ret = make_job_dir(c->s, dir, sizeof(dir), &lock, err);
 	if (ret)
 		goto out;
 	job.vmlinux_h = header;
-	job.vmlinux_pch = header_pch(c, header, pch, sizeof(pch));
 	job.eucc_include = c->s->opts.eucc_include;
+	if (!c->s->opts.full_header && !pipeline_min_compile(c, &job, res, &st->min))
+		goto out; /* compiled against the program's own header */
+	ret = make_job_dir(c->s, dir, sizeof(dir), &lock, err);
+	if (ret)
+		goto out;
+	job.vmlinux_pch = header_pch(c, header, pch, sizeof(pch));
 	job.workdir = dir;
 	ret = compile_run(&job, res, err);
 	job_dir_done(dir, lock);
@@ -242,7 +247,7 @@ static int get_object(struct pipeline_job *c, struct run_state *st, struct eucc_
 	atomic_fetch_add(&c->s->metrics.object_misses, 1);
 	atomic_fetch_add(&c->s->metrics.compiles, 1);
 	t0 = eucc_now_ns();
-	ret = run_compile(c, &res, err);
+	ret = run_compile(c, st, &res, err);
 	st->compile_ns = eucc_now_ns() - t0;
 	histogram_observe(&c->s->metrics.stages[STAGE_COMPILE], st->compile_ns);
 	if (!ret) {
@@ -356,6 +361,8 @@ static int build_package(struct pipeline_job *c, struct run_state *st, cJSON *an
 		ret = text ? pkg_writer_add(st->pkg, "report.json", text, strlen(text)) : -ENOMEM;
 	free(text);
 	manifest = build_manifest(c, st, obj_path);
+	if (c->s->opts.signing_key)
+		pkg_writer_sign(st->pkg, c->s->opts.signing_key);
 	if (!ret)
 		ret = pkg_writer_finish(st->pkg, manifest, &data, &size);
 	cJSON_Delete(manifest);
@@ -401,6 +408,11 @@ static int finish_answer(cJSON *base, const char *object, cJSON *kernels, uint64
 	cJSON_AddNumberToObject(t, "total", ms(total_ns));
 	if (st) {
 		cJSON_AddNumberToObject(t, "compile", ms(st->compile_ns));
+		if (st->min.preprocess_ns) {
+			cJSON_AddNumberToObject(t, "preprocess", ms(st->min.preprocess_ns));
+			cJSON_AddNumberToObject(t, "header", ms(st->min.header_ns));
+			cJSON_AddNumberToObject(t, "clang", ms(st->min.clang_ns));
+		}
 		cJSON_AddNumberToObject(t, "check", ms(st->check_ns));
 		cJSON_AddNumberToObject(t, "package", ms(st->package_ns));
 	}

@@ -146,5 +146,13 @@ cJSON *service_info(struct service *s)
 	cJSON_AddBoolToObject(o, "auth", s->auth_required);
 	cJSON_AddBoolToObject(o, "mirror", s->opts.mirror_dir != NULL);
 	cJSON_AddBoolToObject(o, "registry", s->registry != NULL);
+	if (s->opts.signing_key) { /* what signs the packages; hosts pin keys offline */
+		cJSON *k = cJSON_AddObjectToObject(o, "signing_key");
+		char id[80];
+
+		snprintf(id, sizeof(id), "sha256:%s", eucc_key_id(s->opts.signing_key));
+		cJSON_AddStringToObject(k, "id", id);
+		cJSON_AddStringToObject(k, "name", eucc_key_name(s->opts.signing_key));
+	}
 	return o;
 }

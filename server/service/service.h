@@ -26,7 +26,7 @@
 struct cJSON;
 
 /* Bumped whenever the pipeline's output for the same input changes: part of every cache key. */
-#define EUCC_PIPELINE_VERSION "4"
+#define EUCC_PIPELINE_VERSION "5"
 
 /* ---- tokens and scopes -------------------------------------------------------------------- */
 
@@ -127,6 +127,8 @@ struct kernel_entry {
 	char sha256[EUCC_SHA256_HEX];
 	struct btf *btf;
 	struct btf_features features;
+	struct btf_header_dups *dups; /* made on first use as a header kernel (kernel_entry_dups) */
+	pthread_mutex_t dups_lock;
 	unsigned int refs;
 	uint64_t last_used;
 };
@@ -144,6 +146,8 @@ void kernel_cache_destroy(struct kernel_cache *kc);
 int kernel_cache_get(struct kernel_cache *kc, struct btf_store *store, const struct btf_kernel *k,
 		     struct kernel_entry **out, struct eucc_error *err);
 void kernel_cache_put(struct kernel_cache *kc, struct kernel_entry *e);
+/* The names @e's full vmlinux.h suffixes (btf_header_dups_new), made once; NULL if that failed. */
+const struct btf_header_dups *kernel_entry_dups(struct kernel_entry *e);
 
 /* ---- metrics -------------------------------------------------------------------------------- */
 
@@ -160,7 +164,15 @@ void histogram_observe(struct histogram *h, uint64_t ns);
 /* "NAME_bucket{LABELS,le=...}" lines, _sum and _count; @labels may be "" (no braces then). */
 void histogram_format(const struct histogram *h, FILE *out, const char *name, const char *labels);
 
-enum pipeline_stage { STAGE_PREPARE, STAGE_COMPILE, STAGE_CHECK, STAGE_PACKAGE, STAGE_COUNT };
+enum pipeline_stage {
+	STAGE_PREPARE,
+	STAGE_COMPILE,
+	STAGE_CHECK,
+	STAGE_PACKAGE,
+	STAGE_PREPROCESS, /* clang -E for the program's own header (part of compile) */
+	STAGE_HEADER,	  /* writing that header (part of compile) */
+	STAGE_COUNT
+};
 
 struct service_metrics {
 	atomic_ulong compiles, compile_failures;
@@ -168,6 +180,9 @@ struct service_metrics {
 	atomic_ulong object_hits, object_misses, kernel_hits, kernel_misses;
 	atomic_ulong package_hits, package_misses;
 	atomic_ulong queue_rejected, flights_joined;
+	/* compiles against the program's own header; fell back to the full one after its
+	 * compile failed; none made (clang -E failed, a name the BTF has twice) */
+	atomic_ulong min_header_used, min_header_fallback, min_header_refused;
 	atomic_ulong registry_hits, registry_misses, registry_pushes, registry_errors;
 	atomic_long queue_depth, jobs_running;
 	struct histogram stages[STAGE_COUNT]; /* seconds per pipeline stage */
@@ -178,14 +193,16 @@ struct service_metrics {
 struct service_opts {
 	size_t sz; /* sizeof(struct service_opts) */
 	const char *data_dir;
-	unsigned int workers;	  /* compile workers; default: the core count */
-	unsigned int queue_max;	  /* jobs waiting for a worker; beyond: "busy" */
-	const char *tokens_file;  /* NULL: no tokens (the caller keeps to loopback) */
-	uint64_t cache_max;	  /* bytes; 0: no cap */
-	bool allow_btf_upload;	  /* clients may offer their kernel's BTF */
+	unsigned int workers;	 /* compile workers; default: the core count */
+	unsigned int queue_max;	 /* jobs waiting for a worker; beyond: "busy" */
+	const char *tokens_file; /* NULL: no tokens (the caller keeps to loopback) */
+	uint64_t cache_max;	 /* bytes; 0: no cap */
+	bool allow_btf_upload;	 /* clients may offer their kernel's BTF */
+	bool full_header; /* always compile against the full vmlinux.h, never a program's own */
 	const char *eucc_include; /* dir holding eucc.h, offered to programs as <eucc/eucc.h> */
 	struct compile_limits limits;
-	unsigned int memo_ms; /* how long a hot answer is reused; 0: 2000 */
+	unsigned int memo_ms;		    /* how long a hot answer is reused; 0: 2000 */
+	const struct eucc_key *signing_key; /* signs every package; NULL: unsigned packages */
 	/* Replicas that share (registry.c): compiled objects and per-kernel results are looked up
 	 * in and pushed to this OCI registry: http(s)://HOST[:PORT][/REPO], oci://, oci+http://. */
 	const char *registry;

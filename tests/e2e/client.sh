@@ -244,7 +244,7 @@ expect "bad --duration" "$ERR" "--duration wants seconds, not 'soon'"
 run 3 eucc-remote kernels --type task_struct
 expect "--type without RELEASE" "$ERR" "--type and --func want one RELEASE, and not both"
 run 3 eucc-remote
-expect "no command" "$ERR" "no command given: compile, check, pull, push, mirror, run, inspect or kernels"
+expect "no command" "$ERR" "no command given: compile, check, pull, push, mirror, run, inspect, kernels or export"
 
 # Help: the commands with their summaries; every command's options with what they do.
 run 0 eucc-remote --help
@@ -256,7 +256,7 @@ expect "help = --help" "$OUT" "^Usage: eucc-remote \[OPTION\]... COMMAND"
 opts_compile="-k, --kernel SPEC|--arch A|-I DIR|-D NAME[=V]|-U NAME|-W WARNING|--headers RELEASE|--name NAME|--format text|-o, --output OUT|-j, --json"
 opts_check="-k, --kernel SPEC|--arch A|-I DIR|-D NAME[=V]|-U NAME|-W WARNING|--headers RELEASE|--name NAME|--format text|-j, --json"
 opts_pull="-o, --output OUT|--from FILE"
-opts_run="--btf auto|--duration SEC|--set NAME=VALUE|--attach-only|--dry-run|-j, --json"
+opts_run="--btf auto|--duration SEC|--set NAME=VALUE|--map-size NAME=N|--no-autoload PROG|--attach-only|--dry-run|-j, --json"
 opts_inspect="-j, --json"
 opts_kernels="--arch A|--type NAME|--func NAME|-j, --json"
 for c in compile check pull run inspect kernels; do

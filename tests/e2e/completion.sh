@@ -18,7 +18,7 @@ offers() {
 }
 lines() { printf '%s\n' "$@"; }
 
-expect_eq "remote: commands" "$(offers eucc-remote "")" "$(lines compile check pull push mirror run inspect kernels help)"
+expect_eq "remote: commands" "$(offers eucc-remote "")" "$(lines compile check pull push mirror run inspect kernels export help)"
 expect_eq "remote: pu" "$(offers eucc-remote pu)" "$(lines pull push)"
 expect_eq "remote: mirror's options" "$(offers eucc-remote mirror --o)" "--output"
 expect_eq "remote: a prefix" "$(offers eucc-remote co)" compile
@@ -33,14 +33,19 @@ expect_not "check: no -o" "$(offers eucc-remote check x.bpf.c --)" "^--output$"
 expect_eq "check --format values" "$(offers eucc-remote check x.bpf.c --format "")" "$(lines text json sarif)"
 expect_eq "run --btf values (PATH is a file)" "$(offers eucc-remote run x.eucc --btf "")" "$(lines auto bundled native)"
 expect_eq "run --btf b" "$(offers eucc-remote run x.eucc --btf b)" bundled
+expect_eq "run --map-size" "$(offers eucc-remote run x.eucc --ma)" --map-size
+expect_eq "run --no-autoload" "$(offers eucc-remote run x.eucc --no-a)" --no-autoload
+expect_eq "export --format values" "$(offers eucc-remote export x.eucc --format "")" "$(lines ig bpfman libbpf-tools)"
+expect_eq "--trust anywhere" "$(offers eucc-remote --tr)" --trust
 expect_eq "--json where it applies" "$(offers eucc-remote kernels --js)" --json
 expect_eq "not where it does not" "$(offers eucc-remote pull --js)" ""
 expect_eq "a file operand: left to bash" "$(offers eucc-remote inspect "")" ""
 expect_eq "a value: left to bash" "$(offers eucc-remote compile x.bpf.c --kernel "")" ""
 
-expect_eq "server: commands" "$(offers eucc-server "")" "$(lines serve btf cache help)"
+expect_eq "server: commands" "$(offers eucc-server "")" "$(lines serve btf cache key help)"
 expect_eq "server: btf's commands" "$(offers eucc-server btf "")" "$(lines import list show rm)"
 expect_eq "server: after --data DIR" "$(offers eucc-server --data /tmp/d c)" cache
+expect_eq "server: key's" "$(offers eucc-server key "")" "$(lines show rotate export)"
 expect_eq "server: cache's" "$(offers eucc-server cache "")" "$(lines stats gc verify)"
 expect_eq "btf import options" "$(offers eucc-server btf import x --r)" "$(lines --release --replace)"
 expect_eq "btf import --version is its own" "$(offers eucc-server btf import x --vers)" --version

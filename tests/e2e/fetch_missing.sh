@@ -67,6 +67,9 @@ run 0 eucc-remote pull "$NEW" -o new.eucc
 run 0 eucc-remote inspect new.eucc --json
 expect_eq "same object" "$(jq -r .object.sha256 <<<"$OUT")" "$OBJ"
 expect_eq "both kernels" "$(jq -c '[.kernels[].release]' <<<"$OUT")" "[\"6.1.0-47-cloud-amd64\",\"$LOCAL\"]"
+eucc-server key export >trust.pem
+expect_eq "the package with the added kernel is signed by the server's key" \
+	"$(eucc-remote --trust trust.pem inspect new.eucc --json | jq -r .signature)" verified
 expect_eq "this kernel's entry has its build id" "$(jq -r --arg r "$LOCAL" '.kernels[] | select(.release == $r) | .build_id' <<<"$OUT")" "$BUILD_ID"
 expect_eq "the store keys the uploaded kernel by its build id" "$(curl -s "$URL/v1/kernels?match=$LOCAL" | jq -r '.kernels[0].build_id')" "$BUILD_ID"
 expect_eq "the pulled package is the one run used" "$(ls "$EUCC_DATA/packages/sha256/")" "${NEW#sha256:}.eucc"

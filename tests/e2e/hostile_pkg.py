@@ -4,7 +4,8 @@
 hostile_pkg.py IN OUT RELEASE: the package IN (as eucc-server made it) becomes OUT, whose
 name, program, map and parameter strings, a kernel's distro, and the finding reported for
 RELEASE hold ESC, BEL, CR, other C0 controls, DEL and C1 controls (raw, and as UTF-8). The
-members keep their digests; "files" lists report.json's new one.
+members keep their digests; "files" lists report.json's new one; the signature is dropped
+(format 1).
 """
 import gzip
 import hashlib
@@ -19,6 +20,9 @@ with tarfile.open(src, "r:gz") as t:
     for m in t.getmembers():
         members[m.name] = t.extractfile(m).read()
 manifest = json.loads(members.pop("manifest.json"))
+# the manifest changes, so a signature could not hold: the result is an unsigned package
+members.pop("signature.json", None)
+manifest["format"] = 1
 manifest["name"] = "evil\x1b]0;title\x07"
 manifest["programs"][0]["name"] = "handle\x1b[31m"
 manifest["programs"][0]["section"] = "tp/\rsched\x08"

@@ -83,8 +83,8 @@ for prog in eucc-server eucc-remote; do
 	expect "$prog.1 names the version" "$(head -c 400 "$page")" "\"eucc ${version#eucc-server }\""
 	text=$OUT
 	case $prog in
-	eucc-server) helps=("serve" "btf import" "btf list" "btf show" "btf rm" "cache stats" "cache gc") ;;
-	eucc-remote) helps=(compile check pull push mirror run inspect kernels) ;;
+	eucc-server) helps=("serve" "btf import" "btf list" "btf show" "btf rm" "cache stats" "cache gc" "key rotate" "key export") ;;
+	eucc-remote) helps=(compile check pull push mirror run inspect kernels export) ;;
 	esac
 	run 0 "$prog" --help
 	usage=$OUT

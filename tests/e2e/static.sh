@@ -2,8 +2,9 @@
 # The static eucc-remote (-DEUCC_STATIC_CLIENT=ON, built beside the normal build in static/<arch>):
 # no shared library, no interpreter, for x86_64 and arm64; on this machine it prints its
 # version, compiles and pulls over HTTP (a name from /etc/hosts resolved by c-ares) and HTTPS
-# (a private CA), inspects, verifies and pulls from a mirror dir, loads and attaches a package,
-# and takes no path through glibc's NSS (no NSS module, no shared library, no openssl.cnf).
+# (a private CA), inspects, verifies signatures against pinned keys, verifies and pulls from
+# a mirror dir, loads and attaches a package, and takes no path through glibc's NSS (no NSS
+# module, no shared library, no openssl.cnf).
 . "$(dirname "$0")/server_lib.sh"
 PATH="$EUCC_BIN/../client:$PATH"
 STATIC=$EUCC_BIN/../static
@@ -89,6 +90,16 @@ expect "inspect: name" "$OUT" "^name: +execsnoop$"
 expect "inspect: this kernel" "$OUT" "^  $(sed 's/[.+]/\\&/g' <<<"$LOCAL") "
 run 0 "$S" inspect execsnoop.eucc --json
 expect_eq "inspect --json: two kernels" "$(jq '.kernels | length' <<<"$OUT")" 2
+# signatures, checked by the static build's libcrypto (ed25519) against pinned keys
+eucc-server key export >trust.pem
+eucc-server --data "$TMP/other-key" key rotate >/dev/null && eucc-server --data "$TMP/other-key" key export >other.pem
+run 0 "$S" --trust trust.pem inspect execsnoop.eucc --json
+expect_eq "static: signature verified" "$(jq -r .signature <<<"$OUT")" verified
+python3 "$(dirname "$0")/pkg_repack.py" execsnoop.eucc flipped.eucc flip
+run 2 "$S" --trust trust.pem inspect flipped.eucc
+expect "static: a flipped signature refused" "$ERR" "signature does not verify"
+run 2 "$S" --trust other.pem inspect execsnoop.eucc
+expect "static: another key refused" "$ERR" "which is not among the 1 trusted keys"
 run 0 "$S" run execsnoop.eucc --attach-only
 expect "run --attach-only (the kernel's BTF)" "$OUT" "^execsnoop: loaded and attached with BTF /sys/kernel/btf/vmlinux$"
 run 0 "$S" run execsnoop.eucc --attach-only --btf bundled

@@ -183,25 +183,11 @@ zcat "$TMP/initrd-x86_64.gz" | busybox cpio -t 2>/dev/null >"$TMP/initrd.list"
 expect_not "the initramfs holds nothing of /lib or /usr/lib" "$(cat "$TMP/initrd.list")" "^(\./)?(usr/)?lib"
 
 # ---- boot: each kernel once, two at a time -------------------------------------------------
-boot_one() {
-	local k=$1 a=${GUEST_ARCH[$1]} t=$SECONDS
-	"$VM/boot.sh" "$KDIR/vmlinuz-$k" "$TMP/initrd-$a.gz" "$TMP/boot-$k.log" "$BOOT_TIMEOUT" "$a"
-	echo "$? $((SECONDS - t))" >"$TMP/boot-$k.rc"
-}
-T_BOOT=$SECONDS
-running=()
-for k in "${GUESTS[@]}"; do
-	while [ ${#running[@]} -ge 2 ]; do
-		wait -n "${running[@]}"
-		alive=()
-		for pid in "${running[@]}"; do kill -0 "$pid" 2>/dev/null && alive+=("$pid"); done
-		running=("${alive[@]}")
-	done
-	boot_one "$k" &
-	running+=($!)
-done
-wait "${running[@]}"
-T_BOOT=$((SECONDS - T_BOOT))
+. "$VM/boot_all.sh"
+boot_list=()
+for k in "${GUESTS[@]}"; do boot_list+=("$k:${GUEST_ARCH[$k]}"); done
+vm_boot_all "$TMP" "$KDIR" "$BOOT_TIMEOUT" "${boot_list[@]}"
+T_BOOT=$VM_BOOT_SECS
 
 # ---- predictions meet reality --------------------------------------------------------------
 ROWS=()
@@ -289,17 +275,9 @@ check_run() {
 
 for k in "${GUESTS[@]}"; do
 	arch=${GUEST_ARCH[$k]}
-	read -r brc bsecs <"$TMP/boot-$k.rc"
-	BOOT_SECS[$k]=$bsecs
-	checks=$((checks + 1))
-	if [ "$brc" != 0 ]; then
-		echo "FAIL: boot of $k exited $brc ($([ "$brc" = 124 ] && echo "timeout after ${BOOT_TIMEOUT}s" || echo qemu))"
-		tail -n 40 "$TMP/boot-$k.log" | tr -d '\r'
-		failures=$((failures + 1))
-	fi
-	"$VM/parse.sh" "$TMP/boot-$k.log" "$TMP/res-$k"
-	info=$(cat "$TMP/res-$k/guest.info")
-	expect "$k: the guest booted this kernel" "$info" "^KERNEL $(re "$k")$"
+	vm_guest_result "$k" "$TMP/res-$k"
+	BOOT_SECS[$k]=$VM_SECS
+	info=$VM_INFO
 	expect "$k: on $arch" "$info" "^ARCH $arch$"
 	if [ "$k" = "$K419" ]; then
 		expect "$k: the kernel has no BTF of its own" "$info" "^NATIVE_BTF no$"

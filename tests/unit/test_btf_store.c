@@ -156,7 +156,7 @@ static bool has_feature(struct fixture *fx, const char *release, const char *nam
 
 	assert_int_equal(btf_store_get(fx->store, release, NULL, &k, &err), 0);
 	assert_int_equal(btf_store_features(fx->store, &k, &f, &err), 0);
-	for (int i = 0; i < BTF_FEATURE_KIND_COUNT; i++)
+	for (int i = 0; i < BTF_FEATURE_PROG_LOADS; i++) /* the rest: measured on a booted kernel */
 		assert_true(f.known[i]);
 	for (size_t i = 0; i < f.count; i++)
 		found |= !strcmp(f.items[i].name, name);

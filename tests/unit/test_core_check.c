@@ -24,6 +24,7 @@
 
 #include "btfhub.h"
 #include "core.h"
+#include "core_internal.h"
 
 #define BCLINUX	     "4.19.90-2107.6.0.0248.35.oe1.bclinux.x86_64"
 #define KYLIN_OLD    "4.19.90-24.4.v2101.ky10.aarch64"	/* plain 4.19 helper table */
@@ -31,6 +32,7 @@
 #define DEB11	     "5.10.0-32-cloud-amd64"
 #define DEB12	     "6.1.0-47-cloud-amd64"
 #define DEB12_612    "6.12.100+deb12-cloud-amd64"
+#define DEB12_ARM    "6.1.0-47-cloud-arm64"
 #define BPFTOOL	     "/usr/sbin/bpftool"
 #define DATA_DIR     EUCC_SOURCE_DIR "/tests/data/core"
 
@@ -39,7 +41,8 @@ static const char *const programs[] = {
     "basic",	     "state",	      "state_guarded",	"subprog",     "loop",
     "ringbuf",	     "probe_read",    "kprobe_missing", "rich",	       "messages",
     "reach_disk",    "reach_ringbuf", "reach_flavor",	"reach_param", "reach_stored",
-    "reach_subprog", "reach_global",  "reach_narrow",	"reach_match",
+    "reach_subprog", "reach_global",  "reach_narrow",	"reach_match", "attach",
+    "helper_type",   "user_sized",
 };
 
 struct fixture {
@@ -387,6 +390,237 @@ static void test_messages(void **state)
 	assert_non_null(f = find(&r, "attach", "eucc_no_such_function"));
 	assert_true(strstr(f->file, "messages.bpf.c") && f->line > 0);
 	core_report_free(&r);
+}
+
+/* The worst finding of kind "attach" that names program @prog: -1 none, else its severity. */
+static int attach_verdict(const struct core_report *r, const char *prog)
+{
+	char quoted[160];
+	int worst = -1;
+
+	snprintf(quoted, sizeof(quoted), "program '%s'", prog);
+	for (size_t i = 0; i < r->count; i++)
+		if ((!strcmp(r->findings[i].kind, "attach") ||
+		     !strcmp(r->findings[i].kind, "program")) &&
+		    strstr(r->findings[i].message, quoted) &&
+		    (worst < 0 || r->findings[i].severity == CORE_ERROR))
+			worst = (int)r->findings[i].severity;
+	return worst;
+}
+
+#define NONE (-1)
+#define ERR  CORE_ERROR
+#define WARN CORE_WARNING
+
+/* What each kernel can attach, from its BTF: kprobes, kprobe.multi, uprobes, trampolines, the
+ * BPF LSM (never confirmed: its boot-time enabling is not in BTF), perf_event (user space). */
+static void test_attach_capability(void **state)
+{
+	static const char *const progs[] = {"kp_read", "kpm_read", "up_getpid",
+					    "fe_read", "lsm_open", "on_cpu"};
+	const struct {
+		const char *release;
+		int want[6];
+	} rows[] = {
+	    {BCLINUX, {NONE, ERR, NONE, ERR, ERR, WARN}},      /* 4.19: no trampolines */
+	    {KYLIN_OLD, {NONE, ERR, NONE, ERR, ERR, WARN}},    /* arm64 4.19 */
+	    {KYLIN_NOFUNC, {WARN, ERR, NONE, ERR, ERR, WARN}}, /* no FUNC records, no arm64 JIT */
+	    {DEB11, {NONE, ERR, NONE, NONE, WARN, WARN}},
+	    {DEB12, {NONE, ERR, NONE, NONE, WARN, WARN}},     /* no CONFIG_FPROBE */
+	    {DEB12_ARM, {NONE, ERR, NONE, NONE, WARN, WARN}}, /* arm64 trampolines: 6.0 */
+	    {DEB12_612, {NONE, NONE, NONE, NONE, WARN, WARN}},
+	    /* built without CONFIG_KPROBES; its measured table: fentry and lsm do not load */
+	    {fx.local, {ERR, ERR, NONE, ERR, ERR, WARN}},
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		struct core_report r;
+
+		check("attach", rows[i].release, &r);
+		for (size_t j = 0; j < 6; j++) {
+			if (attach_verdict(&r, progs[j]) != rows[i].want[j])
+				fail_msg("%s on %s: attach verdict %d, expected %d", progs[j],
+					 rows[i].release, attach_verdict(&r, progs[j]),
+					 rows[i].want[j]);
+		}
+		core_report_free(&r);
+	}
+}
+
+static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap);
+
+/* Is 'bpf' in this host's list of active LSMs? (securityfs mounted in the test's namespace) */
+static bool bpf_lsm_active(void)
+{
+	char buf[512] = "";
+	FILE *f;
+
+	if (access("/sys/kernel/security/lsm", R_OK))
+		assert_int_equal(system("mount -t securityfs securityfs /sys/kernel/security"), 0);
+	f = fopen("/sys/kernel/security/lsm", "r");
+	assert_non_null(f);
+	assert_non_null(fgets(buf, sizeof(buf), f));
+	fclose(f);
+	for (char *t = strtok(buf, ",\n"); t; t = strtok(NULL, ",\n"))
+		if (!strcmp(t, "bpf"))
+			return true;
+	return false;
+}
+
+/* Program @name of @obj_path alone: 0 attached, -EOPNOTSUPP libbpf cannot attach it, else the
+ * load's or the attach's error. */
+static int load_attach_one(const char *obj_path, const char *name)
+{
+	struct bpf_program *prog;
+	struct bpf_object *bo = bpf_object__open_file(obj_path, NULL);
+	struct bpf_link *link;
+	int ret;
+
+	assert_int_equal(libbpf_get_error(bo), 0);
+	bpf_object__for_each_program(prog, bo)
+		bpf_program__set_autoload(prog, !strcmp(bpf_program__name(prog), name));
+	assert_non_null(bpf_object__find_program_by_name(bo, name));
+	ret = bpf_object__load(bo);
+	if (!ret) {
+		link = bpf_program__attach(bpf_object__find_program_by_name(bo, name));
+		ret = link ? 0 : -errno;
+		bpf_link__destroy(link);
+	}
+	bpf_object__close(bo);
+	return ret;
+}
+
+/* Every attach verdict for this host's kernel against what the kernel does with the program. */
+static void test_attach_truth_here(void **state)
+{
+	static const char *const progs[] = {"kp_read", "kpm_read", "up_getpid",
+					    "fe_read", "lsm_open", "on_cpu"};
+	char obj_path[PATH_MAX];
+	struct core_report r;
+
+	(void)state;
+	libbpf_set_print(libbpf_print);
+	snprintf(obj_path, sizeof(obj_path), "%s/attach.o", fx.dir);
+	check("attach", fx.local, &r);
+	for (size_t i = 0; i < sizeof(progs) / sizeof(progs[0]); i++) {
+		int verdict = attach_verdict(&r, progs[i]);
+		int got = load_attach_one(obj_path, progs[i]);
+
+		fprintf(stderr, "here: %-10s verdict %-7s load+attach %d\n", progs[i],
+			verdict == NONE	 ? "ok"
+			: verdict == ERR ? "error"
+					 : "warning",
+			got);
+		if (verdict == NONE)
+			assert_int_equal(got, 0);
+		else if (verdict == ERR)
+			assert_int_not_equal(got, 0);
+		else if (!strcmp(progs[i], "on_cpu"))
+			assert_int_equal(got, -EOPNOTSUPP); /* loaded; its user space attaches it */
+		else
+			assert_int_equal(got == 0, bpf_lsm_active());
+	}
+	core_report_free(&r);
+}
+
+/* raw_tp + bpf_get_socket_cookie: incompatible everywhere, measured here and by the rule
+ * elsewhere, and the kernel here indeed refuses it. */
+static void test_helper_per_prog_type(void **state)
+{
+	const char *rel[] = {BCLINUX, DEB11, DEB12, DEB12_612, fx.local};
+	char obj_path[PATH_MAX];
+	const struct core_finding *f;
+	struct core_report r;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(rel) / sizeof(rel[0]); i++) {
+		check("helper_type", rel[i], &r);
+		assert_int_equal(r.status, CORE_INCOMPATIBLE);
+		f = find(&r, "helper",
+			 "raw_tracepoint programs may not call bpf_get_socket_cookie");
+		assert_non_null(f);
+		assert_int_equal(f->severity, CORE_ERROR);
+		assert_at_marker(f, "helper_type");
+		if (!strcmp(rel[i], fx.local))
+			assert_non_null(strstr(f->message, "measured on that kernel"));
+		core_report_free(&r);
+	}
+	snprintf(obj_path, sizeof(obj_path), "%s/helper_type.o", fx.dir);
+	assert_int_equal(load_attach_one(obj_path, "switch_cookie"), -EINVAL);
+}
+
+/* Maps with max_entries 0 (sized by the tool's user space): a warning naming --map-size; as
+ * they are, the kernel refuses to create them. */
+static void test_user_sized_maps(void **state)
+{
+	const char *rel[] = {DEB11, DEB12_612, fx.local};
+	char obj_path[PATH_MAX];
+	const struct core_finding *f;
+	struct core_report r;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(rel) / sizeof(rel[0]); i++) {
+		check("user_sized", rel[i], &r);
+		assert_int_equal(r.status, CORE_STATUS_WARNING);
+		f = find(&r, "map",
+			 "map 'counts' (hash) has max_entries 0: sized by its user space: "
+			 "run with --map-size counts=N");
+		assert_non_null(f);
+		assert_at_marker(f, "user_sized");
+		assert_non_null(find(&r, "map", "--map-size stacks=N"));
+		assert_non_null(find(&r, "attach", "program 'on_cpu' (perf_event) is attached by"));
+		core_report_free(&r);
+	}
+	snprintf(obj_path, sizeof(obj_path), "%s/user_sized.o", fx.dir);
+	assert_int_equal(load_attach_one(obj_path, "count_exec"), -EINVAL);
+}
+
+/* The helper families eucc assumes for unmeasured kernels, against this kernel's measured
+ * table: every helper it has, for each tracing program type. */
+static void test_helper_rules_here(void **state)
+{
+	static const enum bpf_prog_type types[] = {BPF_PROG_TYPE_KPROBE, BPF_PROG_TYPE_TRACEPOINT,
+						   BPF_PROG_TYPE_RAW_TRACEPOINT,
+						   BPF_PROG_TYPE_PERF_EVENT};
+	struct btf_features f;
+	struct eucc_error err;
+	struct btf_kernel k;
+	int allowed = 0, refused = 0;
+
+	(void)state;
+	assert_int_equal(btf_store_get(fx.store, fx.local, NULL, &k, &err), 0);
+	assert_int_equal(btf_store_features(fx.store, &k, &f, &err), 0);
+	assert_true(f.known[BTF_FEATURE_PROG_HELPER]);
+	for (size_t i = 0; i < f.count; i++) {
+		char name[96];
+
+		if (f.items[i].kind != BTF_FEATURE_HELPER)
+			continue;
+		btf_feature_display_name(&f.items[i], name, sizeof(name));
+		for (size_t t = 0; t < sizeof(types) / sizeof(types[0]); t++) {
+			enum core_helper_rule rule = core_helper_rule(types[t], name);
+			bool ok = false;
+
+			for (size_t j = 0; j < f.count; j++)
+				ok |= f.items[j].kind == BTF_FEATURE_PROG_HELPER &&
+				      f.items[j].value ==
+					  BTF_FEATURE_PAIR(types[t], f.items[i].value);
+			if (rule == CORE_HELPER_UNKNOWN)
+				continue;
+			if (ok != (rule == CORE_HELPER_ALLOWED))
+				fail_msg("%s for program type %d: the rule says %s, the kernel %s",
+					 name, types[t],
+					 rule == CORE_HELPER_ALLOWED ? "allowed" : "refused",
+					 ok ? "allows it" : "refuses it");
+			allowed += rule == CORE_HELPER_ALLOWED;
+			refused += rule == CORE_HELPER_REFUSED;
+		}
+	}
+	fprintf(stderr, "helper rules agree with this kernel: %d allowed, %d refused pairs\n",
+		allowed, refused);
+	assert_true(allowed > 100 && refused > 100);
+	btf_features_free(&f);
 }
 
 /* Global data needs Linux 5.2 (or a backport, as kylin 52.22 has). */
@@ -985,6 +1219,11 @@ int main(void)
 		cmocka_unit_test(test_probe_read_rewrite),
 		cmocka_unit_test(test_kprobe_target),
 		cmocka_unit_test(test_global_data),
+		cmocka_unit_test(test_attach_capability),
+		cmocka_unit_test(test_attach_truth_here),
+		cmocka_unit_test(test_helper_per_prog_type),
+		cmocka_unit_test(test_helper_rules_here),
+		cmocka_unit_test(test_user_sized_maps),
 		cmocka_unit_test(test_messages),
 		cmocka_unit_test(test_obj_json),
 		cmocka_unit_test(test_min_btf_loads),

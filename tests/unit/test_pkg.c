@@ -61,7 +61,8 @@ static cJSON *sample_manifest(void)
 	return m;
 }
 
-static struct buf build_sample(bool reverse)
+/* The sample package, signed with @key when not NULL. */
+static struct buf build_with(bool reverse, const struct eucc_key *key)
 {
 	struct pkg_writer *w;
 	cJSON *m = sample_manifest();
@@ -70,11 +71,19 @@ static struct buf build_sample(bool reverse)
 
 	assert_int_equal(pkg_writer_new(&w), 0);
 	add_members(w, reverse);
+	assert_int_equal(pkg_writer_add(w, PKG_SIGNATURE, "x", 1), -EINVAL);
+	if (key)
+		pkg_writer_sign(w, key);
 	assert_int_equal(pkg_writer_finish(w, m, &out, &b.len), 0);
 	b.p = out;
 	pkg_writer_free(w);
 	cJSON_Delete(m);
 	return b;
+}
+
+static struct buf build_sample(bool reverse)
+{
+	return build_with(reverse, NULL);
 }
 
 static struct buf gunzip(struct buf in)
@@ -176,7 +185,7 @@ static void test_round_trip(void **state)
 	(void)state;
 	assert_int_equal(pkg_open(b.p, b.len, &p, &err), 0);
 	m = pkg_manifest(p);
-	assert_int_equal(cJSON_GetObjectItem(m, "format")->valueint, PKG_FORMAT_VERSION);
+	assert_int_equal(cJSON_GetObjectItem(m, "format")->valueint, PKG_FORMAT_UNSIGNED);
 	assert_string_equal(cJSON_GetObjectItem(m, "name")->valuestring, "probe");
 	assert_string_equal(m->child->string, "format");
 	files = cJSON_GetObjectItem(m, "files");
@@ -447,13 +456,13 @@ static void test_format_newer(void **state)
 	struct buf b;
 
 	(void)state;
-	tar_manifest(&t, 2, NULL);
+	tar_manifest(&t, 3, NULL);
 	tar_add(&t, "a", "AAA", 3);
 	b = tar_end(&t);
 	assert_int_equal(pkg_open(b.p, b.len, &p, &err), -EPROTONOSUPPORT);
 	assert_string_equal(
 	    err.message,
-	    "package format 2 is newer than this client (knows 1): update eucc-remote");
+	    "package format 3 is newer than this client (knows 2): update eucc-remote");
 	assert_string_equal(eucc_code_name(err.code), "bad_package");
 	free(b.p);
 	/* format 1 of the same shape opens */
@@ -469,6 +478,106 @@ static void test_format_newer(void **state)
 	b = tar_end(&t);
 	expect_refused(b, "no valid \"format\"");
 	free(b.p);
+	/* format 2 is a signed package: signature.json must follow the manifest */
+	memset(&t, 0, sizeof(t));
+	tar_manifest(&t, 2, NULL);
+	tar_add(&t, "a", "AAA", 3);
+	b = tar_end(&t);
+	expect_refused(b, "format 2 has signature.json after manifest.json, this one has a");
+	free(b.p);
+}
+
+/* ---- signatures ------------------------------------------------------------------------- */
+
+static struct buf build_signed(const struct eucc_key *key)
+{
+	return build_with(false, key);
+}
+
+/* A keyring of the public half of @k, read back from its PEM. */
+static void ring_of(struct eucc_keyring *r, const struct eucc_key *k)
+{
+	struct eucc_error err = {0};
+	char *pem;
+
+	assert_int_equal(eucc_key_pem(k, false, &pem), 0);
+	assert_int_equal(eucc_keyring_add_pem(r, pem, strlen(pem), "test", &err), 0);
+	free(pem);
+	assert_int_equal(r->n, 1);
+	assert_false(eucc_key_is_private(r->keys[0]));
+	assert_string_equal(eucc_key_id(r->keys[0]), eucc_key_id(k));
+	assert_string_equal(eucc_key_name(r->keys[0]), eucc_key_name(k));
+}
+
+static void test_signed(void **state)
+{
+	struct eucc_keyring mine = {0}, other = {0}, bad = {0};
+	struct eucc_key *k, *k2, *back;
+	struct eucc_error err = {0};
+	struct pkg_signer who;
+	struct buf a, b, tar;
+	struct pkg *p;
+	char *pem;
+	unsigned char *at;
+
+	(void)state;
+	assert_int_equal(eucc_key_generate("team build", &k), 0);
+	assert_int_equal(eucc_key_generate("someone else", &k2), 0);
+	assert_true(eucc_is_sha256_hex(eucc_key_id(k)));
+	ring_of(&mine, k);
+	ring_of(&other, k2);
+	/* the private PEM reads back as the same key */
+	assert_int_equal(eucc_key_pem(k, true, &pem), 0);
+	assert_int_equal(eucc_keyring_add_pem(&bad, pem, strlen(pem), "priv", &err), 0);
+	back = bad.keys[0];
+	assert_true(eucc_key_is_private(back));
+	assert_string_equal(eucc_key_id(back), eucc_key_id(k));
+	free(pem);
+	eucc_keyring_free(&bad);
+	assert_int_equal(eucc_keyring_add_pem(&bad, "hello", 5, "junk", &err), -ENOKEY);
+	assert_non_null(strstr(err.message, "junk: no key in it"));
+
+	a = build_signed(k);
+	b = build_signed(k);
+	assert_int_equal(a.len, b.len); /* ed25519 is deterministic: the same bytes */
+	assert_memory_equal(a.p, b.p, a.len);
+	assert_int_equal(pkg_open(a.p, a.len, &p, &err), 0);
+	assert_int_equal(cJSON_GetObjectItem(pkg_manifest(p), "format")->valueint, 2);
+	assert_int_equal(pkg_member_count(p), 6); /* signature.json is not a member */
+	assert_int_equal(pkg_signer(p, &who), 0);
+	assert_string_equal(who.key_id, eucc_key_id(k));
+	assert_string_equal(who.name, "team build");
+	assert_int_equal(pkg_verify(p, &mine, &err), 0);
+	assert_int_equal(pkg_verify(p, &other, &err), -ENOKEY);
+	assert_string_equal(eucc_code_name(err.code), "untrusted");
+	assert_non_null(strstr(err.message, "which is not among the 1 trusted keys"));
+	pkg_close(p);
+
+	/* the manifest altered after signing: the members still match, the signature does not */
+	tar = gunzip(a);
+	at = memmem(tar.p, tar.len, "\"probe\"", 7);
+	assert_non_null(at);
+	at[3] = 'O';
+	assert_int_equal(pkg_open(tar.p, tar.len, &p, &err), 0);
+	assert_int_equal(pkg_verify(p, &mine, &err), -EKEYREJECTED);
+	assert_non_null(strstr(err.message, "does not verify"));
+	pkg_close(p);
+	free(tar.p);
+
+	/* unsigned: refused by a keyring, no signer */
+	free(b.p);
+	b = build_sample(false);
+	assert_int_equal(pkg_open(b.p, b.len, &p, &err), 0);
+	assert_int_equal(pkg_signer(p, &who), -ENOENT);
+	assert_int_equal(pkg_verify(p, &mine, &err), -ENOKEY);
+	assert_non_null(strstr(err.message, "not signed"));
+	pkg_close(p);
+	free(a.p);
+	free(b.p);
+	eucc_keyring_free(&mine);
+	eucc_keyring_free(&other);
+	eucc_key_free(k);
+	eucc_key_free(k2);
 }
 
 /* A tar made by a test case: manifest (with @extra listed), then the members. */
@@ -759,6 +868,7 @@ int main(int argc, char **argv)
 	    cmocka_unit_test(test_tampered_member),
 	    cmocka_unit_test(test_truncated),
 	    cmocka_unit_test(test_format_newer),
+	    cmocka_unit_test(test_signed),
 	    cmocka_unit_test(test_bad_shapes),
 	    cmocka_unit_test(test_not_a_package),
 	    cmocka_unit_test(test_garbage),

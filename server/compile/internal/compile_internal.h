@@ -15,6 +15,7 @@
 #define SANDBOX_PCH	SANDBOX_INC "/vmlinux.h.pch"
 #define SANDBOX_PCH_SRC SANDBOX_INC "/vmlinux.pch.h" /* what the PCH is made from */
 #define SANDBOX_OBJ	SANDBOX_OUT "/obj.o"
+#define SANDBOX_PRE	SANDBOX_OUT "/pre.i"
 #define SANDBOX_DIAG	SANDBOX_OUT "/diag.dia"
 #define SANDBOX_LIBBPF	"/eucc/libbpf" /* the toolchain's libbpf headers: bpf/... */
 #define SANDBOX_UAPI	"/eucc/uapi"   /* the target arch's UAPI headers: asm/... */

@@ -62,6 +62,18 @@ int pipeline_run(struct pipeline_job *c, struct compile_answer *answer, struct e
  * stored kernel of the arch has: a hint in @err that names --headers. */
 void pipeline_header_hint(struct pipeline_job *c, const struct cJSON *diags,
 			  struct eucc_error *err);
+/* Where the time of a compile against the program's own header went. */
+struct min_timings {
+	uint64_t preprocess_ns, header_ns, clang_ns;
+};
+
+/*
+ * Compile against a kernel header of the program's own (pipeline_min_header.c): clang -E in
+ * the sandbox, the types its identifiers name, then clang against that header. 0 with the
+ * object in @res; -EAGAIN when there is none (counted in the metrics): compile @job as given.
+ */
+int pipeline_min_compile(struct pipeline_job *c, const struct compile_job *job,
+			 struct compile_result *res, struct min_timings *t);
 /* The answer of a package-level cache hit, from the stored report. */
 int pipeline_hit_answer(struct pipeline_job *c, const char *stored, struct compile_answer *answer);
 

@@ -1,0 +1,30 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * An enum value read behind its own guard: bpf_core_enum_value(enum bpf_map_type,
+ * BPF_MAP_TYPE_RINGBUF) (5.8+) only where bpf_core_enum_value_exists() says it is there.
+ * EXPECT: 4.19.108=loads 5.10=loads 6.1=loads 6.12=loads local=loads
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_core_read.h>
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1024);
+	__type(key, u32);
+	__type(value, u64);
+} out SEC(".maps");
+
+SEC("tracepoint/sched/sched_process_exec")
+int handle_exec(void *ctx)
+{
+	u32 pid = bpf_get_current_pid_tgid() >> 32;
+	u64 v = 0;
+
+	if (bpf_core_enum_value_exists(enum bpf_map_type, BPF_MAP_TYPE_RINGBUF))
+		v = bpf_core_enum_value(enum bpf_map_type, BPF_MAP_TYPE_RINGBUF);
+	bpf_map_update_elem(&out, &pid, &v, BPF_ANY);
+	return 0;
+}
+
+char LICENSE[] SEC("license") = "GPL";

@@ -1,0 +1,29 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * No guard: struct bpf_ringbuf (5.8+) read unconditionally. On 4.19 the relocation has no
+ * candidate, libbpf poisons the instruction, and the verifier reaches it.
+ * EXPECT: 4.19.108=refused 5.10=loads 6.1=loads 6.12=loads local=loads
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_core_read.h>
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1024);
+	__type(key, u32);
+	__type(value, u64);
+} out SEC(".maps");
+
+SEC("tracepoint/sched/sched_process_exec")
+int handle_exec(void *ctx)
+{
+	struct bpf_ringbuf *rb = (void *)bpf_get_current_task();
+	u32 pid = bpf_get_current_pid_tgid() >> 32;
+	u64 v = BPF_CORE_READ(rb, mask);
+
+	bpf_map_update_elem(&out, &pid, &v, BPF_ANY);
+	return 0;
+}
+
+char LICENSE[] SEC("license") = "GPL";
