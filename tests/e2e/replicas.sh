@@ -32,6 +32,8 @@ export EUCC_REGISTRY_USER=alice:s3cret
 EUCC_DATA=$TMP/base eucc-server btf import \
 	"$EUCC_FIXTURES/btf/debian/12/x86_64/6.1.0-47-cloud-amd64.btf.tar.xz" >/dev/null ||
 	{ echo "FAIL: import"; exit 1; }
+# One signing key for all (keys/ copied with the data dir): the replicas' packages are the same.
+EUCC_DATA=$TMP/base eucc-server key rotate >/dev/null || { echo "FAIL: key rotate"; exit 1; }
 for i in 0 1 2; do
 	cp -a "$TMP/base" "$TMP/r$i"
 	EUCC_DATA=$TMP/r$i start_server --workers 1 --http-threads 2 \
