@@ -277,25 +277,5 @@ void cache_close(struct cache *c)
 
 void cache_key_digest(char out[EUCC_SHA256_HEX], const char *const *parts, size_t n)
 {
-	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned int len = 0;
-
-	if (!ctx)
-		abort(); /* out of memory: no key rather than a wrong one */
-	EVP_DigestInit_ex(ctx, EVP_sha256(), NULL);
-	for (size_t i = 0; i < n; i++) {
-		const char *p = parts[i] ? parts[i] : "";
-		uint64_t l = strlen(p);
-		unsigned char be[8];
-
-		for (int b = 0; b < 8; b++)
-			be[b] = (unsigned char)(l >> (56 - 8 * b));
-		EVP_DigestUpdate(ctx, be, sizeof(be));
-		EVP_DigestUpdate(ctx, p, l);
-	}
-	EVP_DigestFinal_ex(ctx, md, &len);
-	EVP_MD_CTX_free(ctx);
-	for (unsigned int i = 0; i < len; i++)
-		snprintf(out + 2 * i, 3, "%02x", md[i]);
+	eucc_key_digest(out, parts, n);
 }

@@ -254,6 +254,32 @@ static bool wants_local(const struct compile_args *a, const struct eucc_error *e
 	return false;
 }
 
+/* The request's source key (common.h), as the server computes it from the same request. */
+static void request_source_key(const cJSON *req, char out[EUCC_SHA256_HEX])
+{
+	const cJSON *sources = cJSON_GetObjectItem(req, "sources"), *item;
+	const char *flags[EUCC_KEY_MAX_CFLAGS];
+	char digest[EUCC_SHA256_HEX];
+	struct eucc_source *src;
+	size_t n = 0, nflags = 0;
+
+	src = calloc((size_t)cJSON_GetArraySize(sources) + 1, sizeof(*src));
+	if (!src)
+		return;
+	cJSON_ArrayForEach(item, sources) {
+		const char *text = cJSON_GetStringValue(item);
+
+		src[n++] = (struct eucc_source){item->string, text, text ? strlen(text) : 0};
+	}
+	cJSON_ArrayForEach(item, cJSON_GetObjectItem(req, "cflags"))
+		if (nflags < EUCC_KEY_MAX_CFLAGS && cJSON_IsString(item))
+			flags[nflags++] = item->valuestring;
+	if (!eucc_sources_digest(src, n, digest))
+		eucc_source_key(json_str(req, "arch"), json_str(req, "main"), digest, flags, nflags,
+				out);
+	free(src);
+}
+
 /* compile and check: everything up to the server's answer; @src stays for the report. */
 static int compile_common(struct remote_config *cfg, struct compile_args *a, struct source_set *src,
 			  cJSON **answer, long *status, struct eucc_error *err)
@@ -269,6 +295,7 @@ static int compile_common(struct remote_config *cfg, struct compile_args *a, str
 	req = build_request(a, src, err);
 	if (!req)
 		return -EINVAL;
+	request_source_key(req, cfg->source_key);
 	body = cJSON_PrintUnformatted(req);
 	cJSON_Delete(req);
 	ret = body ? post_compile(cfg, body, answer, status, err) : -ENOMEM;
@@ -285,6 +312,7 @@ static int compile_common(struct remote_config *cfg, struct compile_args *a, str
 					     "import /sys/kernel/btf/vmlinux --release R` "
 					     "with this host's BTF");
 	}
+	cfg->source_key[0] = '\0';
 	free(body);
 	if (!ret && src->nnotes) { /* --json shows them too */
 		cJSON *notes = cJSON_AddArrayToObject(*answer, "notes");

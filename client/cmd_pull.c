@@ -9,6 +9,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "oci.h"
 #include "remote.h"
 
 /* The bytes must hash to @hex and pass the package checks; @name gets the package's name. */
@@ -38,8 +39,8 @@ static int verify_bytes(const void *data, size_t len, const char *what, const ch
 }
 
 /* Verify the whole download: digest first, then the package's own member digests. */
-static int verify_download(const char *part, const char *hex, char *name, size_t size,
-			   struct eucc_error *err)
+int pull_verify_file(const char *part, const char *hex, char *name, size_t size,
+		     struct eucc_error *err)
 {
 	void *data;
 	size_t len;
@@ -80,7 +81,7 @@ bool pull_is_ref(const char *ref)
 	char hex[EUCC_SHA256_HEX];
 	bool url;
 
-	return ref_digest(ref, hex, &url) || url;
+	return ref_digest(ref, hex, &url) || url || oci_is_ref(ref);
 }
 
 /* A cached package is used only if it still hashes to its name. */
@@ -188,47 +189,75 @@ static int fetch_ref(const struct remote_config *cfg, const char *ref, bool url,
 	return http_download(&c, path, part, isatty(STDERR_FILENO) && !cfg->quiet, err);
 }
 
+/* The digest @ref names (a registry reference: its manifest's layer, in @op). */
+static int cached_ref(const struct remote_config *cfg, const char *ref, char *hex, bool *url,
+		      struct oci_pull *op, struct eucc_error *err)
+{
+	int ret;
+
+	if (oci_is_ref(ref)) {
+		ret = pull_oci_resolve(cfg, ref, op, err);
+		if (!ret)
+			snprintf(hex, EUCC_SHA256_HEX, "%s", op->hex);
+		return ret;
+	}
+	if (ref_digest(ref, hex, url))
+		return 0;
+	eucc_error_set(err, -EINVAL, EUCC_E_USAGE,
+		       "'%s' names no package: not a file, a digest or a URL ending in one", ref);
+	eucc_error_hint(err, "give a .eucc file, sha256:<64 hex digits>, "
+			     "http(s)://HOST/v1/artifacts/<64 hex digits> or "
+			     "oci://REGISTRY/REPO@sha256:<64 hex digits>");
+	return -EINVAL;
+}
+
 int pull_cached(const struct remote_config *cfg, const char *ref, char *out, size_t size,
 		struct eucc_error *err)
 {
 	char hex[EUCC_SHA256_HEX], dir[PATH_MAX], part[PATH_MAX + 8], name[128];
-	bool url;
+	struct oci_pull op = {0};
+	bool url = false;
 	int ret;
 
-	if (!ref_digest(ref, hex, &url)) {
-		eucc_error_set(err, -EINVAL, EUCC_E_USAGE,
-			       "'%s' names no package: not a file, a digest or a URL ending in "
-			       "one",
-			       ref);
-		eucc_error_hint(err, "give a .eucc file, sha256:<64 hex digits>, or "
-				     "http(s)://HOST/v1/artifacts/<64 hex digits>");
-		return -EINVAL;
-	}
-	ret = eucc_default_data_dir(dir, sizeof(dir));
+	ret = cached_ref(cfg, ref, hex, &url, &op, err);
 	if (ret)
-		return eucc_error_set(err, ret, EUCC_E_DATA_DIR, "no data dir: set EUCC_DATA");
+		return ret;
+	ret = eucc_default_data_dir(dir, sizeof(dir));
+	if (ret) {
+		ret = eucc_error_set(err, ret, EUCC_E_DATA_DIR, "no data dir: set EUCC_DATA");
+		goto out;
+	}
 	snprintf(dir + strlen(dir), sizeof(dir) - strlen(dir), "/packages/sha256");
-	if (snprintf(out, size, "%s/%s.eucc", dir, hex) >= (int)size)
-		return eucc_error_set(err, -ENAMETOOLONG, EUCC_E_DATA_DIR,
-				      "data dir path too long");
+	if (snprintf(out, size, "%s/%s.eucc", dir, hex) >= (int)size) {
+		ret = eucc_error_set(err, -ENAMETOOLONG, EUCC_E_DATA_DIR, "data dir path too long");
+		goto out;
+	}
 	if (cached_ok(out, hex)) {
 		eucc_info("using the cached package %s", out);
-		return 0;
+		goto out;
 	}
 	ret = fs_mkdir_p(dir, 0755);
-	if (ret)
-		return eucc_error_set(err, ret, EUCC_E_DATA_DIR, "cannot make %s: %s", dir,
-				      strerror(-ret));
+	if (ret) {
+		ret = eucc_error_set(err, ret, EUCC_E_DATA_DIR, "cannot make %s: %s", dir,
+				     strerror(-ret));
+		goto out;
+	}
 	snprintf(part, sizeof(part), "%s.part", out);
-	ret = fetch_ref(cfg, ref, url, hex, part, err);
-	if (ret)
-		return ret; /* the partial file stays, for a resume */
-	ret = verify_download(part, hex, name, sizeof(name), err);
+	if (op.client) {
+		ret = pull_oci_fetch(&op, part, name, sizeof(name), err);
+	} else {
+		ret = fetch_ref(cfg, ref, url, hex, part, err);
+		if (ret)
+			goto out; /* the partial file stays, for a resume */
+		ret = pull_verify_file(part, hex, name, sizeof(name), err);
+	}
 	if (!ret && rename(part, out))
 		ret = eucc_error_set(err, -errno, EUCC_E_IO, "cannot write %s: %s", out,
 				     strerror(errno));
-	if (ret)
+	if (ret && !op.client)
 		unlink(part);
+out:
+	pull_oci_done(&op);
 	return ret;
 }
 
@@ -249,6 +278,46 @@ static int pull_trust(const struct remote_config *cfg, const char *final, struct
 	return ret;
 }
 
+/* pull oci://...: resolve, download to OUT.part (or .eucc-<digest>.part), verify, rename. */
+static int pull_from_registry(const struct remote_config *cfg, const char *ref, const char *out,
+			      const char *from)
+{
+	char part[PATH_MAX + 8], name[128], final[PATH_MAX];
+	struct eucc_error err = {0};
+	struct oci_pull op;
+	int ret;
+
+	if (from) {
+		eucc_error_set(&err, -EINVAL, EUCC_E_USAGE,
+			       "--from takes the package from a file or dir, not from a registry");
+		eucc_error_hint(&err, "give a digest with --from, or the oci:// reference alone");
+		return remote_fail(&err);
+	}
+	if (pull_oci_resolve(cfg, ref, &op, &err))
+		return remote_fail(&err);
+	if (out)
+		snprintf(part, sizeof(part), "%s.part", out);
+	else
+		snprintf(part, sizeof(part), ".eucc-%.16s.part", op.hex);
+	ret = pull_oci_fetch(&op, part, name, sizeof(name), &err);
+	if (!ret) {
+		if (out)
+			snprintf(final, sizeof(final), "%s", out);
+		else
+			snprintf(final, sizeof(final), "%s.eucc", name);
+		if (rename(part, final))
+			ret = eucc_error_set(&err, -errno, EUCC_E_IO, "cannot write %s: %s", final,
+					     strerror(errno));
+		else /* with keys pinned, only a package one of them signed stays */
+			ret = pull_trust(cfg, final, &err);
+	}
+	if (!ret && !cfg->quiet)
+		printf("wrote %s (sha256:%s) from %s (manifest %s)\n", final, op.hex, ref,
+		       op.manifest_digest);
+	pull_oci_done(&op);
+	return ret ? remote_fail(&err) : EUCC_EXIT_OK;
+}
+
 static int do_pull(const struct cli_call *call)
 {
 	struct remote_config *cfg = remote_config(call);
@@ -262,6 +331,8 @@ static int do_pull(const struct cli_call *call)
 		return remote_fail(&err);
 	out = a.out;
 	digest = call->args[0];
+	if (oci_is_ref(digest))
+		return pull_from_registry(cfg, digest, out, a.from);
 	if (!strncmp(digest, "sha256:", 7))
 		digest += 7;
 	if (!eucc_is_sha256_hex(digest))
@@ -284,7 +355,7 @@ static int do_pull(const struct cli_call *call)
 	ret = http_download(cfg, path, part, isatty(STDERR_FILENO) && !cfg->quiet, &err);
 	if (ret)
 		return remote_fail(&err); /* the partial file stays, for a resume */
-	ret = verify_download(part, digest, name, sizeof(name), &err);
+	ret = pull_verify_file(part, digest, name, sizeof(name), &err);
 	if (ret) {
 		unlink(part);
 		return remote_fail(&err);
@@ -325,14 +396,20 @@ static const struct cli_opt pull_opts[] = {
 const struct cli_cmd remote_cmd_pull = {
     .name = "pull",
     .run = do_pull,
-    .args = "DIGEST",
-    .summary = "download a package by its digest (or take it from a mirror) and verify it",
+    .args = "DIGEST|oci://...",
+    .summary = "download a package by its digest (from the server, a mirror or a registry) and "
+	       "verify it",
     .help = "Download the artifact DIGEST (sha256:<hex> or <hex>) from the server to OUT.part "
 	    "(or .eucc-<digest>.part), resuming a partial file with an HTTP range, with a "
 	    "progress bar on a terminal. The whole file must hash to DIGEST and pass the "
 	    "package checks; one that does not is deleted and refused. Then it is renamed to "
 	    "OUT. With --from, the artifact comes from a file or a mirror dir, verified the "
-	    "same way, with no network.",
+	    "same way, with no network.\nFrom an OCI registry (docs/registry.md): "
+	    "oci://REGISTRY/REPO@sha256:<manifest digest> (or :TAG; oci+http:// for a registry "
+	    "without TLS): the manifest must hash to the pinned digest and be an eucc package "
+	    "artifact, its layer is downloaded (resumed the same way) and must hash to the "
+	    "layer's digest, then pass the package checks. Credentials: --registry-user or "
+	    "EUCC_REGISTRY_USER.",
     .opts = pull_opts,
     .min_args = 1,
     .max_args = 1,

@@ -4,11 +4,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
 #include <cjson/cJSON.h>
 #include <curl/curl.h>
 
+#include "oci.h"
 #include "remote.h"
 
 #define ANSWER_MAX ((size_t)64 << 20)
@@ -37,18 +37,8 @@ static size_t collect(char *ptr, size_t size, size_t nmemb, void *userdata)
 {
 	struct http_answer *ans = userdata;
 	size_t n = size * nmemb;
-	char *grown;
 
-	if (ans->size + n > ANSWER_MAX)
-		return 0;
-	grown = realloc(ans->body, ans->size + n + 1);
-	if (!grown)
-		return 0;
-	memcpy(grown + ans->size, ptr, n);
-	ans->body = grown;
-	ans->size += n;
-	ans->body[ans->size] = '\0';
-	return n;
+	return str_append(&ans->body, &ans->size, ANSWER_MAX, ptr, n) ? 0 : n;
 }
 
 static struct curl_slist *common_headers(const struct remote_config *cfg, bool json_body)
@@ -63,45 +53,18 @@ static struct curl_slist *common_headers(const struct remote_config *cfg, bool j
 		snprintf(auth, sizeof(auth), "Authorization: Bearer %s", cfg->token);
 		h = curl_slist_append(h, auth);
 	}
+	if (cfg->source_key[0]) { /* for a proxy that routes by it (docs/registry.md) */
+		snprintf(auth, sizeof(auth), "X-Eucc-Key: %s", cfg->source_key);
+		h = curl_slist_append(h, auth);
+	}
 	h = curl_slist_append(h, "Expect:"); /* no 100-continue round trip */
 	return h;
-}
-
-/*
- * The host's CA bundle, for the static build: its libcurl has no CA path compiled in (the build
- * machine's would mean nothing on a host of another distribution), so it takes the first
- * bundle of the distributions' usual places that exists. The dynamic build keeps its
- * libcurl's own default (NULL).
- */
-static const char *host_ca_bundle(void)
-{
-#ifdef EUCC_STATIC_BUILD
-	static const char *const bundles[] = {
-	    "/etc/ssl/certs/ca-certificates.crt", /* Debian, Ubuntu */
-	    "/etc/pki/tls/certs/ca-bundle.crt",	  /* RHEL, CentOS, openEuler, Kylin */
-	    "/etc/pki/ca-trust/extracted/pem/tls-ca-bundle.pem", /* RHEL 8+ */
-	    "/etc/ssl/ca-bundle.pem",				 /* SUSE */
-	    "/etc/ssl/cert.pem",				 /* Alpine */
-	};
-
-	for (size_t i = 0; i < sizeof(bundles) / sizeof(bundles[0]); i++)
-		if (!access(bundles[i], R_OK))
-			return bundles[i];
-#endif
-	return NULL;
 }
 
 /* https: the CA bundle asked for (else the host's), or no verification at all. */
 static void tls_setup(CURL *curl, const struct remote_config *cfg)
 {
-	const char *ca = cfg->cacert[0] ? cfg->cacert : host_ca_bundle();
-
-	if (ca)
-		curl_easy_setopt(curl, CURLOPT_CAINFO, ca);
-	if (cfg->insecure) {
-		curl_easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, 0L);
-		curl_easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, 0L);
-	}
+	oci_curl_tls(curl, cfg->cacert, cfg->insecure);
 }
 
 static bool tls_error(CURLcode rc)
@@ -227,33 +190,6 @@ int http_error(const struct http_answer *ans, struct eucc_error *err)
 	return err->err;
 }
 
-struct progress {
-	curl_off_t resumed;
-	bool show;
-	int last_pct;
-};
-
-static int show_progress(void *p, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
-			 curl_off_t ulnow)
-{
-	struct progress *pr = p;
-	curl_off_t total = dltotal + pr->resumed, now = dlnow + pr->resumed;
-	int pct, bars;
-
-	(void)ultotal;
-	(void)ulnow;
-	if (!pr->show || dltotal <= 0)
-		return 0;
-	pct = (int)(now * 100 / (total ? total : 1));
-	if (pct == pr->last_pct)
-		return 0;
-	pr->last_pct = pct;
-	bars = pct * 40 / 100;
-	fprintf(stderr, "\r[%-40.*s] %3d%% %lld/%lld bytes", bars,
-		"########################################", pct, (long long)now, (long long)total);
-	return 0;
-}
-
 static int download_error(const struct remote_config *cfg, CURLcode rc, long status,
 			  const char *detail, struct eucc_error *err)
 {
@@ -278,7 +214,7 @@ static int download_error(const struct remote_config *cfg, CURLcode rc, long sta
 int http_download(const struct remote_config *cfg, const char *path, const char *file,
 		  bool progress, struct eucc_error *err)
 {
-	struct progress pr = {.show = progress, .last_pct = -1};
+	struct oci_progress pr = {.last_pct = -1};
 	char url[1024], detail[CURL_ERROR_SIZE] = "";
 	struct curl_slist *headers;
 	struct stat st;
@@ -305,16 +241,18 @@ int http_download(const struct remote_config *cfg, const char *path, const char 
 	curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
 	tls_setup(curl, cfg);
 	curl_easy_setopt(curl, CURLOPT_RESUME_FROM_LARGE, pr.resumed);
-	curl_easy_setopt(curl, CURLOPT_NOPROGRESS, 0L);
-	curl_easy_setopt(curl, CURLOPT_XFERINFOFUNCTION, show_progress);
-	curl_easy_setopt(curl, CURLOPT_XFERINFODATA, &pr);
+	if (progress) {
+		curl_easy_setopt(curl, CURLOPT_NOPROGRESS, 0L);
+		curl_easy_setopt(curl, CURLOPT_XFERINFOFUNCTION, oci_curl_progress);
+		curl_easy_setopt(curl, CURLOPT_XFERINFODATA, &pr);
+	}
 	rc = curl_easy_perform(curl);
 	curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
 	curl_slist_free_all(headers);
 	curl_easy_cleanup(curl);
 	if (fclose(out) && rc == CURLE_OK)
 		return eucc_error_set(err, -EIO, EUCC_E_IO, "cannot write %s", file);
-	if (pr.show && pr.last_pct >= 0)
+	if (pr.last_pct >= 0)
 		fputc('\n', stderr);
 	/* 416: the partial file is already whole (or longer than the artifact): check it. */
 	if (rc == CURLE_HTTP_RETURNED_ERROR && status == 416)

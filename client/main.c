@@ -57,6 +57,24 @@ static int set_cacert(void *target, const struct cli_opt *opt, const char *value
 	return 0;
 }
 
+static int set_registry_user(void *target, const struct cli_opt *opt, const char *value,
+			     struct eucc_error *err)
+{
+	struct remote_config *cfg = target;
+
+	(void)opt;
+	if (strlen(value) >= sizeof(cfg->registry_user))
+		return eucc_error_set(err, -ENAMETOOLONG, EUCC_E_USAGE,
+				      "the registry credentials are too long (at most %zu "
+				      "characters)",
+				      sizeof(cfg->registry_user) - 1);
+	if (!strchr(value, ':'))
+		return eucc_error_set(err, -EINVAL, EUCC_E_USAGE,
+				      "registry credentials are USER:PASSWORD, not '%s'", value);
+	snprintf(cfg->registry_user, sizeof(cfg->registry_user), "%s", value);
+	return 0;
+}
+
 static const struct cli_opt remote_globals[] = {
     {.name = "server",
      .arg = "URL",
@@ -91,6 +109,13 @@ static const struct cli_opt remote_globals[] = {
      .off = offsetof(struct remote_config, insecure),
      .help = "https without checking the server's certificate (tests only: anyone on the path "
 	     "can then read the token)"},
+    {.name = "registry-user",
+     .arg = "USER:PASSWORD",
+     .kind = CLI_CALL,
+     .set = set_registry_user,
+     .help = "credentials for OCI registries (push, pull oci://, mirror): Basic auth, or for "
+	     "the registry's token service; else EUCC_REGISTRY_USER",
+     .def = "none"},
     {.name = "quiet",
      .letter = 'q',
      .kind = CLI_BOOL,
@@ -116,8 +141,11 @@ static const struct cli_opt remote_globals[] = {
 };
 
 static const struct cli_cmd *const remote_cmds[] = {
-    &remote_cmd_compile, &remote_cmd_check,   &remote_cmd_pull,	  &remote_cmd_run,
-    &remote_cmd_inspect, &remote_cmd_kernels, &remote_cmd_export, NULL,
+    &remote_cmd_compile, &remote_cmd_check,
+    &remote_cmd_pull,	 &remote_cmd_push,
+    &remote_cmd_mirror,	 &remote_cmd_run,
+    &remote_cmd_inspect, &remote_cmd_kernels,
+    &remote_cmd_export,	 NULL,
 };
 
 static void remote_version(FILE *out)
@@ -160,6 +188,9 @@ static void config_defaults(struct remote_config *cfg)
 	env = getenv("EUCC_TOKEN");
 	if (env)
 		set_token(cfg, NULL, env, NULL);
+	env = getenv("EUCC_REGISTRY_USER");
+	if (env && *env)
+		set_registry_user(cfg, NULL, env, NULL);
 	env = getenv("CURL_CA_BUNDLE");
 	if (!env || !*env)
 		env = getenv("SSL_CERT_FILE");

@@ -146,6 +146,9 @@ const char *str_safe(const char *in, char *buf, size_t size);
 #define STR_SAFE(s)  str_safe((s), (char[STR_SAFE_MAX]){0}, STR_SAFE_MAX)
 /* The length of the valid UTF-8 character at @s (1 to 4), or 0 if the bytes there are not one. */
 size_t str_utf8_char(const char *s);
+/* Append @n bytes to the malloc'd buffer *@buf of *@len bytes, kept NUL-terminated; -EFBIG
+ * past @max bytes in all, -ENOMEM. (HTTP answers gathered in memory.) */
+int str_append(char **buf, size_t *len, size_t max, const void *data, size_t n);
 
 /* CLOCK_MONOTONIC in nanoseconds: the one clock of durations, deadlines and expiry times. */
 uint64_t eucc_now_ns(void);
@@ -155,6 +158,30 @@ uint64_t eucc_now_ns(void);
 #define EUCC_SHA256_HEX 65
 void eucc_sha256_hex(const void *data, size_t len, char out[EUCC_SHA256_HEX]);
 bool eucc_is_sha256_hex(const char *s);
+
+/*
+ * Keys: sha256 over every part as an 8-byte big-endian length followed by its bytes (NULL is
+ * ""), so that no two lists of parts give the same key.
+ */
+void eucc_key_digest(char out[EUCC_SHA256_HEX], const char *const *parts, size_t n);
+
+/*
+ * The source key of a compile request: a key over ("source", arch, main, the sources' digest,
+ * the cflags in order). The server's object key is made from it (with the pipeline version,
+ * the clang and the header kernel's BTF); eucc-remote computes it before sending a compile and
+ * sends it as X-Eucc-Key, so that a proxy in front of replicas routes the same program to the
+ * same one (docs/registry.md).
+ */
+#define EUCC_KEY_MAX_CFLAGS 256
+struct eucc_source {
+	const char *path; /* the upload path */
+	const void *data;
+	size_t size;
+};
+/* sha256 over the (path, sha256 of content) pairs sorted by path. 0 or -ENOMEM. */
+int eucc_sources_digest(const struct eucc_source *src, size_t n, char out[EUCC_SHA256_HEX]);
+void eucc_source_key(const char *arch, const char *main, const char *sources_digest,
+		     const char *const *cflags, size_t ncflags, char out[EUCC_SHA256_HEX]);
 
 /*
  * Files. What these make is "settled": it gets the mode asked for exactly (the umask does not

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include <stdio.h>
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -120,4 +121,20 @@ const char *str_safe(const char *in, char *buf, size_t size)
 		return in ? in : "";
 	str_escape_line(in, buf, size);
 	return buf;
+}
+
+int str_append(char **buf, size_t *len, size_t max, const void *data, size_t n)
+{
+	char *grown;
+
+	if (*len + n > max)
+		return -EFBIG;
+	grown = realloc(*buf, *len + n + 1);
+	if (!grown)
+		return -ENOMEM;
+	memcpy(grown + *len, data, n);
+	*buf = grown;
+	*len += n;
+	grown[*len] = '\0';
+	return 0;
 }

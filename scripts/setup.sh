@@ -46,6 +46,9 @@ packages=(
 	systemd-container iproute2
 	# tests/e2e/kubernetes.sh: deploy/kubernetes.yaml against the Kubernetes object models
 	python3-yaml python3-kubernetes
+	# tests/e2e/registry.sh, replicas.sh: a real OCI registry (the distribution project's
+	# registry v2) and htpasswd for its bcrypt users
+	docker-registry apache2-utils
 )
 
 # What the static eucc-remote links that Debian has no usable static archive of, built from

@@ -115,10 +115,15 @@ static int do_serve(const struct cli_call *call)
 	serve_defaults(&o, cfg);
 	if (cli_apply(call, &o, &err))
 		return cmd_fail(&err);
+	if (o.mirror_dir && o.registry)
+		return cli_usage_error(call, "--mirror serves files only: it takes no --registry");
+	if (!o.registry_credentials && getenv("EUCC_REGISTRY_USER"))
+		o.registry_credentials = getenv("EUCC_REGISTRY_USER");
 	if (data_files_eucc_include(include_dir, sizeof(include_dir), &err))
 		return cmd_fail(&err);
 	o.eucc_include = include_dir;
-	if (signing_key_load(o.data_dir, true, NULL, &key, &err))
+	/* a mirror signs nothing (its packages are signed already) and has no data dir */
+	if (!o.mirror_dir && signing_key_load(o.data_dir, true, NULL, &key, &err))
 		return cmd_fail(&err);
 	o.signing_key = key;
 	/* Signals are taken by sigwait here; every thread started below inherits the mask. */
@@ -140,12 +145,19 @@ static int do_serve(const struct cli_call *call)
 		eucc_key_free(key);
 		return cmd_fail(&err);
 	}
-	fprintf(stderr,
-		"eucc-server: listening on http://%s:%u (data %s, %u workers%s; signing key "
-		"sha256:%.16s...)\n",
-		o.listen_host, o.listen_port, o.data_dir, o.workers,
-		s->svc.auth_required ? ", tokens required" : ", loopback without tokens",
-		eucc_key_id(key));
+	if (o.mirror_dir)
+		fprintf(stderr,
+			"eucc-server: listening on http://%s:%u (read-only mirror of %s%s)\n",
+			o.listen_host, o.listen_port, o.mirror_dir,
+			s->svc.auth_required ? ", tokens required" : ", loopback without tokens");
+	else
+		fprintf(
+		    stderr,
+		    "eucc-server: listening on http://%s:%u (data %s, %u workers%s; signing key "
+		    "sha256:%.16s...)\n",
+		    o.listen_host, o.listen_port, o.data_dir, o.workers,
+		    s->svc.auth_required ? ", tokens required" : ", loopback without tokens",
+		    eucc_key_id(key));
 	sigwait(&set, &sig);
 	fprintf(stderr, "eucc-server: %s, stopping\n",
 		sig == SIGINT ? "interrupted" : "terminated");
@@ -247,6 +259,35 @@ static const struct cli_opt serve_cli_opts[] = {
      .off = offsetof(struct serve_opts, access_log),
      .help = "one line per request (METHOD PATH STATUS DURATION ENDPOINT) appended to FILE; "
 	     "- for stderr",
+     .def = "none"},
+    {.name = "registry",
+     .arg = "URL",
+     .kind = CLI_STR,
+     .off = offsetof(struct serve_opts, registry),
+     .help = "share compiled results with other replicas through this OCI registry "
+	     "(http(s)://HOST[:PORT][/REPO]): a miss of the own cache is looked up there before "
+	     "compiling, and what is compiled is pushed (docs/registry.md)",
+     .def = "none; REPO eucc/cache"},
+    {.name = "registry-cacert",
+     .arg = "FILE",
+     .kind = CLI_STR,
+     .off = offsetof(struct serve_opts, registry_cacert),
+     .help = "the CA certificates (PEM) of an https registry",
+     .def = "the system's CA store"},
+    {.name = "registry-user",
+     .arg = "USER:PASSWORD",
+     .kind = CLI_STR,
+     .off = offsetof(struct serve_opts, registry_credentials),
+     .help = "the registry's credentials (Basic, or for its token service); else "
+	     "EUCC_REGISTRY_USER",
+     .def = "none"},
+    {.name = "mirror",
+     .arg = "DIR",
+     .kind = CLI_STR,
+     .off = offsetof(struct serve_opts, mirror_dir),
+     .help = "serve a mirror that `eucc-remote mirror -o DIR` wrote, read-only: "
+	     "/v1/artifacts/<hex>, /v1/index.json, /healthz, /v1/info; no data dir, no "
+	     "compiles, no uploads",
      .def = "none"},
     {0},
 };

@@ -17,20 +17,23 @@ struct cJSON;
 
 /* Configuration of one invocation: flags, then EUCC_SERVER / EUCC_TOKEN, then defaults. */
 struct remote_config {
-	char server[512];      /* base URL, "http://127.0.0.1:8639" */
-	char token[256];       /* "" for none */
-	char cacert[PATH_MAX]; /* CA bundle for https: --cacert, CURL_CA_BUNDLE, SSL_CERT_FILE */
-	bool insecure;	       /* https without verifying the server's certificate */
+	char server[512];	 /* base URL, "http://127.0.0.1:8639" */
+	char token[256];	 /* "" for none */
+	char cacert[PATH_MAX];	 /* CA bundle for https: --cacert, CURL_CA_BUNDLE, SSL_CERT_FILE */
+	bool insecure;		 /* https without verifying the server's certificate */
+	char registry_user[512]; /* USER:PASSWORD for registries: --registry-user,
+				    EUCC_REGISTRY_USER */
 	bool json;
 	bool quiet;
-	unsigned int timeout_sec; /* whole request; compiles can take a while */
-	struct cli_list trust;	  /* --trust FILE|DIR, in the order given */
+	unsigned int timeout_sec;	  /* whole request; compiles can take a while */
+	struct cli_list trust;		  /* --trust FILE|DIR, in the order given */
+	char source_key[EUCC_SHA256_HEX]; /* sent as X-Eucc-Key when set (compile requests) */
 };
 
 /* The commands, each an entry of the one command table (main.c) with its do_* function, its
  * summary, its help and its options; the parsing is common/cli.c's. */
 extern const struct cli_cmd remote_cmd_compile, remote_cmd_check, remote_cmd_pull, remote_cmd_run,
-    remote_cmd_inspect, remote_cmd_kernels, remote_cmd_export;
+    remote_cmd_inspect, remote_cmd_kernels, remote_cmd_export, remote_cmd_push, remote_cmd_mirror;
 
 /* The configuration a command runs with (the global options went into it). */
 static inline struct remote_config *remote_config(const struct cli_call *call)
@@ -103,6 +106,37 @@ int local_kernel_offer(const struct remote_config *cfg, bool quiet, struct eucc_
  */
 int fetch_missing_kernel(const struct remote_config *cfg, const char *path, const struct pkg *pkg,
 			 char *out, size_t size, struct eucc_error *err);
+/* Verify a downloaded file: it hashes to @hex, then the package checks; @name gets its name. */
+int pull_verify_file(const char *path, const char *hex, char *name, size_t size,
+		     struct eucc_error *err);
+
+/* ---- registries (registry.c, pull_oci.c, cmd_push.c, cmd_mirror.c) ------------------------- */
+
+struct oci_client;
+
+/* A registry package being pulled: its reference, the manifest's digest, the layer's. */
+struct oci_pull {
+	struct oci_client *client;
+	char ref[1024];		   /* as given */
+	char manifest_digest[72];  /* sha256:<hex> of the manifest the registry sent */
+	char hex[EUCC_SHA256_HEX]; /* the layer: the package's own digest */
+	unsigned long long size;
+	bool pinned; /* by digest (else by tag) */
+};
+
+/* A registry client with the invocation's TLS settings and credentials. */
+int remote_oci_client(const struct remote_config *cfg, const char *text, bool need_ref,
+		      struct oci_client **client, char *reference, size_t size,
+		      struct eucc_error *err);
+/* The package oci://@text names: the manifest (its digest checked against a pinned one) and
+ * its one layer. */
+int pull_oci_resolve(const struct remote_config *cfg, const char *text, struct oci_pull *p,
+		     struct eucc_error *err);
+/* Download the layer to @part (resuming what it has) and verify it (the layer's digest, then
+ * the package checks); the package's name goes to @name. */
+int pull_oci_fetch(struct oci_pull *p, const char *part, char *name, size_t size,
+		   struct eucc_error *err);
+void pull_oci_done(struct oci_pull *p);
 
 /* ---- trust (trust.c) ------------------------------------------------------------------------ */
 

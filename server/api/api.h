@@ -32,6 +32,7 @@ enum api_endpoint {
 	EP_INFO,
 	EP_HEALTH,
 	EP_METRICS,
+	EP_INDEX, /* /v1/index.json of a mirror */
 	EP_OTHER, /* no such endpoint */
 	EP_COUNT,
 };
@@ -75,6 +76,10 @@ struct serve_opts {
 	unsigned int idle_timeout;	 /* s without a byte either way: closed */
 	unsigned int header_timeout;	 /* s from connecting (or the last answer) to the headers */
 	unsigned int body_timeout;	 /* s from the headers to the body's end */
+	const char *registry;		 /* share compiled results: service_opts.registry */
+	const char *registry_cacert;
+	const char *registry_credentials;
+	const char *mirror_dir; /* a read-only mirror of this dir: service_opts.mirror_dir */
 };
 
 #define SERVE_MAX_CONNECTIONS	 1024
@@ -180,6 +185,7 @@ int reply_queue(struct request_state *r, unsigned int status, struct MHD_Respons
 /* Endpoints. */
 int api_compile(struct request_state *r);
 int api_artifact(struct request_state *r);
+int api_index(struct request_state *r);
 int api_btf(struct request_state *r);
 int api_btf_upload(struct request_state *r);
 int api_package_kernels(struct request_state *r);

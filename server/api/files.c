@@ -119,11 +119,41 @@ int api_artifact(struct request_state *r)
 	uint64_t size;
 	int fd;
 
-	if (service_artifact(&r->server->svc, digest, &fd, &size, &err))
+	if ((r->server->svc.opts.mirror_dir ? mirror_artifact : service_artifact)(
+		&r->server->svc, digest, &fd, &size, &err))
 		return reply_error(r, &err);
 	if (!strncmp(digest, "sha256:", 7))
 		digest += 7;
 	return reply_file(r, fd, size, digest, "application/vnd.eucc.package+tar");
+}
+
+/* A mirror's index: it changes when the mirror is written again, so its ETag is its digest. */
+int api_index(struct request_state *r)
+{
+	struct eucc_error err = {0};
+	char hex[EUCC_SHA256_HEX];
+	uint64_t size;
+	void *data;
+	int fd;
+
+	if (!r->server->svc.opts.mirror_dir) {
+		eucc_error_set(&err, -ENOENT, EUCC_E_NOT_FOUND,
+			       "this server is no mirror: it has no index");
+		eucc_error_hint(&err, "a mirror is served with `eucc-server serve --mirror DIR`");
+		return reply_error(r, &err);
+	}
+	if (mirror_index(&r->server->svc, &fd, &size, &err))
+		return reply_error(r, &err);
+	data = size ? malloc(size) : NULL;
+	if (!data || pread(fd, data, size, 0) != (ssize_t)size) {
+		free(data);
+		close(fd);
+		eucc_error_set(&err, -EIO, EUCC_E_IO, "cannot read the mirror's index");
+		return reply_error(r, &err);
+	}
+	eucc_sha256_hex(data, size, hex);
+	free(data);
+	return reply_file(r, fd, size, hex, "application/json");
 }
 
 int api_btf(struct request_state *r)

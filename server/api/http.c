@@ -70,11 +70,26 @@ static int check_auth(struct request_state *r)
 	return 0;
 }
 
+/* A mirror answers artifacts, its index, health, info and metrics; nothing else. */
+static bool mirror_serves(enum api_endpoint ep)
+{
+	return ep == EP_ARTIFACT || ep == EP_INDEX || ep == EP_HEALTH || ep == EP_INFO ||
+	       ep == EP_METRICS || ep == EP_OTHER;
+}
+
 static int dispatch(struct request_state *r)
 {
 	if (!r->route.method_ok)
 		return method_not_allowed(r);
+	if (r->server->svc.opts.mirror_dir && !mirror_serves(r->route.endpoint))
+		return refuse(r, -EACCES, EUCC_E_FORBIDDEN,
+			      "this server is a read-only mirror: it compiles nothing and takes "
+			      "no uploads",
+			      "compile on an eucc server; a mirror serves /v1/artifacts/<hex> and "
+			      "/v1/index.json");
 	switch (r->route.endpoint) {
+	case EP_INDEX:
+		return api_index(r);
 	case EP_HEALTH:
 		return reply_text(r, MHD_HTTP_OK, "application/json", "{\"status\":\"ok\"}", 15);
 	case EP_METRICS:

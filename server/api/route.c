@@ -15,6 +15,7 @@ static const char *const names[EP_COUNT] = {
     [EP_INFO] = "info",
     [EP_HEALTH] = "healthz",
     [EP_METRICS] = "metrics",
+    [EP_INDEX] = "index",
     [EP_OTHER] = "other",
 };
 
@@ -63,6 +64,8 @@ static enum api_endpoint endpoint_of(int n, char **seg)
 		return EP_PACKAGE_KERNELS;
 	if (!strcmp(seg[1], "info") && n == 2)
 		return EP_INFO;
+	if (!strcmp(seg[1], "index.json") && n == 2)
+		return EP_INDEX;
 	return EP_OTHER;
 }
 

@@ -66,6 +66,10 @@ int server_init(struct server *s, const struct serve_opts *opts, struct eucc_err
 	    .eucc_include = opts->eucc_include,
 	    .limits = opts->limits,
 	    .signing_key = opts->signing_key,
+	    .registry = opts->registry,
+	    .registry_cacert = opts->registry_cacert,
+	    .registry_credentials = opts->registry_credentials,
+	    .mirror_dir = opts->mirror_dir,
 	};
 	int ret;
 

@@ -112,6 +112,8 @@ static void store_gauges(struct service *s, FILE *out)
 	struct cache_stats cs = {0};
 
 	gauge(out, "eucc_kernels", "Kernels in the BTF store.", (double)service_kernel_count(s));
+	if (!s->cache) /* a mirror */
+		return;
 	cache_stats(s->cache, &cs, NULL);
 	gauge(out, "eucc_cache_bytes", "Bytes of blobs in the artifact cache.",
 	      (double)cs.blob_bytes);
@@ -145,6 +147,17 @@ void service_metrics_format(struct service *s, FILE *out)
 	counter(out, "eucc_flights_joined_total",
 		"Requests answered by an identical request already in flight.",
 		atomic_load(&m->flights_joined));
+	head(
+	    out, "eucc_registry_total", "counter",
+	    "Shared cache entries (objects, per-kernel results) by outcome: found in the registry, "
+	    "not there, pushed to it, failed (serve --registry).");
+	fprintf(out, "eucc_registry_total{result=\"hit\"} %lu\n", atomic_load(&m->registry_hits));
+	fprintf(out, "eucc_registry_total{result=\"miss\"} %lu\n",
+		atomic_load(&m->registry_misses));
+	fprintf(out, "eucc_registry_total{result=\"pushed\"} %lu\n",
+		atomic_load(&m->registry_pushes));
+	fprintf(out, "eucc_registry_total{result=\"error\"} %lu\n",
+		atomic_load(&m->registry_errors));
 	gauge(out, "eucc_queue_depth", "Jobs waiting for a worker.",
 	      (double)atomic_load(&m->queue_depth));
 	gauge(out, "eucc_jobs_running", "Jobs being worked on.",

@@ -33,6 +33,8 @@ int pipeline_store_package(struct service *s, const void *data, size_t size, cJS
 
 	if (!ret)
 		ret = cache_key_put(s->cache, "artifact", digest, digest, NULL);
+	if (!ret) /* any replica can then serve it */
+		registry_push(s, "artifact", digest, data, size, NULL);
 	if (!ret)
 		pipeline_package_json(answer, digest, size);
 	return ret;
@@ -74,6 +76,7 @@ struct kernel_result {
 	size_t min_size;
 	char digest[EUCC_SHA256_HEX];
 	bool hit;
+	const char *shared; /* with a registry: "hit", "pushed", "miss" */
 };
 
 /* From the cache: the record and its blob (false if either is missing or damaged). */
@@ -129,6 +132,8 @@ static int kernel_check(struct kernel_step *ks, const struct btf_kernel *k, cons
 	text = cJSON_PrintUnformatted(kr->meta);
 	if (!text || cache_key_put(ks->s->cache, "kernel", key, kr->digest, text))
 		eucc_warn("cannot record the check of %s in the cache", k->release);
+	if (text && registry_push(ks->s, "kernel", key, kr->min, kr->min_size, text))
+		kr->shared = "pushed";
 	free(text);
 	return 0;
 }
@@ -146,9 +151,15 @@ static int kernel_result(struct kernel_step *ks, const struct btf_kernel *k,
 	for (;;) {
 		if (kernel_from_cache(ks, key, kr))
 			return 0;
-		if (flight_begin(&ks->s->kernel_flights, key))
+		if (!flight_begin(&ks->s->kernel_flights, key))
+			continue;
+		/* the leader asks the registry once, for every request waiting on it */
+		if (!registry_fetch(ks->s, "kernel", key))
 			break;
+		flight_end(&ks->s->kernel_flights, key);
+		kr->shared = "hit";
 	}
+	kr->shared = ks->s->registry ? "miss" : NULL;
 	ret = kernel_check(ks, k, key, kr);
 	flight_end(&ks->s->kernel_flights, key);
 	return ret;
@@ -166,6 +177,9 @@ int pipeline_kernel_add(struct kernel_step *ks, const struct btf_kernel *k)
 		return ret;
 	atomic_fetch_add(kr.hit ? &ks->s->metrics.kernel_hits : &ks->s->metrics.kernel_misses, 1);
 	cJSON_AddStringToObject(ks->kernel_cache, k->release, kr.hit ? "hit" : "miss");
+	if (ks->kernel_shared)
+		cJSON_AddStringToObject(ks->kernel_shared, k->release,
+					kr.shared ? kr.shared : "local");
 	/* a second build of a release in the package (another build id) is named by its id */
 	snprintf(path, sizeof(path), "btf/%s/%s.btf", k->arch, k->release);
 	ret = pkg_writer_add(ks->pkg, path, kr.min, kr.min_size);

@@ -78,41 +78,34 @@ static int choose_header(struct pipeline_job *c, struct eucc_error *err)
 	return btf_store_get(c->s->store, c->req.headers, c->arch, &c->header, err);
 }
 
-/* sha256 over sorted (path, sha256(content)) pairs. */
-static void digest_sources(struct pipeline_job *c)
+/* The sources' digest and the source key (common.h), which a client computes the same way. */
+static void source_key(struct pipeline_job *c)
 {
-	size_t n = c->req.nsources * 2;
-	const char **parts = calloc(n, sizeof(*parts));
-	char(*hex)[EUCC_SHA256_HEX] = calloc(c->req.nsources, sizeof(*hex));
+	struct eucc_source *src = calloc(c->req.nsources ? c->req.nsources : 1, sizeof(*src));
+	const char *flags[COMPILE_MAX_CFLAGS];
 
-	for (size_t i = 0; parts && hex && i < c->req.nsources; i++) {
-		eucc_sha256_hex(c->req.sources[i].data, c->req.sources[i].size, hex[i]);
-		parts[2 * i] = c->req.sources[i].path;
-		parts[2 * i + 1] = hex[i];
-	}
-	cache_key_digest(c->source_digest, parts, parts && hex ? n : 0);
-	free(parts);
-	free(hex);
+	for (size_t i = 0; src && i < c->req.nsources; i++)
+		src[i] = (struct eucc_source){c->req.sources[i].path, c->req.sources[i].data,
+					      c->req.sources[i].size};
+	if (!src || eucc_sources_digest(src, c->req.nsources, c->source_digest))
+		abort(); /* out of memory: no key rather than a wrong one */
+	free(src);
+	for (size_t i = 0; i < c->req.ncflags; i++)
+		flags[i] = c->req.cflags[i];
+	eucc_source_key(c->arch, c->req.main, c->source_digest, flags, c->req.ncflags,
+			c->source_key);
 }
 
 void pipeline_keys(struct pipeline_job *c)
 {
-	const char *okey[8 + COMPILE_MAX_CFLAGS];
+	const char *okey[] = {"object", EUCC_PIPELINE_VERSION, c->toolchain->identity,
+			      c->header.sha256, NULL};
 	const char *rkey[4 + 2 * COMPILE_MAX_KERNELS];
 	size_t n = 0;
 
-	digest_sources(c);
-	okey[n++] = "object";
-	okey[n++] = EUCC_PIPELINE_VERSION;
-	okey[n++] = c->toolchain->identity;
-	okey[n++] = c->arch;
-	okey[n++] = c->header.sha256;
-	okey[n++] = c->req.main;
-	okey[n++] = c->source_digest;
-	for (size_t i = 0; i < c->req.ncflags; i++)
-		okey[n++] = c->req.cflags[i];
-	cache_key_digest(c->object_key, okey, n);
-	n = 0;
+	source_key(c);
+	okey[4] = c->source_key;
+	cache_key_digest(c->object_key, okey, 5);
 	rkey[n++] = "request";
 	rkey[n++] = c->object_key;
 	rkey[n++] = c->req.name;

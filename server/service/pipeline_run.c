@@ -17,9 +17,12 @@ struct run_state {
 	cJSON *diagnostics;   /* array */
 	size_t diags_dropped; /* past the cap: the answer says so, nothing is cached by key */
 	bool object_hit;
+	/* with a registry: "hit" (fetched), "pushed", "miss" (pushing failed); NULL: local */
+	const char *object_shared;
 	struct bpf_obj_view *view;
-	cJSON *kernels;	     /* array, one per target, with findings */
-	cJSON *kernel_cache; /* {"release": "hit|miss"} */
+	cJSON *kernels;	      /* array, one per target, with findings */
+	cJSON *kernel_cache;  /* {"release": "hit|miss"} */
+	cJSON *kernel_shared; /* with a registry: {"release": "hit|pushed|miss|local"} */
 	struct pkg_writer *pkg;
 	cJSON *manifest_kernels;
 	uint64_t compile_ns, check_ns, package_ns;
@@ -215,6 +218,8 @@ static void object_to_cache(struct pipeline_job *c, struct run_state *st)
 	} else if (cache_key_put(c->s->cache, "object", c->object_key, st->object_digest, meta)) {
 		eucc_warn("cannot record object %s in the cache", c->object_key);
 	}
+	if (registry_push(c->s, "object", c->object_key, st->object, st->object_size, meta))
+		st->object_shared = "pushed";
 	free(meta);
 }
 
@@ -229,9 +234,16 @@ static int get_object(struct pipeline_job *c, struct run_state *st, struct eucc_
 	for (;;) {
 		if (object_from_cache(c, st))
 			return 0;
-		if (flight_begin(&c->s->compile_flights, c->object_key))
+		if (!flight_begin(&c->s->compile_flights, c->object_key))
+			continue;
+		/* the leader asks the registry once, for every request waiting on it */
+		if (!registry_fetch(c->s, "object", c->object_key))
 			break;
+		flight_end(&c->s->compile_flights, c->object_key);
+		st->object_shared = "hit";
 	}
+	if (c->s->registry)
+		st->object_shared = "miss";
 	atomic_fetch_add(&c->s->metrics.object_misses, 1);
 	atomic_fetch_add(&c->s->metrics.compiles, 1);
 	t0 = eucc_now_ns();
@@ -270,7 +282,8 @@ static int add_kernel(struct pipeline_job *c, struct run_state *st, const struct
 				 .pkg = st->pkg,
 				 .kernels = st->kernels,
 				 .manifest_kernels = st->manifest_kernels,
-				 .kernel_cache = st->kernel_cache};
+				 .kernel_cache = st->kernel_cache,
+				 .kernel_shared = st->kernel_shared};
 
 	return pipeline_kernel_add(&ks, k);
 }
@@ -366,6 +379,7 @@ static void run_state_free(struct run_state *st)
 	obj_view_free(st->view);
 	cJSON_Delete(st->kernels);
 	cJSON_Delete(st->kernel_cache);
+	cJSON_Delete(st->kernel_shared);
 	cJSON_Delete(st->manifest_kernels);
 	pkg_writer_free(st->pkg);
 }
@@ -383,6 +397,13 @@ static int finish_answer(cJSON *base, const char *object, cJSON *kernels, uint64
 
 	cJSON_AddStringToObject(cache, "object", object);
 	cJSON_AddItemToObject(cache, "kernels", kernels);
+	if (st && st->kernel_shared) { /* serve --registry: what came from (or went to) it */
+		cJSON *shared = cJSON_AddObjectToObject(cache, "registry");
+
+		cJSON_AddStringToObject(shared, "object",
+					st->object_shared ? st->object_shared : "local");
+		cJSON_AddItemToObject(shared, "kernels", cJSON_Duplicate(st->kernel_shared, 1));
+	}
 	t = cJSON_AddObjectToObject(base, "timings_ms");
 	cJSON_AddNumberToObject(t, "total", ms(total_ns));
 	if (st) {
@@ -408,6 +429,7 @@ static int run_checks(struct pipeline_job *c, struct run_state *st, struct eucc_
 
 	st->kernels = cJSON_CreateArray();
 	st->kernel_cache = cJSON_CreateObject();
+	st->kernel_shared = c->s->registry ? cJSON_CreateObject() : NULL;
 	st->manifest_kernels = cJSON_CreateArray();
 	if (!ret)
 		ret = pkg_writer_new(&st->pkg);

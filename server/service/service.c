@@ -74,7 +74,11 @@ int service_init(struct service *s, const struct service_opts *opts, struct eucc
 			goto fail;
 		s->auth_required = true;
 	}
+	if (opts->mirror_dir) /* read-only: nothing to open, no workers */
+		return mirror_open(s, err) ? (service_fini(s), err->err) : 0;
 	ret = open_stores(s, err);
+	if (!ret)
+		ret = registry_open(s, err);
 	if (ret)
 		goto fail;
 	clean_tmp(s);
@@ -108,6 +112,7 @@ void service_fini(struct service *s)
 	flight_table_destroy(&s->compile_flights);
 	flight_table_destroy(&s->kernel_flights);
 	pthread_mutex_destroy(&s->requests_lock);
+	registry_close(s);
 	cache_close(s->cache);
 	btf_store_close(s->store);
 	auth_tokens_free(&s->tokens);
@@ -120,7 +125,8 @@ size_t service_kernel_count(struct service *s)
 	struct btf_kernel *ks = NULL;
 	size_t n = 0;
 
-	btf_store_match(s->store, NULL, NULL, &ks, &n, NULL);
+	if (s->store)
+		btf_store_match(s->store, NULL, NULL, &ks, &n, NULL);
 	free(ks);
 	return n;
 }
@@ -138,6 +144,8 @@ cJSON *service_info(struct service *s)
 	cJSON_AddNumberToObject(o, "kernels", (double)n);
 	cJSON_AddBoolToObject(o, "btf_upload", s->opts.allow_btf_upload);
 	cJSON_AddBoolToObject(o, "auth", s->auth_required);
+	cJSON_AddBoolToObject(o, "mirror", s->opts.mirror_dir != NULL);
+	cJSON_AddBoolToObject(o, "registry", s->registry != NULL);
 	if (s->opts.signing_key) { /* what signs the packages; hosts pin keys offline */
 		cJSON *k = cJSON_AddObjectToObject(o, "signing_key");
 		char id[80];

@@ -183,6 +183,7 @@ struct service_metrics {
 	/* compiles against the program's own header; fell back to the full one after its
 	 * compile failed; none made (clang -E failed, a name the BTF has twice) */
 	atomic_ulong min_header_used, min_header_fallback, min_header_refused;
+	atomic_ulong registry_hits, registry_misses, registry_pushes, registry_errors;
 	atomic_long queue_depth, jobs_running;
 	struct histogram stages[STAGE_COUNT]; /* seconds per pipeline stage */
 };
@@ -202,9 +203,18 @@ struct service_opts {
 	struct compile_limits limits;
 	unsigned int memo_ms;		    /* how long a hot answer is reused; 0: 2000 */
 	const struct eucc_key *signing_key; /* signs every package; NULL: unsigned packages */
+	/* Replicas that share (registry.c): compiled objects and per-kernel results are looked up
+	 * in and pushed to this OCI registry: http(s)://HOST[:PORT][/REPO], oci://, oci+http://. */
+	const char *registry;
+	const char *registry_cacert;	  /* its CA bundle (https); NULL: the host's */
+	const char *registry_credentials; /* USER:PASSWORD, or NULL */
+	/* A read-only mirror (mirror.c): no store, no cache, no compiles; the artifacts and the
+	 * index that `eucc-remote mirror` wrote into this dir. */
+	const char *mirror_dir;
 };
 
 struct pipeline_job;
+struct oci_client;
 
 struct service {
 	struct service_opts opts;
@@ -223,6 +233,7 @@ struct service {
 	pthread_mutex_t requests_lock; /* identical requests in flight, by request key */
 	struct pipeline_job *inflight;
 	char libbpf_version[32];
+	struct oci_client *registry; /* opts.registry's client, or NULL */
 };
 
 int service_init(struct service *s, const struct service_opts *opts, struct eucc_error *err);
@@ -320,6 +331,31 @@ int service_kernel_def(struct service *s, const char *release, const char *arch,
 size_t service_kernel_count(struct service *s);
 /* /v1/info's facts. */
 struct cJSON *service_info(struct service *s);
+
+/* ---- replicas that share (registry.c) ---------------------------------------------------------
+ */
+
+/* Connect opts.registry (nothing is sent until a lookup). */
+int registry_open(struct service *s, struct eucc_error *err);
+void registry_close(struct service *s);
+/* Cache entry (@ns, @key) from the registry into the local cache (blob and key, with its
+ * meta): true if it is there now. Failures are logged, never fatal: the caller compiles. */
+bool registry_fetch(struct service *s, const char *ns, const char *key);
+/* Push what was just made under (@ns, @key), as the cache holds it. False on failure (logged). */
+bool registry_push(struct service *s, const char *ns, const char *key, const void *blob, size_t len,
+		   const char *meta);
+
+/* ---- a read-only mirror (mirror.c) ------------------------------------------------------------
+ */
+
+/* Check that opts.mirror_dir holds a mirror (v1/index.json). */
+int mirror_open(struct service *s, struct eucc_error *err);
+/* The artifact @digest of the mirror dir, opened once its bytes hash to it (as service_artifact).
+ */
+int mirror_artifact(struct service *s, const char *digest, int *fd, uint64_t *bytes,
+		    struct eucc_error *err);
+/* The mirror's index (v1/index.json), opened. */
+int mirror_index(struct service *s, int *fd, uint64_t *bytes, struct eucc_error *err);
 /* The service's metrics in Prometheus' text format (store and cache gauges included). */
 void service_metrics_format(struct service *s, FILE *out);
 

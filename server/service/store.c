@@ -26,6 +26,9 @@ int service_artifact(struct service *s, const char *digest, int *fd, uint64_t *b
 	/* The artifact key, memoized; the blob itself is opened (and verified) every time. */
 	memo = memo_get(&s->artifacts, digest, &len, NULL);
 	ret = memo ? 0 : cache_key_get(s->cache, "artifact", digest, hex, NULL);
+	/* compiled by another replica: from the registry into this cache */
+	if (ret == -ENOENT && registry_fetch(s, "artifact", digest))
+		ret = cache_key_get(s->cache, "artifact", digest, hex, NULL);
 	if (!ret)
 		ret = cache_blob_open(s->cache, digest, fd, bytes);
 	if (ret) {

@@ -244,11 +244,11 @@ expect "bad --duration" "$ERR" "--duration wants seconds, not 'soon'"
 run 3 eucc-remote kernels --type task_struct
 expect "--type without RELEASE" "$ERR" "--type and --func want one RELEASE, and not both"
 run 3 eucc-remote
-expect "no command" "$ERR" "no command given: compile, check, pull, run, inspect, kernels or export"
+expect "no command" "$ERR" "no command given: compile, check, pull, push, mirror, run, inspect, kernels or export"
 
 # Help: the commands with their summaries; every command's options with what they do.
 run 0 eucc-remote --help
-for c in "compile FILE.bpf.c" "check FILE.bpf.c" "pull DIGEST" "run PKG|DIGEST|URL" "inspect PKG" "kernels [SPEC]" "help [COMMAND]"; do
+for c in "compile FILE.bpf.c" "check FILE.bpf.c" "pull DIGEST|oci://..." "push PKG REGISTRY/REPO:TAG" "run PKG|DIGEST|URL" "inspect PKG" "kernels [SPEC]" "help [COMMAND]"; do
 	expect_has "--help lists $c" "$OUT" "  $c  "
 done
 run 0 eucc-remote help

@@ -18,7 +18,9 @@ offers() {
 }
 lines() { printf '%s\n' "$@"; }
 
-expect_eq "remote: commands" "$(offers eucc-remote "")" "$(lines compile check pull run inspect kernels export help)"
+expect_eq "remote: commands" "$(offers eucc-remote "")" "$(lines compile check pull push mirror run inspect kernels export help)"
+expect_eq "remote: pu" "$(offers eucc-remote pu)" "$(lines pull push)"
+expect_eq "remote: mirror's options" "$(offers eucc-remote mirror --o)" "--output"
 expect_eq "remote: a prefix" "$(offers eucc-remote co)" compile
 expect_eq "remote: after global options" "$(offers eucc-remote --server http://h:1 -q ch)" check
 expect_eq "remote: help COMMAND" "$(offers eucc-remote help ku)" ""

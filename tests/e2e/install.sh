@@ -84,7 +84,7 @@ for prog in eucc-server eucc-remote; do
 	text=$OUT
 	case $prog in
 	eucc-server) helps=("serve" "btf import" "btf list" "btf show" "btf rm" "cache stats" "cache gc" "key rotate" "key export") ;;
-	eucc-remote) helps=(compile check pull run inspect kernels export) ;;
+	eucc-remote) helps=(compile check pull push mirror run inspect kernels export) ;;
 	esac
 	run 0 "$prog" --help
 	usage=$OUT

@@ -4,12 +4,15 @@
   k8s_check.py seccomp UNIT          the seccomp profile of UNIT's SystemCallFilter=, as JSON
   k8s_check.py check DEPLOY_DIR      every check below; "FAIL: ..." lines, exit 1 on a failure
   k8s_check.py args DEPLOY_DIR       the server container's args, one a line
+  k8s_check.py replicas DEPLOY_DIR   deploy/kubernetes-replicas.yaml: N replicas, the registry
+                                     they share, the nginx front that routes by X-Eucc-Key
 
 The manifest is checked against the object models of python3-kubernetes (field names and
 types; fields newer than its API version are listed in NEWER_FIELDS), and for what eucc needs:
 the image's entrypoint, probes, resources, the security context and the seccomp profile.
 """
 import json
+import os
 import re
 import shlex
 import subprocess
@@ -23,6 +26,8 @@ KINDS = {
     ("v1", "Secret"): k8s.V1Secret,
     ("v1", "Service"): k8s.V1Service,
     ("apps/v1", "StatefulSet"): k8s.V1StatefulSet,
+    ("apps/v1", "Deployment"): k8s.V1Deployment,
+    ("v1", "ConfigMap"): k8s.V1ConfigMap,
 }
 # Fields the models of python3-kubernetes (API 1.22) do not know yet: (model, field).
 NEWER_FIELDS = {("V1PodSecurityContext", "appArmorProfile")}
@@ -79,8 +84,8 @@ def check_model(value, type_name, where):
             check_model(v, cls.openapi_types[by_key[key]], f"{where}.{key}")
 
 
-def load(deploy):
-    with open(f"{deploy}/kubernetes.yaml") as f:
+def load(deploy, name="kubernetes.yaml"):
+    with open(f"{deploy}/{name}") as f:
         docs = [d for d in yaml.safe_load_all(f) if d is not None]
     for d in docs:
         key = (d.get("apiVersion"), d.get("kind"))
@@ -336,7 +341,82 @@ def check_seccomp(deploy):
         "reboot", "swapon", "settimeofday", "clock_settime", "setrlimit", "iopl"}))
 
 
+# ---- deploy/kubernetes-replicas.yaml ------------------------------------------------------
+
+
+def named(docs, kind, name):
+    found = [d for d in docs if d["kind"] == kind and d["metadata"]["name"] == name]
+    check(f"{kind}/{name} exists", len(found) == 1)
+    return found[0] if found else {}
+
+
+def check_replicas(deploy):
+    docs = load(deploy, "kubernetes-replicas.yaml")
+    ns = one(docs, "Namespace")["metadata"]["name"]
+    for d in docs:
+        if d["kind"] != "Namespace":
+            check(f"{d['kind']}/{d['metadata']['name']} in namespace {ns}",
+                  d["metadata"].get("namespace") == ns)
+    sts = named(docs, "StatefulSet", "eucc-server")
+    n = sts["spec"]["replicas"]
+    check("more than one replica", n > 1, n)
+    pod = sts["spec"]["template"]["spec"]
+    srv = pod["containers"][0]
+    for c in pod["containers"] + pod.get("initContainers", []):
+        check_security(c, pod.get("securityContext", {}), deploy)
+    svc = named(docs, "Service", sts["spec"]["serviceName"])
+    check("the replicas' Service is headless (a name per replica)",
+          svc["spec"].get("clusterIP") == "None")
+    port = svc["spec"]["ports"][0]["port"]
+    # the registry they share
+    args = [str(a) for a in srv.get("args", [])]
+    url = option(args, "--registry", "")
+    m = re.fullmatch(r"https?://([a-z0-9-]+):(\d+)(/[a-z0-9/._-]+)?", url)
+    check("server: --registry http(s)://SERVICE:PORT/REPO", m, url)
+    reg_svc = named(docs, "Service", m.group(1) if m else "")
+    reg_port = reg_svc.get("spec", {}).get("ports", [{}])[0]
+    check("--registry's port is the registry Service's", m and int(m.group(2)) == reg_port.get("port"))
+    reg = [d for d in docs if d["kind"] in ("StatefulSet", "Deployment")
+           and reg_svc and d["spec"]["template"]["metadata"]["labels"].items()
+           >= reg_svc["spec"]["selector"].items()]
+    check("one registry workload behind the registry Service", len(reg) == 1)
+    if reg:
+        rc = reg[0]["spec"]["template"]["spec"]["containers"][0]
+        ports = {p.get("name"): p["containerPort"] for p in rc.get("ports", [])}
+        target = reg_port.get("targetPort")
+        check("the registry Service reaches the registry's port", target in ports or target in ports.values())
+        cm = named(docs, "ConfigMap", "eucc-registry")
+        conf = yaml.safe_load(cm.get("data", {}).get("config.yml", "{}"))
+        addr = conf.get("http", {}).get("addr", "")
+        check("the registry listens on its container port", addr.endswith(f":{ports.get(target, target)}"), addr)
+        path = conf.get("auth", {}).get("htpasswd", {}).get("path", "")
+        mounts = {m["mountPath"]: m["name"] for m in rc.get("volumeMounts", [])}
+        check("the registry's htpasswd file is mounted", os.path.dirname(path) in mounts, path)
+    env = {e["name"]: e for e in srv.get("env", [])}
+    ref = env.get("EUCC_REGISTRY_USER", {}).get("valueFrom", {}).get("secretKeyRef", {})
+    secret = named(docs, "Secret", ref.get("name", ""))
+    check("server: EUCC_REGISTRY_USER from a Secret key that exists",
+          ref.get("key") in secret.get("stringData", {}), ref)
+    # the front: consistent hashing on the key, every replica listed
+    front = named(docs, "ConfigMap", "eucc-front")
+    conf = "\n".join(front.get("data", {}).values())
+    check("front: hash $http_x_eucc_key consistent",
+          re.search(r"^\s*hash \$http_x_eucc_key consistent;", conf, re.M))
+    servers = re.findall(r"^\s*server (\S+);", conf, re.M)
+    want = [f"{sts['metadata']['name']}-{i}.{svc['metadata']['name']}.{ns}.svc.cluster.local:{port}"
+            for i in range(n)]
+    check(f"front: the upstream lists the {n} replicas", servers == want, servers)
+    dep = named(docs, "Deployment", "eucc-front")
+    vols = [v.get("configMap", {}).get("name") for v in
+            dep.get("spec", {}).get("template", {}).get("spec", {}).get("volumes", [])]
+    check("front: mounts its ConfigMap", "eucc-front" in vols)
+    print(f"{checks - failures} passed, {failures} failed")
+    return 1 if failures else 0
+
+
 def main():
+    if len(sys.argv) == 3 and sys.argv[1] == "replicas":
+        return check_replicas(sys.argv[2])
     if len(sys.argv) == 3 and sys.argv[1] == "seccomp":
         print(json.dumps(seccomp_profile(sys.argv[2]), indent=2))
         return 0

@@ -20,6 +20,16 @@ sed -i -e 's/readOnlyRootFilesystem: true/readOnlyRootFilesystem: false/' \
 run 1 "$PY" "$CHECK" check "$TMP/deploy"
 expect "a typo is found" "$OUT" "V1Container has a field 'livenesProbe'"
 expect "a writable root is found" "$OUT" 'FAIL: eucc-server: readOnlyRootFilesystem'
+# deploy/kubernetes-replicas.yaml: N replicas, the registry they share, the front routing by
+# key; a replica added without its upstream line (or a front without consistent hashing) fails
+run 0 "$PY" "$CHECK" replicas "$DEPLOY"
+expect "the replicas manifest's checks" "$OUT" ' 0 failed$'
+sed -i 's/^  replicas: 3$/  replicas: 4/' "$TMP/deploy/kubernetes-replicas.yaml"
+run 1 "$PY" "$CHECK" replicas "$TMP/deploy"
+expect "a fourth replica nginx does not know" "$OUT" 'FAIL: front: the upstream lists the 4 replicas'
+sed -i 's/hash \$http_x_eucc_key consistent;/hash $http_x_eucc_key;/' "$TMP/deploy/kubernetes-replicas.yaml"
+run 1 "$PY" "$CHECK" replicas "$TMP/deploy"
+expect "hashing without consistency" "$OUT" 'FAIL: front: hash \$http_x_eucc_key consistent'
 # the shipped profile is the one made from the unit
 run 0 "$PY" "$CHECK" seccomp "$DEPLOY/eucc-server.service.in"
 expect_eq "deploy/eucc-server.seccomp.json is up to date" "$OUT" "$(cat "$DEPLOY/eucc-server.seccomp.json")"

@@ -6,21 +6,12 @@
 # (TLS and HTTP/2 as deployed), plus a plain-HTTP listener for eucc-remote, which has no
 # option for a private CA.
 . "$(dirname "$0")/server_lib.sh"
+. "$(dirname "$0")/nginx_lib.sh"
 : "${EUCC_SOURCE_DIR:?}"
 CLIENT="$EUCC_BIN/../client/eucc-remote"
 EX="$EUCC_SOURCE_DIR/examples"
 NGX="$TMP/nginx"
 HOST=eucc.example.internal
-NGINX_PID=
-
-stop_nginx() {
-	[ -n "$NGINX_PID" ] || return 0
-	kill -QUIT "$NGINX_PID" 2>/dev/null
-	for _ in $(seq 50); do kill -0 "$NGINX_PID" 2>/dev/null || break; sleep 0.1; done
-	kill -KILL "$NGINX_PID" 2>/dev/null
-	wait "$NGINX_PID" 2>/dev/null
-	NGINX_PID=
-}
 trap 'stop_nginx; stop_server -KILL; rm -rf "$TMP"' EXIT
 
 READ=4f6c0c8b2a9e4d1f8e7a6b5c4d3e2f10
@@ -54,36 +45,11 @@ start_nginx() {
 		for want in "$NGX/cache" "127.0.0.1:$PORT;" "127.0.0.1:$TLS_PORT ssl" "$NGX/cert.pem" "$NGX/key.pem"; do
 			grep -qF "$want" "$NGX/eucc.conf" || { echo "FAIL: deploy/nginx.conf has no place for $want"; exit 1; }
 		done
-		# Workers of an nginx started by root run as nobody, who cannot enter $TMP.
-		cat >"$NGX/nginx.conf" <<-EOF
-			$([ "$(id -u)" != 0 ] || echo "user root;")
-			daemon off;
-			worker_processes 1;
-			pid $NGX/nginx.pid;
-			error_log $NGX/error.log info;
-			events { worker_connections 256; }
-			http {
-				access_log $NGX/access.log;
-				client_body_temp_path $NGX/tmp/body;
-				proxy_temp_path $NGX/tmp/proxy;
-				fastcgi_temp_path $NGX/tmp/fastcgi;
-				uwsgi_temp_path $NGX/tmp/uwsgi;
-				scgi_temp_path $NGX/tmp/scgi;
-				include $NGX/eucc.conf;
-			}
+		nginx_conf <<-EOF
+			access_log $NGX/access.log;
+			include $NGX/eucc.conf;
 		EOF
-		nginx -t -q -e "$NGX/error.log" -p "$NGX" -c "$NGX/nginx.conf" 2>>"$NGX/error.log" ||
-			{ echo "FAIL: nginx -t"; cat "$NGX/error.log"; exit 1; }
-		nginx -e "$NGX/error.log" -p "$NGX" -c "$NGX/nginx.conf" 2>>"$NGX/error.log" &
-		NGINX_PID=$!
-		for _ in $(seq 50); do
-			curl -s -o /dev/null "http://127.0.0.1:$HTTP_PORT/healthz" && return 0
-			kill -0 "$NGINX_PID" 2>/dev/null || break
-			sleep 0.1
-		done
-		wait "$NGINX_PID" 2>/dev/null
-		NGINX_PID=
-		grep -q "Address already in use" "$NGX/error.log" || break
+		nginx_launch "http://127.0.0.1:$HTTP_PORT/healthz" && return 0
 	done
 	echo "FAIL: nginx did not start"; cat "$NGX/error.log"; exit 1
 }

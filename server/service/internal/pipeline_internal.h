@@ -21,6 +21,7 @@ struct pipeline_job {
 	size_t nkernels;
 	struct btf_kernel header; /* the kernel whose vmlinux.h is compiled against */
 	char source_digest[EUCC_SHA256_HEX];
+	char source_key[EUCC_SHA256_HEX]; /* common.h: what X-Eucc-Key carries */
 	char object_key[EUCC_SHA256_HEX];
 	char request_key[EUCC_SHA256_HEX];
 	char body_key[EUCC_SHA256_HEX]; /* sha256 of the request body: the memo's key */
@@ -39,6 +40,7 @@ struct kernel_step {
 	struct cJSON *kernels;		/* gets the answer's entry: status and findings */
 	struct cJSON *manifest_kernels; /* gets the manifest's entry: status and btf */
 	struct cJSON *kernel_cache;	/* gets "release": "hit" or "miss" */
+	struct cJSON *kernel_shared;	/* serve --registry: "release": "hit|pushed|miss|local" */
 };
 /* Kernel @k's check of the object, from the cache (the per-kernel key) or made once, added. */
 int pipeline_kernel_add(struct kernel_step *ks, const struct btf_kernel *k);
