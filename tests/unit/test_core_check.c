@@ -38,11 +38,11 @@
 
 /* tests/data/core/NAME.bpf.c */
 static const char *const programs[] = {
-    "basic",	     "state",	      "state_guarded",	"subprog",     "loop",
-    "ringbuf",	     "probe_read",    "kprobe_missing", "rich",	       "messages",
-    "reach_disk",    "reach_ringbuf", "reach_flavor",	"reach_param", "reach_stored",
-    "reach_subprog", "reach_global",  "reach_narrow",	"reach_match", "attach",
-    "helper_type",   "user_sized",
+    "basic",	     "state",	      "state_guarded",	"subprog",	  "loop",
+    "ringbuf",	     "probe_read",    "kprobe_missing", "rich",		  "messages",
+    "reach_disk",    "reach_ringbuf", "reach_flavor",	"reach_param",	  "reach_stored",
+    "reach_subprog", "reach_global",  "reach_narrow",	"reach_match",	  "attach",
+    "helper_type",   "user_sized",    "reach_maptype",	"reach_callback",
 };
 
 struct fixture {
@@ -1068,6 +1068,58 @@ static void test_reach_subprograms(void **state)
 	core_report_free(&r);
 }
 
+/* A callback's address is checked before any path: a guard around bpf_loop does not help. */
+static void test_reach_callback(void **state)
+{
+	const char *old[] = {BCLINUX, DEB11};
+	const struct core_finding *f;
+	struct core_report r;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(old) / sizeof(old[0]); i++) {
+		check("reach_callback", old[i], &r);
+		assert_int_equal(r.status, CORE_INCOMPATIBLE);
+		f = find_sev(&r, CORE_ERROR, "helper", "does not support callback addresses");
+		assert_non_null(strstr(f->message, "callback 'add_one': "));
+		assert_non_null(strstr(f->message, "a guard around the call does not help"));
+		assert_at_marker(f, "reach_callback");
+		/* the bpf_loop call itself is dead */
+		find_sev(&r, CORE_NOTE, "helper",
+			 "guarded: bpf_loop (helper #181) is not available");
+		core_report_free(&r);
+	}
+	expect_verdict("reach_callback", DEB12, CORE_OK, true);
+	expect_verdict("reach_callback", DEB12_612, CORE_OK, true);
+}
+
+/* A perf event array given to bpf_ringbuf_output where the ring buffer path is taken. */
+static void test_reach_map_type(void **state)
+{
+	const char *newer[] = {DEB11, DEB12, DEB12_612};
+	const struct core_finding *f;
+	struct core_report r;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(newer) / sizeof(newer[0]); i++) {
+		expect_verdict("reach_maptype", newer[i], CORE_INCOMPATIBLE, false);
+		check("reach_maptype", newer[i], &r);
+		assert_int_equal(r.count, 1);
+		f = find_sev(&r, CORE_ERROR, "map",
+			     "bpf_ringbuf_output (helper #130) is given map 'events' of type "
+			     "perf_event_array: it takes only maps of type ringbuf");
+		assert_non_null(strstr(f->message, "compat.bpf.h"));
+		assert_at_marker(f, "reach_maptype");
+		core_report_free(&r);
+	}
+	expect_verdict("reach_maptype", fx.local, CORE_INCOMPATIBLE, false);
+	/* 4.19: the ring buffer call is dead, the perf buffer one takes the map */
+	expect_verdict("reach_maptype", BCLINUX, CORE_OK, true);
+	check("reach_maptype", BCLINUX, &r);
+	assert_null(find(&r, "map", "is given map"));
+	find_sev(&r, CORE_NOTE, "helper", "guarded: bpf_ringbuf_output (helper #130)");
+	core_report_free(&r);
+}
+
 static void write_btf(struct btf *b, const char *path)
 {
 	uint32_t size;
@@ -1240,6 +1292,8 @@ int main(void)
 		cmocka_unit_test(test_reach_params),
 		cmocka_unit_test(test_reach_stored_guard),
 		cmocka_unit_test(test_reach_subprograms),
+		cmocka_unit_test(test_reach_callback),
+		cmocka_unit_test(test_reach_map_type),
 		cmocka_unit_test(test_reach_narrowing),
 		cmocka_unit_test(test_reach_bitfield),
 		cmocka_unit_test(test_reach_enum64_matches),
