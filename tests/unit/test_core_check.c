@@ -35,15 +35,28 @@
 #define DEB12_ARM    "6.1.0-47-cloud-arm64"
 #define BPFTOOL	     "/usr/sbin/bpftool"
 #define DATA_DIR     EUCC_SOURCE_DIR "/tests/data/core"
+#define TRUTH_DIR    EUCC_SOURCE_DIR "/tests/data/truth"
 
 /* tests/data/core/NAME.bpf.c */
 static const char *const programs[] = {
-    "basic",	     "state",	      "state_guarded",	"subprog",	  "loop",
-    "ringbuf",	     "probe_read",    "kprobe_missing", "rich",		  "messages",
-    "reach_disk",    "reach_ringbuf", "reach_flavor",	"reach_param",	  "reach_stored",
-    "reach_subprog", "reach_global",  "reach_narrow",	"reach_match",	  "attach",
-    "helper_type",   "user_sized",    "reach_maptype",	"reach_callback",
+    "basic",	     "state",	      "state_guarded",	"subprog",     "loop",
+    "ringbuf",	     "probe_read",    "kprobe_missing", "rich",	       "messages",
+    "reach_disk",    "reach_ringbuf", "reach_flavor",	"reach_param", "reach_stored",
+    "reach_subprog", "reach_global",  "reach_narrow",	"reach_match", "attach",
+    "helper_type",   "user_sized",
 };
+
+/* tests/data/truth/NAME.bpf.c, the truth table's programs that these tests check too */
+static const char *const truth_programs[] = {"loop_guarded", "ringbuf_compat"};
+
+/* The directory of program @name's source. */
+static const char *source_dir(const char *name)
+{
+	for (size_t i = 0; i < sizeof(truth_programs) / sizeof(truth_programs[0]); i++)
+		if (!strcmp(name, truth_programs[i]))
+			return TRUTH_DIR;
+	return DATA_DIR;
+}
 
 struct fixture {
 	char dir[64];
@@ -59,7 +72,7 @@ static int compile(const char *inc, const char *name)
 
 	snprintf(cmd, sizeof(cmd),
 		 "%s -target bpf -O2 -g -D__TARGET_ARCH_x86 -I%s -c %s/%s.bpf.c -o %s/%s.o",
-		 EUCC_CLANG, inc, DATA_DIR, name, fx.dir, name);
+		 EUCC_CLANG, inc, source_dir(name), name, fx.dir, name);
 	return system(cmd);
 }
 
@@ -80,6 +93,11 @@ static int compile_all(void)
 	for (size_t i = 0; i < sizeof(programs) / sizeof(programs[0]); i++)
 		if (compile(inc, programs[i])) {
 			fprintf(stderr, "compiling %s failed\n", programs[i]);
+			return -1;
+		}
+	for (size_t i = 0; i < sizeof(truth_programs) / sizeof(truth_programs[0]); i++)
+		if (compile(inc, truth_programs[i])) {
+			fprintf(stderr, "compiling %s failed\n", truth_programs[i]);
 			return -1;
 		}
 	return 0;
@@ -187,14 +205,14 @@ static const struct core_finding *find(const struct core_report *r, const char *
 	return NULL;
 }
 
-/* The line of tests/data/core/NAME.bpf.c that carries the FINDING marker. */
+/* The line of NAME.bpf.c (tests/data/core or truth) that carries the FINDING marker. */
 static int marker_line(const char *name)
 {
 	char path[PATH_MAX], *text, *p;
 	size_t len;
 	int line = 1;
 
-	snprintf(path, sizeof(path), "%s/%s.bpf.c", DATA_DIR, name);
+	snprintf(path, sizeof(path), "%s/%s.bpf.c", source_dir(name), name);
 	assert_int_equal(fs_read_file(path, 1 << 20, (void **)&text, &len), 0);
 	p = strstr(text, "/* FINDING */");
 	assert_non_null(p);
@@ -1077,19 +1095,19 @@ static void test_reach_callback(void **state)
 
 	(void)state;
 	for (size_t i = 0; i < sizeof(old) / sizeof(old[0]); i++) {
-		check("reach_callback", old[i], &r);
+		check("loop_guarded", old[i], &r);
 		assert_int_equal(r.status, CORE_INCOMPATIBLE);
 		f = find_sev(&r, CORE_ERROR, "helper", "does not support callback addresses");
 		assert_non_null(strstr(f->message, "callback 'add_one': "));
 		assert_non_null(strstr(f->message, "a guard around the call does not help"));
-		assert_at_marker(f, "reach_callback");
+		assert_at_marker(f, "loop_guarded");
 		/* the bpf_loop call itself is dead */
 		find_sev(&r, CORE_NOTE, "helper",
 			 "guarded: bpf_loop (helper #181) is not available");
 		core_report_free(&r);
 	}
-	expect_verdict("reach_callback", DEB12, CORE_OK, true);
-	expect_verdict("reach_callback", DEB12_612, CORE_OK, true);
+	expect_verdict("loop_guarded", DEB12, CORE_OK, true);
+	expect_verdict("loop_guarded", DEB12_612, CORE_OK, true);
 }
 
 /* A perf event array given to bpf_ringbuf_output where the ring buffer path is taken. */
@@ -1101,20 +1119,20 @@ static void test_reach_map_type(void **state)
 
 	(void)state;
 	for (size_t i = 0; i < sizeof(newer) / sizeof(newer[0]); i++) {
-		expect_verdict("reach_maptype", newer[i], CORE_INCOMPATIBLE, false);
-		check("reach_maptype", newer[i], &r);
+		expect_verdict("ringbuf_compat", newer[i], CORE_INCOMPATIBLE, false);
+		check("ringbuf_compat", newer[i], &r);
 		assert_int_equal(r.count, 1);
 		f = find_sev(&r, CORE_ERROR, "map",
 			     "bpf_ringbuf_output (helper #130) is given map 'events' of type "
 			     "perf_event_array: it takes only maps of type ringbuf");
 		assert_non_null(strstr(f->message, "compat.bpf.h"));
-		assert_at_marker(f, "reach_maptype");
+		assert_at_marker(f, "ringbuf_compat");
 		core_report_free(&r);
 	}
-	expect_verdict("reach_maptype", fx.local, CORE_INCOMPATIBLE, false);
+	expect_verdict("ringbuf_compat", fx.local, CORE_INCOMPATIBLE, false);
 	/* 4.19: the ring buffer call is dead, the perf buffer one takes the map */
-	expect_verdict("reach_maptype", BCLINUX, CORE_OK, true);
-	check("reach_maptype", BCLINUX, &r);
+	expect_verdict("ringbuf_compat", BCLINUX, CORE_OK, true);
+	check("ringbuf_compat", BCLINUX, &r);
 	assert_null(find(&r, "map", "is given map"));
 	find_sev(&r, CORE_NOTE, "helper", "guarded: bpf_ringbuf_output (helper #130)");
 	core_report_free(&r);
