@@ -43,7 +43,7 @@ static const char *const programs[] = {
     "ringbuf",	     "probe_read",    "kprobe_missing", "rich",	       "messages",
     "reach_disk",    "reach_ringbuf", "reach_flavor",	"reach_param", "reach_stored",
     "reach_subprog", "reach_global",  "reach_narrow",	"reach_match", "attach",
-    "helper_type",   "user_sized",
+    "helper_type",   "user_sized",    "map_helper",
 };
 
 /* tests/data/truth/NAME.bpf.c, the truth table's programs that these tests check too */
@@ -1138,6 +1138,30 @@ static void test_reach_map_type(void **state)
 	core_report_free(&r);
 }
 
+/* A map address through a stack slot, and the map-type side of the rule (lookup). */
+static void test_map_helper_types(void **state)
+{
+	const struct core_finding *f;
+	struct core_report r;
+
+	(void)state;
+	check("map_helper", DEB12_612, &r);
+	assert_int_equal(r.status, CORE_INCOMPATIBLE);
+	assert_int_equal(r.count, 2);
+	f = find_sev(&r, CORE_ERROR, "map",
+		     "bpf_ringbuf_output (helper #130) is given map 'events' of type "
+		     "perf_event_array: it takes only maps of type ringbuf");
+	assert_at_marker(f, "map_helper");
+	find_sev(&r, CORE_ERROR, "map",
+		 "bpf_map_lookup_elem (helper #1) is given map 'events' of type perf_event_array: "
+		 "a perf_event_array map goes only to bpf_perf_event_read, bpf_perf_event_output, "
+		 "bpf_skb_output, bpf_perf_event_read_value, bpf_xdp_output");
+	core_report_free(&r);
+	/* this kernel refuses each program */
+	assert_int_not_equal(load_here("map_helper", NULL, "spilled", NULL, 0), 0);
+	assert_int_not_equal(load_here("map_helper", NULL, "lookup", NULL, 0), 0);
+}
+
 static void write_btf(struct btf *b, const char *path)
 {
 	uint32_t size;
@@ -1312,6 +1336,7 @@ int main(void)
 		cmocka_unit_test(test_reach_subprograms),
 		cmocka_unit_test(test_reach_callback),
 		cmocka_unit_test(test_reach_map_type),
+		cmocka_unit_test(test_map_helper_types),
 		cmocka_unit_test(test_reach_narrowing),
 		cmocka_unit_test(test_reach_bitfield),
 		cmocka_unit_test(test_reach_enum64_matches),
