@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * CO-RE checks on real data: the programs of tests/data/core compiled against the 6.12 header,
- * checked against the fixture kernels and this machine's own; the minimized BTF loaded and
- * attached here for real with libbpf, and compared with `bpftool gen min_core_btf`.
+ * CO-RE checks on real data: the programs of tests/data/core (and two of tests/data/truth)
+ * compiled against the 6.12 header, checked against the fixture kernels and this machine's
+ * own; the minimized BTF loaded and attached here for real with libbpf, and compared with
+ * `bpftool gen min_core_btf`.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -76,6 +77,16 @@ static int compile(const char *inc, const char *name)
 	return system(cmd);
 }
 
+static int compile_list(const char *inc, const char *const *names, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (compile(inc, names[i])) {
+			fprintf(stderr, "compiling %s failed\n", names[i]);
+			return -1;
+		}
+	return 0;
+}
+
 /* Every program, against the newest header (6.12), as the compile pipeline does. */
 static int compile_all(void)
 {
@@ -90,17 +101,11 @@ static int compile_all(void)
 	snprintf(cmd, sizeof(cmd), "mkdir -p %s && ln -sf %s %s/vmlinux.h", inc, header, inc);
 	if (system(cmd))
 		return -1;
-	for (size_t i = 0; i < sizeof(programs) / sizeof(programs[0]); i++)
-		if (compile(inc, programs[i])) {
-			fprintf(stderr, "compiling %s failed\n", programs[i]);
-			return -1;
-		}
-	for (size_t i = 0; i < sizeof(truth_programs) / sizeof(truth_programs[0]); i++)
-		if (compile(inc, truth_programs[i])) {
-			fprintf(stderr, "compiling %s failed\n", truth_programs[i]);
-			return -1;
-		}
-	return 0;
+	return compile_list(inc, programs, sizeof(programs) / sizeof(programs[0])) ||
+		       compile_list(inc, truth_programs,
+				    sizeof(truth_programs) / sizeof(truth_programs[0]))
+		   ? -1
+		   : 0;
 }
 
 static int setup(void **state)
