@@ -5,7 +5,8 @@
  * constants), `.rodata` is frozen so loads from it are known values, and the verifier never
  * looks at the arm of a branch whose condition it knows. This is a constant propagation over
  * the control flow that follows only the edges a known condition allows (values: unknown, a
- * constant, a stack address, an address in a global data section), joined where paths meet.
+ * constant, a stack address, an address in a global data section, a map), joined where paths
+ * meet.
  * The verifier follows paths one by one, so where two paths merge with different constants it
  * can prune more than this does; it never prunes less.
  */
@@ -15,14 +16,16 @@
 
 #include "reach_internal.h"
 
-enum val_kind { V_UNK, V_CONST, V_FP, V_DATA };
+enum val_kind { V_UNK, V_CONST, V_FP, V_DATA, V_MAP };
 
 struct val {
 	uint8_t k;
 	int16_t sec;   /* V_DATA: the section */
 	int32_t param; /* the read-only global a constant came from, -1 if none */
-	int64_t v;     /* V_CONST: the value; V_FP, V_DATA: the offset */
+	int64_t v;     /* V_CONST: the value; V_FP, V_DATA: the offset; V_MAP: index in maps */
 };
+
+#define MAP_UNSET (-2) /* a helper call's map slot no path has reached yet */
 
 #ifndef BPF_MEMSX
 #define BPF_MEMSX 0x80 /* sign-extending loads (cpu v4), newer than some UAPI headers */
@@ -124,7 +127,8 @@ static int build_meta(struct rctx *x)
 
 	x->meta = calloc(obj->nsecs, sizeof(*x->meta));
 	x->out->live = calloc(obj->nsecs, sizeof(*x->out->live));
-	if (!x->meta || !x->out->live)
+	x->out->maps = calloc(obj->nsecs, sizeof(*x->out->maps));
+	if (!x->meta || !x->out->live || !x->out->maps)
 		return -ENOMEM;
 	x->out->nsecs = obj->nsecs;
 	for (size_t i = 0; i < obj->nsecs; i++) {
@@ -134,10 +138,13 @@ static int build_meta(struct rctx *x)
 			continue;
 		x->meta[i] = malloc(n * sizeof(**x->meta));
 		x->out->live[i] = calloc(n, 1);
-		if (!x->meta[i] || !x->out->live[i])
+		x->out->maps[i] = malloc(n * REACH_MAP_ARGS * sizeof(**x->out->maps));
+		if (!x->meta[i] || !x->out->live[i] || !x->out->maps[i])
 			return -ENOMEM;
 		for (size_t j = 0; j < n; j++)
 			x->meta[i][j] = (struct insn_meta){-1, -1, -1};
+		for (size_t j = 0; j < n * REACH_MAP_ARGS; j++)
+			x->out->maps[i][j] = MAP_UNSET;
 	}
 	for (size_t i = 0; i < obj->nrelos; i++) {
 		const struct obj_relo *r = &obj->relos[i];
@@ -387,13 +394,16 @@ static void exec_alu(struct state *st, const struct bpf_insn *insn, const struct
 /* ---- branches ---------------------------------------------------------------------------- */
 
 /* 1 taken, 0 not taken, -1 unknown. */
-static int branch(const struct bpf_insn *insn, const struct val *a, const struct val *b)
+static int branch(const struct bpf_insn *insn, const struct val *a, const struct val *b,
+		  bool all_paths)
 {
 	uint8_t op = BPF_OP(insn->code);
 
 	if (op == BPF_JA)
 		return 1;
-	if ((a->k == V_FP || a->k == V_DATA) && b->k == V_CONST && !b->v &&
+	if (all_paths)
+		return -1;
+	if ((a->k == V_FP || a->k == V_DATA || a->k == V_MAP) && b->k == V_CONST && !b->v &&
 	    BPF_CLASS(insn->code) == BPF_JMP)
 		return op == BPF_JEQ ? 0 : op == BPF_JNE ? 1 : -1; /* an address is never NULL */
 	if (a->k != V_CONST || b->k != V_CONST)
@@ -473,6 +483,11 @@ static struct val ld_imm64(struct rctx *x, const struct insn_meta *m, const stru
 			return r->weak && btf__find_by_name(x->in->kernel, r->name) <= 0
 				   ? cst(0, -1)
 				   : unk;
+		if (r->kind == OBJ_REF_MAP) /* libbpf makes it the map's fd */
+			for (size_t i = 0; i < obj->nmaps; i++)
+				if (!strcmp(obj->maps[i].name, r->name))
+					return (struct val){
+					    .k = V_MAP, .param = -1, .v = (int64_t)i};
 		return unk;
 	}
 	if (p && p->patch == REACH_VALUE)
@@ -556,7 +571,7 @@ static void exec_jump(struct rctx *x, struct worklist *w, uint32_t i, const stru
 		      const struct state *st)
 {
 	struct val b = BPF_SRC(insn->code) == BPF_X ? st->r[insn->src_reg] : cst(insn->imm, -1);
-	int taken = branch(insn, &st->r[insn->dst_reg], &b);
+	int taken = branch(insn, &st->r[insn->dst_reg], &b, x->in->all_paths);
 	int64_t t = jump_target(insn, i);
 
 	if (taken >= 0 && BPF_OP(insn->code) != BPF_JA)
@@ -574,6 +589,22 @@ static void exec_exit(const struct state *st, struct val *ret, bool *have_ret)
 	else
 		join_val(ret, &st->r[0]);
 	*have_ret = true;
+}
+
+/* A helper call at @at reached with @st: the maps its first arguments are, over all paths. */
+static void note_call_maps(struct rctx *x, const struct state *st, int sec, uint32_t at)
+{
+	int32_t *slot = &x->out->maps[sec][(size_t)at * REACH_MAP_ARGS];
+
+	for (int a = 0; a < REACH_MAP_ARGS; a++) {
+		const struct val *v = &st->r[a + 1];
+		int32_t map = v->k == V_MAP ? (int32_t)v->v : -1;
+
+		if (slot[a] == MAP_UNSET)
+			slot[a] = map;
+		else if (slot[a] != map)
+			slot[a] = -1;
+	}
 }
 
 /* One instruction that is not a jump; @next is advanced past an ld_imm64. */
@@ -623,6 +654,8 @@ static int exec_insn(struct rctx *x, const struct func_info *f, int sec, struct 
 		exec_store(st, insn, off, insn->imm);
 		return 0;
 	default: /* a call */
+		if (!insn->src_reg)
+			note_call_maps(x, st, sec, at);
 		if (insn->src_reg == BPF_PSEUDO_CALL && m->call >= 0 &&
 		    x->obj->calls[m->call].to >= 0)
 			err = call_subprog(x, x->obj->calls[m->call].to, st, depth, &r0);
@@ -793,7 +826,10 @@ void reach_result_free(struct reach_result *r)
 {
 	for (size_t i = 0; r->live && i < r->nsecs; i++)
 		free(r->live[i]);
+	for (size_t i = 0; r->maps && i < r->nsecs; i++)
+		free(r->maps[i]);
 	free(r->live);
+	free(r->maps);
 	free(r->cands);
 	memset(r, 0, sizeof(*r));
 }
@@ -803,4 +839,15 @@ bool reach_live(const struct reach_result *r, int sec, uint32_t off)
 	if (sec < 0 || (size_t)sec >= r->nsecs || !r->live[sec])
 		return false;
 	return r->live[sec][off / 8];
+}
+
+int reach_call_map(const struct reach_result *r, int sec, uint32_t off, int arg)
+{
+	int32_t map;
+
+	if (sec < 0 || (size_t)sec >= r->nsecs || !r->maps || !r->maps[sec] || arg < 0 ||
+	    arg >= REACH_MAP_ARGS)
+		return -1;
+	map = r->maps[sec][(size_t)(off / 8) * REACH_MAP_ARGS + arg];
+	return map >= 0 ? map : -1;
 }

@@ -63,7 +63,7 @@ static bool helper_rewritten(const struct core_ctx *c, int32_t id)
 	}
 }
 
-static bool ref_reached(const struct bpf_obj_view *obj, const struct obj_ref *r)
+bool core_ref_reached(const struct bpf_obj_view *obj, const struct obj_ref *r)
 {
 	for (size_t i = 0; i < obj->nprogs; i++)
 		if (r->func < 0 || obj->progs[i].reach[r->func])
@@ -114,21 +114,21 @@ static int check_helpers(struct core_ctx *c)
 		char name[96];
 		int err;
 
-		if (r->kind != OBJ_REF_HELPER || !ref_reached(obj, r) ||
+		if (r->kind != OBJ_REF_HELPER || !core_ref_reached(obj, r) ||
 		    core_feature_has(c->features, BTF_FEATURE_HELPER, r->helper) ||
 		    helper_rewritten(c, r->helper))
 			continue;
 		for (size_t j = 0; j < i && first; j++)
-			first =
-			    !(obj->refs[j].kind == OBJ_REF_HELPER &&
-			      obj->refs[j].helper == r->helper && ref_reached(obj, &obj->refs[j]));
+			first = !(obj->refs[j].kind == OBJ_REF_HELPER &&
+				  obj->refs[j].helper == r->helper &&
+				  core_ref_reached(obj, &obj->refs[j]));
 		if (!first)
 			continue;
 		for (size_t j = i; j < obj->nrefs; j++) {
 			const struct obj_ref *q = &obj->refs[j];
 
 			if (q->kind != OBJ_REF_HELPER || q->helper != r->helper ||
-			    !ref_reached(obj, q))
+			    !core_ref_reached(obj, q))
 				continue;
 			if ((err = keep_best(c, q, &best, &best_rank)))
 				return err;
@@ -154,7 +154,7 @@ static int check_kfuncs(struct core_ctx *c)
 		const struct obj_ref *r = &obj->refs[i];
 		int err = 0;
 
-		if (r->kind != OBJ_REF_KFUNC || !ref_reached(obj, r) ||
+		if (r->kind != OBJ_REF_KFUNC || !core_ref_reached(obj, r) ||
 		    btf__find_by_name_kind(c->kernel, r->name, BTF_KIND_FUNC) > 0)
 			continue;
 		if (!core_btf_has_funcs(c->kernel))
@@ -182,7 +182,7 @@ static int map_best_ref(struct core_ctx *c, const char *name, const struct obj_r
 		const struct obj_ref *r = &c->obj->refs[i];
 		int err;
 
-		if (r->kind != OBJ_REF_MAP || strcmp(r->name, name) || !ref_reached(c->obj, r))
+		if (r->kind != OBJ_REF_MAP || strcmp(r->name, name) || !core_ref_reached(c->obj, r))
 			continue;
 		if ((err = keep_best(c, r, best, &best_rank)))
 			return err;
@@ -382,9 +382,49 @@ static int check_global_data(struct core_ctx *c)
 	return 0;
 }
 
+/*
+ * A callback's address (ld_imm64 with BPF_PSEUDO_FUNC: bpf_loop, bpf_for_each_map_elem, timers)
+ * came with Linux 5.13, with bpf_for_each_map_elem; older kernels refuse the instruction (4.19)
+ * or the callback in the func info (5.10) before they follow any path. So it is an error
+ * reached or not, where the kernel's enum bpf_func_id lacks bpf_for_each_map_elem.
+ */
+static int check_callbacks(struct core_ctx *c)
+{
+	const struct bpf_obj_view *obj = c->obj;
+
+	if (!feature_known(c, BTF_FEATURE_HELPER) ||
+	    core_feature_has(c->features, BTF_FEATURE_HELPER, BPF_FUNC_for_each_map_elem))
+		return 0;
+	for (size_t i = 0; i < obj->ncalls; i++) {
+		const struct obj_call *k = &obj->calls[i];
+		int f = obj_func_at(obj, k->sec, k->off);
+		bool in_prog = false;
+		int err;
+
+		for (size_t p = 0; f >= 0 && p < obj->nprogs; p++)
+			in_prog |= obj->progs[p].reach[f];
+		if (!k->callback || k->to < 0 || !in_prog)
+			continue;
+		/* at the callback: the compiler may place the address's load anywhere */
+		err = core_finding(
+		    c, CORE_ERROR, "helper", obj->funcs[k->to].sec, obj->funcs[k->to].off,
+		    "callback '%s': %s does not support callback addresses "
+		    "(BPF_PSEUDO_FUNC, Linux 5.13+, with bpf_for_each_map_elem): the "
+		    "kernel refuses them before it follows any path, so a guard around "
+		    "the call does not help; build the object for %s without the callback",
+		    obj->funcs[k->to].name, c->release, c->release);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
 int core_check_features(struct core_ctx *c)
 {
 	int err = check_helpers(c);
+
+	err = err ?: check_callbacks(c);
+	err = err ?: core_check_map_helpers(c, helper_name);
 
 	err = err ?: core_check_prog_helpers(c, helper_effective, helper_name);
 	err = err ?: check_kfuncs(c);

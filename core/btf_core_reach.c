@@ -25,6 +25,8 @@ struct core_reach {
 	struct param_run runs[MAX_PARAM_RUNS];
 	size_t nruns;
 	bool probed;
+	struct reach_result all; /* every branch both ways: values on dead paths too */
+	bool have_all;
 };
 
 static struct reach_input reach_input(const struct core_ctx *c, struct reach_param p)
@@ -48,6 +50,7 @@ void core_reach_free(struct core_ctx *c)
 	if (!c->reach)
 		return;
 	reach_result_free(&c->reach->base);
+	reach_result_free(&c->reach->all);
 	for (size_t i = 0; i < c->reach->nruns; i++)
 		reach_result_free(&c->reach->runs[i].res);
 	free(c->reach);
@@ -161,4 +164,28 @@ int core_finding_reached(struct core_ctx *c, enum core_severity sev, const char 
 	if (rank == CORE_REACH_PARAM)
 		return core_finding(c, CORE_WARNING, kind, sec, off, "with %s: %s", why, msg);
 	return core_finding(c, CORE_NOTE, kind, sec, off, "guarded: %s", msg);
+}
+
+int core_reach_call_map(struct core_ctx *c, int sec, uint32_t off, int arg, int *map)
+{
+	struct core_reach *r = c->reach;
+	struct reach_input in;
+	int err;
+
+	*map = -1;
+	if (!r)
+		return 0;
+	if (reach_live(&r->base, sec, off)) {
+		*map = reach_call_map(&r->base, sec, off, arg);
+		return 0;
+	}
+	if (!r->have_all) {
+		in = reach_input(c, (struct reach_param){.global = -1});
+		in.all_paths = true;
+		if ((err = reach_run(&in, &r->all)))
+			return err;
+		r->have_all = true;
+	}
+	*map = reach_call_map(&r->all, sec, off, arg);
+	return 0;
 }

@@ -162,6 +162,17 @@ int core_reach_rank(struct core_ctx *c, int sec, uint32_t off, char *why, size_t
  */
 int core_finding_reached(struct core_ctx *c, enum core_severity sev, const char *kind, int sec,
 			 uint32_t off, const char *fmt, ...) __attribute__((format(printf, 6, 7)));
+/*
+ * The map (index in obj->maps) a helper call at @off of @sec is given in r(@arg + 1): as the
+ * paths reaching it at the parameters' defaults have it, else as any path has it; -1 if not
+ * one known map.
+ */
+int core_reach_call_map(struct core_ctx *c, int sec, uint32_t off, int arg, int *map);
+/* Is the function holding @r in a program? (btf_core_feature.c) */
+bool core_ref_reached(const struct bpf_obj_view *obj, const struct obj_ref *r);
+/* Each helper call's map, against the map types the helper takes (btf_core_map_helper.c). */
+int core_check_map_helpers(struct core_ctx *c,
+			   void (*helper_name)(const struct core_ctx *, int32_t, char *, size_t));
 /* Does this BTF have FUNC records? (pahole-made BTF of some old kernels has none.) */
 bool core_btf_has_funcs(const struct btf *btf);
 int core_check_features(struct core_ctx *c);

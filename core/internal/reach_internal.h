@@ -38,6 +38,7 @@ struct reach_input {
 	const struct btf *kernel;	/* kernel symbols for bpf_ksym_exists() */
 	const struct reach_relo *relos; /* one per obj->relos */
 	struct reach_param param;
+	bool all_paths; /* both arms of every branch: each instruction as any path reaches it */
 };
 
 struct reach_result {
@@ -45,18 +46,25 @@ struct reach_result {
 	size_t nsecs;
 	struct reach_cand *cands;
 	size_t ncands;
+	int32_t **maps; /* per section: REACH_MAP_ARGS per instruction (see reach_call_map) */
 };
+
+#define REACH_MAP_ARGS 2 /* the maps a helper call is given in r1 and r2 */
 
 /*
  * Evaluate every program of in->obj from its entry the way the verifier prunes it: known
  * constants through moves, ALU ops, stack slots and loads from read-only global data; both arms
  * of a branch on an unknown value, one arm of a branch on a known one; subprograms per calling
- * context, global functions and callbacks with unknown arguments. Poisoned instructions end a
- * path. 0 or -ENOMEM / -ELOOP.
+ * context, global functions and callbacks with unknown arguments. Map addresses (ld_imm64 of a
+ * map) are followed through moves and stack slots to the helper calls they are given to.
+ * 0 or -ENOMEM / -ELOOP.
  */
 int reach_run(const struct reach_input *in, struct reach_result *out);
 void reach_result_free(struct reach_result *r);
 bool reach_live(const struct reach_result *r, int sec, uint32_t off);
+/* The map (index in obj->maps) in register r(@arg + 1) at the helper call at @off of @sec on
+ * every path reaching it; -1 if another value, several maps, or the call is not reached. */
+int reach_call_map(const struct reach_result *r, int sec, uint32_t off, int arg);
 
 /* ---- BPF arithmetic on known values (bpf_reach_ops.c) ------------------------------------ */
 

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * CO-RE checks on real data: the programs of tests/data/core compiled against the 6.12 header,
- * checked against the fixture kernels and this machine's own; the minimized BTF loaded and
- * attached here for real with libbpf, and compared with `bpftool gen min_core_btf`.
+ * CO-RE checks on real data: the programs of tests/data/core (and two of tests/data/truth)
+ * compiled against the 6.12 header, checked against the fixture kernels and this machine's
+ * own; the minimized BTF loaded and attached here for real with libbpf, and compared with
+ * `bpftool gen min_core_btf`.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -35,6 +36,7 @@
 #define DEB12_ARM    "6.1.0-47-cloud-arm64"
 #define BPFTOOL	     "/usr/sbin/bpftool"
 #define DATA_DIR     EUCC_SOURCE_DIR "/tests/data/core"
+#define TRUTH_DIR    EUCC_SOURCE_DIR "/tests/data/truth"
 
 /* tests/data/core/NAME.bpf.c */
 static const char *const programs[] = {
@@ -42,8 +44,20 @@ static const char *const programs[] = {
     "ringbuf",	     "probe_read",    "kprobe_missing", "rich",	       "messages",
     "reach_disk",    "reach_ringbuf", "reach_flavor",	"reach_param", "reach_stored",
     "reach_subprog", "reach_global",  "reach_narrow",	"reach_match", "attach",
-    "helper_type",   "user_sized",
+    "helper_type",   "user_sized",    "map_helper",
 };
+
+/* tests/data/truth/NAME.bpf.c, the truth table's programs that these tests check too */
+static const char *const truth_programs[] = {"loop_guarded", "ringbuf_compat"};
+
+/* The directory of program @name's source. */
+static const char *source_dir(const char *name)
+{
+	for (size_t i = 0; i < sizeof(truth_programs) / sizeof(truth_programs[0]); i++)
+		if (!strcmp(name, truth_programs[i]))
+			return TRUTH_DIR;
+	return DATA_DIR;
+}
 
 struct fixture {
 	char dir[64];
@@ -59,8 +73,18 @@ static int compile(const char *inc, const char *name)
 
 	snprintf(cmd, sizeof(cmd),
 		 "%s -target bpf -O2 -g -D__TARGET_ARCH_x86 -I%s -c %s/%s.bpf.c -o %s/%s.o",
-		 EUCC_CLANG, inc, DATA_DIR, name, fx.dir, name);
+		 EUCC_CLANG, inc, source_dir(name), name, fx.dir, name);
 	return system(cmd);
+}
+
+static int compile_list(const char *inc, const char *const *names, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (compile(inc, names[i])) {
+			fprintf(stderr, "compiling %s failed\n", names[i]);
+			return -1;
+		}
+	return 0;
 }
 
 /* Every program, against the newest header (6.12), as the compile pipeline does. */
@@ -77,12 +101,11 @@ static int compile_all(void)
 	snprintf(cmd, sizeof(cmd), "mkdir -p %s && ln -sf %s %s/vmlinux.h", inc, header, inc);
 	if (system(cmd))
 		return -1;
-	for (size_t i = 0; i < sizeof(programs) / sizeof(programs[0]); i++)
-		if (compile(inc, programs[i])) {
-			fprintf(stderr, "compiling %s failed\n", programs[i]);
-			return -1;
-		}
-	return 0;
+	return compile_list(inc, programs, sizeof(programs) / sizeof(programs[0])) ||
+		       compile_list(inc, truth_programs,
+				    sizeof(truth_programs) / sizeof(truth_programs[0]))
+		   ? -1
+		   : 0;
 }
 
 static int setup(void **state)
@@ -187,14 +210,14 @@ static const struct core_finding *find(const struct core_report *r, const char *
 	return NULL;
 }
 
-/* The line of tests/data/core/NAME.bpf.c that carries the FINDING marker. */
+/* The line of NAME.bpf.c (tests/data/core or truth) that carries the FINDING marker. */
 static int marker_line(const char *name)
 {
 	char path[PATH_MAX], *text, *p;
 	size_t len;
 	int line = 1;
 
-	snprintf(path, sizeof(path), "%s/%s.bpf.c", DATA_DIR, name);
+	snprintf(path, sizeof(path), "%s/%s.bpf.c", source_dir(name), name);
 	assert_int_equal(fs_read_file(path, 1 << 20, (void **)&text, &len), 0);
 	p = strstr(text, "/* FINDING */");
 	assert_non_null(p);
@@ -1068,6 +1091,82 @@ static void test_reach_subprograms(void **state)
 	core_report_free(&r);
 }
 
+/* A callback's address is checked before any path: a guard around bpf_loop does not help. */
+static void test_reach_callback(void **state)
+{
+	const char *old[] = {BCLINUX, DEB11};
+	const struct core_finding *f;
+	struct core_report r;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(old) / sizeof(old[0]); i++) {
+		check("loop_guarded", old[i], &r);
+		assert_int_equal(r.status, CORE_INCOMPATIBLE);
+		f = find_sev(&r, CORE_ERROR, "helper", "does not support callback addresses");
+		assert_non_null(strstr(f->message, "callback 'add_one': "));
+		assert_non_null(strstr(f->message, "a guard around the call does not help"));
+		assert_at_marker(f, "loop_guarded");
+		/* the bpf_loop call itself is dead */
+		find_sev(&r, CORE_NOTE, "helper",
+			 "guarded: bpf_loop (helper #181) is not available");
+		core_report_free(&r);
+	}
+	expect_verdict("loop_guarded", DEB12, CORE_OK, true);
+	expect_verdict("loop_guarded", DEB12_612, CORE_OK, true);
+}
+
+/* A perf event array given to bpf_ringbuf_output where the ring buffer path is taken. */
+static void test_reach_map_type(void **state)
+{
+	const char *newer[] = {DEB11, DEB12, DEB12_612};
+	const struct core_finding *f;
+	struct core_report r;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(newer) / sizeof(newer[0]); i++) {
+		expect_verdict("ringbuf_compat", newer[i], CORE_INCOMPATIBLE, false);
+		check("ringbuf_compat", newer[i], &r);
+		assert_int_equal(r.count, 1);
+		f = find_sev(&r, CORE_ERROR, "map",
+			     "bpf_ringbuf_output (helper #130) is given map 'events' of type "
+			     "perf_event_array: it takes only maps of type ringbuf");
+		assert_non_null(strstr(f->message, "compat.bpf.h"));
+		assert_at_marker(f, "ringbuf_compat");
+		core_report_free(&r);
+	}
+	expect_verdict("ringbuf_compat", fx.local, CORE_INCOMPATIBLE, false);
+	/* 4.19: the ring buffer call is dead, the perf buffer one takes the map */
+	expect_verdict("ringbuf_compat", BCLINUX, CORE_OK, true);
+	check("ringbuf_compat", BCLINUX, &r);
+	assert_null(find(&r, "map", "is given map"));
+	find_sev(&r, CORE_NOTE, "helper", "guarded: bpf_ringbuf_output (helper #130)");
+	core_report_free(&r);
+}
+
+/* A map address through a stack slot, and the map-type side of the rule (lookup). */
+static void test_map_helper_types(void **state)
+{
+	const struct core_finding *f;
+	struct core_report r;
+
+	(void)state;
+	check("map_helper", DEB12_612, &r);
+	assert_int_equal(r.status, CORE_INCOMPATIBLE);
+	assert_int_equal(r.count, 2);
+	f = find_sev(&r, CORE_ERROR, "map",
+		     "bpf_ringbuf_output (helper #130) is given map 'events' of type "
+		     "perf_event_array: it takes only maps of type ringbuf");
+	assert_at_marker(f, "map_helper");
+	find_sev(&r, CORE_ERROR, "map",
+		 "bpf_map_lookup_elem (helper #1) is given map 'events' of type perf_event_array: "
+		 "a perf_event_array map goes only to bpf_perf_event_read, bpf_perf_event_output, "
+		 "bpf_skb_output, bpf_perf_event_read_value, bpf_xdp_output");
+	core_report_free(&r);
+	/* this kernel refuses each program */
+	assert_int_not_equal(load_here("map_helper", NULL, "spilled", NULL, 0), 0);
+	assert_int_not_equal(load_here("map_helper", NULL, "lookup", NULL, 0), 0);
+}
+
 static void write_btf(struct btf *b, const char *path)
 {
 	uint32_t size;
@@ -1240,6 +1339,9 @@ int main(void)
 		cmocka_unit_test(test_reach_params),
 		cmocka_unit_test(test_reach_stored_guard),
 		cmocka_unit_test(test_reach_subprograms),
+		cmocka_unit_test(test_reach_callback),
+		cmocka_unit_test(test_reach_map_type),
+		cmocka_unit_test(test_map_helper_types),
 		cmocka_unit_test(test_reach_narrowing),
 		cmocka_unit_test(test_reach_bitfield),
 		cmocka_unit_test(test_reach_enum64_matches),

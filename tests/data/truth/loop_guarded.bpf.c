@@ -20,7 +20,7 @@ struct {
 
 static int add_one(u32 i, void *data)
 {
-	*(u64 *)data += i;
+	*(u64 *)data += i; /* FINDING */
 	return 0;
 }
 
