@@ -128,13 +128,20 @@ void btf_header_write_prologue(FILE *out)
 		     "#ifndef __VMLINUX_H__\n#define __VMLINUX_H__\n\n"
 		     "#ifndef BPF_NO_PRESERVE_ACCESS_INDEX\n"
 		     "#pragma clang attribute push (__attribute__((preserve_access_index)), "
-		     "apply_to = record)\n#endif\n\n");
+		     "apply_to = record)\n#endif\n\n"
+		     /* C23 made bool, true and false keywords; the kernel's BTF names them */
+		     "#if defined(__STDC_VERSION__) && __STDC_VERSION__ > 201710L\n"
+		     "#define __EUCC_C23_KEYWORDS\n#define bool __eucc_kernel_bool\n"
+		     "#define true __eucc_kernel_true\n#define false __eucc_kernel_false\n"
+		     "#endif\n\n");
 }
 
 void btf_header_write_epilogue(const struct btf *btf, btf_header_want_fn want, void *ctx, FILE *out)
 {
 	write_uapi_completion(btf, want, ctx, out);
 	fprintf(out, "\n#ifndef BPF_NO_PRESERVE_ACCESS_INDEX\n#pragma clang attribute pop\n#endif\n"
+		     "\n#ifdef __EUCC_C23_KEYWORDS\n#undef bool\n#undef true\n#undef false\n"
+		     "#undef __EUCC_C23_KEYWORDS\n#endif\n"
 		     "\n#endif /* __VMLINUX_H__ */\n");
 }
 
