@@ -35,12 +35,15 @@ start_registry() {
 			[ -z "$tls" ] || echo "  tls: {certificate: $CA/cert.pem, key: $CA/key.pem}"
 			[ -z "$auth" ] || echo "auth: {htpasswd: {realm: eucc-test, path: $d/htpasswd}}"
 		} >"$d/config.yml"
-		docker-registry serve "$d/config.yml" >>"$d/log" 2>&1 &
+		docker-registry serve "$d/config.yml" >"$d/log" 2>&1 &
 		REG_PIDS+=($!)
+		# ready when this process says it listens (another test's server may answer on a
+		# port it failed to take) and answers
 		for _ in $(seq 100); do
-			curl -s -o /dev/null ${tls:+--cacert "$CA/ca.pem"} \
-				"http${tls:+s}://127.0.0.1:$port/v2/" && { REG=127.0.0.1:$port; return 0; }
 			kill -0 "${REG_PIDS[-1]}" 2>/dev/null || break
+			grep -q "listening on 127.0.0.1:$port" "$d/log" &&
+				curl -s -o /dev/null ${tls:+--cacert "$CA/ca.pem"} \
+					"http${tls:+s}://127.0.0.1:$port/v2/" && { REG=127.0.0.1:$port; return 0; }
 			sleep 0.1
 		done
 		grep -q "address already in use" "$d/log" || break
