@@ -181,27 +181,26 @@ int core_spec_parse(const struct btf *btf, uint32_t type_id, const char *access,
 	return 0;
 }
 
-int core_cands_find(const struct btf *local, uint32_t local_id, const struct btf *targ,
+int core_cands_find(const struct btf *local, uint32_t local_id, const struct btf_index *ix,
 		    uint32_t **ids, size_t *n)
 {
 	const struct btf_type *lt = btf__type_by_id(local, local_id);
+	const struct btf *targ = btf_index_btf(ix);
 	const char *lname = lt ? core_type_name(local, lt) : "";
-	uint32_t cnt = btf__type_cnt(targ);
 	size_t len = core_essential_len(lname);
 
 	*ids = NULL;
 	*n = 0;
 	if (!*lname)
 		return -EINVAL; /* libbpf does not relocate anonymous types */
-	for (uint32_t id = 1; id < cnt; id++) {
+	for (uint32_t id = btf_index_first(ix, lname, len); id; id = btf_index_next(ix, id)) {
 		const struct btf_type *t = btf__type_by_id(targ, id);
 		const char *name;
 		uint32_t *slot;
 
-		if (!btf_kind_core_compat(t, lt) || !t->name_off)
+		if (!btf_kind_core_compat(t, lt))
 			continue;
 		name = core_type_name(targ, t);
-		/* the prefix first: it rules out nearly every type without measuring names */
 		if (strncmp(name, lname, len) || core_essential_len(name) != len)
 			continue;
 		slot = OBJ_PUSH(*ids, *n);
