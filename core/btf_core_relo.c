@@ -36,6 +36,8 @@ size_t core_essential_len(const char *name)
 {
 	size_t n = strlen(name);
 
+	if (!strstr(name, "___"))
+		return n; /* most names: no flavor to look for */
 	/* the last "___" followed by something other than '_' starts the flavor */
 	for (size_t i = n >= 4 ? n - 4 : 0; i > 0; i--)
 		if (!strncmp(name + i, "___", 3) && name[i - 1] != '_' && name[i + 3] &&
