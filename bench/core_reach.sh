@@ -92,6 +92,8 @@ section=$tmp/section.md
 	echo "targets, the attach capability types): checks took 0.51 to 5.15 ms, runqlat against the 4.19"
 	echo "fixture 3.50 ms, rich against this machine 5.15 ms; \`perf record\` of runqlat against the 4.19"
 	echo "fixture put the candidate search, string comparisons and \`btf__type_by_id\` at the top."
+	echo "Rerun at d4c1ad0, just before the index, on a less loaded machine: runqlat against the 4.19"
+	echo "fixture 3.61 ms, rich against this machine 2.54 ms (31 runs)."
 	echo "Timings on a shared machine vary with its load (see the load averages above)."
 } >"$section"
 results_write_section "$results" "Reachability" "$section"
