@@ -2,7 +2,9 @@
 /*
  * The cost of the reachability analysis per kernel: for each object and kernel BTF given,
  * the median over RUNS of
- *   check   core_check() as the pipeline runs it for one more kernel (everything);
+ *   check   core_check() as the pipeline runs it for one more kernel (everything), given the
+ *           kernel's name index as the server keeps it with the kernel's parsed BTF;
+ *   index   building that name index (once per kernel, not per check);
  *   reach   the analysis alone: one evaluation of the object with this kernel's relocations
  *           and the parameters' defaults;
  *   probes  the evaluations with other parameter values (made only when a failure is dead
@@ -42,11 +44,16 @@ static double median(double *v, int n)
 
 /* One analysis as core_check makes it: relocations resolved first (not timed). */
 static int time_reach(const struct bpf_obj_view *obj, const struct btf *k,
-		      const struct btf_features *f, double *reach, double *probes)
+		      const struct btf_index *ix, const struct btf_features *f, double *reach,
+		      double *probes)
 {
 	struct core_report rep = {0};
-	struct core_ctx c = {
-	    .obj = obj, .kernel = k, .features = f, .report = &rep, .release = "bench"};
+	struct core_ctx c = {.obj = obj,
+			     .kernel = k,
+			     .index = ix,
+			     .features = f,
+			     .report = &rep,
+			     .release = "bench"};
 	enum core_reach_rank rank;
 	char why[128];
 	double t0, t1, t2;
@@ -72,8 +79,10 @@ static int bench_pair(const char *objpath, const char *btfpath, int runs)
 {
 	double *check = calloc((size_t)runs, sizeof(double)),
 	       *reach = calloc((size_t)runs, sizeof(double)),
-	       *probes = calloc((size_t)runs, sizeof(double));
+	       *probes = calloc((size_t)runs, sizeof(double)),
+	       *index = calloc((size_t)runs, sizeof(double));
 	struct core_check_opts o = {.sz = sizeof(o), .release = "bench"};
+	struct btf_index *ix = NULL;
 	struct btf_features f = {0};
 	struct bpf_obj_view *obj = NULL;
 	struct eucc_error e = {0};
@@ -82,7 +91,7 @@ static int bench_pair(const char *objpath, const char *btfpath, int runs)
 	unsigned int insns = 0;
 	void *data = NULL;
 	size_t len;
-	int err = !check || !reach || !probes || !k;
+	int err = !check || !reach || !probes || !index || !k;
 
 	err = err ?: fs_read_file(objpath, 64 << 20, &data, &len);
 	err = err ?: obj_view_open(data, len, &obj, &e);
@@ -90,21 +99,28 @@ static int bench_pair(const char *objpath, const char *btfpath, int runs)
 	for (int i = 0; !err && i < runs; i++) {
 		double t0 = now_ms();
 
-		err = core_check(obj, k, &f, &o, &r, &e);
+		btf_index_free(ix);
+		err = btf_index_new(k, &ix);
+		index[i] = now_ms() - t0;
+		o.index = ix;
+		t0 = now_ms();
+		err = err ?: core_check(obj, k, &f, &o, &r, &e);
 		check[i] = now_ms() - t0;
 		if (!err)
 			core_report_free(&r);
-		err = err ?: time_reach(obj, k, &f, &reach[i], &probes[i]);
+		err = err ?: time_reach(obj, k, ix, &f, &reach[i], &probes[i]);
 	}
 	for (size_t i = 0; obj && i < obj->nsecs; i++)
 		if (obj->secs[i].exec)
 			insns += (unsigned int)(obj->secs[i].size / sizeof(struct bpf_insn));
 	if (!err)
-		printf("%s\t%s\t%u\t%zu\t%.3f\t%.3f\t%.3f\n", objpath, btfpath, insns, obj->nrelos,
-		       median(check, runs), median(reach, runs), median(probes, runs));
+		printf("%s\t%s\t%u\t%zu\t%.3f\t%.3f\t%.3f\t%.3f\n", objpath, btfpath, insns,
+		       obj->nrelos, median(check, runs), median(reach, runs), median(probes, runs),
+		       median(index, runs));
 	else
 		fprintf(stderr, "%s against %s: failed (%d) %s\n", objpath, btfpath, err,
 			e.message);
+	btf_index_free(ix);
 	btf_features_free(&f);
 	obj_view_free(obj);
 	btf__free(k);
@@ -112,6 +128,7 @@ static int bench_pair(const char *objpath, const char *btfpath, int runs)
 	free(check);
 	free(reach);
 	free(probes);
+	free(index);
 	return err ? 1 : 0;
 }
 

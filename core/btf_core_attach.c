@@ -7,38 +7,12 @@
 
 #include "core_internal.h"
 
-bool core_btf_has_funcs(const struct btf *btf)
-{
-	uint32_t n = btf__type_cnt(btf);
-
-	for (uint32_t id = 1; id < n; id++)
-		if (btf_is_func(btf__type_by_id(btf, id)))
-			return true;
-	return false;
-}
-
-static bool has(const struct btf *k, const char *prefix, const char *name, int kind)
+static bool has(const struct btf_index *k, const char *prefix, const char *name, int kind)
 {
 	char buf[512];
 
 	snprintf(buf, sizeof(buf), "%s%s", prefix, name);
-	return btf__find_by_name_kind(k, buf, kind) > 0;
-}
-
-/* Do the kernel's tracepoints show in its BTF by name? (btf_trace_* typedefs: Linux 5.5+) */
-static bool tracepoints_visible(const struct btf *k)
-{
-	uint32_t n = btf__type_cnt(k);
-
-	for (uint32_t id = 1; id < n; id++) {
-		const struct btf_type *t = btf__type_by_id(k, id);
-		const char *name;
-
-		if (btf_is_typedef(t) && (name = btf__name_by_offset(k, t->name_off)) &&
-		    !strncmp(name, "btf_trace_", 10))
-			return true;
-	}
-	return false;
+	return btf_index_find(k, buf, kind) > 0;
 }
 
 #define NO_FUNCS "its BTF has no function records"
@@ -67,12 +41,12 @@ static int need_func(struct attach_prog *a, const char *what, const char *name,
 	if (!*target || strchr(target, ':') || strchr(target, '*'))
 		return 0; /* attached by hand, in a module, or a pattern */
 	for (int i = 0; prefixes[i]; i++)
-		if (has(a->c->kernel, prefixes[i], target, BTF_KIND_FUNC))
+		if (has(a->c->index, prefixes[i], target, BTF_KIND_FUNC))
 			return 0;
-	return missing(a, core_btf_has_funcs(a->c->kernel) ? NULL : NO_FUNCS, what, target);
+	return missing(a, btf_index_has_funcs(a->c->index) ? NULL : NO_FUNCS, what, target);
 }
 
-static bool syscall_exists(const struct btf *k, const char *name)
+static bool syscall_exists(const struct btf_index *k, const char *name)
 {
 	static const char *const prefixes[] = {"__x64_sys_", "__arm64_sys_", "__s390x_sys_",
 					       "__se_sys_",  "__do_sys_",    "sys_"};
@@ -90,7 +64,7 @@ static bool syscall_exists(const struct btf *k, const char *name)
  */
 static int need_tracepoint(struct attach_prog *a, const char *target)
 {
-	const struct btf *k = a->c->kernel;
+	const struct btf_index *k = a->c->index;
 	const char *name = strrchr(target, '/') ? strrchr(target, '/') + 1 : target;
 
 	if (!*name || has(k, "trace_event_raw_", name, BTF_KIND_STRUCT) ||
@@ -101,17 +75,18 @@ static int need_tracepoint(struct attach_prog *a, const char *target)
 	    (!strncmp(name, "sys_enter_", 10) || !strncmp(name, "sys_exit_", 9))) {
 		if (syscall_exists(k, strchr(name + 4, '_') + 1))
 			return 0;
-		return missing(a, core_btf_has_funcs(k) ? NULL : NO_FUNCS, "tracepoint", target);
+		return missing(a, btf_index_has_funcs(k) ? NULL : NO_FUNCS, "tracepoint", target);
 	}
-	return missing(
-	    a,
-	    tracepoints_visible(k) ? NULL : "its BTF shows only tracepoints with their own class",
-	    "tracepoint", target);
+	return missing(a,
+		       btf_index_has_trace_typedefs(k) /* Linux 5.5+ */
+			   ? NULL
+			   : "its BTF shows only tracepoints with their own class",
+		       "tracepoint", target);
 }
 
 static int need_btf_tracepoint(struct attach_prog *a, const char *name)
 {
-	if (!*name || has(a->c->kernel, "btf_trace_", name, BTF_KIND_TYPEDEF))
+	if (!*name || has(a->c->index, "btf_trace_", name, BTF_KIND_TYPEDEF))
 		return 0;
 	return missing(a, NULL, "BTF tracepoint", name);
 }

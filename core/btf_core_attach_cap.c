@@ -12,35 +12,19 @@
 
 #include "core_internal.h"
 
-static bool has_type(const struct btf *k, const char *name, int kind)
+static bool has_type(const struct btf_index *k, const char *name, int kind)
 {
-	return btf__find_by_name_kind(k, name, kind) > 0;
+	return btf_index_find(k, name, kind) > 0;
 }
 
 /* The kernel's architecture from types only an architecture defines; NULL if neither. */
-static const char *kernel_arch(const struct btf *k)
+static const char *kernel_arch(const struct btf_index *k)
 {
 	if (has_type(k, "fregs_state", BTF_KIND_STRUCT))
 		return "x86_64";
 	if (has_type(k, "user_fpsimd_state", BTF_KIND_STRUCT))
 		return "arm64";
 	return NULL;
-}
-
-static bool has_func_prefix(const struct btf *k, const char *prefix)
-{
-	uint32_t n = btf__type_cnt(k);
-	size_t len = strlen(prefix);
-
-	for (uint32_t id = 1; id < n; id++) {
-		const struct btf_type *t = btf__type_by_id(k, id);
-		const char *name;
-
-		if (btf_is_func(t) && (name = btf__name_by_offset(k, t->name_off)) &&
-		    !strncmp(name, prefix, len))
-			return true;
-	}
-	return false;
 }
 
 /* An error: 1 once reported (or a negative errno). @fmt has one %s, the release. */
@@ -64,11 +48,11 @@ static int cap_unsure(const struct attach_prog *a, const char *what, const char 
 
 static int need_kprobes(const struct attach_prog *a, bool multi)
 {
-	const struct btf *k = a->c->kernel;
+	const struct btf_index *k = a->c->index;
 
 	if (!has_type(k, "trace_kprobe", BTF_KIND_STRUCT))
 		return cap_error(a, "%s cannot attach kprobes: it is built without CONFIG_KPROBES",
-				 core_btf_has_funcs(k) &&
+				 btf_index_has_funcs(k) &&
 					 !has_type(k, "register_kprobe", BTF_KIND_FUNC)
 				     ? "its BTF has no register_kprobe and no struct trace_kprobe"
 				     : "its BTF has no struct trace_kprobe (CONFIG_KPROBE_EVENTS)");
@@ -80,7 +64,7 @@ static int need_kprobes(const struct attach_prog *a, bool multi)
 
 static int need_uprobes(const struct attach_prog *a, bool multi)
 {
-	const struct btf *k = a->c->kernel;
+	const struct btf_index *k = a->c->index;
 
 	if (!has_type(k, "trace_uprobe", BTF_KIND_STRUCT))
 		return cap_error(a, "%s cannot attach uprobes: it is built without CONFIG_UPROBES",
@@ -94,7 +78,7 @@ static int need_uprobes(const struct attach_prog *a, bool multi)
 /* fentry, fexit, fmod_ret, freplace and lsm programs run from a BPF trampoline. */
 static int need_trampoline(const struct attach_prog *a)
 {
-	const struct btf *k = a->c->kernel;
+	const struct btf_index *k = a->c->index;
 	const char *arch = kernel_arch(k);
 
 	if (!has_type(k, "bpf_trampoline", BTF_KIND_STRUCT))
@@ -111,9 +95,9 @@ static int need_trampoline(const struct attach_prog *a)
 
 static int need_lsm(const struct attach_prog *a)
 {
-	const struct btf *k = a->c->kernel;
+	const struct btf_index *k = a->c->index;
 
-	if (core_btf_has_funcs(k) && !has_func_prefix(k, "bpf_lsm_"))
+	if (btf_index_has_funcs(k) && !btf_index_has_lsm_hooks(k))
 		return cap_error(a, "%s is built without CONFIG_BPF_LSM",
 				 "its BTF has no bpf_lsm_* hooks");
 	return cap_unsure(a, "that the BPF LSM is enabled",

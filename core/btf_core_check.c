@@ -113,7 +113,7 @@ static int cands_get(struct core_ctx *c, struct cand_cache *cc, uint32_t local_i
 		if (!it)
 			return -ENOMEM;
 		it->local_id = local_id;
-		it->err = core_cands_find(c->obj->btf, local_id, c->kernel, &it->all, &it->nall);
+		it->err = core_cands_find(c->obj->btf, local_id, c->index, &it->all, &it->nall);
 		if (!it->err && !(it->ids = malloc((it->nall ? it->nall : 1) * sizeof(*it->ids))))
 			it->err = -ENOMEM;
 		if (!it->err && it->nall)
@@ -376,13 +376,22 @@ int core_check(const struct bpf_obj_view *obj, const struct btf *kernel,
 			     .features = features,
 			     .report = report,
 			     .release = "this kernel"};
-	int ret;
+	struct btf_index *own = NULL;
+	int ret = 0;
 
 	memset(report, 0, sizeof(*report));
 	if (opts && opts->sz >= offsetof(struct core_check_opts, release) + sizeof(opts->release) &&
 	    opts->release)
 		c.release = opts->release;
-	ret = btf_min_new(kernel, &c.min);
+	if (opts && opts->sz >= offsetof(struct core_check_opts, index) + sizeof(opts->index))
+		c.index = opts->index;
+	if (c.index && btf_index_btf(c.index) != kernel)
+		return eucc_error_set(err, -EINVAL, EUCC_E_INTERNAL,
+				      "checking against %s: the name index is of another BTF",
+				      c.release);
+	if (!c.index && !(ret = btf_index_new(kernel, &own)))
+		c.index = own;
+	ret = ret ?: btf_min_new(kernel, &c.min);
 	ret = ret ?: core_resolve_relos(&c);
 	ret = ret ?: core_reach_prepare(&c);
 	ret = ret ?: core_report_relos(&c);
@@ -390,6 +399,7 @@ int core_check(const struct bpf_obj_view *obj, const struct btf *kernel,
 	ret = ret ?: core_check_attach(&c);
 	ret = ret ?: btf_min_build(c.min, &report->min_btf, &report->min_btf_size);
 	btf_min_free(c.min);
+	btf_index_free(own);
 	core_reach_free(&c);
 	free(c.relo_res);
 	free(c.pending);

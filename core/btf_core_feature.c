@@ -155,9 +155,9 @@ static int check_kfuncs(struct core_ctx *c)
 		int err = 0;
 
 		if (r->kind != OBJ_REF_KFUNC || !core_ref_reached(obj, r) ||
-		    btf__find_by_name_kind(c->kernel, r->name, BTF_KIND_FUNC) > 0)
+		    btf_index_find(c->index, r->name, BTF_KIND_FUNC) > 0)
 			continue;
-		if (!core_btf_has_funcs(c->kernel))
+		if (!btf_index_has_funcs(c->index))
 			err =
 			    core_finding_reached(c, CORE_WARNING, "helper", r->sec, r->off,
 						 "kfunc %s: cannot tell, %s's BTF has no functions",

@@ -36,6 +36,8 @@ size_t core_essential_len(const char *name)
 {
 	size_t n = strlen(name);
 
+	if (!strstr(name, "___"))
+		return n; /* most names: no flavor to look for */
 	/* the last "___" followed by something other than '_' starts the flavor */
 	for (size_t i = n >= 4 ? n - 4 : 0; i > 0; i--)
 		if (!strncmp(name + i, "___", 3) && name[i - 1] != '_' && name[i + 3] &&
@@ -181,27 +183,26 @@ int core_spec_parse(const struct btf *btf, uint32_t type_id, const char *access,
 	return 0;
 }
 
-int core_cands_find(const struct btf *local, uint32_t local_id, const struct btf *targ,
+int core_cands_find(const struct btf *local, uint32_t local_id, const struct btf_index *ix,
 		    uint32_t **ids, size_t *n)
 {
 	const struct btf_type *lt = btf__type_by_id(local, local_id);
+	const struct btf *targ = btf_index_btf(ix);
 	const char *lname = lt ? core_type_name(local, lt) : "";
-	uint32_t cnt = btf__type_cnt(targ);
 	size_t len = core_essential_len(lname);
 
 	*ids = NULL;
 	*n = 0;
 	if (!*lname)
 		return -EINVAL; /* libbpf does not relocate anonymous types */
-	for (uint32_t id = 1; id < cnt; id++) {
+	for (uint32_t id = btf_index_first(ix, lname, len); id; id = btf_index_next(ix, id)) {
 		const struct btf_type *t = btf__type_by_id(targ, id);
 		const char *name;
 		uint32_t *slot;
 
-		if (!btf_kind_core_compat(t, lt) || !t->name_off)
+		if (!btf_kind_core_compat(t, lt))
 			continue;
 		name = core_type_name(targ, t);
-		/* the prefix first: it rules out nearly every type without measuring names */
 		if (strncmp(name, lname, len) || core_essential_len(name) != len)
 			continue;
 		slot = OBJ_PUSH(*ids, *n);

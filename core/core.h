@@ -122,9 +122,20 @@ struct core_report {
 	unsigned int relocs; /* relocations checked */
 };
 
+/*
+ * A kernel BTF's types by name, with the facts the attach checks ask of it: built once per
+ * kernel (one pass over its types) and handed to every core_check of that kernel, which
+ * otherwise builds its own. Refers to @btf, which must outlive it.
+ */
+struct btf_index;
+
+int btf_index_new(const struct btf *btf, struct btf_index **out);
+void btf_index_free(struct btf_index *ix);
+
 struct core_check_opts {
-	size_t sz;	     /* sizeof(struct core_check_opts) */
-	const char *release; /* kernel name for messages */
+	size_t sz;		       /* sizeof(struct core_check_opts) */
+	const char *release;	       /* kernel name for messages */
+	const struct btf_index *index; /* of the kernel BTF; NULL: core_check builds one */
 };
 
 /*

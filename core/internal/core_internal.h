@@ -87,8 +87,8 @@ uint32_t core_enum_name_off(const struct btf_type *t, int i);
 /* 1: @targ_id matches (*out filled), 0: it does not (*miss says why), <0: error. */
 int core_spec_match(const struct core_spec *local, const struct btf *targ, uint32_t targ_id,
 		    struct core_spec *out, struct core_miss *miss);
-/* Kernel types of the same essential name and a compatible kind (*ids malloc'd). */
-int core_cands_find(const struct btf *local, uint32_t local_id, const struct btf *targ,
+/* Kernel types of the same essential name and a compatible kind, ascending (*ids malloc'd). */
+int core_cands_find(const struct btf *local, uint32_t local_id, const struct btf_index *targ,
 		    uint32_t **ids, size_t *n);
 
 /* The value libbpf would patch in, and for loads the memory size it implies. */
@@ -119,6 +119,7 @@ struct core_pending {
 struct core_ctx {
 	const struct bpf_obj_view *obj;
 	const struct btf *kernel;
+	const struct btf_index *index; /* of kernel */
 	const struct btf_features *features;
 	const char *release;
 	struct core_report *report;
@@ -129,6 +130,21 @@ struct core_ctx {
 	struct core_pending *pending;
 	size_t npending;
 };
+
+/* ---- names of the kernel BTF (btf_index.c) ---------------------------------------------- */
+
+/* The id of the first type named @name of @kind, -ENOENT if none (btf__find_by_name_kind). */
+int btf_index_find(const struct btf_index *ix, const char *name, int kind);
+const struct btf *btf_index_btf(const struct btf_index *ix);
+/* Walk the types whose essential name is @name's first @len bytes, ascending ids, with others
+ * of the same hash among them (the caller compares names): from btf_index_first while not 0. */
+uint32_t btf_index_first(const struct btf_index *ix, const char *name, size_t len);
+uint32_t btf_index_next(const struct btf_index *ix, uint32_t id);
+/* Does the BTF have FUNC records (pahole-made BTF of some old kernels has none), bpf_lsm_*
+ * functions, btf_trace_* typedefs? */
+bool btf_index_has_funcs(const struct btf_index *ix);
+bool btf_index_has_lsm_hooks(const struct btf_index *ix);
+bool btf_index_has_trace_typedefs(const struct btf_index *ix);
 
 /* Add a finding located at instruction @off of section @sec (sec < 0: no location). */
 int core_finding(struct core_ctx *c, enum core_severity sev, const char *kind, int sec,
@@ -173,8 +189,6 @@ bool core_ref_reached(const struct bpf_obj_view *obj, const struct obj_ref *r);
 /* Each helper call's map, against the map types the helper takes (btf_core_map_helper.c). */
 int core_check_map_helpers(struct core_ctx *c,
 			   void (*helper_name)(const struct core_ctx *, int32_t, char *, size_t));
-/* Does this BTF have FUNC records? (pahole-made BTF of some old kernels has none.) */
-bool core_btf_has_funcs(const struct btf *btf);
 int core_check_features(struct core_ctx *c);
 int core_check_attach(struct core_ctx *c);
 

@@ -18,6 +18,7 @@ void kernel_cache_init(struct kernel_cache *kc, size_t cap)
 
 static void entry_free(struct kernel_entry *e)
 {
+	btf_index_free(e->index);
 	btf__free(e->btf);
 	btf_features_free(&e->features);
 	btf_header_dups_free(e->dups);
@@ -65,6 +66,8 @@ static int kernel_entry_load(struct btf_store *store, const struct btf_kernel *k
 	ret = btf_store_load(store, k, &e->btf, err);
 	if (!ret)
 		ret = btf_store_features(store, k, &e->features, err);
+	if (!ret && btf_index_new(e->btf, &e->index))
+		ret = eucc_error_set(err, -ENOMEM, EUCC_E_INTERNAL, "out of memory");
 	if (ret) {
 		entry_free(e);
 		return ret;

@@ -110,6 +110,7 @@ static int kernel_check(struct kernel_step *ks, const struct btf_kernel *k, cons
 
 	ret = kernel_cache_get(&ks->s->kernels, ks->s->store, k, &e, &err);
 	if (!ret) {
+		opts.index = e->index;
 		ret = core_check(ks->view, e->btf, &e->features, &opts, &rep, &err);
 		kernel_cache_put(&ks->s->kernels, e);
 	}

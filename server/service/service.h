@@ -126,6 +126,7 @@ char *memo_get(struct memo *m, const char *key, size_t *len, uint64_t *aux);
 struct kernel_entry {
 	char sha256[EUCC_SHA256_HEX];
 	struct btf *btf;
+	struct btf_index *index; /* its names, for every core_check of it */
 	struct btf_features features;
 	struct btf_header_dups *dups; /* made on first use as a header kernel (kernel_entry_dups) */
 	pthread_mutex_t dups_lock;
