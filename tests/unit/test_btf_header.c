@@ -14,6 +14,7 @@
 #include <cmocka.h>
 
 #include "btfhub.h"
+#include "store_fixture.h"
 
 struct fixture {
 	char dir[64];
@@ -23,15 +24,9 @@ struct fixture {
 static int setup(void **state)
 {
 	static struct fixture fx;
-	struct eucc_error err = {0};
 
-	snprintf(fx.dir, sizeof(fx.dir), "/tmp/eucc-hdr-XXXXXX");
-	if (!mkdtemp(fx.dir) || btf_store_open(fx.dir, &fx.store, &err))
+	if (store_fixture_open(fx.dir, sizeof(fx.dir), "/tmp/eucc-hdr", &fx.store))
 		return -1;
-	if (btf_store_import(fx.store, EUCC_FIXTURES "/btf", NULL, NULL, &err) != 8) {
-		fprintf(stderr, "import: %s\n", err.message);
-		return -1;
-	}
 	*state = &fx;
 	return 0;
 }
@@ -39,11 +34,8 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	struct fixture *fx = *state;
-	char cmd[128];
 
-	btf_store_close(fx->store);
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", fx->dir);
-	return system(cmd);
+	return store_fixture_close(fx->dir, fx->store);
 }
 
 /* Compile tests/data/core/basic.bpf.c against kernel @k's vmlinux.h; return clang's status. */

@@ -24,6 +24,7 @@
 #include <cmocka.h>
 
 #include "btfhub.h"
+#include "store_fixture.h"
 #include "core.h"
 #include "core_internal.h"
 
@@ -114,13 +115,8 @@ static int setup(void **state)
 	struct eucc_error err = {0};
 	struct utsname u;
 
-	snprintf(fx.dir, sizeof(fx.dir), "/tmp/eucc-core-XXXXXX");
-	if (!mkdtemp(fx.dir) || btf_store_open(fx.dir, &fx.store, &err) || uname(&u))
+	if (store_fixture_open(fx.dir, sizeof(fx.dir), "/tmp/eucc-core", &fx.store) || uname(&u))
 		return -1;
-	if (btf_store_import(fx.store, EUCC_FIXTURES "/btf", NULL, NULL, &err) != 8) {
-		fprintf(stderr, "import: %s\n", err.message);
-		return -1;
-	}
 	snprintf(fx.local, sizeof(fx.local), "%s", u.release);
 	o.release = fx.local;
 	o.arch = arch_host();
@@ -134,12 +130,8 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
-	char cmd[128];
-
 	(void)state;
-	btf_store_close(fx.store);
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", fx.dir);
-	return system(cmd);
+	return store_fixture_close(fx.dir, fx.store);
 }
 
 static struct bpf_obj_view *open_obj(const char *name)
