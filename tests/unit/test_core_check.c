@@ -41,15 +41,15 @@
 
 /* tests/data/core/NAME.bpf.c */
 static const char *const programs[] = {
-    "basic",	     "state",	      "state_guarded",	"subprog",     "loop",
-    "ringbuf",	     "probe_read",    "kprobe_missing", "rich",	       "messages",
-    "reach_disk",    "reach_ringbuf", "reach_flavor",	"reach_param", "reach_stored",
-    "reach_subprog", "reach_global",  "reach_narrow",	"reach_match", "attach",
-    "helper_type",   "user_sized",    "map_helper",
+    "basic",	    "state",	    "state_guarded",  "subprog",      "loop",
+    "ringbuf",	    "probe_read",   "kprobe_missing", "rich",	      "messages",
+    "reach_disk",   "reach_flavor", "reach_param",    "reach_stored", "reach_subprog",
+    "reach_global", "reach_narrow", "reach_match",    "attach",	      "helper_type",
+    "user_sized",   "map_helper",
 };
 
 /* tests/data/truth/NAME.bpf.c, the truth table's programs that these tests check too */
-static const char *const truth_programs[] = {"loop_guarded", "ringbuf_compat"};
+static const char *const truth_programs[] = {"loop_guarded", "ringbuf_compat", "ringbuf_fallback"};
 
 /* The directory of program @name's source. */
 static const char *source_dir(const char *name)
@@ -979,23 +979,25 @@ static void test_reach_ringbuf_fallback(void **state)
 	char btf[PATH_MAX];
 
 	(void)state;
-	expect_verdict("reach_ringbuf", BCLINUX, CORE_OK, true);
-	expect_verdict("reach_ringbuf", DEB11, CORE_OK, true);
-	check("reach_ringbuf", BCLINUX, &r);
+	expect_verdict("ringbuf_fallback", BCLINUX, CORE_OK, true);
+	expect_verdict("ringbuf_fallback", DEB11, CORE_OK, true);
+	check("ringbuf_fallback", BCLINUX, &r);
 	assert_at_marker(find_sev(&r, CORE_NOTE, "helper",
 				  "guarded: bpf_ringbuf_output (helper #130) is not available"),
-			 "reach_ringbuf");
+			 "ringbuf_fallback");
 	find_sev(&r, CORE_NOTE, "map", "guarded: map 'rb': map type ringbuf is not available");
 	core_report_free(&r);
 	/*
 	 * The ring buffer map left out, as run does on a kernel without them: its use on the dead
 	 * path is no matter; on a kernel where the path is taken, it is.
 	 */
-	assert_int_equal(load_here_without("reach_ringbuf", kernel_btf(BCLINUX, btf, sizeof(btf)),
-					   NULL, NULL, 0, "rb"),
+	assert_int_equal(load_here_without("ringbuf_fallback",
+					   kernel_btf(BCLINUX, btf, sizeof(btf)), NULL, NULL, 0,
+					   "rb"),
 			 0);
-	assert_int_not_equal(load_here_without("reach_ringbuf", kernel_btf(DEB11, btf, sizeof(btf)),
-					       NULL, NULL, 0, "rb"),
+	assert_int_not_equal(load_here_without("ringbuf_fallback",
+					       kernel_btf(DEB11, btf, sizeof(btf)), NULL, NULL, 0,
+					       "rb"),
 			     0);
 	/* without the guard (ringbuf.bpf.c) the same kernel is refused */
 	expect_status("ringbuf", BCLINUX, CORE_INCOMPATIBLE);

@@ -28,7 +28,7 @@ int handle_exec(void *ctx)
 	u32 pid = bpf_get_current_pid_tgid() >> 32;
 
 	if (bpf_core_type_exists(struct bpf_ringbuf))
-		bpf_ringbuf_output(&rb, &pid, sizeof(pid), 0);
+		bpf_ringbuf_output(&rb, &pid, sizeof(pid), 0); /* FINDING */
 	else
 		bpf_perf_event_output(ctx, &pb, BPF_F_CURRENT_CPU, &pid, sizeof(pid));
 	return 0;
