@@ -12,6 +12,9 @@
 #ifndef EUCC_EXE_TO_DATA
 #define EUCC_EXE_TO_DATA "../share/eucc"
 #endif
+#ifndef EUCC_EXE_TO_LIB
+#define EUCC_EXE_TO_LIB "../lib/eucc"
+#endif
 
 /* The dir of the running binary, from /proc/self/exe. */
 static int exe_dir(char *out, size_t size)
@@ -74,4 +77,17 @@ int data_files_eucc_include(char *out, size_t size, struct eucc_error *err)
 		return eucc_error_set(err, -ENAMETOOLONG, EUCC_E_INTERNAL, "path too long: %s",
 				      real);
 	return 0;
+}
+
+int data_files_warm_preload(char *out, size_t size)
+{
+	char dir[PATH_MAX], path[PATH_MAX + 64], real[PATH_MAX];
+	int ret = exe_dir(dir, sizeof(dir));
+
+	if (ret)
+		return ret;
+	snprintf(path, sizeof(path), "%s/%s/libeucc-warm.so", dir, EUCC_EXE_TO_LIB);
+	if (access(path, R_OK) || !realpath(path, real))
+		return -ENOENT;
+	return snprintf(out, size, "%s", real) < (int)size ? 0 : -ENAMETOOLONG;
 }

@@ -19,4 +19,12 @@
  */
 int data_files_eucc_include(char *out, size_t size, struct eucc_error *err);
 
+/*
+ * The preload library of warm tools (docs/security.md "Warm tools"), libeucc-warm.so in
+ * <dir of /proc/self/exe>/EUCC_EXE_TO_LIB (<prefix>/bin/../lib/eucc when installed, staged
+ * there in the build tree). -ENOENT when it is not there: compiles then start every command
+ * afresh in bwrap.
+ */
+int data_files_warm_preload(char *out, size_t size);
+
 #endif

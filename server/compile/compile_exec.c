@@ -291,6 +291,7 @@ int run_sandboxed(const struct sandbox_spec *sp, const char *preload, unsigned i
 		}
 		run_result_reset(rr);
 	}
+	sandbox_warm_count_cold();
 	r = sandbox_spec_bwrap_argv(sp, EUCC_BWRAP, INFO_FD, &argv);
 	if (!r)
 		r = run_limited(argv, &sp->limits, wall_s, true, rr);

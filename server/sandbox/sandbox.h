@@ -125,6 +125,18 @@ int sandbox_warm_start(const struct sandbox_spec *s, const char *preload, int ou
 int sandbox_warm_wait(struct sandbox_warm_job *job, uint64_t deadline_ms, bool *timed_out,
 		      int *status, uint64_t *cpu_ms);
 
+/* What the pool did since the process started. */
+struct sandbox_warm_stats {
+	uint64_t warm_runs;	/* jobs run in a warm tool */
+	uint64_t cold_runs;	/* specs that no warm tool took (run_sandboxed counts its bwrap) */
+	uint64_t tools_started; /* warm tools that came up */
+	uint64_t tools_failed;	/* warm tools that did not come up, or whose namespaces failed */
+};
+
+void sandbox_warm_stats(struct sandbox_warm_stats *out);
+/* Count a spec run with bwrap (by the caller that fell back). */
+void sandbox_warm_count_cold(void);
+
 /* Stop every idle warm tool (a server shutting down; tests). */
 void sandbox_warm_stop_all(void);
 

@@ -44,6 +44,7 @@ struct binary_state {
 static pthread_mutex_t pool_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct binary_state binaries[BINARIES_MAX];
 static size_t nbinaries;
+static struct sandbox_warm_stats stats; /* under pool_lock */
 
 static uint64_t now_ms(void)
 {
@@ -191,12 +192,16 @@ static struct warm_tool *tool_get(const char *binary, const char *preload)
 		binaries[b].idle = t->next;
 	binaries[b].running++;
 	pthread_mutex_unlock(&pool_lock);
-	if (!t)
-		t = tool_start(b, preload);
 	if (!t) {
+		t = tool_start(b, preload);
 		pthread_mutex_lock(&pool_lock);
-		binaries[b].running--;
-		binaries[b].broken = true;
+		if (t) {
+			stats.tools_started++;
+		} else {
+			binaries[b].running--;
+			binaries[b].broken = true;
+			stats.tools_failed++;
+		}
 		pthread_mutex_unlock(&pool_lock);
 	}
 	return t;
@@ -209,6 +214,8 @@ static void tool_put(struct warm_tool *t, bool ok, bool broken)
 
 	pthread_mutex_lock(&pool_lock);
 	b->running--;
+	if (broken && !b->broken)
+		stats.tools_failed++;
 	b->broken |= broken;
 	if (ok && !b->broken) {
 		t->next = b->idle;
@@ -278,6 +285,9 @@ int sandbox_warm_start(const struct sandbox_spec *s, const char *preload, int ou
 	}
 	job->pidfd = pidfd;
 	job->tool = t;
+	pthread_mutex_lock(&pool_lock);
+	stats.warm_runs++;
+	pthread_mutex_unlock(&pool_lock);
 	return 0;
 }
 
@@ -310,6 +320,20 @@ int sandbox_warm_wait(struct sandbox_warm_job *job, uint64_t deadline_ms, bool *
 	job->tool = NULL;
 	tool_put(t, !ret, false);
 	return ret ? -EIO : 0;
+}
+
+void sandbox_warm_stats(struct sandbox_warm_stats *out)
+{
+	pthread_mutex_lock(&pool_lock);
+	*out = stats;
+	pthread_mutex_unlock(&pool_lock);
+}
+
+void sandbox_warm_count_cold(void)
+{
+	pthread_mutex_lock(&pool_lock);
+	stats.cold_runs++;
+	pthread_mutex_unlock(&pool_lock);
 }
 
 void sandbox_warm_stop_all(void)

@@ -8,6 +8,7 @@
 #include <cjson/cJSON.h>
 
 #include "pipeline_internal.h"
+#include "sandbox.h"
 
 /* A precompiled header that failed to build is tried again after this long. */
 #define PCH_RETRY_MS (10 * 60 * 1000)
@@ -116,6 +117,7 @@ void service_fini(struct service *s)
 	cache_close(s->cache);
 	btf_store_close(s->store);
 	auth_tokens_free(&s->tokens);
+	sandbox_warm_stop_all();
 	s->cache = NULL;
 	s->store = NULL;
 }

@@ -201,6 +201,8 @@ struct service_opts {
 	bool allow_btf_upload;	 /* clients may offer their kernel's BTF */
 	bool full_header; /* always compile against the full vmlinux.h, never a program's own */
 	const char *eucc_include; /* dir holding eucc.h, offered to programs as <eucc/eucc.h> */
+	const char *warm_preload; /* libeucc-warm.so: clang and llvm-strip as warm tools; NULL:
+				   * every command starts afresh in bwrap (docs/security.md) */
 	struct compile_limits limits;
 	unsigned int memo_ms;		    /* how long a hot answer is reused; 0: 2000 */
 	const struct eucc_key *signing_key; /* signs every package; NULL: unsigned packages */
