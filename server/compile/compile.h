@@ -103,6 +103,9 @@ struct compile_job {
 	const char *eucc_include; /* dir of eucc.h (EUCC_EVENT), seen as <eucc/...>, or NULL */
 	struct compile_limits limits;
 	bool preprocess; /* clang -E with the same flags: res->object is the preprocessed text */
+	/* libeucc-warm.so: clang and llvm-strip run as warm tools (docs/security.md); NULL:
+	 * every command starts afresh in bwrap */
+	const char *warm_preload;
 };
 
 struct compile_diag {
