@@ -34,6 +34,17 @@ static int exe_dir(char *out, size_t size)
 	return 0;
 }
 
+/* DATA: the dir of the running binary, then EUCC_EXE_TO_DATA. */
+static int data_dir(char *out, size_t size)
+{
+	char dir[PATH_MAX];
+	int ret = exe_dir(dir, sizeof(dir));
+
+	if (ret)
+		return ret;
+	return snprintf(out, size, "%s/%s", dir, EUCC_EXE_TO_DATA) < (int)size ? 0 : -ENAMETOOLONG;
+}
+
 /* The place to look for eucc.h, and what chose it (for the error message). */
 static int include_candidate(char *out, size_t size, const char **origin)
 {
@@ -46,12 +57,20 @@ static int include_candidate(char *out, size_t size, const char **origin)
 		return snprintf(out, size, "%s", env) < (int)size ? 0 : -ENAMETOOLONG;
 	}
 	*origin = "the install prefix";
-	ret = exe_dir(dir, sizeof(dir));
+	ret = data_dir(dir, sizeof(dir));
 	if (ret)
 		return ret;
-	if (snprintf(out, size, "%s/%s/include/eucc", dir, EUCC_EXE_TO_DATA) >= (int)size)
-		return -ENAMETOOLONG;
-	return 0;
+	return snprintf(out, size, "%s/include/eucc", dir) < (int)size ? 0 : -ENAMETOOLONG;
+}
+
+int data_files_libbpf_include(char *out, size_t size)
+{
+	char dir[PATH_MAX];
+	int ret = data_dir(dir, sizeof(dir));
+
+	if (ret)
+		return ret;
+	return snprintf(out, size, "%s/libbpf/include", dir) < (int)size ? 0 : -ENAMETOOLONG;
 }
 
 int data_files_eucc_include(char *out, size_t size, struct eucc_error *err)
