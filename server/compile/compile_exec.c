@@ -47,10 +47,15 @@ static void child_limits(const struct sandbox_limits *lim)
 	struct rlimit nproc = {lim->nproc, lim->nproc};
 	struct rlimit core = {0, 0};
 
-	setrlimit(RLIMIT_CPU, &cpu);
-	setrlimit(RLIMIT_AS, &as);
-	setrlimit(RLIMIT_FSIZE, &fsize);
-	setrlimit(RLIMIT_NPROC, &nproc);
+	/* 0: no limit of that kind, as sandbox_enter reads them */
+	if (lim->cpu_seconds)
+		setrlimit(RLIMIT_CPU, &cpu);
+	if (lim->as_bytes)
+		setrlimit(RLIMIT_AS, &as);
+	if (lim->fsize_bytes)
+		setrlimit(RLIMIT_FSIZE, &fsize);
+	if (lim->nproc)
+		setrlimit(RLIMIT_NPROC, &nproc);
 	setrlimit(RLIMIT_CORE, &core);
 }
 

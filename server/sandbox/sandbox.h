@@ -34,6 +34,7 @@ struct sandbox_mount {
 	char *dst; /* absolute path inside */
 };
 
+/* rlimits of the command; 0: none of that kind (RLIMIT_CORE is always 0) */
 struct sandbox_limits {
 	uint64_t cpu_seconds; /* RLIMIT_CPU soft (hard: +2) */
 	uint64_t as_bytes;    /* RLIMIT_AS */

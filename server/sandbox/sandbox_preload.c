@@ -10,6 +10,7 @@
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <linux/sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -111,7 +112,8 @@ static void __attribute__((noreturn)) job_init(pid_t main_pid)
 static void __attribute__((noreturn))
 run_job(struct sandbox_spec *s, int out, int devnull, uid_t uid, gid_t gid)
 {
-	static char *envp[] = {SANDBOX_ENV_PATH, SANDBOX_ENV_LANG, NULL};
+	static char pwd[PATH_MAX + 8];
+	static char *envp[] = {SANDBOX_ENV_PATH, SANDBOX_ENV_LANG, pwd, NULL};
 	extern char **environ;
 	const char *step = "";
 	sigset_t none;
@@ -133,6 +135,7 @@ run_job(struct sandbox_spec *s, int out, int devnull, uid_t uid, gid_t gid)
 	if (dup2(devnull, 0) < 0 || dup2(out, 1) < 0 || dup2(out, 2) < 0)
 		_exit(126);
 	close_range(3, ~0U, 0);
+	snprintf(pwd, sizeof(pwd), "PWD=%s", s->chdir ? s->chdir : "/"); /* as bwrap sets it */
 	environ = envp;
 	pid = fork();
 	if (pid < 0)
