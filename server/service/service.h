@@ -25,8 +25,16 @@
 
 struct cJSON;
 
-/* Bumped whenever the pipeline's output for the same input changes: part of every cache key. */
-#define EUCC_PIPELINE_VERSION "5"
+/*
+ * Bumped whenever the pipeline's output for the same input changes: part of every cache key.
+ * Its second part is the format of the stored vmlinux.h (BTF_HEADER_VERSION), which the
+ * compile may read: "5.4" is the pipeline's 5th version with headers of format 4.
+ */
+#define EUCC_PIPELINE_BASE_VERSION    "5"
+#define EUCC_PIPELINE_VERSION_STR2(v) #v
+#define EUCC_PIPELINE_VERSION_STR(v)  EUCC_PIPELINE_VERSION_STR2(v)
+#define EUCC_PIPELINE_VERSION                                                                      \
+	EUCC_PIPELINE_BASE_VERSION "." EUCC_PIPELINE_VERSION_STR(BTF_HEADER_VERSION)
 
 /* ---- tokens and scopes -------------------------------------------------------------------- */
 
