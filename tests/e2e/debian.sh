@@ -198,6 +198,9 @@ run 0 eucc-remote --server "$URL" compile execsnoop.bpf.c --kernel 6.1 --arch x8
 expect "compile through the packages" "$OUT" "6\.1\.0-47-cloud-amd64 +debian/12 +x86_64 +ok"
 run 0 eucc-remote inspect execsnoop.eucc --json
 expect_eq "the package's kernel" "$(jq -r '.kernels[0].release' <<<"$OUT")" 6.1.0-47-cloud-amd64
+expect_eq "clang forked from warm tools (the packaged libeucc-warm.so)" \
+	"$(curl -s "$URL/metrics" | awk '$1 ~ /^eucc_sandbox_runs_total/ && $2 > 0 {print $1}' | tr '\n' ' ')" \
+	'eucc_sandbox_runs_total{how="warm"} '
 
 # Its toolchains: the three clangs the package depends on and recommends, each with libbpf 1.5.
 t0=$SECONDS

@@ -138,6 +138,9 @@ expect "compile answer" "$OUT" "wrote execsnoop.eucc"
 run 0 eucc-remote inspect execsnoop.eucc --json
 kernels=$(jq -r '[.kernels[] | .release + " " + .status] | sort | join(",")' <<<"$OUT")
 expect_eq "the package's kernels" "$kernels" "5.10.0-32-cloud-amd64 ok,6.1.0-47-cloud-amd64 ok"
+expect_eq "clang forked from warm tools (the installed libeucc-warm.so)" \
+	"$(curl -s "$URL/metrics" | awk '$1 ~ /^eucc_sandbox_runs_total/ && $2 > 0 {print $1}' | tr '\n' ' ')" \
+	'eucc_sandbox_runs_total{how="warm"} '
 INFO=$(curl -s "$URL/v1/info")
 expect_eq "the installed libbpf 1.5 headers for each toolchain" \
 	"$(jq -r '[.toolchains[].libbpf_headers] | unique | join(",")' <<<"$INFO")" 1.5
