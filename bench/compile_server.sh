@@ -373,6 +373,11 @@ curl -sSf "$base_url/metrics" | grep '^eucc_min_header_total' >"$tmp/min_metrics
 min_used=$(awk -F'} ' '/result="used"/ { print $2 }' "$tmp/min_metrics")
 min_fallback=$(awk -F'} ' '/result="fallback"/ { print $2 }' "$tmp/min_metrics")
 min_refused=$(awk -F'} ' '/result="refused"/ { print $2 }' "$tmp/min_metrics")
+# How the sandboxed commands ran: forked from warm tools, or started afresh under bwrap.
+curl -sSf "$base_url/metrics" | grep '^eucc_sandbox_runs_total' >"$tmp/sandbox_metrics" ||
+	die "/metrics has no eucc_sandbox_runs_total"
+runs_warm=$(awk -F'} ' '/how="warm"/ { print $2 }' "$tmp/sandbox_metrics")
+runs_bwrap=$(awk -F'} ' '/how="bwrap"/ { print $2 }' "$tmp/sandbox_metrics")
 # median of a column that may say "-" (the full header was used: no own-header stages)
 median_or_dash() { if grep -q '^-$' "$1"; then echo "-"; else median "$1"; fi; }
 
@@ -638,6 +643,9 @@ section=$tmp/section.md
 	echo "package's assembly and storing. The plain toolchain's own split is beside it. Compiles over the"
 	echo "whole run (\`eucc_min_header_total\`, warm-up and size requests included): $min_used against"
 	echo "the program's own header, $min_fallback fell back to the full vmlinux.h, $min_refused had none made."
+	echo "Sandboxed commands over the whole run (\`eucc_sandbox_runs_total\`, docs/security.md \"Warm"
+	echo "tools\"): $runs_warm forked from warm tools, $runs_bwrap started afresh under bwrap (a precompiled"
+	echo "header, when one is made, is made under bwrap)."
 	echo
 	echo "| kernels | compile | preprocess | header | clang | check | package | plain: clang + strip | plain: min_core_btf |"
 	echo "|---:|---:|---:|---:|---:|---:|---:|---:|---:|"

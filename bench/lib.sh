@@ -33,7 +33,8 @@ results_write_section() {
 }
 
 # bench_find_server: the eucc-server to measure ($EUCC_SERVER, else a build of $root), copied
-# into $tmp, since a rebuild of the tree during the run must not change what is measured.
+# into $tmp/stage/bin with its data files and libraries, since a rebuild of the tree during
+# the run must not change what is measured.
 # Sets server (the copy) and server_src; uses the caller's log, die, root and tmp.
 bench_find_server() {
 	if [ -n "${EUCC_SERVER:-}" ]; then
@@ -53,14 +54,19 @@ bench_find_server() {
 	fi
 	[ -x "$server" ] || die "no eucc-server at $server"
 	# A private copy: a rebuild of the tree during the run must not change what is measured.
-	# The copy is not beside its data files (../share/eucc), so it is told where eucc.h is.
-	cp "$server" "$tmp/eucc-server"
-	if [ -z "${EUCC_INCLUDE_DIR:-}" ]; then
-		mkdir -p "$tmp/include"
-		cp "$(dirname "$server")/../share/eucc/include/eucc/eucc.h" "$tmp/include/" ||
-			die "no data files beside $server (../share/eucc)"
-		export EUCC_INCLUDE_DIR=$tmp/include
+	# With it, what it finds beside itself: its data files (../share/eucc: eucc.h, the libbpf
+	# headers) and the warm tools' library (../lib/.../libeucc-warm.so), as in the build tree.
+	local from
+	from=$(cd "$(dirname "$server")/.." && pwd)
+	mkdir -p "$tmp/stage/bin"
+	cp "$server" "$tmp/stage/bin/eucc-server"
+	[ -d "$from/share/eucc" ] || die "no data files beside $server (../share/eucc)"
+	cp -r "$from/share" "$tmp/stage/"
+	if [ -d "$from/lib" ]; then
+		cp -r "$from/lib" "$tmp/stage/"
+	else
+		log "no ../lib beside $server: no warm tools, clang starts afresh in bwrap"
 	fi
 	server_src=$server
-	server=$tmp/eucc-server
+	server=$tmp/stage/bin/eucc-server
 }

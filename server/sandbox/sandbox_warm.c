@@ -246,14 +246,43 @@ static int send_job(struct warm_tool *t, const char *msg, size_t len, int out_fd
 	return n == (ssize_t)len ? 0 : -EPIPE;
 }
 
+/*
+ * Send the job to @t and read STARTED. 0 with *pidfd; -EPIPE: the tool is gone (it died while
+ * idle: another one may take the job); -EAGAIN: it refused the job (t is put back or stopped).
+ */
+static int start_in(struct warm_tool *t, const char *msg, size_t len, int out_fd, int *pidfd)
+{
+	struct warm_reply r;
+	int devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	int ret = devnull < 0 ? -errno : send_job(t, msg, len, out_fd, devnull);
+
+	if (devnull >= 0)
+		close(devnull);
+	if (!ret)
+		ret = read_reply(t->sock, REPLY_TIMEOUT_MS, &r, pidfd);
+	if (ret == -EPIPE) {
+		tool_put(t, false, false);
+		return -EPIPE;
+	}
+	if (ret || r.kind != WARM_STARTED || *pidfd < 0) {
+		/* namespaces refused (a container without user namespaces): bwrap from now on */
+		bool broken = !ret && r.kind == WARM_FAILED && r.err != EINVAL && r.err != ENOMEM;
+
+		if (!ret && *pidfd >= 0)
+			close(*pidfd);
+		tool_put(t, !ret && r.kind == WARM_FAILED, broken);
+		return -EAGAIN;
+	}
+	return 0;
+}
+
 int sandbox_warm_start(const struct sandbox_spec *s, const char *preload, int out_fd,
 		       struct sandbox_warm_job *job)
 {
-	struct warm_tool *t;
-	struct warm_reply r;
+	struct warm_tool *t = NULL;
+	int pidfd = -1, ret = -EPIPE;
 	char *msg;
 	size_t len;
-	int devnull, pidfd, ret;
 
 	job->pidfd = -1;
 	job->tool = NULL;
@@ -262,27 +291,16 @@ int sandbox_warm_start(const struct sandbox_spec *s, const char *preload, int ou
 	ret = sandbox_spec_encode(s, &msg, &len);
 	if (ret)
 		return ret;
-	t = tool_get(s->argv[0], preload);
-	if (!t) {
-		free(msg);
-		return -EAGAIN;
+	/* an idle tool that died since its last job is stopped and another one tried, once */
+	for (int attempt = 0; attempt < 2 && (ret == 0 || ret == -EPIPE); attempt++) {
+		t = tool_get(s->argv[0], preload);
+		ret = t ? start_in(t, msg, len, out_fd, &pidfd) : -EAGAIN;
+		if (!ret)
+			break;
 	}
-	devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
-	ret = devnull < 0 ? -errno : send_job(t, msg, len, out_fd, devnull);
 	free(msg);
-	if (devnull >= 0)
-		close(devnull);
-	if (!ret)
-		ret = read_reply(t->sock, REPLY_TIMEOUT_MS, &r, &pidfd);
-	if (ret || r.kind != WARM_STARTED || pidfd < 0) {
-		/* namespaces refused (a container without user namespaces): bwrap from now on */
-		bool broken = !ret && r.kind == WARM_FAILED && r.err != EINVAL && r.err != ENOMEM;
-
-		if (!ret && pidfd >= 0)
-			close(pidfd);
-		tool_put(t, !ret && r.kind == WARM_FAILED, broken);
+	if (ret)
 		return -EAGAIN;
-	}
 	job->pidfd = pidfd;
 	job->tool = t;
 	pthread_mutex_lock(&pool_lock);

@@ -34,6 +34,27 @@ post "$(body bad "$TMP/bad.bpf.c" '["6.12"]')"
 expect_eq "warm: a bad program: 422" "$CODE" 422
 warm_diags=$(jq -c '.diagnostics' <<<"$OUT")
 expect "warm: clang's error" "$warm_diags" "no_such_thing"
+# A tool that dies while idle (the OOM killer, an operator) is replaced; the compile runs.
+kill -KILL $(tool_pids)
+post "$(body basic "$CORE/basic.bpf.c" '["6.12"]' '| .cflags = ["-DAFTER_KILL"]')"
+expect_eq "after the tools were killed: 200" "$CODE" 200
+expect_eq "after the tools were killed: ok" "$(jq -r '.kernels[0].status' <<<"$OUT")" ok
+expect_eq "after the tools were killed: new ones came up" "$(metric 'eucc_warm_tools_total{result="up"}')" 4
+stop_server
+
+# Two workers, four compiles at once: a tool per job running at the same time, all answered.
+start_server --workers 2
+for i in 1 2 3 4; do
+	body basic "$CORE/basic.bpf.c" '["6.12"]' "| .cflags = [\"-DPAR=$i\"]" >"$TMP/par$i.json"
+	curl -s -o "$TMP/par$i.out" -w '%{http_code}' -H 'Content-Type: application/json' \
+		--data-binary @"$TMP/par$i.json" "$URL/v1/compile" >"$TMP/par$i.code" &
+done
+wait_for=$(jobs -p | grep -v "^$SRV_PID$")
+wait $wait_for
+expect_eq "four at once: all 200" "$(cat "$TMP"/par[1-4].code | tr -d '\n')" 200200200200
+expect_eq "four at once: all ok" "$(jq -r '.kernels[0].status' "$TMP"/par[1-4].out | sort -u)" ok
+expect_eq "four at once: all warm" "$(runs bwrap)" 0
+expect "four at once: at most two tools per binary" "$(metric 'eucc_warm_tools_total{result="up"}')" "^[234]$"
 pids=$(tool_pids)
 stop_server
 alive() { local p n=0; for p in $pids; do kill -0 "$p" 2>/dev/null && n=$((n + 1)); done; echo "$n"; }
