@@ -51,16 +51,28 @@ static int name_set_grow(struct name_set *s)
 		n.flags[j] = s->flags[i];
 	}
 	n.count = s->count;
+	n.first2 = s->first2;
 	free(s->keys);
 	free(s->flags);
 	*s = n;
 	return 0;
 }
 
+/* The bit of @name's first two bytes (the second is 0 for a one-letter name). */
+static unsigned int first2_bit(const char *name, size_t len)
+{
+	return (unsigned int)(unsigned char)name[0] << 8 |
+	       (len > 1 ? (unsigned int)(unsigned char)name[1] : 0U);
+}
+
 int name_set_add(struct name_set *s, const char *name, size_t len, unsigned int flags)
 {
+	unsigned int bit = len ? first2_bit(name, len) : 0;
 	size_t i;
 
+	if (!s->first2 && !(s->first2 = calloc(65536 / 64, sizeof(*s->first2))))
+		return -ENOMEM;
+	s->first2[bit / 64] |= 1ULL << (bit % 64);
 	if ((s->count + 1) * 2 > s->cap && name_set_grow(s))
 		return -ENOMEM;
 	i = slot_of(s, name, len);
@@ -76,9 +88,13 @@ int name_set_add(struct name_set *s, const char *name, size_t len, unsigned int 
 
 long name_set_get(const struct name_set *s, const char *name)
 {
+	unsigned int bit;
 	size_t i;
 
 	if (!s->cap || !name || !*name)
+		return -1;
+	bit = first2_bit(name, name[1] ? 2 : 1);
+	if (!(s->first2[bit / 64] & (1ULL << (bit % 64))))
 		return -1;
 	i = slot_of(s, name, strlen(name));
 	return s->keys[i] ? (long)s->flags[i] : -1;
@@ -101,6 +117,7 @@ void name_set_free(struct name_set *s)
 		free(s->keys[i]);
 	free(s->keys);
 	free(s->flags);
+	free(s->first2);
 	memset(s, 0, sizeof(*s));
 }
 

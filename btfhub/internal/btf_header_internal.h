@@ -3,6 +3,7 @@
 #ifndef EUCC_BTF_HEADER_INTERNAL_H
 #define EUCC_BTF_HEADER_INTERNAL_H
 
+#include <stdint.h>
 #include <stdbool.h>
 #include <stdio.h>
 
@@ -37,6 +38,9 @@ struct name_set {
 	char **keys;
 	unsigned int *flags;
 	size_t cap, count;
+	/* a bit per first two bytes of the names in the set: most names looked up (every type
+	 * of a kernel's BTF) are not in a program's set, and are turned away without hashing */
+	uint64_t *first2;
 };
 
 int name_set_add(struct name_set *s, const char *name, size_t len, unsigned int flags);
