@@ -215,42 +215,11 @@ fetch_busybox_arm64() {
 	echo "setup: unpacked busybox-static:arm64 $version"
 }
 
-# The libbpf headers BPF programs compile with (EUCC_LIBBPF_HEADERS, docs/compile.md): those of
-# the newest libbpf Debian has, trixie's 1.5.0, built from its source package (a deb-src entry
-# for trixie; no binary package of trixie is installed) into $LIBBPF_PREFIX. The build copies
-# them into the server's data files; the Debian package (debian/rules) cannot be built without.
-LIBBPF_VERSION=1:1.5.0-3
-LIBBPF_PREFIX=/opt/eucc/libbpf-1.5
-TRIXIE_SRC_LIST=/etc/apt/sources.list.d/eucc-trixie-src.sources
+# The libbpf headers BPF programs compile with: trixie's libbpf 1.5 from its source package
+# (scripts/libbpf_headers.sh says how). The build copies them into the server's data files; the
+# Debian package (debian/rules) cannot be built without.
 build_libbpf_headers() {
-	local stamp="libbpf $LIBBPF_VERSION" work
-	if [ "$(cat "$LIBBPF_PREFIX/.libbpf" 2>/dev/null)" = "$stamp" ] &&
-		[ -e "$LIBBPF_PREFIX/include/bpf/bpf_helpers.h" ]; then
-		echo "setup: libbpf headers ${LIBBPF_VERSION#1:} present"
-		return 0
-	fi
-	need_root "the libbpf ${LIBBPF_VERSION#1:} headers are missing"
-	enable_sources
-	if [ ! -e "$TRIXIE_SRC_LIST" ]; then
-		cat >"$TRIXIE_SRC_LIST" <<'SOURCES'
-Types: deb-src
-URIs: http://deb.debian.org/debian
-Suites: trixie
-Components: main
-Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
-SOURCES
-		apt-get update -q
-	fi
-	work=$(mktemp -d)
-	chmod 0755 "$work"
-	(cd "$work" && apt-get source -q "libbpf=${LIBBPF_VERSION#1:}" >/dev/null)
-	rm -rf "$LIBBPF_PREFIX"
-	make -C "$work"/libbpf-*/src BUILD_STATIC_ONLY=1 OBJDIR="$work/obj" PREFIX="$LIBBPF_PREFIX" \
-		LIBDIR="$LIBBPF_PREFIX/lib" install >"$work/make.log" 2>&1 || { tail -n 30 "$work/make.log" >&2; exit 1; }
-	chmod -R a+rX "$LIBBPF_PREFIX"
-	echo "$stamp" >"$LIBBPF_PREFIX/.libbpf"
-	rm -rf "$work"
-	echo "setup: built libbpf ${LIBBPF_VERSION#1:} into $LIBBPF_PREFIX"
+	"$(dirname "${BASH_SOURCE[0]}")/libbpf_headers.sh" /opt/eucc/libbpf-1.5 | sed 's/^libbpf_headers:/setup:/'
 }
 
 install_packages

@@ -105,6 +105,8 @@ DIGEST=$(jq -r .package.digest <<<"$OUT")
 expect_eq "package digest" "sha256:$(sha256sum <execsnoop.eucc | cut -d' ' -f1)" "$DIGEST"
 run 0 "$CLIENT" inspect execsnoop.eucc --json
 expect_eq "two BTFs in the package" "$(jq '.kernels | length' <<<"$OUT")" 2
+expect_eq "the image's libbpf headers: 1.5 for each toolchain" \
+	"$(curl -s -H "Authorization: Bearer $TOKEN" "$URL/v1/info" | jq -r '[.toolchains[].libbpf_headers] | unique | join(",")')" 1.5
 expect_eq "clang forked from warm tools in the container" \
 	"$(curl -s -H "Authorization: Bearer $TOKEN" "$URL/metrics" | awk '$1 ~ /^eucc_sandbox_runs_total/ && $2 > 0 {print $1}' | tr '\n' ' ')" \
 	'eucc_sandbox_runs_total{how="warm"} '
