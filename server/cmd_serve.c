@@ -226,7 +226,7 @@ static const struct cli_opt serve_cli_opts[] = {
     {.name = "no-warm",
      .kind = CLI_BOOL,
      .off = offsetof(struct serve_opts, no_warm),
-     .help = "start clang and llvm-strip afresh in bwrap for every compile, with no warm "
+     .help = "start clang afresh in bwrap for every compile, with no warm "
 	     "tools (docs/security.md)"},
     {.name = "compile-timeout",
      .arg = "SEC",

@@ -2,7 +2,7 @@
 /*
  * The compile step of eucc-server: request checks, clang for the BPF target inside a bubblewrap
  * sandbox with limits, diagnostics read from clang's serialized diagnostics through libclang,
- * DWARF stripped from the object (.BTF and .BTF.ext kept).
+ * DWARF stripped from the object in memory (.BTF and .BTF.ext kept).
  */
 #ifndef EUCC_SERVER_COMPILE_H
 #define EUCC_SERVER_COMPILE_H
@@ -62,7 +62,7 @@ struct compile_limits {
 };
 
 /*
- * A toolchain: one clang (with llvm-strip beside it) and the libbpf headers it compiles with.
+ * A toolchain: one clang and the libbpf headers it compiles with.
  * The server offers every clang of /usr/lib/llvm-N and the build's own, newest first; all
  * share the server's libbpf headers: those of its install prefix, else EUCC_LIBBPF_HEADERS,
  * else /usr/include (with a warning).
@@ -70,7 +70,6 @@ struct compile_limits {
 struct compile_toolchain {
 	const char *name;	   /* "clang-19" */
 	const char *clang;	   /* real path, inside /usr */
-	const char *strip;	   /* llvm-strip of the same LLVM */
 	const char *clang_version; /* "Debian clang version 19.1.7 (3~deb12u1)" */
 	unsigned int clang_major;
 	const char *libbpf_dir;	    /* holds bpf/bpf_helpers.h */
@@ -103,7 +102,7 @@ struct compile_job {
 	const char *eucc_include; /* dir of eucc.h (EUCC_EVENT), seen as <eucc/...>, or NULL */
 	struct compile_limits limits;
 	bool preprocess; /* clang -E with the same flags: res->object is the preprocessed text */
-	/* libeucc-warm.so: clang and llvm-strip run as warm tools (docs/security.md); NULL:
+	/* libeucc-warm.so: clang runs as a warm tool (docs/security.md); NULL:
 	 * every command starts afresh in bwrap */
 	const char *warm_preload;
 };

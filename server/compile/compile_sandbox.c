@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * compile_run: the job dir, clang for the BPF target in a bubblewrap sandbox with rlimits and
- * a wall-clock limit, llvm-strip -g, the object and the diagnostics (docs/security.md).
+ * a wall-clock limit, the object (its DWARF stripped, compile_strip.c) and the diagnostics
+ * (docs/security.md).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -439,72 +440,21 @@ static int judge(const struct compile_job *job, const struct compile_limits *lim
 	return 0;
 }
 
-/*
- * clang, then llvm-strip -g on its object. With warm tools: two jobs, the strip only after
- * a good compile (each in bwrap if no warm tool takes it). Without: one sandbox (one start of bwrap
- * less per compile), where sh runs clang's argv as given and answers its status. Either way a strip
- * that fails after a good compile ends with STRIP_FAILED, which clang never answers.
- */
-#define STRIP_FAILED 125
-
-static int strip_step(const struct compile_job *job, const struct compile_limits *lim,
-		      const struct compile_toolchain *tc, struct run_result *rr,
-		      struct eucc_error *err)
-{
-	struct sandbox_spec sp = {0};
-	bool warm;
-	int r;
-
-	sandbox_spec_arg(&sp, "%s", tc->strip);
-	sandbox_spec_arg(&sp, "-g");
-	sandbox_spec_arg(&sp, SANDBOX_OBJ);
-	r = run_in_sandbox(job, lim, &sp, rr, &warm, err);
-	sandbox_spec_free(&sp);
-	if (!r && (rr->timed_out || !WIFEXITED(rr->status) || WEXITSTATUS(rr->status)))
-		rr->status = STRIP_FAILED << 8; /* as if exit(STRIP_FAILED) */
-	return r;
-}
-
-static int compile_and_strip(const struct compile_job *job, const struct compile_limits *lim,
-			     const struct compile_toolchain *tc, struct sandbox_spec *clang,
-			     struct run_result *rr, struct eucc_error *err)
-{
-	struct sandbox_spec sh = {0};
-	bool warm = false;
-	int r;
-
-	if (job->warm_preload) {
-		r = run_in_sandbox(job, lim, clang, rr, &warm, err);
-		if (r || rr->timed_out || !WIFEXITED(rr->status) || WEXITSTATUS(rr->status))
-			return r;
-		return strip_step(job, lim, tc, rr, err);
-	}
-	sandbox_spec_arg(&sh, "/bin/sh");
-	sandbox_spec_arg(&sh, "-c");
-	sandbox_spec_arg(&sh, "\"$@\" || exit; exec \"%s\" -g %s || exit %d", tc->strip,
-			 SANDBOX_OBJ, STRIP_FAILED);
-	sandbox_spec_arg(&sh, "sh");
-	for (size_t i = 0; i < clang->argc; i++)
-		sandbox_spec_arg(&sh, "%s", clang->argv[i]);
-	sh.oom |= clang->oom;
-	r = run_in_sandbox(job, lim, &sh, rr, &warm, err);
-	sandbox_spec_free(&sh);
-	return r;
-}
-
+/* The object clang wrote, without its DWARF (compile_strip.c). */
 static int read_object(const struct compile_job *job, const struct compile_limits *lim,
-		       const struct run_result *rr, struct compile_result *res,
-		       struct eucc_error *err)
+		       struct compile_result *res, struct eucc_error *err)
 {
-	int r;
+	void *obj;
+	size_t size;
+	int r = read_job_file(job, "obj.o", lim->output_bytes, &obj, &size);
 
-	if (WIFEXITED(rr->status) && WEXITSTATUS(rr->status) == STRIP_FAILED) {
-		eucc_warn("llvm-strip failed: %s", rr->out);
-		return eucc_error_set(err, -EIO, EUCC_E_INTERNAL, "stripping the object failed");
-	}
-	r = read_job_file(job, "obj.o", lim->output_bytes, &res->object, &res->object_size);
 	if (r)
 		return eucc_error_set(err, r, EUCC_E_INTERNAL, "reading the object: %s",
+				      strerror(-r));
+	r = compile_strip_debug(obj, size, &res->object, &res->object_size);
+	free(obj);
+	if (r)
+		return eucc_error_set(err, r, EUCC_E_INTERNAL, "stripping the object's DWARF: %s",
 				      strerror(-r));
 	return 0;
 }
@@ -556,19 +506,14 @@ static int compile_steps(const struct compile_job *job, const struct compile_lim
 	if (r)
 		return r;
 	clang_argv(job, tc, tarch, &clang);
-	if (job->preprocess)
-		r = run_in_sandbox(job, lim, &clang, rr, &warm, err);
-	else
-		r = compile_and_strip(job, lim, tc, &clang, rr, err);
+	r = run_in_sandbox(job, lim, &clang, rr, &warm, err);
 	sandbox_spec_free(&clang);
 	if (!r && job->preprocess)
 		return read_preprocessed(job, lim, rr, res, err);
-	if (!r && WIFEXITED(rr->status) && WEXITSTATUS(rr->status) == STRIP_FAILED)
-		return read_object(job, lim, rr, res, err);
 	if (!r)
 		r = judge(job, lim, rr, diags, res, err);
 	if (!r && res->ok)
-		r = read_object(job, lim, rr, res, err);
+		r = read_object(job, lim, res, err);
 	return r;
 }
 

@@ -25,7 +25,6 @@ struct toolchain_slot {
 	struct compile_toolchain tc;
 	char name[32];
 	char clang[PATH_MAX];
-	char strip[PATH_MAX];
 	char version[128];
 	char identity[256];
 };
@@ -107,24 +106,18 @@ static unsigned int version_major(const char *version)
 	return p ? (unsigned int)strtoul(p + 14, NULL, 10) : 0;
 }
 
-/* Add the clang at @path (its real path inside /usr, llvm-strip beside it) once. */
+/* Add the clang at @path (its real path inside /usr) once. */
 static void add_clang(const char *path)
 {
 	struct toolchain_slot *s = &slots[nslots];
 	char *const argv[] = {s->clang, "--version", NULL};
-	char identity[sizeof(s->identity)], *slash;
+	char identity[sizeof(s->identity)];
 
 	if (nslots == TOOLCHAIN_MAX || !realpath(path, s->clang) || strncmp(s->clang, "/usr/", 5))
 		return;
 	for (size_t i = 0; i < nslots; i++)
 		if (!strcmp(slots[i].clang, s->clang))
 			return;
-	memcpy(s->strip, s->clang, sizeof(s->strip));
-	slash = strrchr(s->strip, '/');
-	snprintf(slash + 1, sizeof(s->strip) - (size_t)(slash + 1 - s->strip), "llvm-strip");
-	if (access(s->strip, X_OK) &&
-	    (!realpath(EUCC_LLVM_STRIP, s->strip) || strncmp(s->strip, "/usr/", 5)))
-		return;
 	if (compile_command_line(argv, s->version, sizeof(s->version)) ||
 	    !(s->tc.clang_major = version_major(s->version)))
 		return;
@@ -137,7 +130,6 @@ static void add_clang(const char *path)
 	memcpy(s->identity, identity, sizeof(s->identity));
 	s->tc.name = s->name;
 	s->tc.clang = s->clang;
-	s->tc.strip = s->strip;
 	s->tc.clang_version = s->version;
 	s->tc.libbpf_dir = libbpf_dir;
 	s->tc.libbpf_version = libbpf_version;
@@ -170,7 +162,6 @@ static void toolchains_init(void)
 
 		s->tc.name = s->name;
 		s->tc.clang = s->clang;
-		s->tc.strip = s->strip;
 		s->tc.clang_version = s->version;
 		s->tc.identity = s->identity;
 	}

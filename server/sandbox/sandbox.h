@@ -4,7 +4,7 @@
  * dir, symlinks, a minimal /dev, an empty /tmp), its working dir, its rlimits and its argv.
  * One spec, two ways to run it (docs/security.md "Sandbox"):
  *  - bwrap: sandbox_spec_bwrap_argv renders the spec as a bubblewrap command line;
- *  - warm: a "warm tool" is the command's own binary (clang, llvm-strip) started once with
+ *  - warm: a "warm tool" is the command's own binary (clang) started once with
  *    libeucc-warm.so preloaded; it stops before main and, per job, forks a child into new
  *    user, mount, pid, network, IPC, UTS and cgroup namespaces, builds the same view there
  *    (sandbox_enter), drops every capability, sets the rlimits and only then runs main. The

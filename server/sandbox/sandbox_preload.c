@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * libeucc-warm.so: preloaded into a tool (clang, llvm-strip) that the server starts with
+ * libeucc-warm.so: preloaded into a tool (clang) that the server starts with
  * EUCC_WARM_FD set. It takes the place of the C library's start of main: once the loader has
  * relocated every library and run the static initializers, the tool waits for jobs on that
  * fd instead of running main; per job it forks a child into new namespaces (clone3), which

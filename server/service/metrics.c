@@ -114,7 +114,7 @@ static void sandbox_runs(FILE *out)
 
 	sandbox_warm_stats(&st);
 	head(out, "eucc_sandbox_runs_total", "counter",
-	     "Sandboxed commands (clang, llvm-strip) by how they ran: warm (forked from a warm "
+	     "Sandboxed commands (clang) by how they ran: warm (forked from a warm "
 	     "tool) or bwrap (started afresh).");
 	fprintf(out, "eucc_sandbox_runs_total{how=\"warm\"} %llu\n",
 		(unsigned long long)st.warm_runs);

@@ -49,6 +49,13 @@ int run_sandboxed(const struct sandbox_spec *sp, const char *preload, unsigned i
 		  struct run_result *rr, bool *warm);
 
 /*
+ * @obj (an ELF relocatable object) without its DWARF, as `llvm-strip -g` leaves it: the
+ * .debug_* sections and their relocations, their section symbols and STT_FILE symbols gone,
+ * the rest renumbered. *out is malloc'd. -EINVAL for what is not such an object.
+ */
+int compile_strip_debug(const void *obj, size_t size, void **out, size_t *out_size);
+
+/*
  * A growable array of diagnostics: at most COMPILE_MAX_DIAGS, and past them up to
  * COMPILE_MAX_DIAG_ERRORS more errors (so that a flood of warnings never hides why a compile
  * failed; clang itself stops after 20 errors). Any other add past the cap is counted in
