@@ -13,7 +13,7 @@
 #include "cache_internal.h"
 
 static const char cache_pragmas[] = "PRAGMA journal_mode=WAL;"
-				    "PRAGMA synchronous=FULL;";
+				    "PRAGMA synchronous=NORMAL;";
 
 static const char cache_schema[] =
     "CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);"

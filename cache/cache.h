@@ -2,13 +2,16 @@
 /*
  * cache: the content-addressed artifact store.
  *
- * Blobs are files DIR/blobs/sha256/<2 hex>/<64 hex>, written to a temp file, fsynced and
- * renamed. A SQLite index (WAL) maps keys to blobs: (namespace, key) -> (blob digest, a small
- * JSON metadata text), with the last use time for LRU eviction under a size cap.
+ * Blobs are files DIR/blobs/sha256/<2 hex>/<64 hex>, written to a temp file and renamed. A
+ * SQLite index (WAL) maps keys to blobs: (namespace, key) -> (blob digest, a small JSON metadata
+ * text), with the last use time for LRU eviction under a size cap.
  *
- * Crash safety: a blob is durable before any key names it; eviction deletes keys (committed)
+ * Crash safety: a blob is in place before any key names it; eviction deletes keys (committed)
  * before the blobs no key names any more. So a kill -9 at any point never leaves a key that
  * points at a missing or wrong blob; at worst an unreferenced blob or temp file, which gc removes.
+ * Nothing is fsynced: after a power loss a key may name a missing or torn blob, which its first
+ * use finds (reads rehash, the first serving by a process hashes) and drops as a miss
+ * (docs/cache.md, "Crash safety").
  *
  * Namespaces in use: "object" (compiled object), "kernel" (minimized BTF + findings per kernel),
  * "package" (request -> package), "artifact" (a package by its own digest).
