@@ -65,6 +65,20 @@ int cache_blob_check(struct cache *c, const char *digest);
 /* Damaged blobs this handle found (serving, reading, putting) and dropped or rewrote. */
 uint64_t cache_damaged_count(struct cache *c);
 
+/* One entry of cache_put: @data stored as a blob and named by (@ns, @key) with @meta. */
+struct cache_entry {
+	const char *ns, *key; /* NULL ns: the blob only, as cache_blob_put */
+	const void *data;
+	size_t size;
+	const char *meta;	      /* JSON text, may be NULL */
+	char digest[EUCC_SHA256_HEX]; /* out: the blob's digest, set even on failure */
+};
+/*
+ * cache_blob_put and cache_key_put of @n entries in one write transaction: every key is named,
+ * or (on an error) none. Entries may share a blob. The way to store what one request made.
+ */
+int cache_put(struct cache *c, struct cache_entry *v, size_t n);
+
 /* Point (@ns, @key) at blob @digest (which must exist) with @meta (JSON text, may be NULL). */
 int cache_key_put(struct cache *c, const char *ns, const char *key, const char *digest,
 		  const char *meta);

@@ -85,6 +85,13 @@ void cache_damaged(struct cache *c, const char *digest, const char *actual);
  * hashed). A damaged file is counted and left for the put to replace. */
 bool cache_blob_intact(struct cache *c, const char *digest);
 
+/* The arguments of a key put are within the limits (namespace, key and meta lengths). */
+bool cache_key_args_ok(const char *ns, const char *key, const char *meta);
+/* In a write transaction: insert or repoint the key; -ENOENT unless the blob has its row and
+ * its file. */
+int cache_key_put_txn(struct cache *c, const char *ns, const char *key, const char *digest,
+		      const char *meta);
+
 /* Drop a blob (its keys first, committed; then its row and file). Adds to @keys_dropped. */
 int cache_drop_blob(struct cache *c, const char *digest, uint64_t *keys_dropped);
 /* The cap eviction: LRU keys, then unreferenced blobs. Takes the lock. */

@@ -443,6 +443,68 @@ static void test_serve_verified(void **state)
 	assert_int_equal(cache_damaged_count(fx->c), 1);
 }
 
+/*
+ * cache_put: several blobs and their keys in one transaction, two keys sharing a blob, a blob
+ * that is there already and one whose file is damaged; an entry with a bad key names nothing.
+ */
+static void test_put_many(void **state)
+{
+	struct fx *fx = *state;
+	unsigned char d1[3000], d2[500], d3[800], bad[10] = {0};
+	char old[EUCC_SHA256_HEX], got[EUCC_SHA256_HEX], path[512], *meta;
+	struct cache_entry v[5] = {
+	    {.ns = "kernel", .key = "k1", .data = d1, .size = sizeof(d1), .meta = "{\"a\":1}"},
+	    {.ns = "kernel", .key = "k2", .data = d2, .size = sizeof(d2), .meta = "{}"},
+	    {.ns = "kernel", .key = "k3", .data = d1, .size = sizeof(d1)}, /* k1's blob */
+	    {.ns = "object", .key = "o", .data = d3, .size = sizeof(d3)},
+	    {.data = bad, .size = sizeof(bad)}, /* a blob no key names */
+	};
+	struct cache_entry wrong[2] = {
+	    {.ns = "kernel", .key = "w1", .data = d2, .size = sizeof(d2)},
+	    {.ns = "kernel", .key = "", .data = d3, .size = sizeof(d3)},
+	};
+	struct eucc_error err = {0};
+	struct cache_stats st;
+	void *back;
+	size_t len;
+
+	fx->c = open_cache(fx->dir, 0, NULL);
+	fill(d1, sizeof(d1), 1, 0);
+	fill(d2, sizeof(d2), 2, 0);
+	fill(d3, sizeof(d3), 3, 0);
+	/* d2 there already, d3 there but damaged */
+	put_key(fx->c, "old2", sizeof(d2), 2, 0, old);
+	put_key(fx->c, "old3", sizeof(d3), 3, 0, old);
+	blob_file(fx, old, path, sizeof(path));
+	overwrite(path, "damage");
+	assert_int_equal(cache_put(fx->c, v, 5), 0);
+	assert_string_equal(v[0].digest, v[2].digest);
+	assert_int_equal(cache_key_get(fx->c, "kernel", "k1", got, &meta), 0);
+	assert_string_equal(got, v[0].digest);
+	assert_string_equal(meta, "{\"a\":1}");
+	free(meta);
+	assert_int_equal(cache_key_get(fx->c, "kernel", "k3", got, &meta), 0);
+	assert_string_equal(got, v[0].digest);
+	assert_null(meta);
+	assert_int_equal(cache_key_get(fx->c, "object", "o", got, NULL), 0);
+	assert_string_equal(got, old);
+	assert_int_equal(cache_blob_read(fx->c, got, &back, &len), 0); /* rewritten whole */
+	assert_int_equal(len, sizeof(d3));
+	assert_memory_equal(back, d3, sizeof(d3));
+	free(back);
+	assert_int_equal(cache_damaged_count(fx->c), 1);
+	assert_int_equal(cache_blob_check(fx->c, v[4].digest), 0);
+	assert_int_equal(cache_stats(fx->c, &st, &err), 0);
+	assert_int_equal(st.blobs, 4);
+	assert_int_equal(st.blob_bytes, sizeof(d1) + sizeof(d2) + sizeof(d3) + sizeof(bad));
+	assert_int_equal(st.keys, 6);
+	/* a bad entry: nothing is named, the digests are still given */
+	assert_int_equal(cache_put(fx->c, wrong, 2), -EINVAL);
+	assert_string_equal(wrong[0].digest, v[1].digest);
+	assert_int_equal(cache_key_get(fx->c, "kernel", "w1", got, NULL), -ENOENT);
+	assert_int_equal(cache_put(fx->c, NULL, 0), 0);
+}
+
 /* What a power loss may leave of blobs written without fsync, at the same size (@zeros) or
  * shorter (@size). */
 static void power_loss_file(const struct fx *fx, const char *digest, bool zeros, off_t size)
@@ -739,6 +801,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_verify, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_missing_blob, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_serve_verified, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_put_many, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_power_loss, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_reopen, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_threads, setup, teardown),
