@@ -95,6 +95,8 @@ void flight_table_init(struct flight_table *t);
 void flight_table_destroy(struct flight_table *t);
 /* True: the caller leads and must call flight_end. False: it waited for a leader (recheck). */
 bool flight_begin(struct flight_table *t, const char *key);
+/* True: the caller leads, as flight_begin. False at once when another leads @key now. */
+bool flight_try_begin(struct flight_table *t, const char *key);
 void flight_end(struct flight_table *t, const char *key);
 
 /* ---- a short-lived memo of hot answers ------------------------------------------------------ */
@@ -235,6 +237,7 @@ struct service {
 	struct pipeline_job *inflight;
 	char libbpf_version[32];
 	struct oci_client *registry; /* opts.registry's client, or NULL */
+	unsigned int check_threads;  /* threads for the kernels of one compile */
 };
 
 int service_init(struct service *s, const struct service_opts *opts, struct eucc_error *err);
