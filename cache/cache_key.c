@@ -103,7 +103,7 @@ static int key_lookup(struct cache *c, const char *ns, const char *key,
 	rc = sqlite3_step(st);
 	if (rc != SQLITE_ROW) {
 		ret = rc == SQLITE_DONE ? -ENOENT : cache_sql_errno(c, rc);
-		sqlite3_finalize(st);
+		cache_sql_done(c, st);
 		return ret;
 	}
 	d = (const char *)sqlite3_column_text(st, 0);
@@ -113,7 +113,7 @@ static int key_lookup(struct cache *c, const char *ns, const char *key,
 	if (meta)
 		*meta = m ? strdup(m) : NULL;
 	ret = meta && m && !*meta ? -ENOMEM : 0;
-	sqlite3_finalize(st);
+	cache_sql_done(c, st);
 	if (!ret)
 		ret = key_hit(c, ns, key, digest, last_used);
 	if (ret && meta) {
@@ -163,7 +163,7 @@ static int stats_query(struct cache *c, struct cache_stats *st)
 				st->keys_by_ns[i] = n;
 	}
 	ret = rc == SQLITE_DONE ? 0 : cache_sql_errno(c, rc);
-	sqlite3_finalize(q);
+	cache_sql_done(c, q);
 	return ret;
 }
 
