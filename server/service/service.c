@@ -3,7 +3,6 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include <bpf/libbpf.h>
 #include <cjson/cJSON.h>
@@ -52,15 +51,6 @@ static void clean_tmp(struct service *s)
 			  s->opts.data_dir);
 }
 
-/* Threads that check the kernels of one compile: the online CPUs, at most 4 (a kernel's check
- * takes a fraction of a millisecond, so more would mostly wait on the cache's lock). */
-static unsigned int service_check_threads(void)
-{
-	long n = sysconf(_SC_NPROCESSORS_ONLN);
-
-	return n < 1 ? 1 : n > 4 ? 4 : (unsigned int)n;
-}
-
 int service_init(struct service *s, const struct service_opts *opts, struct eucc_error *err)
 {
 	unsigned int memo_ms = opts->memo_ms ? opts->memo_ms : 2000;
@@ -74,7 +64,6 @@ int service_init(struct service *s, const struct service_opts *opts, struct eucc
 	flight_table_init(&s->compile_flights);
 	flight_table_init(&s->kernel_flights);
 	kernel_cache_init(&s->kernels, 16);
-	s->check_threads = service_check_threads();
 	memo_init(&s->answers, memo_ms);
 	memo_init(&s->artifacts, memo_ms);
 	memo_init(&s->pch_failed, PCH_RETRY_MS);

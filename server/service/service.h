@@ -237,7 +237,6 @@ struct service {
 	struct pipeline_job *inflight;
 	char libbpf_version[32];
 	struct oci_client *registry; /* opts.registry's client, or NULL */
-	unsigned int check_threads;  /* threads for the kernels of one compile */
 };
 
 int service_init(struct service *s, const struct service_opts *opts, struct eucc_error *err);

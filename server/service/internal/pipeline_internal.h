@@ -44,9 +44,8 @@ struct kernel_step {
 };
 /*
  * The checks of the object against kernels @k[0..@n) (pipeline_kernels.c), each from the cache
- * (its per-kernel key) or made once however many requests want it, several at a time on up to
- * s->check_threads threads, those made here recorded in one cache transaction; then added to
- * the package and the answer in the order given.
+ * (its per-kernel key) or made once however many requests want it, those made here recorded in
+ * one cache transaction; then added to the package and the answer in the order given.
  */
 int pipeline_kernels_add(struct kernel_step *ks, const struct btf_kernel *k, size_t n);
 
