@@ -1,5 +1,10 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* vmlinux.h and single definitions, printed with libbpf's BTF dumper. */
+/*
+ * vmlinux.h and single definitions, printed with libbpf's BTF dumper.
+ * A change of what the full vmlinux.h holds (here, in btf_kfuncs.c, or the prologue and
+ * epilogue it shares with the header per program) bumps BTF_HEADER_VERSION (btfhub.h): stored
+ * headers of an older format are then written again when the server starts.
+ */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>

@@ -167,7 +167,8 @@ static int insert_kernel(struct btf_store *s, struct btf_kernel *k, const char *
 	if (sqlite3_prepare_v2(s->db,
 			       "INSERT INTO kernels(release, distro, version, arch, sha256, size, "
 			       "source, origin, imported_at, types, funcs, features_known, path, "
-			       "build_id) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14)",
+			       "build_id, header_version) "
+			       "VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15)",
 			       -1, &st, NULL))
 		return -EIO;
 	sqlite3_bind_text(st, 1, k->release, -1, SQLITE_STATIC);
@@ -184,82 +185,13 @@ static int insert_kernel(struct btf_store *s, struct btf_kernel *k, const char *
 	sqlite3_bind_int(st, 12, known);
 	sqlite3_bind_text(st, 13, relpath, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 14, k->build_id, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 15, k->header_version);
 	rc = sqlite3_step(st);
 	sqlite3_finalize(st);
 	if (rc != SQLITE_DONE)
 		return -EIO;
 	k->id = sqlite3_last_insert_rowid(s->db);
 	return insert_features(s, k->id, f);
-}
-
-static void header_path_of(const char *btf_path, char *buf, size_t size)
-{
-	snprintf(buf, size, "%.*s.h", (int)(strlen(btf_path) - 4), btf_path);
-}
-
-/*
- * The vmlinux.h of @btf in a temp file beside @path, written and fsynced: ".<name>.XXXXXX",
- * which neither the tree walk nor the store's "<release>.h*" clean-up matches.
- */
-static int header_make(const struct btf *btf, const char *path, char *tmp, size_t size,
-		       struct eucc_error *err)
-{
-	const char *slash = strrchr(path, '/');
-	FILE *f;
-	int fd, ret;
-
-	if (slash)
-		snprintf(tmp, size, "%.*s/.%s.XXXXXX", (int)(slash - path), path, slash + 1);
-	else
-		snprintf(tmp, size, ".%s.XXXXXX", path);
-	fd = mkstemp(tmp);
-	ret = fd < 0 ? -errno : fs_settle(fd, path, 0644); /* readable by the server's user */
-	f = ret ? NULL : fdopen(fd, "w");
-	if (!f) {
-		ret = ret ? ret : -errno;
-		if (fd >= 0) {
-			close(fd);
-			unlink(tmp);
-		}
-		return eucc_error_set(err, ret, EUCC_E_STORE, "cannot write %s: %s", tmp,
-				      strerror(-ret));
-	}
-	ret = btf_header_write(btf, f, err);
-	if (fflush(f) || fsync(fileno(f)))
-		ret = ret ? ret : eucc_error_set(err, -errno, EUCC_E_STORE, "cannot write %s", tmp);
-	fclose(f);
-	if (ret)
-		unlink(tmp);
-	return ret;
-}
-
-static int write_header_file(const struct btf *btf, const char *path, struct eucc_error *err)
-{
-	char tmp[PATH_MAX + 16];
-	int ret = header_make(btf, path, tmp, sizeof(tmp), err);
-
-	if (!ret && rename(tmp, path)) {
-		ret = eucc_error_set(err, -errno, EUCC_E_STORE, "cannot write %s", path);
-		unlink(tmp);
-	}
-	return ret;
-}
-
-int btf_store_header(struct btf_store *store, const struct btf_kernel *k, char *path, size_t size,
-		     struct eucc_error *err)
-{
-	struct btf *btf;
-	int ret;
-
-	header_path_of(k->path, path, size);
-	if (access(path, R_OK) == 0)
-		return 0;
-	ret = btf_store_load(store, k, &btf, err);
-	if (ret)
-		return ret;
-	ret = write_header_file(btf, path, err);
-	btf__free(btf);
-	return ret;
 }
 
 /*
@@ -365,13 +297,13 @@ static int store_commit(struct import_ctx *c, struct btf_kernel *k, const struct
 		return ret;
 	snprintf(k->path, sizeof(k->path), "%s/%s", s->dir, rel);
 	snprintf(dir, sizeof(dir), "%s/btf/%s/%s/%s", s->dir, k->distro, k->version, k->arch);
-	header_path_of(k->path, header, sizeof(header));
+	store_header_path(k->path, header, sizeof(header));
 	new_path = !old || strcmp(old->path, k->path);
 	ret = fs_mkdir_p(dir, 0755);
 	if (ret)
 		return eucc_error_set(c->err, ret, EUCC_E_DATA_DIR, "cannot make %s: %s", dir,
 				      strerror(-ret));
-	ret = header_make(btf, header, tmp, sizeof(tmp), c->err);
+	ret = store_header_make(btf, header, tmp, sizeof(tmp), c->err);
 	if (ret) {
 		if (new_path) /* no row points there: drop the dirs made for it */
 			fs_unlink_prune(k->path, s->dir);
@@ -393,12 +325,15 @@ static int store_commit(struct import_ctx *c, struct btf_kernel *k, const struct
 	}
 	if (old && new_path)
 		store_unlink_files(s, old->path);
-	else if (old) /* the old header and what was derived from it (.pch) */
-		store_unlink_derived(s, k->path);
+	/* the new header replaces the old one in one step; then what was made from the old */
 	if (rename(tmp, header)) {
 		eucc_warn("%s: vmlinux.h not moved into place (%s); it is made again on first use",
 			  k->release, strerror(errno));
 		unlink(tmp);
+		if (old && !new_path)
+			store_unlink_derived(s, k->path);
+	} else if (old && !new_path) {
+		store_unlink_pch(k->path);
 	}
 	return 0;
 }
@@ -458,6 +393,7 @@ static int store_blob(struct import_ctx *c, const struct btf_blob *b, struct btf
 	k.size = (int64_t)b->size;
 	k.types = (int64_t)btf__type_cnt(btf) - 1;
 	k.funcs = count_funcs(btf);
+	k.header_version = BTF_HEADER_VERSION; /* store_commit writes the header */
 	k.imported_at = (int64_t)time(NULL);
 	ret = btf_features_read(btf, &f);
 	if (ret)

@@ -21,5 +21,6 @@ cJSON *btf_kernel_json(const struct btf_kernel *k, bool full)
 	cJSON_AddNumberToObject(o, "funcs", (double)k->funcs);
 	cJSON_AddStringToObject(o, "source", k->source);
 	cJSON_AddNumberToObject(o, "imported_at", (double)k->imported_at);
+	cJSON_AddNumberToObject(o, "header_version", k->header_version);
 	return o;
 }

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* The kfunc declarations of vmlinux.h: the functions a kernel's BTF tags "bpf_kfunc". */
+/* The kfunc declarations of vmlinux.h: the functions a kernel's BTF tags "bpf_kfunc".
+ * A change of what this prints bumps BTF_HEADER_VERSION (btfhub.h). */
 #include <string.h>
 
 #include <bpf/btf.h>

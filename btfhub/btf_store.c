@@ -10,11 +10,12 @@
 
 #include "store_internal.h"
 
-#define STORE_SCHEMA_VERSION 2
+#define STORE_SCHEMA_VERSION 3
 
 /*
  * Schema 2 keys a kernel by release, arch and build id ('' where the build id is unknown);
- * schema 1 (release and arch) is migrated when a store is opened (store_migrate).
+ * schema 3 records the format of each kernel's vmlinux.h (header_version, 0: unknown).
+ * Older schemas are migrated when a store is opened (store_migrate).
  */
 #define STORE_KERNELS_TABLE(name)                                                                  \
 	"CREATE TABLE IF NOT EXISTS " name "("                                                     \
@@ -23,6 +24,7 @@
 	" source TEXT NOT NULL, origin TEXT NOT NULL, imported_at INTEGER NOT NULL,"               \
 	" types INTEGER NOT NULL, funcs INTEGER NOT NULL, features_known INTEGER NOT NULL,"        \
 	" path TEXT NOT NULL, build_id TEXT NOT NULL DEFAULT '',"                                  \
+	" header_version INTEGER NOT NULL DEFAULT 0,"                                              \
 	" UNIQUE(release, arch, build_id));"
 
 static const char store_schema[] =
@@ -36,25 +38,33 @@ static const char store_schema[] =
 		   " kernel_id INTEGER NOT NULL REFERENCES kernels(id) ON DELETE CASCADE,"
 		   " kind INTEGER NOT NULL, name TEXT NOT NULL, value INTEGER NOT NULL,"
 		   " PRIMARY KEY(kernel_id, kind, name)) WITHOUT ROWID;"
-		   "INSERT OR IGNORE INTO meta VALUES('schema', '2');";
+		   "INSERT OR IGNORE INTO meta VALUES('schema', '3');";
 
-/* Schema 1 to 2: the kernels table made again with build_id and the new key (SQLite cannot
- * change a table's UNIQUE constraint in place); rows, ids and feature rows are kept. */
+/* Schema 1 to 3: the kernels table made again with build_id, header_version and the new key
+ * (SQLite cannot change a table's UNIQUE constraint in place); rows, ids and feature rows are
+ * kept, their build ids and header versions unknown. */
 static const char store_migrate_1[] = "BEGIN IMMEDIATE;" STORE_KERNELS_TABLE(
-    "kernels_v2") "INSERT INTO kernels_v2(id, release, distro, version, arch, sha256, size, "
+    "kernels_v3") "INSERT INTO kernels_v3(id, release, distro, version, arch, sha256, size, "
 		  "source, origin,"
 		  " imported_at, types, funcs, features_known, path)"
 		  " SELECT id, release, distro, version, arch, sha256, size, source, origin, "
 		  "imported_at,"
 		  " types, funcs, features_known, path FROM kernels;"
 		  "DROP TABLE kernels;"
-		  "ALTER TABLE kernels_v2 RENAME TO kernels;"
+		  "ALTER TABLE kernels_v3 RENAME TO kernels;"
 		  "CREATE INDEX IF NOT EXISTS kernels_by_distro ON kernels(distro, version, arch);"
 		  "CREATE INDEX IF NOT EXISTS kernels_by_sha ON kernels(sha256);"
-		  "UPDATE meta SET value = '2' WHERE key = 'schema';"
+		  "UPDATE meta SET value = '3' WHERE key = 'schema';"
 		  "COMMIT;";
 
-/* An index of schema 1 is migrated; one newer than this code is refused. */
+/* Schema 2 to 3: a column, 0 (unknown) in every row, whose headers are then written again. */
+static const char store_migrate_2[] =
+    "BEGIN IMMEDIATE;"
+    "ALTER TABLE kernels ADD COLUMN header_version INTEGER NOT NULL DEFAULT 0;"
+    "UPDATE meta SET value = '3' WHERE key = 'schema';"
+    "COMMIT;";
+
+/* Indexes of schema 1 and 2 are migrated; one newer than this code is refused. */
 static int store_migrate(struct btf_store *s, struct eucc_error *err)
 {
 	sqlite3_stmt *st;
@@ -67,7 +77,7 @@ static int store_migrate(struct btf_store *s, struct eucc_error *err)
 	sqlite3_finalize(st);
 	if (version == STORE_SCHEMA_VERSION)
 		return 0;
-	if (version != 1) {
+	if (version != 1 && version != 2) {
 		eucc_error_set(err, -EPROTONOSUPPORT, EUCC_E_STORE,
 			       "BTF index in %s has schema %d; this eucc-server knows %d", s->dir,
 			       version, STORE_SCHEMA_VERSION);
@@ -76,16 +86,21 @@ static int store_migrate(struct btf_store *s, struct eucc_error *err)
 	}
 	/* foreign keys off, outside the transaction: dropping the old table must not cascade */
 	sqlite3_exec(s->db, "PRAGMA foreign_keys=OFF", NULL, NULL, NULL);
-	rc = sqlite3_exec(s->db, store_migrate_1, NULL, NULL, NULL);
+	rc =
+	    sqlite3_exec(s->db, version == 1 ? store_migrate_1 : store_migrate_2, NULL, NULL, NULL);
 	if (rc != SQLITE_OK) {
-		store_sql_error(s, err, "cannot migrate schema 1 to 2");
+		eucc_error_set(err, -EIO, EUCC_E_STORE,
+			       "BTF index in %s: cannot migrate schema %d to %d: %s", s->dir,
+			       version, STORE_SCHEMA_VERSION, sqlite3_errmsg(s->db));
 		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
 	}
 	sqlite3_exec(s->db, "PRAGMA foreign_keys=ON", NULL, NULL, NULL);
 	if (rc != SQLITE_OK)
 		return -EIO;
-	eucc_info("BTF index in %s: migrated from schema 1 to 2 (kernels keyed by build id too)",
-		  s->dir);
+	eucc_info("BTF index in %s: migrated from schema %d to %d (%s)", s->dir, version,
+		  STORE_SCHEMA_VERSION,
+		  version == 1 ? "kernels keyed by build id too, vmlinux.h formats recorded"
+			       : "vmlinux.h formats recorded");
 	return 0;
 }
 
@@ -191,6 +206,7 @@ void kernel_from_row(const struct btf_store *store, sqlite3_stmt *st, struct btf
 	k->funcs = sqlite3_column_int64(st, 10);
 	copy_col(st, 11, rel, sizeof(rel));
 	copy_col(st, 12, k->build_id, sizeof(k->build_id));
+	k->header_version = sqlite3_column_int(st, 13);
 	snprintf(k->path, sizeof(k->path), "%s/%s", store->dir, rel);
 }
 
@@ -344,19 +360,33 @@ int store_delete_row(struct btf_store *store, int64_t id)
 	return rc == SQLITE_DONE ? 0 : -EIO;
 }
 
-void store_unlink_derived(struct btf_store *store, const char *btf_path)
+static void unlink_glob(const char *pattern)
 {
-	char pattern[PATH_MAX];
 	glob_t g;
 
-	(void)store;
-	/* the header and what users of the store derived from it (<release>.h.*.pch) */
-	snprintf(pattern, sizeof(pattern), "%.*s.h*", (int)(strlen(btf_path) - 4), btf_path);
 	if (!glob(pattern, GLOB_NOSORT, NULL, &g)) {
 		for (size_t i = 0; i < g.gl_pathc; i++)
 			unlink(g.gl_pathv[i]);
 		globfree(&g);
 	}
+}
+
+void store_unlink_derived(struct btf_store *store, const char *btf_path)
+{
+	char pattern[PATH_MAX];
+
+	(void)store;
+	/* the header and what users of the store derived from it (<release>.h.*.pch) */
+	snprintf(pattern, sizeof(pattern), "%.*s.h*", (int)(strlen(btf_path) - 4), btf_path);
+	unlink_glob(pattern);
+}
+
+void store_unlink_pch(const char *btf_path)
+{
+	char pattern[PATH_MAX];
+
+	snprintf(pattern, sizeof(pattern), "%.*s.h.*", (int)(strlen(btf_path) - 4), btf_path);
+	unlink_glob(pattern);
 }
 
 void store_unlink_files(struct btf_store *store, const char *btf_path)

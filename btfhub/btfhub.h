@@ -87,6 +87,7 @@ struct btf_kernel {
 	int64_t funcs;	     /* number of FUNC records (0: made without them) */
 	char path[PATH_MAX]; /* the .btf file in the store */
 	char build_id[2 * KERNEL_BUILD_ID_MAX + 1]; /* hex; "" where unknown */
+	int header_version; /* BTF_HEADER_VERSION its vmlinux.h was written with; 0: unknown */
 };
 
 /* The one JSON form of a stored kernel, for answers and --json: release, distro, version,
@@ -174,6 +175,23 @@ int btf_store_load(struct btf_store *store, const struct btf_kernel *k, struct b
 int btf_store_header(struct btf_store *store, const struct btf_kernel *k, char *path, size_t size,
 		     struct eucc_error *err);
 
+struct btf_refresh_stats {
+	unsigned int checked; /* kernels in the store */
+	unsigned int remade;  /* headers written again */
+	unsigned int failed;  /* headers that could not be (each logged; the old one stays) */
+};
+
+/*
+ * Write again the vmlinux.h of every stored kernel whose header is older than
+ * BTF_HEADER_VERSION (or of unknown version, or missing), each atomically (a reader sees the
+ * old file or the new one), remove the precompiled headers made from the old one
+ * (<release>.h.*), and record the version in the index. A kernel that fails keeps its old
+ * header and is counted in stats->failed. Returns 0, or a negative errno (with @err) when the
+ * index cannot be read.
+ */
+int btf_store_refresh_headers(struct btf_store *store, struct btf_refresh_stats *stats,
+			      struct eucc_error *err);
+
 /* ---- feature tables --------------------------------------------------------------------- */
 
 /* Stored feature tables of a kernel (from the index). */
@@ -181,6 +199,16 @@ int btf_store_features(struct btf_store *store, const struct btf_kernel *k,
 		       struct btf_features *out, struct eucc_error *err);
 
 /* ---- headers and definitions ------------------------------------------------------------- */
+
+/*
+ * The format of the vmlinux.h btf_header_write writes. Bump it with every change of what the
+ * writer prints (btf_header.c, btf_kfuncs.c): the store records it per kernel and a server that
+ * opens a store writes again the headers of an older format (btf_store_refresh_headers), and
+ * it is part of the compile pipeline's version (cache keys). 1: types and the UAPI
+ * completion; 2: kfunc declarations; 3: kfuncs outside the types' guard, "(void)" for those
+ * without parameters; 4: bool, true and false renamed under C23.
+ */
+#define BTF_HEADER_VERSION 4
 
 /*
  * Write a vmlinux.h for @btf: every type, CO-RE's preserve_access_index on records, and the BPF

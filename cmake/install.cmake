@@ -1,7 +1,8 @@
 # What `cmake --install` puts under the prefix besides the binaries (docs/install.md):
 #   bin/eucc-server bin/eucc-remote             (server/ and client/CMakeLists.txt)
 #   include/eucc/eucc.h, share/pkgconfig/eucc.pc for BPF programs
-#   share/eucc/include/eucc/eucc.h              the server's data file (server/data_files.h)
+#   share/eucc/include/eucc/eucc.h              the server's data files (server/data_files.h);
+#   share/eucc/libbpf/include/bpf/*.h           the libbpf headers (server/CMakeLists.txt)
 #   share/man/man1/eucc-server.1 eucc-remote.1  share/doc/eucc/*.md
 #   lib/systemd/system/eucc-server.service      lib/sysusers.d/eucc.conf
 #   share/bash-completion/completions/eucc-remote eucc-server

@@ -217,7 +217,8 @@ fetch_busybox_arm64() {
 
 # The libbpf headers BPF programs compile with (EUCC_LIBBPF_HEADERS, docs/compile.md): those of
 # the newest libbpf Debian has, trixie's 1.5.0, built from its source package (a deb-src entry
-# for trixie; no binary package of trixie is installed) into $LIBBPF_PREFIX.
+# for trixie; no binary package of trixie is installed) into $LIBBPF_PREFIX. The build copies
+# them into the server's data files; the Debian package (debian/rules) cannot be built without.
 LIBBPF_VERSION=1:1.5.0-3
 LIBBPF_PREFIX=/opt/eucc/libbpf-1.5
 TRIXIE_SRC_LIST=/etc/apt/sources.list.d/eucc-trixie-src.sources

@@ -269,7 +269,13 @@ static void print_kernel_details(const struct btf_kernel *k, const struct btf_fe
 		printf("build id:  %s\n", k->build_id);
 	printf("sha256:    %s\nsize:      %s (%lld bytes), %lld types, %lld funcs\n", k->sha256,
 	       size, (long long)k->size, (long long)k->types, (long long)k->funcs);
-	printf("source:    %s\nimported:  %s\nvmlinux.h: %s\n", k->source, tbuf, header);
+	printf("source:    %s\nimported:  %s\nvmlinux.h: %s, format %d", k->source, tbuf, header,
+	       k->header_version);
+	if (k->header_version < BTF_HEADER_VERSION)
+		printf(" (older than this eucc-server's %d: written again when eucc-server serve "
+		       "starts)",
+		       BTF_HEADER_VERSION);
+	printf("\n");
 	print_feature_list(f, BTF_FEATURE_HELPER, "helpers");
 	print_feature_list(f, BTF_FEATURE_MAP_TYPE, "map types");
 	print_feature_list(f, BTF_FEATURE_PROG_TYPE, "program types");

@@ -105,7 +105,7 @@ static int do_serve(const struct cli_call *call)
 {
 	struct server_config *cfg = server_config(call);
 	struct eucc_error err = {0};
-	char include_dir[PATH_MAX];
+	char include_dir[PATH_MAX], warm[PATH_MAX];
 	struct server *s;
 	struct eucc_key *key = NULL;
 	struct serve_opts o;
@@ -122,6 +122,11 @@ static int do_serve(const struct cli_call *call)
 	if (data_files_eucc_include(include_dir, sizeof(include_dir), &err))
 		return cmd_fail(&err);
 	o.eucc_include = include_dir;
+	if (!o.no_warm && !data_files_warm_preload(warm, sizeof(warm)))
+		o.warm_preload = warm;
+	else if (!o.no_warm)
+		eucc_warn("no libeucc-warm.so beside the binary (docs/install.md): every compile "
+			  "starts clang afresh in bwrap");
 	/* a mirror signs nothing (its packages are signed already) and has no data dir */
 	if (!o.mirror_dir && signing_key_load(o.data_dir, true, NULL, &key, &err))
 		return cmd_fail(&err);
@@ -218,6 +223,11 @@ static const struct cli_opt serve_cli_opts[] = {
      .off = offsetof(struct serve_opts, full_header),
      .help = "compile every program against the full vmlinux.h, never a header of its own "
 	     "(docs/kernel-header.md)"},
+    {.name = "no-warm",
+     .kind = CLI_BOOL,
+     .off = offsetof(struct serve_opts, no_warm),
+     .help = "start clang and llvm-strip afresh in bwrap for every compile, with no warm "
+	     "tools (docs/security.md)"},
     {.name = "compile-timeout",
      .arg = "SEC",
      .kind = CLI_CALL,

@@ -12,6 +12,9 @@
 #ifndef EUCC_EXE_TO_DATA
 #define EUCC_EXE_TO_DATA "../share/eucc"
 #endif
+#ifndef EUCC_EXE_TO_LIB
+#define EUCC_EXE_TO_LIB "../lib/eucc"
+#endif
 
 /* The dir of the running binary, from /proc/self/exe. */
 static int exe_dir(char *out, size_t size)
@@ -31,6 +34,17 @@ static int exe_dir(char *out, size_t size)
 	return 0;
 }
 
+/* DATA: the dir of the running binary, then EUCC_EXE_TO_DATA. */
+static int data_dir(char *out, size_t size)
+{
+	char dir[PATH_MAX];
+	int ret = exe_dir(dir, sizeof(dir));
+
+	if (ret)
+		return ret;
+	return snprintf(out, size, "%s/%s", dir, EUCC_EXE_TO_DATA) < (int)size ? 0 : -ENAMETOOLONG;
+}
+
 /* The place to look for eucc.h, and what chose it (for the error message). */
 static int include_candidate(char *out, size_t size, const char **origin)
 {
@@ -43,12 +57,20 @@ static int include_candidate(char *out, size_t size, const char **origin)
 		return snprintf(out, size, "%s", env) < (int)size ? 0 : -ENAMETOOLONG;
 	}
 	*origin = "the install prefix";
-	ret = exe_dir(dir, sizeof(dir));
+	ret = data_dir(dir, sizeof(dir));
 	if (ret)
 		return ret;
-	if (snprintf(out, size, "%s/%s/include/eucc", dir, EUCC_EXE_TO_DATA) >= (int)size)
-		return -ENAMETOOLONG;
-	return 0;
+	return snprintf(out, size, "%s/include/eucc", dir) < (int)size ? 0 : -ENAMETOOLONG;
+}
+
+int data_files_libbpf_include(char *out, size_t size)
+{
+	char dir[PATH_MAX];
+	int ret = data_dir(dir, sizeof(dir));
+
+	if (ret)
+		return ret;
+	return snprintf(out, size, "%s/libbpf/include", dir) < (int)size ? 0 : -ENAMETOOLONG;
 }
 
 int data_files_eucc_include(char *out, size_t size, struct eucc_error *err)
@@ -74,4 +96,17 @@ int data_files_eucc_include(char *out, size_t size, struct eucc_error *err)
 		return eucc_error_set(err, -ENAMETOOLONG, EUCC_E_INTERNAL, "path too long: %s",
 				      real);
 	return 0;
+}
+
+int data_files_warm_preload(char *out, size_t size)
+{
+	char dir[PATH_MAX], path[PATH_MAX + 64], real[PATH_MAX];
+	int ret = exe_dir(dir, sizeof(dir));
+
+	if (ret)
+		return ret;
+	snprintf(path, sizeof(path), "%s/%s/libeucc-warm.so", dir, EUCC_EXE_TO_LIB);
+	if (access(path, R_OK) || !realpath(path, real))
+		return -ENOENT;
+	return snprintf(out, size, "%s", real) < (int)size ? 0 : -ENAMETOOLONG;
 }

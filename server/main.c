@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* eucc-server: the compile server and its BTF store. */
 #include <errno.h>
+#include <limits.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,6 +9,7 @@
 #include <bpf/libbpf.h>
 
 #include "compile.h"
+#include "data_files.h"
 #include "server.h"
 
 static int set_data(void *target, const struct cli_opt *opt, const char *value,
@@ -91,11 +93,15 @@ int main(int argc, char **argv)
 {
 	struct server_config cfg = {0};
 	const char *level = getenv("EUCC_LOG");
+	char libbpf[PATH_MAX];
 
 	if (level && !strcmp(level, "debug"))
 		eucc_log_set_level(EUCC_LOG_DEBUG);
 	else if (level && !strcmp(level, "info"))
 		eucc_log_set_level(EUCC_LOG_INFO);
+	/* every command compiles (serve) or precompiles (btf import) with the same headers */
+	if (!data_files_libbpf_include(libbpf, sizeof(libbpf)))
+		compile_toolchains_set_libbpf(libbpf);
 	if (eucc_default_data_dir(cfg.data_dir, sizeof(cfg.data_dir)))
 		snprintf(cfg.data_dir, sizeof(cfg.data_dir), ".eucc");
 	return cli_main(&server_prog, argc, argv, &cfg);

@@ -67,6 +67,8 @@ struct serve_opts {
 	bool allow_btf_upload;	  /* clients may offer their kernel's BTF */
 	bool full_header;	  /* never a program's own kernel header (docs/kernel-header.md) */
 	const char *eucc_include; /* dir holding eucc.h, offered to programs as <eucc/eucc.h> */
+	bool no_warm;		  /* --no-warm: no warm tools even if the library is there */
+	const char *warm_preload; /* libeucc-warm.so, or NULL: clang starts afresh each time */
 	const char *access_log;	  /* a file, "-" for stderr, NULL: none */
 	const struct eucc_key *signing_key; /* NULL: packages are not signed */
 	struct compile_limits limits;

@@ -64,6 +64,7 @@ int server_init(struct server *s, const struct serve_opts *opts, struct eucc_err
 	    .allow_btf_upload = opts->allow_btf_upload,
 	    .full_header = opts->full_header,
 	    .eucc_include = opts->eucc_include,
+	    .warm_preload = opts->warm_preload,
 	    .limits = opts->limits,
 	    .signing_key = opts->signing_key,
 	    .registry = opts->registry,

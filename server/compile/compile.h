@@ -64,7 +64,8 @@ struct compile_limits {
 /*
  * A toolchain: one clang (with llvm-strip beside it) and the libbpf headers it compiles with.
  * The server offers every clang of /usr/lib/llvm-N and the build's own, newest first; all
- * share the server's libbpf headers (EUCC_LIBBPF_HEADERS, else /usr/include).
+ * share the server's libbpf headers: those of its install prefix, else EUCC_LIBBPF_HEADERS,
+ * else /usr/include (with a warning).
  */
 struct compile_toolchain {
 	const char *name;	   /* "clang-19" */
@@ -77,6 +78,11 @@ struct compile_toolchain {
 	const char *identity;	    /* all of the above that can change an object: cache keys */
 };
 
+/*
+ * The dir (holding bpf/) of the libbpf headers that the server installs with itself, looked
+ * at first; call before any use of the toolchains (-EBUSY after). NULL or "": none.
+ */
+int compile_toolchains_set_libbpf(const char *dir);
 /* How many toolchains there are; the one at 0 is the default (the newest clang). */
 size_t compile_toolchain_count(void);
 const struct compile_toolchain *compile_toolchain_at(size_t i);
@@ -97,6 +103,9 @@ struct compile_job {
 	const char *eucc_include; /* dir of eucc.h (EUCC_EVENT), seen as <eucc/...>, or NULL */
 	struct compile_limits limits;
 	bool preprocess; /* clang -E with the same flags: res->object is the preprocessed text */
+	/* libeucc-warm.so: clang and llvm-strip run as warm tools (docs/security.md); NULL:
+	 * every command starts afresh in bwrap */
+	const char *warm_preload;
 };
 
 struct compile_diag {

@@ -21,292 +21,11 @@
 #include "btfhub.h"
 #include "compile_internal.h"
 
-#define BWRAP_PATH    EUCC_BWRAP
-#define STDERR_MAX    (64 * 1024)
 #define DEF_CPU_S     30
 #define DEF_WALL_S    60
 #define DEF_MEMORY    ((uint64_t)2 << 30)
 #define DEF_OUTPUT    ((uint64_t)64 << 20)
 #define SANDBOX_NPROC 1024
-#define SANDBOX_UID   "65534"
-
-struct argv_buf {
-	char **v;
-	size_t n, cap;
-	bool oom;
-};
-
-static void argv_add(struct argv_buf *a, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-
-static void argv_add(struct argv_buf *a, const char *fmt, ...)
-{
-	va_list ap;
-	char *s;
-
-	if (a->n + 2 > a->cap) {
-		size_t cap = a->cap ? a->cap * 2 : 64;
-		char **v = realloc(a->v, cap * sizeof(*v));
-
-		if (!v) {
-			a->oom = true;
-			return;
-		}
-		a->v = v;
-		a->cap = cap;
-	}
-	va_start(ap, fmt);
-	if (vasprintf(&s, fmt, ap) < 0) {
-		a->oom = true;
-		s = NULL;
-	}
-	va_end(ap);
-	if (s) {
-		a->v[a->n++] = s;
-		a->v[a->n] = NULL;
-	}
-}
-
-static void argv_free(struct argv_buf *a)
-{
-	for (size_t i = 0; i < a->n; i++)
-		free(a->v[i]);
-	free(a->v);
-	memset(a, 0, sizeof(*a));
-}
-
-static uint64_t now_ms(void)
-{
-	return eucc_now_ns() / EUCC_NS_PER_MS;
-}
-
-/* ---- running a command with limits and a deadline --------------------------------------- */
-
-#define INFO_FD 3 /* bwrap --info-fd: {"child-pid": N}, the sandbox's init */
-
-struct run_result {
-	int status;	      /* from wait4 */
-	bool timed_out;	      /* killed at the wall-clock limit */
-	uint64_t cpu_ms;      /* user + system of the whole tree */
-	char out[STDERR_MAX]; /* stdout and stderr, the first STDERR_MAX - 1 bytes */
-	size_t outlen;
-};
-
-/* What the parent watches while the command runs. */
-struct run_watch {
-	pid_t pid;	/* bwrap (or the command) */
-	int out_fd;	/* its stdout and stderr */
-	int info_fd;	/* bwrap's --info-fd, or -1 */
-	int init_pidfd; /* the sandbox's init, once known, or -1 */
-	char info[256];
-	size_t infolen;
-};
-
-/* In the child, before exec: only async-signal-safe calls. */
-static void child_limits(const struct compile_limits *lim)
-{
-	struct rlimit cpu = {lim->cpu_seconds, lim->cpu_seconds + 2};
-	struct rlimit as = {lim->memory_bytes, lim->memory_bytes};
-	struct rlimit fsize = {lim->output_bytes, lim->output_bytes};
-	struct rlimit nproc = {SANDBOX_NPROC, SANDBOX_NPROC};
-	struct rlimit core = {0, 0};
-
-	setrlimit(RLIMIT_CPU, &cpu);
-	setrlimit(RLIMIT_AS, &as);
-	setrlimit(RLIMIT_FSIZE, &fsize);
-	setrlimit(RLIMIT_NPROC, &nproc);
-	setrlimit(RLIMIT_CORE, &core);
-}
-
-static void __attribute__((noreturn))
-child_exec(char *const argv[], const struct compile_limits *lim, int devnull, int out, int info)
-{
-	static char *const envp[] = {"PATH=/usr/bin:/bin", "LC_ALL=C", NULL};
-	sigset_t none;
-
-	setpgid(0, 0);
-	sigemptyset(&none);
-	sigprocmask(SIG_SETMASK, &none, NULL);
-	signal(SIGPIPE, SIG_DFL);
-	signal(SIGXCPU, SIG_DFL);
-	signal(SIGXFSZ, SIG_DFL);
-	if (dup2(devnull, 0) < 0 || dup2(out, 1) < 0 || dup2(out, 2) < 0)
-		_exit(126);
-	if (info >= 0 && (info == INFO_FD ? fcntl(info, F_SETFD, 0) : dup2(info, INFO_FD)) < 0)
-		_exit(126);
-	close_range(info >= 0 ? INFO_FD + 1 : INFO_FD, ~0U, 0);
-	if (lim)
-		child_limits(lim);
-	execve(argv[0], argv, envp);
-	_exit(127);
-}
-
-/* A pidfd for the sandbox's init, once bwrap told its pid and it is still bwrap's child. */
-static int init_pidfd(const char *info, pid_t bwrap)
-{
-	const char *p = strstr(info, "\"child-pid\"");
-	char path[64], status[2048], *pp;
-	long pid;
-	ssize_t n;
-	int fd, sfd;
-
-	if (!p || !(p = strchr(p, ':')) || (pid = strtol(p + 1, NULL, 10)) <= 1)
-		return -1;
-	fd = pidfd_open((pid_t)pid, 0);
-	if (fd < 0)
-		return -1;
-	snprintf(path, sizeof(path), "/proc/%ld/status", pid);
-	sfd = open(path, O_RDONLY | O_CLOEXEC);
-	n = sfd < 0 ? -1 : read(sfd, status, sizeof(status) - 1);
-	if (sfd >= 0)
-		close(sfd);
-	status[n > 0 ? n : 0] = '\0';
-	pp = strstr(status, "\nPPid:");
-	if (!pp || strtol(pp + 7, NULL, 10) != bwrap) { /* not ours: the pid was reused */
-		close(fd);
-		return -1;
-	}
-	return fd;
-}
-
-/* Read from @fd into @buf (at most @size - 1 bytes kept); false at EOF or error. */
-static bool drain(int fd, char *buf, size_t size, size_t *len)
-{
-	char tmp[4096];
-	ssize_t n = read(fd, tmp, sizeof(tmp));
-
-	if (n < 0 && (errno == EINTR || errno == EAGAIN))
-		return true;
-	if (n <= 0)
-		return false;
-	if (*len + (size_t)n >= size)
-		n = (ssize_t)(size - 1 - *len);
-	memcpy(buf + *len, tmp, (size_t)n);
-	*len += (size_t)n;
-	buf[*len] = '\0';
-	return true;
-}
-
-/* Read the command's output (and bwrap's info) until EOF or the deadline. */
-static void collect_output(struct run_watch *w, uint64_t deadline, struct run_result *rr)
-{
-	for (;;) {
-		struct pollfd pfd[2] = {{.fd = w->out_fd, .events = POLLIN},
-					{.fd = w->info_fd, .events = POLLIN}};
-		uint64_t now = now_ms();
-
-		if (now >= deadline) {
-			rr->timed_out = true;
-			return;
-		}
-		if (poll(pfd, w->info_fd >= 0 ? 2 : 1, (int)(deadline - now)) <= 0)
-			continue; /* EINTR or the deadline, checked above */
-		if (w->info_fd >= 0 && pfd[1].revents &&
-		    !drain(w->info_fd, w->info, sizeof(w->info), &w->infolen)) {
-			close(w->info_fd);
-			w->info_fd = -1;
-			w->init_pidfd = init_pidfd(w->info, w->pid);
-		}
-		if (pfd[0].revents && !drain(w->out_fd, rr->out, sizeof(rr->out), &rr->outlen))
-			return;
-	}
-}
-
-static bool reaped(pid_t pid, uint64_t until, struct run_result *rr, struct rusage *ru)
-{
-	for (;;) {
-		pid_t r = wait4(pid, &rr->status, WNOHANG, ru);
-
-		if (r == pid || (r < 0 && errno != EINTR))
-			return true;
-		if (now_ms() >= until)
-			return false;
-		nanosleep(&(struct timespec){0, 2 * 1000 * 1000}, NULL);
-	}
-}
-
-/*
- * Wait for the command until the deadline. Then kill the sandbox's init: the kernel kills
- * every process of its pid namespace and init exits only when they are gone, then bwrap
- * exits. So once bwrap is reaped, nothing of the job runs. Without init: kill bwrap's group.
- */
-static void reap(struct run_watch *w, uint64_t deadline, struct run_result *rr)
-{
-	struct rusage ru = {0};
-
-	if (!rr->timed_out && !reaped(w->pid, deadline, rr, &ru))
-		rr->timed_out = true;
-	if (rr->timed_out) {
-		if (w->init_pidfd >= 0)
-			pidfd_send_signal(w->init_pidfd, SIGKILL, NULL, 0);
-		if (w->init_pidfd < 0 || !reaped(w->pid, now_ms() + 5000, rr, &ru)) {
-			kill(-w->pid, SIGKILL);
-			kill(w->pid, SIGKILL);
-			while (wait4(w->pid, &rr->status, 0, &ru) < 0 && errno == EINTR)
-				;
-		}
-	}
-	rr->cpu_ms = (uint64_t)ru.ru_utime.tv_sec * 1000 + (uint64_t)ru.ru_utime.tv_usec / 1000 +
-		     (uint64_t)ru.ru_stime.tv_sec * 1000 + (uint64_t)ru.ru_stime.tv_usec / 1000;
-}
-
-static void watch_close(struct run_watch *w)
-{
-	if (w->out_fd >= 0)
-		close(w->out_fd);
-	if (w->info_fd >= 0)
-		close(w->info_fd);
-	if (w->init_pidfd >= 0)
-		close(w->init_pidfd);
-}
-
-/*
- * Run argv[0] (an absolute path) with @lim (NULL: none) for at most @wall_s seconds. With
- * @bwrap_info, fd 3 of the command is a pipe for bwrap's --info-fd.
- */
-static int run_limited(char *const argv[], const struct compile_limits *lim, unsigned int wall_s,
-		       bool bwrap_info, struct run_result *rr)
-{
-	uint64_t deadline = now_ms() + (uint64_t)wall_s * 1000;
-	struct run_watch w = {.out_fd = -1, .info_fd = -1, .init_pidfd = -1};
-	int out[2], info[2] = {-1, -1}, devnull, r = 0;
-
-	memset(rr, 0, offsetof(struct run_result, out));
-	rr->out[0] = '\0';
-	rr->outlen = 0;
-	devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
-	if (devnull < 0)
-		return -errno;
-	if (pipe2(out, O_CLOEXEC)) {
-		r = -errno;
-		close(devnull);
-		return r;
-	}
-	if (bwrap_info && pipe2(info, O_CLOEXEC)) {
-		r = -errno;
-		close(devnull);
-		close(out[0]);
-		close(out[1]);
-		return r;
-	}
-	w.pid = fork();
-	if (w.pid == 0)
-		child_exec(argv, lim, devnull, out[1], info[1]);
-	if (w.pid < 0)
-		r = -errno;
-	close(devnull);
-	close(out[1]);
-	if (info[1] >= 0)
-		close(info[1]);
-	w.out_fd = out[0];
-	w.info_fd = info[0];
-	if (!r) {
-		collect_output(&w, deadline, rr);
-		reap(&w, deadline, rr);
-	}
-	watch_close(&w);
-	return r;
-}
 
 /* ---- the sandbox ------------------------------------------------------------------------ */
 
@@ -319,7 +38,7 @@ static int job_toolchain(const struct compile_job *job, const struct compile_too
 }
 
 /* /lib, /lib64, /bin ... as on the host: the same symlink (merged /usr) or a read-only bind. */
-static void add_root_dirs(struct argv_buf *a)
+static void add_root_dirs(struct sandbox_spec *sp)
 {
 	static const char *const dirs[] = {"/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32"};
 	char target[PATH_MAX];
@@ -333,13 +52,9 @@ static void add_root_dirs(struct argv_buf *a)
 		if (S_ISLNK(st.st_mode) &&
 		    (n = readlink(dirs[i], target, sizeof(target) - 1)) > 0) {
 			target[n] = '\0';
-			argv_add(a, "--symlink");
-			argv_add(a, "%s", target);
-			argv_add(a, "%s", dirs[i]);
+			sandbox_spec_mount(sp, SANDBOX_SYMLINK, target, dirs[i]);
 		} else if (S_ISDIR(st.st_mode)) {
-			argv_add(a, "--ro-bind");
-			argv_add(a, "%s", dirs[i]);
-			argv_add(a, "%s", dirs[i]);
+			sandbox_spec_mount(sp, SANDBOX_RO_BIND, dirs[i], dirs[i]);
 		}
 	}
 }
@@ -376,7 +91,7 @@ static const char *arch_column(const char *arch, int col)
 }
 
 /* The target arch's UAPI asm/ headers (linux-libc-dev of that arch), seen as <asm/...>. */
-static void add_uapi_asm(const struct compile_job *job, struct argv_buf *a)
+static void add_uapi_asm(const struct compile_job *job, struct sandbox_spec *sp)
 {
 	const char *triplet = arch_column(job->arch, 2);
 	char dir[128];
@@ -384,63 +99,35 @@ static void add_uapi_asm(const struct compile_job *job, struct argv_buf *a)
 	if (!triplet)
 		return;
 	snprintf(dir, sizeof(dir), "/usr/include/%s/asm", triplet);
-	if (!fs_is_dir(dir))
-		return;
-	argv_add(a, "--ro-bind");
-	argv_add(a, "%s", dir);
-	argv_add(a, SANDBOX_UAPI "/asm");
+	if (fs_is_dir(dir))
+		sandbox_spec_mount(sp, SANDBOX_RO_BIND, dir, SANDBOX_UAPI "/asm");
 }
 
-/* bwrap and its options; the command follows. */
-static void sandbox_argv(const struct compile_job *job, const struct compile_toolchain *tc,
-			 struct argv_buf *a)
+/* What the job's commands see (docs/security.md): the same for bwrap and warm tools. */
+static void sandbox_view(const struct compile_job *job, const struct compile_toolchain *tc,
+			 struct sandbox_spec *sp)
 {
-	/* clang-format off */
-	static const char *const fixed[] = {
-		BWRAP_PATH, "--info-fd", "3",
-		"--unshare-all", "--unshare-user", "--uid", SANDBOX_UID, "--gid", SANDBOX_UID,
-		"--cap-drop", "ALL", "--die-with-parent", "--new-session",
-		"--clearenv", "--setenv", "PATH", "/usr/bin:/bin", "--setenv", "LC_ALL", "C",
-		"--ro-bind", "/usr", "/usr",
-		"--ro-bind-try", "/etc/ld.so.cache", "/etc/ld.so.cache",
-		"--dev", "/dev", "--tmpfs", "/tmp",
-	};
-	/* clang-format on */
+	char path[PATH_MAX + 16];
 
-	for (size_t i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++)
-		argv_add(a, "%s", fixed[i]);
-	add_root_dirs(a);
-	argv_add(a, "--ro-bind");
-	argv_add(a, "%s/src", job->workdir);
-	argv_add(a, SANDBOX_SRC);
-	argv_add(a, "--bind");
-	argv_add(a, "%s/out", job->workdir);
-	argv_add(a, SANDBOX_OUT);
-	argv_add(a, "--ro-bind");
-	argv_add(a, "%s", job->vmlinux_h);
-	argv_add(a, SANDBOX_VMLINUX);
-	if (job->vmlinux_pch) {
-		argv_add(a, "--ro-bind");
-		argv_add(a, "%s", job->vmlinux_pch);
-		argv_add(a, SANDBOX_PCH);
-	}
-	if (job->eucc_include) {
-		argv_add(a, "--ro-bind");
-		argv_add(a, "%s", job->eucc_include);
-		argv_add(a, SANDBOX_INC "/eucc");
-	}
-	argv_add(a, "--ro-bind");
-	argv_add(a, "%s/" PCH_SOURCE, job->workdir);
-	argv_add(a, SANDBOX_PCH_SRC);
-	argv_add(a, "--ro-bind");
-	argv_add(a, "%s", tc->libbpf_dir);
-	argv_add(a, SANDBOX_LIBBPF);
-	add_uapi_asm(job, a);
-	argv_add(a, "--remount-ro");
-	argv_add(a, "/");
-	argv_add(a, "--chdir");
-	argv_add(a, SANDBOX_SRC);
-	argv_add(a, "--");
+	sandbox_spec_mount(sp, SANDBOX_RO_BIND, "/usr", "/usr");
+	sandbox_spec_mount(sp, SANDBOX_RO_BIND_TRY, "/etc/ld.so.cache", "/etc/ld.so.cache");
+	sandbox_spec_mount(sp, SANDBOX_DEV, NULL, "/dev");
+	sandbox_spec_mount(sp, SANDBOX_TMPFS, NULL, "/tmp");
+	add_root_dirs(sp);
+	snprintf(path, sizeof(path), "%s/src", job->workdir);
+	sandbox_spec_mount(sp, SANDBOX_RO_BIND, path, SANDBOX_SRC);
+	snprintf(path, sizeof(path), "%s/out", job->workdir);
+	sandbox_spec_mount(sp, SANDBOX_BIND, path, SANDBOX_OUT);
+	sandbox_spec_mount(sp, SANDBOX_RO_BIND, job->vmlinux_h, SANDBOX_VMLINUX);
+	if (job->vmlinux_pch)
+		sandbox_spec_mount(sp, SANDBOX_RO_BIND, job->vmlinux_pch, SANDBOX_PCH);
+	if (job->eucc_include)
+		sandbox_spec_mount(sp, SANDBOX_RO_BIND, job->eucc_include, SANDBOX_INC "/eucc");
+	snprintf(path, sizeof(path), "%s/" PCH_SOURCE, job->workdir);
+	sandbox_spec_mount(sp, SANDBOX_RO_BIND, path, SANDBOX_PCH_SRC);
+	sandbox_spec_mount(sp, SANDBOX_RO_BIND, tc->libbpf_dir, SANDBOX_LIBBPF);
+	add_uapi_asm(job, sp);
+	sandbox_spec_chdir(sp, SANDBOX_SRC);
 }
 
 /*
@@ -449,44 +136,45 @@ static void sandbox_argv(const struct compile_job *job, const struct compile_too
  * the target arch's UAPI asm/ headers.
  */
 static void clang_argv(const struct compile_job *job, const struct compile_toolchain *tc,
-		       const char *tarch, struct argv_buf *a)
+		       const char *tarch, struct sandbox_spec *a)
 {
-	argv_add(a, "%s", tc->clang);
-	argv_add(a, "-target");
-	argv_add(a, "bpf");
-	argv_add(a, "-O2");
-	argv_add(a, "-g");
-	argv_add(a, "-D__TARGET_ARCH_%s", tarch);
+	sandbox_spec_arg(a, "%s", tc->clang);
+	sandbox_spec_arg(a, "-target");
+	sandbox_spec_arg(a, "bpf");
+	sandbox_spec_arg(a, "-O2");
+	sandbox_spec_arg(a, "-g");
+	sandbox_spec_arg(a, "-D__TARGET_ARCH_%s", tarch);
 	if (job->vmlinux_pch && !job->preprocess) {
-		argv_add(a, "-include-pch");
-		argv_add(a, SANDBOX_PCH);
+		sandbox_spec_arg(a, "-include-pch");
+		sandbox_spec_arg(a, SANDBOX_PCH);
 	}
 	for (size_t i = 0; i < job->req->ncflags; i++)
-		argv_add(a, "%s", job->req->cflags[i]);
-	argv_add(a, "-I" SANDBOX_INC);
-	argv_add(a, "-I" SANDBOX_LIBBPF);
-	argv_add(a, "-idirafter");
-	argv_add(a, SANDBOX_UAPI);
+		sandbox_spec_arg(a, "%s", job->req->cflags[i]);
+	sandbox_spec_arg(a, "-I" SANDBOX_INC);
+	sandbox_spec_arg(a, "-I" SANDBOX_LIBBPF);
+	sandbox_spec_arg(a, "-idirafter");
+	sandbox_spec_arg(a, SANDBOX_UAPI);
 	if (job->preprocess) {
-		argv_add(a, "-E");
-		argv_add(a, "%s", job->req->main);
-		argv_add(a, "-o");
-		argv_add(a, SANDBOX_PRE);
+		sandbox_spec_arg(a, "-E");
+		sandbox_spec_arg(a, "%s", job->req->main);
+		sandbox_spec_arg(a, "-o");
+		sandbox_spec_arg(a, SANDBOX_PRE);
 		return;
 	}
 	/* Source names in the object's line info relative to the upload, not the sandbox. */
-	argv_add(a, "-fdebug-prefix-map=" SANDBOX_SRC "=.");
-	argv_add(a, "-fdebug-prefix-map=" SANDBOX_INC "=.");
-	argv_add(a, "-fdebug-prefix-map=" SANDBOX_LIBBPF "=.");
-	argv_add(a, "-fdebug-prefix-map=" SANDBOX_UAPI "=.");
-	argv_add(a, "-fno-color-diagnostics");
-	argv_add(a, "-fno-crash-diagnostics"); /* no reproducer run after a crash or a limit */
-	argv_add(a, "-serialize-diagnostics");
-	argv_add(a, SANDBOX_DIAG);
-	argv_add(a, "-c");
-	argv_add(a, "%s", job->req->main);
-	argv_add(a, "-o");
-	argv_add(a, SANDBOX_OBJ);
+	sandbox_spec_arg(a, "-fdebug-prefix-map=" SANDBOX_SRC "=.");
+	sandbox_spec_arg(a, "-fdebug-prefix-map=" SANDBOX_INC "=.");
+	sandbox_spec_arg(a, "-fdebug-prefix-map=" SANDBOX_LIBBPF "=.");
+	sandbox_spec_arg(a, "-fdebug-prefix-map=" SANDBOX_UAPI "=.");
+	sandbox_spec_arg(a, "-fno-color-diagnostics");
+	sandbox_spec_arg(a,
+			 "-fno-crash-diagnostics"); /* no reproducer run after a crash or a limit */
+	sandbox_spec_arg(a, "-serialize-diagnostics");
+	sandbox_spec_arg(a, SANDBOX_DIAG);
+	sandbox_spec_arg(a, "-c");
+	sandbox_spec_arg(a, "%s", job->req->main);
+	sandbox_spec_arg(a, "-o");
+	sandbox_spec_arg(a, SANDBOX_OBJ);
 }
 
 /* ---- the job dir ------------------------------------------------------------------------ */
@@ -611,24 +299,30 @@ static void limits_or_defaults(const struct compile_limits *in, struct compile_l
 	out->output_bytes = in->output_bytes ? in->output_bytes : DEF_OUTPUT;
 }
 
+/* The limits of @lim as rlimits of the sandbox. */
+static struct sandbox_limits sandbox_limits_of(const struct compile_limits *lim)
+{
+	return (struct sandbox_limits){.cpu_seconds = lim->cpu_seconds,
+				       .as_bytes = lim->memory_bytes,
+				       .fsize_bytes = lim->output_bytes,
+				       .nproc = SANDBOX_NPROC};
+}
+
+/* Run @sp (its argv set) in the job's sandbox view with @lim. */
 static int run_in_sandbox(const struct compile_job *job, const struct compile_limits *lim,
-			  struct argv_buf *cmd, struct run_result *rr, struct eucc_error *err)
+			  struct sandbox_spec *sp, struct run_result *rr, bool *warm,
+			  struct eucc_error *err)
 {
 	const struct compile_toolchain *tc;
-	struct argv_buf a = {0};
 	int r = job_toolchain(job, &tc, err);
 
 	if (r)
 		return r;
-	sandbox_argv(job, tc, &a);
-	for (size_t i = 0; i < cmd->n; i++)
-		argv_add(&a, "%s", cmd->v[i]);
-	if (a.oom || cmd->oom) {
-		argv_free(&a);
+	sandbox_view(job, tc, sp);
+	sp->limits = sandbox_limits_of(lim);
+	r = run_sandboxed(sp, job->warm_preload, lim->wall_seconds, rr, warm);
+	if (r == -ENOMEM)
 		return eucc_error_set(err, -ENOMEM, EUCC_E_INTERNAL, "out of memory");
-	}
-	r = run_limited(a.v, lim, lim->wall_seconds, true, rr);
-	argv_free(&a);
 	if (r)
 		return eucc_error_set(err, r, EUCC_E_INTERNAL, "starting the sandbox: %s",
 				      strerror(-r));
@@ -723,7 +417,8 @@ static int judge(const struct compile_job *job, const struct compile_limits *lim
 		return eucc_error_set(err, -ENOMEM, EUCC_E_INTERNAL, "out of memory");
 	if (limit_failure(lim, rr, res))
 		return 0;
-	if (!have_dia && (code == 126 || code == 127 || !strncmp(rr->out, "bwrap:", 6))) {
+	if (!have_dia && (code == 126 || code == 127 || !strncmp(rr->out, "bwrap:", 6) ||
+			  !strncmp(rr->out, "sandbox:", 8))) {
 		eucc_warn("compile sandbox failed (exit %d): %s", code, rr->out);
 		return eucc_error_set(err, -EIO, EUCC_E_INTERNAL,
 				      "the compile sandbox did not start");
@@ -745,23 +440,56 @@ static int judge(const struct compile_job *job, const struct compile_limits *lim
 }
 
 /*
- * clang, then llvm-strip -g on its object, in one sandbox (one start of bwrap less per
- * compile): sh runs clang's argv as given and answers its status; a strip that fails after a
- * good compile exits STRIP_FAILED, which clang never does.
+ * clang, then llvm-strip -g on its object. With warm tools: two jobs, the strip only after
+ * a good compile (each in bwrap if no warm tool takes it). Without: one sandbox (one start of bwrap
+ * less per compile), where sh runs clang's argv as given and answers its status. Either way a strip
+ * that fails after a good compile ends with STRIP_FAILED, which clang never answers.
  */
 #define STRIP_FAILED 125
 
-static void compile_and_strip_argv(const struct compile_toolchain *tc, struct argv_buf *clang,
-				   struct argv_buf *a)
+static int strip_step(const struct compile_job *job, const struct compile_limits *lim,
+		      const struct compile_toolchain *tc, struct run_result *rr,
+		      struct eucc_error *err)
 {
-	argv_add(a, "/bin/sh");
-	argv_add(a, "-c");
-	argv_add(a, "\"$@\" || exit; exec \"%s\" -g %s || exit %d", tc->strip, SANDBOX_OBJ,
-		 STRIP_FAILED);
-	argv_add(a, "sh");
-	for (size_t i = 0; i < clang->n; i++)
-		argv_add(a, "%s", clang->v[i]);
-	a->oom |= clang->oom;
+	struct sandbox_spec sp = {0};
+	bool warm;
+	int r;
+
+	sandbox_spec_arg(&sp, "%s", tc->strip);
+	sandbox_spec_arg(&sp, "-g");
+	sandbox_spec_arg(&sp, SANDBOX_OBJ);
+	r = run_in_sandbox(job, lim, &sp, rr, &warm, err);
+	sandbox_spec_free(&sp);
+	if (!r && (rr->timed_out || !WIFEXITED(rr->status) || WEXITSTATUS(rr->status)))
+		rr->status = STRIP_FAILED << 8; /* as if exit(STRIP_FAILED) */
+	return r;
+}
+
+static int compile_and_strip(const struct compile_job *job, const struct compile_limits *lim,
+			     const struct compile_toolchain *tc, struct sandbox_spec *clang,
+			     struct run_result *rr, struct eucc_error *err)
+{
+	struct sandbox_spec sh = {0};
+	bool warm = false;
+	int r;
+
+	if (job->warm_preload) {
+		r = run_in_sandbox(job, lim, clang, rr, &warm, err);
+		if (r || rr->timed_out || !WIFEXITED(rr->status) || WEXITSTATUS(rr->status))
+			return r;
+		return strip_step(job, lim, tc, rr, err);
+	}
+	sandbox_spec_arg(&sh, "/bin/sh");
+	sandbox_spec_arg(&sh, "-c");
+	sandbox_spec_arg(&sh, "\"$@\" || exit; exec \"%s\" -g %s || exit %d", tc->strip,
+			 SANDBOX_OBJ, STRIP_FAILED);
+	sandbox_spec_arg(&sh, "sh");
+	for (size_t i = 0; i < clang->argc; i++)
+		sandbox_spec_arg(&sh, "%s", clang->argv[i]);
+	sh.oom |= clang->oom;
+	r = run_in_sandbox(job, lim, &sh, rr, &warm, err);
+	sandbox_spec_free(&sh);
+	return r;
 }
 
 static int read_object(const struct compile_job *job, const struct compile_limits *lim,
@@ -814,9 +542,10 @@ static int compile_steps(const struct compile_job *job, const struct compile_lim
 			 struct run_result *rr, struct diag_list *diags, struct compile_result *res,
 			 struct eucc_error *err)
 {
-	struct argv_buf clang = {0}, cmd = {0};
 	const struct compile_toolchain *tc;
+	struct sandbox_spec clang = {0};
 	const char *tarch;
+	bool warm;
 	int r;
 
 	r = check_job(job, &tarch, err);
@@ -827,11 +556,11 @@ static int compile_steps(const struct compile_job *job, const struct compile_lim
 	if (r)
 		return r;
 	clang_argv(job, tc, tarch, &clang);
-	if (!job->preprocess)
-		compile_and_strip_argv(tc, &clang, &cmd);
-	r = run_in_sandbox(job, lim, job->preprocess ? &clang : &cmd, rr, err);
-	argv_free(&clang);
-	argv_free(&cmd);
+	if (job->preprocess)
+		r = run_in_sandbox(job, lim, &clang, rr, &warm, err);
+	else
+		r = compile_and_strip(job, lim, tc, &clang, rr, err);
+	sandbox_spec_free(&clang);
 	if (!r && job->preprocess)
 		return read_preprocessed(job, lim, rr, res, err);
 	if (!r && WIFEXITED(rr->status) && WEXITSTATUS(rr->status) == STRIP_FAILED)
@@ -845,7 +574,7 @@ static int compile_steps(const struct compile_job *job, const struct compile_lim
 
 int compile_run(const struct compile_job *job, struct compile_result *res, struct eucc_error *err)
 {
-	uint64_t start = now_ms();
+	uint64_t start = eucc_now_ns() / EUCC_NS_PER_MS;
 	struct diag_list diags = {0};
 	struct compile_limits lim;
 	struct run_result *rr;
@@ -865,7 +594,7 @@ int compile_run(const struct compile_job *job, struct compile_result *res, struc
 		compile_result_free(res);
 		res->ok = false;
 	}
-	res->wall_ms = (unsigned int)(now_ms() - start);
+	res->wall_ms = (unsigned int)(eucc_now_ns() / EUCC_NS_PER_MS - start);
 	return r;
 }
 
@@ -945,9 +674,10 @@ int compile_pch_build(const struct compile_toolchain *tc, const char *vmlinux_h,
 	struct compile_job job = {
 	    .req = &req, .toolchain = tc, .arch = arch, .vmlinux_h = vmlinux_h, .workdir = workdir};
 	struct compile_limits lim;
-	struct argv_buf cmd = {0};
+	struct sandbox_spec cmd = {0};
 	struct run_result *rr;
 	const char *tarch;
+	bool warm;
 	int r;
 
 	limits_or_defaults(&job.limits, &lim);
@@ -960,25 +690,25 @@ int compile_pch_build(const struct compile_toolchain *tc, const char *vmlinux_h,
 	if (!r)
 		r = prepare_workdir(&job, err);
 	if (!r) {
-		argv_add(&cmd, "%s", tc->clang);
-		argv_add(&cmd, "-target");
-		argv_add(&cmd, "bpf");
-		argv_add(&cmd, "-O2");
-		argv_add(&cmd, "-g");
-		argv_add(&cmd, "-D__TARGET_ARCH_%s", tarch);
+		sandbox_spec_arg(&cmd, "%s", tc->clang);
+		sandbox_spec_arg(&cmd, "-target");
+		sandbox_spec_arg(&cmd, "bpf");
+		sandbox_spec_arg(&cmd, "-O2");
+		sandbox_spec_arg(&cmd, "-g");
+		sandbox_spec_arg(&cmd, "-D__TARGET_ARCH_%s", tarch);
 		if (std)
-			argv_add(&cmd, "-std=%s", std);
+			sandbox_spec_arg(&cmd, "-std=%s", std);
 		if (cpu)
-			argv_add(&cmd, "-mcpu=%s", cpu);
-		argv_add(&cmd, "-Xclang");
-		argv_add(&cmd, "-fno-pch-timestamp");
-		argv_add(&cmd, "-x");
-		argv_add(&cmd, "c-header");
-		argv_add(&cmd, SANDBOX_PCH_SRC);
-		argv_add(&cmd, "-o");
-		argv_add(&cmd, SANDBOX_OUT "/vmlinux.h.pch");
-		r = run_in_sandbox(&job, &lim, &cmd, rr, err);
-		argv_free(&cmd);
+			sandbox_spec_arg(&cmd, "-mcpu=%s", cpu);
+		sandbox_spec_arg(&cmd, "-Xclang");
+		sandbox_spec_arg(&cmd, "-fno-pch-timestamp");
+		sandbox_spec_arg(&cmd, "-x");
+		sandbox_spec_arg(&cmd, "c-header");
+		sandbox_spec_arg(&cmd, SANDBOX_PCH_SRC);
+		sandbox_spec_arg(&cmd, "-o");
+		sandbox_spec_arg(&cmd, SANDBOX_OUT "/vmlinux.h.pch");
+		r = run_in_sandbox(&job, &lim, &cmd, rr, &warm, err);
+		sandbox_spec_free(&cmd);
 	}
 	if (!r && (rr->timed_out || !WIFEXITED(rr->status) || WEXITSTATUS(rr->status)))
 		r = eucc_error_set(err, -EIO, EUCC_E_INTERNAL, "precompiling the header failed");

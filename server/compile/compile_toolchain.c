@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The toolchains a compile can choose: every clang of /usr/lib/llvm-N (Debian's clang-N
- * packages) and the build's own clang, newest first, each with the server's libbpf headers.
+ * packages) and the build's own clang, newest first, each with the server's libbpf headers:
+ * those of its install prefix (compile_toolchains_set_libbpf), else EUCC_LIBBPF_HEADERS, else
+ * /usr/include.
  */
 #include <errno.h>
 #include <limits.h>
@@ -32,6 +34,8 @@ static struct toolchain_slot slots[TOOLCHAIN_MAX];
 static size_t nslots;
 static char libbpf_dir[PATH_MAX];
 static char libbpf_version[32];
+static char libbpf_prefix[PATH_MAX]; /* compile_toolchains_set_libbpf's, or "" */
+static bool toolchains_ready;
 
 /* "1.5" from bpf/libbpf_version.h under @dir, or false. */
 static bool read_libbpf_version(const char *dir, char *out, size_t size)
@@ -57,24 +61,42 @@ static bool read_libbpf_version(const char *dir, char *out, size_t size)
 	return true;
 }
 
-/* The configured libbpf headers (EUCC_LIBBPF_HEADERS), else the system's (/usr/include). */
+/* The prefix's libbpf headers, else the configured ones, else the system's (/usr/include). */
 static void find_libbpf(void)
 {
-	static const char *const dirs[] = {EUCC_LIBBPF_HEADERS, "/usr/include"};
+	const char *const dirs[] = {libbpf_prefix, EUCC_LIBBPF_HEADERS, "/usr/include"};
+	const size_t ndirs = sizeof(dirs) / sizeof(dirs[0]);
 	char helpers[PATH_MAX + 32];
 
-	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
+	for (size_t i = 0; i < ndirs; i++) {
+		if (!dirs[i][0])
+			continue;
 		snprintf(helpers, sizeof(helpers), "%s/bpf/bpf_helpers.h", dirs[i]);
 		if (access(helpers, R_OK) || !realpath(dirs[i], libbpf_dir) ||
 		    !read_libbpf_version(libbpf_dir, libbpf_version, sizeof(libbpf_version)))
 			continue;
-		if (i > 0)
-			eucc_warn("libbpf headers %s missing; using %s (libbpf %s)",
+		if (i == ndirs - 1)
+			eucc_warn("no libbpf headers in %s%s%s; compiling with %s (libbpf %s): "
+				  "scripts/setup.sh builds libbpf 1.5's, and the build installs "
+				  "them with the server (docs/compile.md)",
+				  libbpf_prefix, libbpf_prefix[0] ? " or " : "",
 				  EUCC_LIBBPF_HEADERS, libbpf_dir, libbpf_version);
 		return;
 	}
 	snprintf(libbpf_dir, sizeof(libbpf_dir), "/usr/include");
 	snprintf(libbpf_version, sizeof(libbpf_version), "unknown");
+}
+
+int compile_toolchains_set_libbpf(const char *dir)
+{
+	if (toolchains_ready)
+		return -EBUSY;
+	if (snprintf(libbpf_prefix, sizeof(libbpf_prefix), "%s", dir ? dir : "") >=
+	    (int)sizeof(libbpf_prefix)) {
+		libbpf_prefix[0] = '\0';
+		return -ENAMETOOLONG;
+	}
+	return 0;
 }
 
 /* The major version in "... clang version 19.1.7 ...", or 0. */
@@ -134,6 +156,7 @@ static void toolchains_init(void)
 {
 	char path[64];
 
+	toolchains_ready = true;
 	find_libbpf();
 	for (int n = LLVM_MAX_MAJOR; n >= LLVM_MIN_MAJOR; n--) {
 		snprintf(path, sizeof(path), "/usr/lib/llvm-%d/bin/clang", n);

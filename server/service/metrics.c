@@ -2,6 +2,7 @@
 /* The service's metrics in Prometheus' text format: counters, gauges, latency histograms. */
 #include <stdlib.h>
 
+#include "sandbox.h"
 #include "service.h"
 
 /* Bucket bounds in seconds: a cache hit takes microseconds, a cold compile seconds. */
@@ -107,6 +108,27 @@ static void min_headers(FILE *out, const struct service_metrics *m)
 			atomic_load(v[i]));
 }
 
+static void sandbox_runs(FILE *out)
+{
+	struct sandbox_warm_stats st;
+
+	sandbox_warm_stats(&st);
+	head(out, "eucc_sandbox_runs_total", "counter",
+	     "Sandboxed commands (clang, llvm-strip) by how they ran: warm (forked from a warm "
+	     "tool) or bwrap (started afresh).");
+	fprintf(out, "eucc_sandbox_runs_total{how=\"warm\"} %llu\n",
+		(unsigned long long)st.warm_runs);
+	fprintf(out, "eucc_sandbox_runs_total{how=\"bwrap\"} %llu\n",
+		(unsigned long long)st.cold_runs);
+	head(out, "eucc_warm_tools_total", "counter",
+	     "Warm tools started: up (came up), failed (did not, or could not make namespaces: "
+	     "their binary then runs in bwrap).");
+	fprintf(out, "eucc_warm_tools_total{result=\"up\"} %llu\n",
+		(unsigned long long)st.tools_started);
+	fprintf(out, "eucc_warm_tools_total{result=\"failed\"} %llu\n",
+		(unsigned long long)st.tools_failed);
+}
+
 static void store_gauges(struct service *s, FILE *out)
 {
 	struct cache_stats cs = {0};
@@ -141,6 +163,7 @@ void service_metrics_format(struct service *s, FILE *out)
 		atomic_load(&m->kernel_checks));
 	stages(out, m);
 	min_headers(out, m);
+	sandbox_runs(out);
 	cache_levels(out, m);
 	counter(out, "eucc_queue_rejected_total", "Compile requests refused as busy (queue full).",
 		atomic_load(&m->queue_rejected));

@@ -161,6 +161,7 @@ static int run_compile(struct pipeline_job *c, struct run_state *st, struct comp
 		goto out;
 	job.vmlinux_h = header;
 	job.eucc_include = c->s->opts.eucc_include;
+	job.warm_preload = c->s->opts.warm_preload;
 	if (!c->s->opts.full_header && !pipeline_min_compile(c, &job, res, &st->min))
 		goto out; /* compiled against the program's own header */
 	ret = make_job_dir(c->s, dir, sizeof(dir), &lock, err);

@@ -8,6 +8,7 @@
 #include <cjson/cJSON.h>
 
 #include "pipeline_internal.h"
+#include "sandbox.h"
 
 /* A precompiled header that failed to build is tried again after this long. */
 #define PCH_RETRY_MS (10 * 60 * 1000)
@@ -36,6 +37,30 @@ static int open_stores(struct service *s, struct eucc_error *err)
 		return ret;
 	snprintf(dir, sizeof(dir), "%s/cache", s->opts.data_dir);
 	return cache_open(dir, &copts, &s->cache, err);
+}
+
+/*
+ * Headers written by an older eucc-server are written again before any compile can read them
+ * (docs/btf-store.md, "vmlinux.h formats"); a kernel whose header fails keeps its old one.
+ */
+static void refresh_headers(struct service *s)
+{
+	struct btf_refresh_stats st;
+	struct eucc_error err = {0};
+	uint64_t t0 = eucc_now_ns();
+
+	if (btf_store_refresh_headers(s->store, &st, &err)) {
+		eucc_warn("%s", err.message);
+		return;
+	}
+	if (st.remade)
+		eucc_info("vmlinux.h of %u of %u kernels written again in format %d (%.2f s)",
+			  st.remade, st.checked, BTF_HEADER_VERSION,
+			  (double)(eucc_now_ns() - t0) / 1e9);
+	if (st.failed)
+		eucc_warn("vmlinux.h of %u kernels not written again (said above): they keep their "
+			  "old one, which compiles as before",
+			  st.failed);
 }
 
 /* Leftovers of compiles and uploads of a process that was killed (kill -9, a crash). */
@@ -81,6 +106,7 @@ int service_init(struct service *s, const struct service_opts *opts, struct eucc
 		ret = registry_open(s, err);
 	if (ret)
 		goto fail;
+	refresh_headers(s);
 	clean_tmp(s);
 	s->pool.queue_depth = &s->metrics.queue_depth;
 	s->pool.running = &s->metrics.jobs_running;
@@ -116,6 +142,7 @@ void service_fini(struct service *s)
 	cache_close(s->cache);
 	btf_store_close(s->store);
 	auth_tokens_free(&s->tokens);
+	sandbox_warm_stop_all();
 	s->cache = NULL;
 	s->store = NULL;
 }

@@ -25,8 +25,16 @@
 
 struct cJSON;
 
-/* Bumped whenever the pipeline's output for the same input changes: part of every cache key. */
-#define EUCC_PIPELINE_VERSION "5"
+/*
+ * Bumped whenever the pipeline's output for the same input changes: part of every cache key.
+ * Its second part is the format of the stored vmlinux.h (BTF_HEADER_VERSION), which the
+ * compile may read: "5.4" is the pipeline's 5th version with headers of format 4.
+ */
+#define EUCC_PIPELINE_BASE_VERSION    "5"
+#define EUCC_PIPELINE_VERSION_STR2(v) #v
+#define EUCC_PIPELINE_VERSION_STR(v)  EUCC_PIPELINE_VERSION_STR2(v)
+#define EUCC_PIPELINE_VERSION                                                                      \
+	EUCC_PIPELINE_BASE_VERSION "." EUCC_PIPELINE_VERSION_STR(BTF_HEADER_VERSION)
 
 /* ---- tokens and scopes -------------------------------------------------------------------- */
 
@@ -203,6 +211,8 @@ struct service_opts {
 	bool allow_btf_upload;	 /* clients may offer their kernel's BTF */
 	bool full_header; /* always compile against the full vmlinux.h, never a program's own */
 	const char *eucc_include; /* dir holding eucc.h, offered to programs as <eucc/eucc.h> */
+	const char *warm_preload; /* libeucc-warm.so: clang and llvm-strip as warm tools; NULL:
+				   * every command starts afresh in bwrap (docs/security.md) */
 	struct compile_limits limits;
 	unsigned int memo_ms;		    /* how long a hot answer is reused; 0: 2000 */
 	const struct eucc_key *signing_key; /* signs every package; NULL: unsigned packages */

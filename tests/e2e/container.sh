@@ -105,6 +105,9 @@ DIGEST=$(jq -r .package.digest <<<"$OUT")
 expect_eq "package digest" "sha256:$(sha256sum <execsnoop.eucc | cut -d' ' -f1)" "$DIGEST"
 run 0 "$CLIENT" inspect execsnoop.eucc --json
 expect_eq "two BTFs in the package" "$(jq '.kernels | length' <<<"$OUT")" 2
+expect_eq "clang forked from warm tools in the container" \
+	"$(curl -s -H "Authorization: Bearer $TOKEN" "$URL/metrics" | awk '$1 ~ /^eucc_sandbox_runs_total/ && $2 > 0 {print $1}' | tr '\n' ' ')" \
+	'eucc_sandbox_runs_total{how="warm"} '
 # A compile error comes back from the sandbox as a diagnostic.
 printf '#include "vmlinux.h"\nint f(void) { return undefined_thing; }\n' >bad.bpf.c
 run 2 "$CLIENT" compile bad.bpf.c --kernel 6.1

@@ -2,7 +2,8 @@
 # The Debian packages (debian/, docs/install.md): built with dpkg-buildpackage from a copy of
 # the tree, checked by lintian (no errors), installed with dpkg -i, used (the commands, the
 # unit, the system user and the data dir, a fixture imported as eucc, a compile through the
-# packaged server and client), then purged: the machine is left as it was.
+# packaged server and client; its three toolchains and the libbpf 1.5 headers it carries, with
+# /opt hidden), then purged: the machine is left as it was.
 . "$(dirname "$0")/server_lib.sh"
 : "${EUCC_SOURCE_DIR:?}"
 SRC=$(realpath "$EUCC_SOURCE_DIR")
@@ -10,6 +11,7 @@ FIXTURE=$EUCC_FIXTURES/btf/debian/12/x86_64/6.1.0-47-cloud-amd64.btf.tar.xz
 PKGS=(eucc-remote eucc-server)
 UNIT=/lib/systemd/system/eucc-server.service
 EDIR=
+HIDDEN=
 
 # installed PKG: dpkg has PKG in any state but not-installed (also half-installed ones).
 installed() {
@@ -30,6 +32,7 @@ purge_all() {
 }
 cleanup() {
 	stop_server -KILL
+	[ -z "$HIDDEN" ] || umount "$HIDDEN"
 	purge_all
 	rm -rf "$TMP" "$EDIR"
 }
@@ -44,6 +47,13 @@ for p in "${PKGS[@]}"; do
 		exit 1
 	fi
 done
+# /opt is hidden below: never from anybody else.
+if [ "$(readlink /proc/self/ns/mnt)" = "$(readlink /proc/1/ns/mnt)" ]; then
+	echo "FAIL: not in a private mount namespace"
+	trap - EXIT
+	rm -rf "$TMP"
+	exit 1
+fi
 if [ -e /var/lib/eucc ] || [ -e "$UNIT" ]; then
 	echo "FAIL: /var/lib/eucc or $UNIT exists already"
 	trap - EXIT
@@ -102,19 +112,28 @@ server_files=$OUT
 for f in ./usr/bin/eucc-server ./usr/share/man/man1/eucc-server.1.gz \
 	./usr/share/eucc/include/eucc/eucc.h ./lib/systemd/system/eucc-server.service \
 	./usr/lib/sysusers.d/eucc.conf ./var/lib/eucc/ ./usr/share/doc/eucc-server/copyright \
-	./usr/share/bash-completion/completions/eucc-server; do
+	./usr/share/bash-completion/completions/eucc-server \
+	./usr/share/eucc/libbpf/include/bpf/bpf_helpers.h ./usr/share/eucc/libbpf/include/bpf/libbpf_version.h; do
 	expect "eucc-server has $f" "$server_files" " $f\$"
 done
 run 0 dpkg-deb -f "${debs[1]}" Depends
-for d in clang llvm bubblewrap pahole libbpf-dev libclang1-14 libmicrohttpd12; do
+for d in clang llvm clang-19 llvm-19 bubblewrap pahole libclang1-14 libmicrohttpd12; do
 	expect "eucc-server depends on $d" "$OUT" "(^|, )$d( |,|\$)"
 done
+expect_not "eucc-server carries its libbpf headers: no libbpf-dev" "$OUT" "(^|, )libbpf-dev( |,|\$)"
+run 0 dpkg-deb -f "${debs[1]}" Recommends
+expect_eq "eucc-server recommends clang-16" "$OUT" "clang-16, llvm-16"
 
 # Install both; the postinst makes the user and gives it the data dir.
 t0=$SECONDS
 run 0 dpkg -i "${debs[@]}"
 echo "dpkg -i: $((SECONDS - t0)) s"
 installed eucc-server || { echo "FAIL: eucc-server did not install"; exit 1; }
+# From here on nothing of /opt (scripts/setup.sh's libbpf headers) is there: the packaged server
+# compiles with the headers it carries.
+mount -t tmpfs -o ro,size=1m eucc-hidden /opt || { echo "FAIL: cannot hide /opt"; exit 1; }
+HIDDEN=/opt
+expect_eq "/opt is hidden" "$(ls -A /opt)" ""
 hash -r
 PATH=/usr/sbin:/usr/bin:/sbin:/bin
 expect_eq "eucc-server on PATH" "$(command -v eucc-server)" /usr/bin/eucc-server
@@ -130,6 +149,13 @@ expect "man eucc-remote" "$OUT" "eucc-remote +- +compile"
 run 0 pkg-config --modversion eucc
 expect_eq "pkg-config eucc" "$OUT" "$version"
 run 0 pkg-config --cflags eucc
+expect "the packaged libbpf headers are 1.5" "$(cat /usr/share/eucc/libbpf/include/bpf/libbpf_version.h)" \
+	"^#define LIBBPF_MINOR_VERSION 5\$"
+run 0 eucc-server -v --version
+for tc in clang-19 clang-16 clang-14; do
+	expect "eucc-server -v: $tc with the packaged headers" "$OUT" \
+		"^toolchain $tc: .*, libbpf headers 1\.5 \(/usr/share/eucc/libbpf/include\)"
+done
 
 expect "unit ExecStart" "$(cat "$UNIT" 2>&1)" "^ExecStart=/usr/bin/eucc-server serve "
 run 0 systemd-analyze verify "$UNIT"
@@ -172,8 +198,48 @@ run 0 eucc-remote --server "$URL" compile execsnoop.bpf.c --kernel 6.1 --arch x8
 expect "compile through the packages" "$OUT" "6\.1\.0-47-cloud-amd64 +debian/12 +x86_64 +ok"
 run 0 eucc-remote inspect execsnoop.eucc --json
 expect_eq "the package's kernel" "$(jq -r '.kernels[0].release' <<<"$OUT")" 6.1.0-47-cloud-amd64
+expect_eq "clang forked from warm tools (the packaged libeucc-warm.so)" \
+	"$(curl -s "$URL/metrics" | awk '$1 ~ /^eucc_sandbox_runs_total/ && $2 > 0 {print $1}' | tr '\n' ' ')" \
+	'eucc_sandbox_runs_total{how="warm"} '
+
+# Its toolchains: the three clangs the package depends on and recommends, each with libbpf 1.5.
+t0=$SECONDS
+INFO=$(curl -s "$URL/v1/info")
+expect_eq "/v1/info: three toolchains" "$(jq -r '[.toolchains[].name] | join(",")' <<<"$INFO")" \
+	"clang-19,clang-16,clang-14"
+expect_eq "/v1/info: libbpf 1.5 headers for each" \
+	"$(jq -r '[.toolchains[].libbpf_headers] | unique | join(",")' <<<"$INFO")" 1.5
+expect_not "no warning about missing libbpf headers" "$(cat "$TMP/server.log")" "no libbpf headers"
+# BPF_UPROBE and BPF_URETPROBE are in libbpf 1.5's bpf_tracing.h, not in Debian 12's 1.1.
+cat >uprobe.bpf.c <<'EOF'
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+
+SEC("uprobe/libc.so.6:malloc")
+int BPF_UPROBE(on_malloc, size_t size)
+{
+	return size > 4096;
+}
+
+SEC("uretprobe/libc.so.6:malloc")
+int BPF_URETPROBE(on_malloc_ret, void *ptr)
+{
+	return ptr ? 0 : 1;
+}
+
+char LICENSE[] SEC("license") = "GPL";
+EOF
+run 0 eucc-remote --server "$URL" compile uprobe.bpf.c --kernel 6.1 --arch x86_64 --toolchain clang-16 \
+	-o uprobe.eucc
+expect "BPF_UPROBE with clang-16" "$OUT" "6\.1\.0-47-cloud-amd64 +debian/12 +x86_64 +ok"
+tar -xzf uprobe.eucc -O manifest.json >uprobe.json
+expect_eq "the manifest: clang-16" "$(jq -r .toolchain.name uprobe.json)" clang-16
+expect_eq "the manifest: libbpf 1.5 headers" "$(jq -r .toolchain.libbpf_headers uprobe.json)" 1.5
+echo "toolchains and the clang-16 compile: $((SECONDS - t0)) s"
 cd / || exit 1
 stop_server
+umount /opt && HIDDEN=
 
 # Purge: nothing of the packages stays.
 t0=$SECONDS

@@ -3,7 +3,9 @@
 # over them in this test's private mount namespace), the installed server compiles a program
 # through the installed client; the installed man pages, pkg-config file and systemd unit work;
 # the prefix still works after it is moved; a missing data file stops the server at start,
-# and EUCC_INCLUDE_DIR overrides it (docs/install.md).
+# and EUCC_INCLUDE_DIR overrides it; the libbpf headers the server compiles with are the ones
+# installed with it (/opt, where scripts/setup.sh built them, is hidden too), and without them
+# it warns and takes /usr/include's (docs/install.md).
 . "$(dirname "$0")/server_lib.sh"
 : "${EUCC_SOURCE_DIR:?}"
 SRC=$(realpath "$EUCC_SOURCE_DIR")
@@ -44,7 +46,8 @@ for f in bin/eucc-server bin/eucc-remote include/eucc/eucc.h share/eucc/include/
 	lib/systemd/system/eucc-server.service lib/sysusers.d/eucc.conf \
 	share/doc/eucc/README.md share/doc/eucc/install.md share/doc/eucc/operations.md \
 	share/doc/eucc/eucc-remote.md share/bash-completion/completions/eucc-remote \
-	share/bash-completion/completions/eucc-server; do
+	share/bash-completion/completions/eucc-server share/eucc/libbpf/include/bpf/bpf_helpers.h \
+	share/eucc/libbpf/include/bpf/bpf_tracing.h share/eucc/libbpf/include/bpf/libbpf_version.h; do
 	checks=$((checks + 1))
 	[ -s "$PREFIX/$f" ] || { echo "FAIL: $PREFIX/$f is not installed"; failures=$((failures + 1)); }
 done
@@ -58,6 +61,7 @@ cp "$SRC/client/include/eucc/eucc.h" "$TMP/inc/"
 hide "$SRC"
 hide "$TMP/build"
 case "$BUILD_TREE/" in "$SRC"/*) ;; *) hide "$BUILD_TREE" ;; esac
+hide /opt
 checks=$((checks + 1))
 if [ -e "$SRC/client/include/eucc/eucc.h" ] || [ -e "$EUCC_BIN/eucc-server" ]; then
 	echo "FAIL: the source or build tree is still visible"
@@ -134,7 +138,16 @@ expect "compile answer" "$OUT" "wrote execsnoop.eucc"
 run 0 eucc-remote inspect execsnoop.eucc --json
 kernels=$(jq -r '[.kernels[] | .release + " " + .status] | sort | join(",")' <<<"$OUT")
 expect_eq "the package's kernels" "$kernels" "5.10.0-32-cloud-amd64 ok,6.1.0-47-cloud-amd64 ok"
+expect_eq "clang forked from warm tools (the installed libeucc-warm.so)" \
+	"$(curl -s "$URL/metrics" | awk '$1 ~ /^eucc_sandbox_runs_total/ && $2 > 0 {print $1}' | tr '\n' ' ')" \
+	'eucc_sandbox_runs_total{how="warm"} '
+INFO=$(curl -s "$URL/v1/info")
+expect_eq "the installed libbpf 1.5 headers for each toolchain" \
+	"$(jq -r '[.toolchains[].libbpf_headers] | unique | join(",")' <<<"$INFO")" 1.5
+run 0 eucc-server -v --version
+expect "the headers are the prefix's" "$OUT" "libbpf headers 1\.5 \($PREFIX/share/eucc/libbpf/include\)"
 stop_server
+expect_not "no warning about the libbpf headers" "$(cat "$TMP/server.log")" "no libbpf headers"
 
 # A moved prefix still finds its data files (they are found relative to the binary).
 mv "$PREFIX" "$TMP/moved"
@@ -158,5 +171,8 @@ run 0 eucc-remote --server "$URL" compile execsnoop.bpf.c --kernel 6.1 --arch x8
 	-o override.eucc
 expect "compile with EUCC_INCLUDE_DIR" "$OUT" "wrote override.eucc"
 stop_server
+# That removed the libbpf headers too, and /opt is hidden: the server fell back, and said so.
+expect "without its libbpf headers: a warning" "$(cat "$TMP/server.log")" \
+	"warning: no libbpf headers in $TMP/moved/bin/\.\./share/eucc/libbpf/include or /opt/eucc/libbpf-1\.5/include; compiling with /usr/include \(libbpf 1\.[0-9]+\)"
 cd / || exit 1
 finish

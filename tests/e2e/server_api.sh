@@ -111,7 +111,7 @@ expect "metrics" "$(curl -s "$URL/metrics")" '^eucc_compiles_total [0-9]+$'
 # Prometheus' conventions: seconds, histograms per endpoint and stage, exact status codes,
 # build info, gauges of the store and the cache.
 M=$(curl -s "$URL/metrics")
-expect "build info" "$M" '^eucc_build_info\{version="[0-9.]+",pipeline="[0-9]+",clang="[^"]+",libbpf="[0-9.]+"\} 1$'
+expect "build info" "$M" '^eucc_build_info\{version="[0-9.]+",pipeline="[0-9]+\.[0-9]+",clang="[^"]+",libbpf="[0-9.]+"\} 1$'
 expect "exact status codes" "$M" '^eucc_http_requests_total\{endpoint="compile",code="200"\} [0-9]+$'
 expect "a 404 counted as 404" "$M" '^eucc_http_requests_total\{endpoint="other",code="404"\} [0-9]+$'
 expect "a 405 counted as 405" "$M" '^eucc_http_requests_total\{endpoint="compile",code="405"\} [0-9]+$'

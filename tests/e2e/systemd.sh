@@ -198,6 +198,9 @@ run 0 eucc-remote compile "$CORE/basic.bpf.c" --kernel 5.10 -o "$TMP/basic.eucc"
 expect "compiled through the service" "$OUT" "$R510 .* ok"
 run 0 eucc-remote inspect "$TMP/basic.eucc"
 expect "a package" "$OUT" "$R510"
+expect_eq "clang forked from warm tools under the unit's hardening" \
+	"$(curl -s -H "Authorization: Bearer $TOKEN" "$URL/metrics" | awk '$1 ~ /^eucc_sandbox_runs_total/ && $2 > 0 {print $1}' | tr '\n' ' ')" \
+	'eucc_sandbox_runs_total{how="warm"} '
 run 0 eucc-remote compile "$CORE/basic.bpf.c" --kernel 5.10 -o "$TMP/basic2.eucc"
 expect_eq "the same package again" "$(sha256sum <"$TMP/basic2.eucc")" "$(sha256sum <"$TMP/basic.eucc")"
 # a program whose own kernel header does not compile falls back to the full one, precompiled

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/utsname.h>
 #include <unistd.h>
 
@@ -270,7 +271,7 @@ static void test_conflict_and_replace(void **state)
 	struct btf_import_opts o = {.sz = sizeof(o), .release = "5.10.0-32-cloud-amd64"};
 	struct btf_kernel k;
 	struct eucc_error err;
-	char old_sha[EUCC_SHA256_HEX];
+	char old_sha[EUCC_SHA256_HEX], header[PATH_MAX], pch[PATH_MAX + 32];
 
 	(void)state;
 	assert_int_equal(btf_store_import(s, FIXTURE_BTF "/debian/11", NULL, NULL, &err), 1);
@@ -282,9 +283,15 @@ static void test_conflict_and_replace(void **state)
 	assert_int_equal(btf_store_get(s, "5.10.0-32-cloud-amd64", NULL, &k, &err), 0);
 	assert_string_equal(k.sha256, old_sha);
 	o.replace = true;
+	assert_int_equal(btf_store_header(s, &k, header, sizeof(header), &err), 0);
+	snprintf(pch, sizeof(pch), "%s.x86_64.clang-19.pch", header);
+	assert_int_equal(fs_write_atomic(pch, "old", 3), 0);
 	assert_int_equal(btf_store_import(s, "/sys/kernel/btf/vmlinux", &o, NULL, &err), 1);
 	assert_int_equal(btf_store_get(s, "5.10.0-32-cloud-amd64", NULL, &k, &err), 0);
 	assert_string_not_equal(k.sha256, old_sha);
+	/* the new header in place of the old, the PCH made from the old one gone */
+	assert_int_equal(access(header, R_OK), 0);
+	assert_int_not_equal(access(pch, F_OK), 0);
 	assert_int_equal(btf_store_remove(s, &k, &err), 0);
 	assert_int_not_equal(access(k.path, F_OK), 0);
 	assert_int_equal(btf_store_get(s, "5.10.0-32-cloud-amd64", NULL, &k, &err), -ENOENT);
@@ -398,6 +405,7 @@ static void test_schema_migration(void **state)
 	assert_int_equal(btf_store_open(dir, &s, &err), 0);
 	assert_int_equal(btf_store_get(s, "5.10.0-32-cloud-amd64", NULL, &k, &err), 0);
 	assert_string_equal(k.build_id, "");
+	assert_int_equal(k.header_version, 0); /* unknown: written again by the server */
 	assert_int_equal(btf_store_features(s, &k, &f, &err), 0);
 	assert_true(before > 100);
 	assert_int_equal(f.count, before); /* the feature rows kept their kernel */
@@ -413,8 +421,110 @@ static void test_schema_migration(void **state)
 	    SQLITE_OK);
 	sqlite3_close(h);
 	assert_non_null(v);
-	assert_string_equal(v, "2");
+	assert_string_equal(v, "3");
 	free(v);
+	remove_dir(dir);
+}
+
+static char *read_text(const char *path)
+{
+	void *data = NULL;
+	size_t len = 0;
+	char *text;
+
+	assert_int_equal(fs_read_file(path, 256 << 20, &data, &len), 0);
+	text = realloc(data, len + 1);
+	assert_non_null(text);
+	text[len] = '\0';
+	return text;
+}
+
+static unsigned int refresh(struct btf_store *s, unsigned int checked)
+{
+	struct btf_refresh_stats st;
+	struct eucc_error err = {0};
+
+	assert_int_equal(btf_store_refresh_headers(s, &st, &err), 0);
+	assert_int_equal(st.checked, checked);
+	assert_int_equal(st.failed, 0);
+	return st.remade;
+}
+
+/*
+ * A store of schema 2, written before header versions, with a vmlinux.h of before the kfunc
+ * declarations and a precompiled header made from it: migrated with its rows, then each header
+ * is written again, the precompiled one removed, the version recorded; then nothing more.
+ */
+static void test_header_refresh(void **state)
+{
+	static const char to_v2[] = "ALTER TABLE kernels DROP COLUMN header_version;"
+				    "UPDATE meta SET value = '2' WHERE key = 'schema';";
+	static const char kfuncs[] = "\n/* The kernel's kfuncs";
+	char dir[] = "/tmp/eucc-store-XXXXXX", db[64], header[PATH_MAX], pch[PATH_MAX + 32];
+	char other[PATH_MAX], *text, *cut;
+	struct btf_store *s = fresh_store(dir);
+	struct btf_import_opts o = {.sz = sizeof(o), .release = "6.99.0-kfuncs", .arch = "x86_64"};
+	struct btf_kernel k, d;
+	struct btf_features f;
+	struct eucc_error err;
+	struct stat st;
+	size_t features;
+	sqlite3 *h;
+	ino_t ino;
+
+	(void)state;
+	assert_int_equal(btf_store_import(s, "/sys/kernel/btf/vmlinux", &o, NULL, &err), 1);
+	assert_int_equal(btf_store_import(s, FIXTURE_BTF "/debian/11", NULL, NULL, &err), 1);
+	assert_int_equal(btf_store_get(s, "6.99.0-kfuncs", NULL, &k, &err), 0);
+	assert_int_equal(k.header_version, BTF_HEADER_VERSION);
+	assert_int_equal(btf_store_get(s, "5.10.0-32-cloud-amd64", NULL, &d, &err), 0);
+	assert_int_equal(btf_store_features(s, &d, &f, &err), 0);
+	features = f.count;
+	btf_features_free(&f);
+	assert_int_equal(refresh(s, 2), 0); /* both current */
+
+	/* the header as an older writer left it: no kfunc declarations */
+	assert_int_equal(btf_store_header(s, &k, header, sizeof(header), &err), 0);
+	text = read_text(header);
+	assert_non_null(strstr(text, "*bpf_task_from_pid(s32 pid) __weak __ksym;"));
+	cut = strstr(text, kfuncs);
+	assert_non_null(cut);
+	assert_int_equal(fs_write_atomic(header, text, (size_t)(cut - text)), 0);
+	free(text);
+	snprintf(pch, sizeof(pch), "%s.x86_64.clang-19.pch", header);
+	assert_int_equal(fs_write_atomic(pch, "stale", 5), 0);
+	assert_int_equal(btf_store_header(s, &d, other, sizeof(other), &err), 0);
+	btf_store_close(s);
+	snprintf(db, sizeof(db), "%s/index.db", dir);
+	assert_int_equal(sqlite3_open(db, &h), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(h, to_v2, NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(h);
+
+	assert_int_equal(btf_store_open(dir, &s, &err), 0);
+	assert_int_equal(btf_store_get(s, "6.99.0-kfuncs", NULL, &k, &err), 0);
+	assert_int_equal(k.header_version, 0);
+	assert_int_equal(btf_store_get(s, "5.10.0-32-cloud-amd64", NULL, &d, &err), 0);
+	assert_int_equal(btf_store_features(s, &d, &f, &err), 0);
+	assert_int_equal(f.count, features); /* rows kept, with their feature rows */
+	btf_features_free(&f);
+	assert_int_equal(refresh(s, 2), 2);
+	text = read_text(header);
+	assert_non_null(strstr(text, "*bpf_task_from_pid(s32 pid) __weak __ksym;"));
+	free(text);
+	assert_int_not_equal(access(pch, F_OK), 0);
+	assert_int_equal(btf_store_get(s, "6.99.0-kfuncs", NULL, &k, &err), 0);
+	assert_int_equal(k.header_version, BTF_HEADER_VERSION);
+
+	/* up to date: left alone; a header lost is made again */
+	assert_int_equal(stat(other, &st), 0);
+	ino = st.st_ino;
+	assert_int_equal(refresh(s, 2), 0);
+	assert_int_equal(stat(other, &st), 0);
+	assert_int_equal(st.st_ino, ino);
+	assert_int_equal(unlink(other), 0);
+	assert_int_equal(refresh(s, 2), 1);
+	assert_int_equal(access(other, R_OK), 0);
+	btf_store_close(s);
 	remove_dir(dir);
 }
 
@@ -467,6 +577,7 @@ int main(void)
 	    cmocka_unit_test(test_conflict_and_replace),
 	    cmocka_unit_test(test_two_builds),
 	    cmocka_unit_test(test_schema_migration),
+	    cmocka_unit_test(test_header_refresh),
 	    cmocka_unit_test(test_local_kernel),
 	    cmocka_unit_test(test_unwritable_data_dir),
 	};

@@ -24,6 +24,7 @@
 
 #include "btfhub.h"
 #include "compile.h"
+#include "sandbox.h"
 
 #define FIXTURE_BTF EUCC_FIXTURES "/btf/debian/12/x86_64/6.1.0-47-cloud-amd64.btf.tar.xz"
 
@@ -33,11 +34,13 @@ struct fixture {
 	struct btf_store *store;
 	char *core_prog;
 	unsigned int jobs;
+	const char *warm; /* the preload library: clang and llvm-strip as warm tools; NULL: bwrap */
 };
+
+static struct fixture fx;
 
 static int setup(void **state)
 {
-	static struct fixture fx;
 	struct eucc_error err = {0};
 	struct btf_kernel *ks = NULL;
 	size_t n = 0, len;
@@ -122,6 +125,7 @@ static void compile_body(struct fixture *fx, cJSON *body, const struct compile_l
 	job.arch = req.arch;
 	job.vmlinux_h = fx->vmlinux_h;
 	job.workdir = workdir;
+	job.warm_preload = fx->warm;
 	if (lim)
 		job.limits = *lim;
 	r = compile_run(&job, res, &err);
@@ -983,16 +987,14 @@ static void test_clang_version(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_request_codegen),
-	    cmocka_unit_test(test_includes_vmlinux),
-	    cmocka_unit_test(test_request_bad_paths),
-	    cmocka_unit_test(test_request_bad_fields),
-	    cmocka_unit_test(test_request_bad_flags),
-	    cmocka_unit_test(test_request_too_big),
-	    cmocka_unit_test(test_request_accepted),
-	    cmocka_unit_test(test_request_std),
-	    cmocka_unit_test(test_clang_version),
-	    cmocka_unit_test(test_diag_missing),
+	    cmocka_unit_test(test_request_codegen),   cmocka_unit_test(test_includes_vmlinux),
+	    cmocka_unit_test(test_request_bad_paths), cmocka_unit_test(test_request_bad_fields),
+	    cmocka_unit_test(test_request_bad_flags), cmocka_unit_test(test_request_too_big),
+	    cmocka_unit_test(test_request_accepted),  cmocka_unit_test(test_request_std),
+	    cmocka_unit_test(test_clang_version),     cmocka_unit_test(test_diag_missing),
+	};
+	/* what runs clang: the same tests with bwrap and with warm tools */
+	const struct CMUnitTest sandboxed[] = {
 	    cmocka_unit_test(test_core_program_compiles),
 	    cmocka_unit_test(test_diagnostics),
 	    cmocka_unit_test(test_diagnostics_cap),
@@ -1005,5 +1007,11 @@ int main(void)
 	    cmocka_unit_test(test_precompiled_header),
 	};
 
-	return cmocka_run_group_tests(tests, setup, teardown);
+	int failed = cmocka_run_group_tests(tests, setup, teardown);
+
+	failed += cmocka_run_group_tests_name("bwrap", sandboxed, setup, teardown);
+	fx.warm = EUCC_WARM_PRELOAD;
+	failed += cmocka_run_group_tests_name("warm tools", sandboxed, setup, teardown);
+	sandbox_warm_stop_all();
+	return failed;
 }

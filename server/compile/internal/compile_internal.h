@@ -6,6 +6,7 @@
 #include <stddef.h>
 
 #include "compile.h"
+#include "sandbox.h"
 
 /* Where things are inside the sandbox. */
 #define SANDBOX_SRC	"/job/src"
@@ -19,6 +20,33 @@
 #define SANDBOX_DIAG	SANDBOX_OUT "/diag.dia"
 #define SANDBOX_LIBBPF	"/eucc/libbpf" /* the toolchain's libbpf headers: bpf/... */
 #define SANDBOX_UAPI	"/eucc/uapi"   /* the target arch's UAPI headers: asm/... */
+
+/* ---- running commands (compile_exec.c) ---------------------------------------------------- */
+
+#define INFO_FD	   3 /* bwrap --info-fd: {"child-pid": N}, the sandbox's init */
+#define STDERR_MAX (64 * 1024)
+
+struct run_result {
+	int status;	      /* wait status */
+	bool timed_out;	      /* killed at the wall-clock limit */
+	uint64_t cpu_ms;      /* user + system of the whole tree */
+	char out[STDERR_MAX]; /* stdout and stderr, the first STDERR_MAX - 1 bytes */
+	size_t outlen;
+};
+
+/*
+ * Run argv[0] (an absolute path) with @lim (NULL: none) for at most @wall_s seconds, stdout
+ * and stderr collected. With @bwrap_info, fd 3 of the command is a pipe for bwrap's --info-fd.
+ */
+int run_limited(char *const argv[], const struct sandbox_limits *lim, unsigned int wall_s,
+		bool bwrap_info, struct run_result *rr);
+
+/*
+ * Run @sp for at most @wall_s seconds: in a warm tool when @preload is given and one takes
+ * it (*warm), else with bwrap. 0 once it ran (its status in @rr), or a negative errno.
+ */
+int run_sandboxed(const struct sandbox_spec *sp, const char *preload, unsigned int wall_s,
+		  struct run_result *rr, bool *warm);
 
 /*
  * A growable array of diagnostics: at most COMPILE_MAX_DIAGS, and past them up to
