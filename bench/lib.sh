@@ -53,8 +53,15 @@ bench_find_server() {
 	fi
 	[ -x "$server" ] || die "no eucc-server at $server"
 	# A private copy: a rebuild of the tree during the run must not change what is measured.
-	# The copy is not beside its data files (../share/eucc), so it is told where eucc.h is.
-	cp "$server" "$tmp/eucc-server"
+	# The copy is not beside its data files (../share/eucc), so it is told where eucc.h is; its
+	# warm tools (../lib/eucc/libeucc-warm.so, docs/security.md) are copied beside it, as
+	# installed, so that it compiles the way it does by default.
+	mkdir -p "$tmp/bin"
+	cp "$server" "$tmp/bin/eucc-server"
+	if [ -f "$(dirname "$server")/../lib/eucc/libeucc-warm.so" ]; then
+		mkdir -p "$tmp/lib/eucc"
+		cp "$(dirname "$server")/../lib/eucc/libeucc-warm.so" "$tmp/lib/eucc/"
+	fi
 	if [ -z "${EUCC_INCLUDE_DIR:-}" ]; then
 		mkdir -p "$tmp/include"
 		cp "$(dirname "$server")/../share/eucc/include/eucc/eucc.h" "$tmp/include/" ||
@@ -62,5 +69,5 @@ bench_find_server() {
 		export EUCC_INCLUDE_DIR=$tmp/include
 	fi
 	server_src=$server
-	server=$tmp/eucc-server
+	server=$tmp/bin/eucc-server
 }
