@@ -71,7 +71,8 @@ int pipeline_kernel_check(struct kernel_step *ks, const struct btf_kernel *k,
 /* Record the results checked here in one cache transaction (and the registry), then end their
  * flights. */
 void pipeline_kernels_store(struct kernel_step *ks, struct kernel_result **kr, size_t n);
-/* From the cache, or checked and stored once however many requests want it (may wait). */
+/* From the cache, or checked and stored once however many requests want it (may wait);
+ * kr->key is set. */
 int pipeline_kernel_result(struct kernel_step *ks, const struct btf_kernel *k,
 			   struct kernel_result *kr);
 /* Add the result to the package (btf/<arch>/<release>.btf) and to the answer's arrays. */
