@@ -204,6 +204,15 @@ int cache_commit(struct cache *c)
 	return cache_sql_errno(c, rc);
 }
 
+int cache_end(struct cache *c, int ret)
+{
+	if (!ret)
+		ret = cache_commit(c);
+	if (ret)
+		cache_rollback(c);
+	return ret;
+}
+
 void cache_rollback(struct cache *c)
 {
 	if (!sqlite3_get_autocommit(c->db))

@@ -57,11 +57,7 @@ int cache_key_put(struct cache *c, const char *ns, const char *key, const char *
 	pthread_mutex_lock(&c->lock);
 	ret = cache_begin(c);
 	if (!ret)
-		ret = cache_key_put_txn(c, ns, key, digest, meta);
-	if (!ret)
-		ret = cache_commit(c);
-	if (ret)
-		cache_rollback(c);
+		ret = cache_end(c, cache_key_put_txn(c, ns, key, digest, meta));
 	pthread_mutex_unlock(&c->lock);
 	return ret;
 }

@@ -127,10 +127,7 @@ static int put_txn(struct cache *c, struct cache_entry *v, size_t n, char (*tmp)
 		if (!ret && v[i].ns)
 			ret = cache_key_put_txn(c, v[i].ns, v[i].key, v[i].digest, v[i].meta);
 	}
-	if (!ret)
-		ret = cache_commit(c);
-	if (ret)
-		cache_rollback(c);
+	ret = cache_end(c, ret);
 	pthread_mutex_unlock(&c->lock);
 	return ret;
 }

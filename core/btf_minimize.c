@@ -27,7 +27,7 @@ struct btf_min {
 	unsigned char **members; /* per record type id: kept members, allocated on use */
 	struct btf_min_ids {
 		uint32_t *v;
-		size_t n, cap;
+		size_t n;
 	} ids, records; /* the ids kept, and those with members[] allocated, in order of use */
 };
 
@@ -65,16 +65,11 @@ void btf_min_free(struct btf_min *m)
 
 static int ids_push(struct btf_min_ids *l, uint32_t id)
 {
-	if (l->n == l->cap) {
-		size_t ncap = l->cap ? l->cap * 2 : 64;
-		uint32_t *n = realloc(l->v, ncap * sizeof(*n));
+	uint32_t *slot = obj_push(&l->v, &l->n, sizeof(*l->v));
 
-		if (!n)
-			return -ENOMEM;
-		l->v = n;
-		l->cap = ncap;
-	}
-	l->v[l->n++] = id;
+	if (!slot)
+		return -ENOMEM;
+	*slot = id;
 	return 0;
 }
 

@@ -69,6 +69,8 @@ int cache_sql_errno(struct cache *c, int rc);
 int cache_begin(struct cache *c);
 int cache_commit(struct cache *c);
 void cache_rollback(struct cache *c);
+/* End the transaction begun: committed if @ret is 0, else rolled back; the outcome. */
+int cache_end(struct cache *c, int ret);
 
 struct blob_ref {
 	char digest[EUCC_SHA256_HEX];
