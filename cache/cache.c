@@ -13,7 +13,7 @@
 #include "cache_internal.h"
 
 static const char cache_pragmas[] = "PRAGMA journal_mode=WAL;"
-				    "PRAGMA synchronous=FULL;";
+				    "PRAGMA synchronous=NORMAL;";
 
 static const char cache_schema[] =
     "CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);"
@@ -83,14 +83,45 @@ int cache_sql_errno(struct cache *c, int rc)
 	}
 }
 
-static int sql_prepare(struct cache *c, sqlite3_stmt **out, const char *sql, const char *fmt,
-		       va_list ap)
+void cache_sql_done(struct cache *c, sqlite3_stmt *st)
 {
-	sqlite3_stmt *st;
-	int rc = sqlite3_prepare_v2(c->db, sql, -1, &st, NULL);
+	for (size_t i = 0; i < c->nstmts; i++)
+		if (c->stmts[i].st == st) {
+			sqlite3_reset(st);
+			return;
+		}
+	sqlite3_finalize(st);
+}
 
-	if (rc != SQLITE_OK)
-		return cache_sql_errno(c, rc);
+/* A prepared statement of @sql kept for reuse (reset, bindings cleared), or NULL. */
+static sqlite3_stmt *stmt_kept(struct cache *c, const char *sql)
+{
+	for (size_t i = 0; i < c->nstmts; i++)
+		if (c->stmts[i].sql == sql && !sqlite3_stmt_busy(c->stmts[i].st) &&
+		    !strcmp(sqlite3_sql(c->stmts[i].st), sql)) {
+			sqlite3_reset(c->stmts[i].st);
+			sqlite3_clear_bindings(c->stmts[i].st);
+			return c->stmts[i].st;
+		}
+	return NULL;
+}
+
+/* Prepare @sql (reusing a kept statement when @keep) and bind the arguments. */
+static int sql_prepare(struct cache *c, sqlite3_stmt **out, bool keep, const char *sql,
+		       const char *fmt, va_list ap)
+{
+	sqlite3_stmt *st = keep ? stmt_kept(c, sql) : NULL;
+	int rc = SQLITE_OK;
+
+	if (!st) {
+		keep = keep && c->nstmts < CACHE_STMTS;
+		rc = sqlite3_prepare_v3(c->db, sql, -1, keep ? SQLITE_PREPARE_PERSISTENT : 0, &st,
+					NULL);
+		if (rc != SQLITE_OK)
+			return cache_sql_errno(c, rc);
+		if (keep)
+			c->stmts[c->nstmts++] = (struct cache_stmt){sql, st};
+	}
 	for (int i = 1; fmt && *fmt; fmt++, i++) {
 		if (*fmt == 'i') {
 			rc = sqlite3_bind_int64(st, i, va_arg(ap, int64_t));
@@ -101,7 +132,7 @@ static int sql_prepare(struct cache *c, sqlite3_stmt **out, const char *sql, con
 			       : sqlite3_bind_null(st, i);
 		}
 		if (rc != SQLITE_OK) {
-			sqlite3_finalize(st);
+			cache_sql_done(c, st);
 			return cache_sql_errno(c, rc);
 		}
 	}
@@ -115,7 +146,7 @@ int cache_sql(struct cache *c, sqlite3_stmt **st, const char *sql, const char *f
 	int ret;
 
 	va_start(ap, fmt);
-	ret = sql_prepare(c, st, sql, fmt, ap);
+	ret = sql_prepare(c, st, true, sql, fmt, ap);
 	va_end(ap);
 	return ret;
 }
@@ -127,13 +158,13 @@ int cache_sql_exec(struct cache *c, const char *sql, const char *fmt, ...)
 	int ret, rc;
 
 	va_start(ap, fmt);
-	ret = sql_prepare(c, &st, sql, fmt, ap);
+	ret = sql_prepare(c, &st, true, sql, fmt, ap);
 	va_end(ap);
 	if (ret)
 		return ret;
 	rc = sqlite3_step(st);
 	ret = rc == SQLITE_DONE ? sqlite3_changes(c->db) : cache_sql_errno(c, rc);
-	sqlite3_finalize(st);
+	cache_sql_done(c, st);
 	return ret;
 }
 
@@ -144,7 +175,7 @@ int cache_sql_int(struct cache *c, int64_t *out, const char *sql, const char *fm
 	int ret, rc;
 
 	va_start(ap, fmt);
-	ret = sql_prepare(c, &st, sql, fmt, ap);
+	ret = sql_prepare(c, &st, true, sql, fmt, ap);
 	va_end(ap);
 	if (ret)
 		return ret;
@@ -152,7 +183,7 @@ int cache_sql_int(struct cache *c, int64_t *out, const char *sql, const char *fm
 	if (rc == SQLITE_ROW)
 		*out = sqlite3_column_int64(st, 0);
 	ret = rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : cache_sql_errno(c, rc);
-	sqlite3_finalize(st);
+	cache_sql_done(c, st);
 	return ret;
 }
 
@@ -171,6 +202,15 @@ int cache_commit(struct cache *c)
 		return 0;
 	cache_rollback(c);
 	return cache_sql_errno(c, rc);
+}
+
+int cache_end(struct cache *c, int ret)
+{
+	if (!ret)
+		ret = cache_commit(c);
+	if (ret)
+		cache_rollback(c);
+	return ret;
 }
 
 void cache_rollback(struct cache *c)
@@ -268,6 +308,8 @@ void cache_close(struct cache *c)
 {
 	if (!c)
 		return;
+	for (size_t i = 0; i < c->nstmts; i++)
+		sqlite3_finalize(c->stmts[i].st);
 	sqlite3_close(c->db);
 	pthread_mutex_destroy(&c->lock);
 	cache_marks_destroy(c);

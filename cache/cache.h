@@ -2,13 +2,16 @@
 /*
  * cache: the content-addressed artifact store.
  *
- * Blobs are files DIR/blobs/sha256/<2 hex>/<64 hex>, written to a temp file, fsynced and
- * renamed. A SQLite index (WAL) maps keys to blobs: (namespace, key) -> (blob digest, a small
- * JSON metadata text), with the last use time for LRU eviction under a size cap.
+ * Blobs are files DIR/blobs/sha256/<2 hex>/<64 hex>, written to a temp file and renamed. A
+ * SQLite index (WAL) maps keys to blobs: (namespace, key) -> (blob digest, a small JSON metadata
+ * text), with the last use time for LRU eviction under a size cap.
  *
- * Crash safety: a blob is durable before any key names it; eviction deletes keys (committed)
+ * Crash safety: a blob is in place before any key names it; eviction deletes keys (committed)
  * before the blobs no key names any more. So a kill -9 at any point never leaves a key that
  * points at a missing or wrong blob; at worst an unreferenced blob or temp file, which gc removes.
+ * Nothing is fsynced: after a power loss a key may name a missing or torn blob, which its first
+ * use finds (reads rehash, the first serving by a process hashes) and drops as a miss
+ * (docs/cache.md, "Crash safety").
  *
  * Namespaces in use: "object" (compiled object), "kernel" (minimized BTF + findings per kernel),
  * "package" (request -> package), "artifact" (a package by its own digest).
@@ -61,6 +64,20 @@ int cache_blob_open(struct cache *c, const char *digest, int *fd, uint64_t *size
 int cache_blob_check(struct cache *c, const char *digest);
 /* Damaged blobs this handle found (serving, reading, putting) and dropped or rewrote. */
 uint64_t cache_damaged_count(struct cache *c);
+
+/* One entry of cache_put: @data stored as a blob and named by (@ns, @key) with @meta. */
+struct cache_entry {
+	const char *ns, *key; /* NULL ns: the blob only, as cache_blob_put */
+	const void *data;
+	size_t size;
+	const char *meta;	      /* JSON text, may be NULL */
+	char digest[EUCC_SHA256_HEX]; /* out: the blob's digest, set even on failure */
+};
+/*
+ * cache_blob_put and cache_key_put of @n entries in one write transaction: every key is named,
+ * or (on an error) none. Entries may share a blob. The way to store what one request made.
+ */
+int cache_put(struct cache *c, struct cache_entry *v, size_t n);
 
 /* Point (@ns, @key) at blob @digest (which must exist) with @meta (JSON text, may be NULL). */
 int cache_key_put(struct cache *c, const char *ns, const char *key, const char *digest,

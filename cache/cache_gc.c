@@ -32,7 +32,7 @@ static int evict_one(struct cache *c, int64_t cutoff, int64_t *freed)
 		snprintf(key, sizeof(key), "%s", (const char *)sqlite3_column_text(st, 1));
 		snprintf(digest, sizeof(digest), "%s", (const char *)sqlite3_column_text(st, 2));
 	}
-	sqlite3_finalize(st);
+	cache_sql_done(c, st);
 	if (rc != SQLITE_ROW)
 		return rc == SQLITE_DONE ? 0 : cache_sql_errno(c, rc);
 	ret = cache_sql_exec(c, "DELETE FROM keys WHERE ns = ? AND key = ?", "tt", ns, key);
@@ -97,7 +97,7 @@ int cache_blob_query(struct cache *c, const char *sql, int64_t arg, struct blob_
 				    sqlite3_column_int64(st, 1));
 	if (!ret && rc != SQLITE_DONE)
 		ret = cache_sql_errno(c, rc);
-	sqlite3_finalize(st);
+	cache_sql_done(c, st);
 	return ret;
 }
 

@@ -19,9 +19,14 @@ static bool name_ok(const char *s, size_t max)
 	return n > 0 && n <= max;
 }
 
-/* Insert or repoint the key; the blob must have its row and its file. */
-static int key_put_txn(struct cache *c, const char *ns, const char *key, const char *digest,
-		       const char *meta)
+bool cache_key_args_ok(const char *ns, const char *key, const char *meta)
+{
+	return name_ok(ns, NS_MAX) && name_ok(key, KEY_MAX) &&
+	       (!meta || strnlen(meta, META_MAX + 1) <= META_MAX);
+}
+
+int cache_key_put_txn(struct cache *c, const char *ns, const char *key, const char *digest,
+		      const char *meta)
 {
 	int64_t size, now = (int64_t)cache_now(c);
 	int ret = cache_sql_int(c, &size, "SELECT size FROM blobs WHERE digest = ?", "t", digest);
@@ -47,17 +52,12 @@ int cache_key_put(struct cache *c, const char *ns, const char *key, const char *
 {
 	int ret;
 
-	if (!name_ok(ns, NS_MAX) || !name_ok(key, KEY_MAX) || !digest ||
-	    !eucc_is_sha256_hex(digest) || (meta && strnlen(meta, META_MAX + 1) > META_MAX))
+	if (!cache_key_args_ok(ns, key, meta) || !digest || !eucc_is_sha256_hex(digest))
 		return -EINVAL;
 	pthread_mutex_lock(&c->lock);
 	ret = cache_begin(c);
 	if (!ret)
-		ret = key_put_txn(c, ns, key, digest, meta);
-	if (!ret)
-		ret = cache_commit(c);
-	if (ret)
-		cache_rollback(c);
+		ret = cache_end(c, cache_key_put_txn(c, ns, key, digest, meta));
 	pthread_mutex_unlock(&c->lock);
 	return ret;
 }
@@ -99,7 +99,7 @@ static int key_lookup(struct cache *c, const char *ns, const char *key,
 	rc = sqlite3_step(st);
 	if (rc != SQLITE_ROW) {
 		ret = rc == SQLITE_DONE ? -ENOENT : cache_sql_errno(c, rc);
-		sqlite3_finalize(st);
+		cache_sql_done(c, st);
 		return ret;
 	}
 	d = (const char *)sqlite3_column_text(st, 0);
@@ -109,7 +109,7 @@ static int key_lookup(struct cache *c, const char *ns, const char *key,
 	if (meta)
 		*meta = m ? strdup(m) : NULL;
 	ret = meta && m && !*meta ? -ENOMEM : 0;
-	sqlite3_finalize(st);
+	cache_sql_done(c, st);
 	if (!ret)
 		ret = key_hit(c, ns, key, digest, last_used);
 	if (ret && meta) {
@@ -159,7 +159,7 @@ static int stats_query(struct cache *c, struct cache_stats *st)
 				st->keys_by_ns[i] = n;
 	}
 	ret = rc == SQLITE_DONE ? 0 : cache_sql_errno(c, rc);
-	sqlite3_finalize(q);
+	cache_sql_done(c, q);
 	return ret;
 }
 

@@ -168,10 +168,11 @@ static void put_le32(unsigned char *p, uint32_t v)
 		p[i] = (unsigned char)(v >> (8 * i));
 }
 
-/* gzip by hand: a fixed 10-byte header (no name, mtime 0, OS unknown), raw deflate, trailer. */
+/* gzip by hand: a fixed 10-byte header (no name, mtime 0, no level flag, OS unknown), raw
+ * deflate, trailer. */
 static int gzip_build(const unsigned char *in, size_t len, void **out, size_t *out_len)
 {
-	static const unsigned char head[10] = {0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 2, 0xff};
+	static const unsigned char head[10] = {0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 0xff};
 	z_stream z = {0};
 	unsigned char *buf;
 	size_t cap;

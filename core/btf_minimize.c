@@ -16,11 +16,19 @@
 
 #include "core_internal.h"
 
+/*
+ * The per-id arrays are allocated zeroed and only touched at the ids kept: a kernel has 100k+
+ * types and an object keeps tens, so nothing walks them whole (the list of kept ids is walked).
+ */
 struct btf_min {
 	const struct btf *kernel;
 	uint32_t n;
 	unsigned char *keep;	 /* per type id */
 	unsigned char **members; /* per record type id: kept members, allocated on use */
+	struct btf_min_ids {
+		uint32_t *v;
+		size_t n;
+	} ids, records; /* the ids kept, and those with members[] allocated, in order of use */
 };
 
 int btf_min_new(const struct btf *kernel, struct btf_min **out)
@@ -46,11 +54,31 @@ void btf_min_free(struct btf_min *m)
 {
 	if (!m)
 		return;
-	for (uint32_t i = 0; m->members && i < m->n; i++)
-		free(m->members[i]);
+	for (size_t i = 0; i < m->records.n; i++)
+		free(m->members[m->records.v[i]]);
 	free(m->members);
 	free(m->keep);
+	free(m->ids.v);
+	free(m->records.v);
 	free(m);
+}
+
+static int ids_push(struct btf_min_ids *l, uint32_t id)
+{
+	uint32_t *slot = obj_push(&l->v, &l->n, sizeof(*l->v));
+
+	if (!slot)
+		return -ENOMEM;
+	*slot = id;
+	return 0;
+}
+
+static int keep_id(struct btf_min *m, uint32_t id)
+{
+	if (m->keep[id])
+		return 0;
+	m->keep[id] = 1;
+	return ids_push(&m->ids, id);
 }
 
 static int keep_member(struct btf_min *m, uint32_t id, uint32_t idx)
@@ -59,8 +87,10 @@ static int keep_member(struct btf_min *m, uint32_t id, uint32_t idx)
 
 	if (!t || !btf_is_composite(t) || idx >= btf_vlen(t))
 		return -EINVAL;
-	if (!m->members[id] && !(m->members[id] = calloc(btf_vlen(t), 1)))
-		return -ENOMEM;
+	if (!m->members[id]) {
+		if (ids_push(&m->records, id) || !(m->members[id] = calloc(btf_vlen(t), 1)))
+			return -ENOMEM;
+	}
 	m->members[id][idx] = 1;
 	return 0;
 }
@@ -75,7 +105,8 @@ static int keep_type(struct btf_min *m, uint32_t id, bool ptrs, int depth)
 		return 0;
 	if (!t || depth > 64)
 		return -EINVAL;
-	m->keep[id] = 1;
+	if (keep_id(m, id))
+		return -ENOMEM;
 	switch (btf_kind(t)) {
 	case BTF_KIND_PTR:
 		return ptrs ? keep_type(m, t->type, ptrs, depth + 1) : 0;
@@ -108,7 +139,8 @@ static int keep_match(struct btf_min *m, uint32_t id, bool behind_ptr, int depth
 		return 0;
 	if (!t || depth > 64)
 		return -EINVAL;
-	m->keep[id] = 1;
+	if (keep_id(m, id))
+		return -ENOMEM;
 	switch (btf_kind(t)) {
 	case BTF_KIND_STRUCT:
 	case BTF_KIND_UNION:
@@ -245,19 +277,26 @@ static struct btf_type *copy_type(const struct btf_min *m, uint32_t id, const ui
 	return c;
 }
 
-static int build(const struct btf_min *m, struct btf *out, uint32_t *map)
+static int id_cmp(const void *a, const void *b)
 {
-	uint32_t next = 1;
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
 
+	return x < y ? -1 : x > y;
+}
+
+/* The kept types in the kernel's order; @map (zeroed) gets their new ids, 0 for the rest. */
+static int build(struct btf_min *m, struct btf *out, uint32_t *map)
+{
+	if (m->ids.n)
+		qsort(m->ids.v, m->ids.n, sizeof(*m->ids.v), id_cmp);
 	/* new ids first: types may refer to later ones */
-	for (uint32_t id = 1; id < m->n; id++)
-		map[id] = m->keep[id] ? next++ : 0;
-	for (uint32_t id = 1; id < m->n; id++) {
+	for (size_t i = 0; i < m->ids.n; i++)
+		map[m->ids.v[i]] = (uint32_t)i + 1;
+	for (size_t i = 0; i < m->ids.n; i++) {
+		uint32_t id = m->ids.v[i];
 		struct btf_type *c;
 		int ret;
 
-		if (!m->keep[id])
-			continue;
 		if (!(c = copy_type(m, id, map)))
 			return -ENOMEM;
 		ret = btf__add_type(out, m->kernel, c);

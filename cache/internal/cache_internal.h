@@ -22,7 +22,15 @@
 #define CACHE_MARK_BUCKETS 4096
 #define CACHE_MARK_MAX	   65536
 
+/* Prepared statements kept per handle (the SQL helpers), by their SQL text. */
+#define CACHE_STMTS 32
+
 struct cache_mark;
+
+struct cache_stmt {
+	const char *sql; /* the caller's text, a literal: compared by address, then by content */
+	sqlite3_stmt *st;
+};
 
 struct cache {
 	char dir[PATH_MAX];
@@ -35,7 +43,9 @@ struct cache {
 	pthread_mutex_t marks_lock;
 	struct cache_mark *marks[CACHE_MARK_BUCKETS];
 	size_t nmarks;
-	atomic_ulong damaged; /* damaged blobs found since open */
+	atomic_ulong damaged;		      /* damaged blobs found since open */
+	struct cache_stmt stmts[CACHE_STMTS]; /* guarded by lock, as db */
+	size_t nstmts;
 };
 
 uint64_t cache_now(const struct cache *c);
@@ -49,6 +59,8 @@ int cache_blob_stat(const struct cache *c, const char *digest, uint64_t *size);
  * NULL), 'i' int64. They return a negative errno on failure (and log SQLite's message).
  */
 int cache_sql(struct cache *c, sqlite3_stmt **st, const char *sql, const char *fmt, ...);
+/* Done with a statement of cache_sql: kept for the next use of its SQL, or finalized. */
+void cache_sql_done(struct cache *c, sqlite3_stmt *st);
 /* Run a statement without rows: the number of rows changed, or a negative errno. */
 int cache_sql_exec(struct cache *c, const char *sql, const char *fmt, ...);
 /* One integer from the first row: 1 found, 0 no row, or a negative errno. */
@@ -57,6 +69,8 @@ int cache_sql_errno(struct cache *c, int rc);
 int cache_begin(struct cache *c);
 int cache_commit(struct cache *c);
 void cache_rollback(struct cache *c);
+/* End the transaction begun: committed if @ret is 0, else rolled back; the outcome. */
+int cache_end(struct cache *c, int ret);
 
 struct blob_ref {
 	char digest[EUCC_SHA256_HEX];
@@ -84,6 +98,13 @@ void cache_damaged(struct cache *c, const char *digest, const char *actual);
 /* For a put: true if the blob's file holds exactly its content (checked against the mark, or
  * hashed). A damaged file is counted and left for the put to replace. */
 bool cache_blob_intact(struct cache *c, const char *digest);
+
+/* The arguments of a key put are within the limits (namespace, key and meta lengths). */
+bool cache_key_args_ok(const char *ns, const char *key, const char *meta);
+/* In a write transaction: insert or repoint the key; -ENOENT unless the blob has its row and
+ * its file. */
+int cache_key_put_txn(struct cache *c, const char *ns, const char *key, const char *digest,
+		      const char *meta);
 
 /* Drop a blob (its keys first, committed; then its row and file). Adds to @keys_dropped. */
 int cache_drop_blob(struct cache *c, const char *digest, uint64_t *keys_dropped);

@@ -28,6 +28,21 @@ static ssize_t flight_find(const struct flight_table *t, const char *key)
 	return -1;
 }
 
+/* Record @key as led by the caller. Called locked. */
+static void flight_record(struct flight_table *t, const char *key)
+{
+	if (t->count == t->cap) {
+		size_t ncap = t->cap ? t->cap * 2 : 16;
+		void *n = realloc(t->keys, ncap * sizeof(*t->keys));
+
+		if (!n) /* cannot record: lead without deduplication */
+			return;
+		t->keys = n;
+		t->cap = ncap;
+	}
+	memcpy(t->keys[t->count++], key, EUCC_SHA256_HEX);
+}
+
 bool flight_begin(struct flight_table *t, const char *key)
 {
 	bool waited = false;
@@ -37,24 +52,22 @@ bool flight_begin(struct flight_table *t, const char *key)
 		waited = true;
 		pthread_cond_wait(&t->done, &t->lock);
 	}
-	if (waited) {
-		pthread_mutex_unlock(&t->lock);
-		return false;
-	}
-	if (t->count == t->cap) {
-		size_t ncap = t->cap ? t->cap * 2 : 16;
-		void *n = realloc(t->keys, ncap * sizeof(*t->keys));
-
-		if (!n) { /* cannot record: lead without deduplication */
-			pthread_mutex_unlock(&t->lock);
-			return true;
-		}
-		t->keys = n;
-		t->cap = ncap;
-	}
-	memcpy(t->keys[t->count++], key, EUCC_SHA256_HEX);
+	if (!waited)
+		flight_record(t, key);
 	pthread_mutex_unlock(&t->lock);
-	return true;
+	return !waited;
+}
+
+bool flight_try_begin(struct flight_table *t, const char *key)
+{
+	bool led;
+
+	pthread_mutex_lock(&t->lock);
+	led = flight_find(t, key) < 0;
+	if (led)
+		flight_record(t, key);
+	pthread_mutex_unlock(&t->lock);
+	return led;
 }
 
 void flight_end(struct flight_table *t, const char *key)

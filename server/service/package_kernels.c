@@ -126,7 +126,7 @@ static int build(struct service *s, struct pkg *old, const struct btf_kernel *k,
 	ks.manifest_kernels = cJSON_CreateArray();
 	ks.kernel_cache = cJSON_CreateObject();
 	if (!ret)
-		ret = pipeline_kernel_add(&ks, k);
+		ret = pipeline_kernels_add(&ks, k, 1);
 	if (!ret && !pkg_member(old, "report.json", &data, &size))
 		report = cJSON_ParseWithLength(data, size);
 	if (!report)

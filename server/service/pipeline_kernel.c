@@ -2,9 +2,9 @@
 /*
  * The per-kernel step of the pipeline, and the package's storing that ends it: one kernel's check
  * of an object (its findings and minimized BTF) from the cache under the per-kernel key, or made
- * once however many requests want it, and added to a package under construction. A compile runs it
- * for every target; adding a kernel to a stored package (package_kernels.c) runs it for that one
- * kernel.
+ * once however many requests want it, and added to a package under construction. The kernels of
+ * one request go through it together (pipeline_kernels.c); adding a kernel to a stored package
+ * (package_kernels.c) runs it for that one kernel.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -29,10 +29,11 @@ void pipeline_package_json(cJSON *answer, const char *hex, size_t size)
 int pipeline_store_package(struct service *s, const void *data, size_t size, cJSON *answer)
 {
 	char digest[EUCC_SHA256_HEX];
-	int ret = cache_blob_put(s->cache, data, size, digest);
+	struct cache_entry e = {.ns = "artifact", .key = digest, .data = data, .size = size};
+	int ret;
 
-	if (!ret)
-		ret = cache_key_put(s->cache, "artifact", digest, digest, NULL);
+	eucc_sha256_hex(data, size, digest); /* the artifact key is its own digest */
+	ret = cache_put(s->cache, &e, 1);
 	if (!ret) /* any replica can then serve it */
 		registry_push(s, "artifact", digest, data, size, NULL);
 	if (!ret)
@@ -69,22 +70,11 @@ static cJSON *report_to_json(const struct core_report *rep)
 	return o;
 }
 
-/* One kernel's outcome: its report (status, findings) and its minimized BTF. */
-struct kernel_result {
-	cJSON *meta;
-	void *min;
-	size_t min_size;
-	char digest[EUCC_SHA256_HEX];
-	bool hit;
-	const char *shared; /* with a registry: "hit", "pushed", "miss" */
-};
-
-/* From the cache: the record and its blob (false if either is missing or damaged). */
-static bool kernel_from_cache(struct kernel_step *ks, const char *key, struct kernel_result *kr)
+bool pipeline_kernel_cached(struct kernel_step *ks, struct kernel_result *kr)
 {
 	char *text = NULL;
 
-	if (cache_key_get(ks->s->cache, "kernel", key, kr->digest, &text))
+	if (cache_key_get(ks->s->cache, "kernel", kr->key, kr->digest, &text))
 		return false;
 	kr->meta = cJSON_Parse(text);
 	free(text);
@@ -97,17 +87,25 @@ static bool kernel_from_cache(struct kernel_step *ks, const char *key, struct ke
 	return false;
 }
 
-/* Check one kernel; the minimized BTF stays in memory for the package. */
-static int kernel_check(struct kernel_step *ks, const struct btf_kernel *k, const char *key,
-			struct kernel_result *kr)
+void pipeline_kernel_key(const struct kernel_step *ks, const struct btf_kernel *k,
+			 struct kernel_result *kr)
+{
+	const char *parts[] = {"kernel", EUCC_PIPELINE_VERSION, ks->object_digest, k->sha256,
+			       k->release};
+
+	cache_key_digest(kr->key, parts, 5);
+}
+
+int pipeline_kernel_check(struct kernel_step *ks, const struct btf_kernel *k,
+			  struct kernel_result *kr)
 {
 	struct core_check_opts opts = {.sz = sizeof(opts), .release = k->release};
 	struct core_report rep = {0};
 	struct eucc_error err = {0};
 	struct kernel_entry *e;
-	char *text;
 	int ret;
 
+	kr->shared = ks->s->registry ? "miss" : NULL;
 	ret = kernel_cache_get(&ks->s->kernels, ks->s->store, k, &e, &err);
 	if (!ret) {
 		opts.index = e->index;
@@ -125,82 +123,103 @@ static int kernel_check(struct kernel_step *ks, const struct btf_kernel *k, cons
 	kr->min_size = rep.min_btf_size;
 	rep.min_btf = NULL;
 	core_report_free(&rep);
-	if (cache_blob_put(ks->s->cache, kr->min, kr->min_size, kr->digest)) {
-		eucc_sha256_hex(kr->min, kr->min_size, kr->digest);
-		eucc_warn("cannot store the minimized BTF of %s in the cache", k->release);
-		return 0;
-	}
-	text = cJSON_PrintUnformatted(kr->meta);
-	if (!text || cache_key_put(ks->s->cache, "kernel", key, kr->digest, text))
-		eucc_warn("cannot record the check of %s in the cache", k->release);
-	if (text && registry_push(ks->s, "kernel", key, kr->min, kr->min_size, text))
-		kr->shared = "pushed";
-	free(text);
+	kr->led = true;
 	return 0;
 }
 
-/* A kernel's result from the cache, or checked once however many requests want it. */
-static int kernel_result(struct kernel_step *ks, const struct btf_kernel *k,
-			 struct kernel_result *kr)
+void pipeline_kernels_store(struct kernel_step *ks, struct kernel_result **kr, size_t n)
 {
-	const char *parts[] = {"kernel", EUCC_PIPELINE_VERSION, ks->object_digest, k->sha256,
-			       k->release};
-	char key[EUCC_SHA256_HEX];
-	int ret;
+	struct cache_entry *v = calloc(n, sizeof(*v));
+	char **text = calloc(n, sizeof(*text));
+	size_t m = 0;
 
-	cache_key_digest(key, parts, 5);
-	for (;;) {
-		if (kernel_from_cache(ks, key, kr))
-			return 0;
-		if (!flight_begin(&ks->s->kernel_flights, key))
-			continue;
-		/* the leader asks the registry once, for every request waiting on it */
-		if (!registry_fetch(ks->s, "kernel", key))
-			break;
-		flight_end(&ks->s->kernel_flights, key);
-		kr->shared = "hit";
+	for (size_t i = 0; v && text && i < n; i++) {
+		text[i] = cJSON_PrintUnformatted(kr[i]->meta);
+		if (text[i])
+			v[m++] = (struct cache_entry){.ns = "kernel",
+						      .key = kr[i]->key,
+						      .data = kr[i]->min,
+						      .size = kr[i]->min_size,
+						      .meta = text[i]};
 	}
-	kr->shared = ks->s->registry ? "miss" : NULL;
-	ret = kernel_check(ks, k, key, kr);
-	flight_end(&ks->s->kernel_flights, key);
-	return ret;
+	if (!v || !text || m < n || cache_put(ks->s->cache, v, m))
+		eucc_warn("cannot record the checks of %zu kernels in the cache", n);
+	for (size_t i = 0; i < n; i++) {
+		eucc_sha256_hex(kr[i]->min, kr[i]->min_size, kr[i]->digest);
+		if (text && text[i] &&
+		    registry_push(ks->s, "kernel", kr[i]->key, kr[i]->min, kr[i]->min_size,
+				  text[i]))
+			kr[i]->shared = "pushed";
+		free(text ? text[i] : NULL);
+		flight_end(&ks->s->kernel_flights, kr[i]->key);
+		kr[i]->led = false;
+	}
+	free(text);
+	free(v);
 }
 
-int pipeline_kernel_add(struct kernel_step *ks, const struct btf_kernel *k)
+int pipeline_kernel_result(struct kernel_step *ks, const struct btf_kernel *k,
+			   struct kernel_result *kr)
 {
-	struct kernel_result kr = {0};
+	int ret;
+
+	for (;;) {
+		if (pipeline_kernel_cached(ks, kr))
+			return 0;
+		if (!flight_begin(&ks->s->kernel_flights, kr->key))
+			continue;
+		/* the leader asks the registry once, for every request waiting on it */
+		if (!registry_fetch(ks->s, "kernel", kr->key))
+			break;
+		flight_end(&ks->s->kernel_flights, kr->key);
+		kr->shared = "hit";
+	}
+	ret = pipeline_kernel_check(ks, k, kr);
+	if (ret) {
+		flight_end(&ks->s->kernel_flights, kr->key);
+		return ret;
+	}
+	pipeline_kernels_store(ks, &kr, 1);
+	return 0;
+}
+
+int pipeline_kernel_append(struct kernel_step *ks, const struct btf_kernel *k,
+			   struct kernel_result *kr)
+{
 	cJSON *kj, *mk, *btf;
 	char path[512];
 	int ret;
 
-	ret = kernel_result(ks, k, &kr);
-	if (ret)
-		return ret;
-	atomic_fetch_add(kr.hit ? &ks->s->metrics.kernel_hits : &ks->s->metrics.kernel_misses, 1);
-	cJSON_AddStringToObject(ks->kernel_cache, k->release, kr.hit ? "hit" : "miss");
+	atomic_fetch_add(kr->hit ? &ks->s->metrics.kernel_hits : &ks->s->metrics.kernel_misses, 1);
+	cJSON_AddStringToObject(ks->kernel_cache, k->release, kr->hit ? "hit" : "miss");
 	if (ks->kernel_shared)
 		cJSON_AddStringToObject(ks->kernel_shared, k->release,
-					kr.shared ? kr.shared : "local");
+					kr->shared ? kr->shared : "local");
 	/* a second build of a release in the package (another build id) is named by its id */
 	snprintf(path, sizeof(path), "btf/%s/%s.btf", k->arch, k->release);
-	ret = pkg_writer_add(ks->pkg, path, kr.min, kr.min_size);
+	ret = pkg_writer_add(ks->pkg, path, kr->min, kr->min_size);
 	if (ret == -EEXIST && k->build_id[0]) {
 		snprintf(path, sizeof(path), "btf/%s/%s.%s.btf", k->arch, k->release, k->build_id);
-		ret = pkg_writer_add(ks->pkg, path, kr.min, kr.min_size);
+		ret = pkg_writer_add(ks->pkg, path, kr->min, kr->min_size);
 	}
-	free(kr.min);
 	kj = btf_kernel_json(k, false);
 	cJSON_AddItemToObject(kj, "status",
-			      cJSON_Duplicate(cJSON_GetObjectItem(kr.meta, "status"), 1));
+			      cJSON_Duplicate(cJSON_GetObjectItem(kr->meta, "status"), 1));
 	mk = cJSON_Duplicate(kj, 1);
 	cJSON_AddItemToObject(kj, "findings",
-			      cJSON_Duplicate(cJSON_GetObjectItem(kr.meta, "findings"), 1));
+			      cJSON_Duplicate(cJSON_GetObjectItem(kr->meta, "findings"), 1));
 	btf = cJSON_AddObjectToObject(mk, "btf");
 	cJSON_AddStringToObject(btf, "path", path);
-	cJSON_AddStringToObject(btf, "sha256", kr.digest);
-	cJSON_AddNumberToObject(btf, "size", (double)kr.min_size);
+	cJSON_AddStringToObject(btf, "sha256", kr->digest);
+	cJSON_AddNumberToObject(btf, "size", (double)kr->min_size);
 	cJSON_AddItemToArray(ks->kernels, kj);
 	cJSON_AddItemToArray(ks->manifest_kernels, mk);
-	cJSON_Delete(kr.meta);
 	return ret;
+}
+
+void pipeline_kernel_result_free(struct kernel_result *kr)
+{
+	free(kr->min);
+	cJSON_Delete(kr->meta);
+	memset(kr, 0, sizeof(*kr));
 }

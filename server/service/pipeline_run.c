@@ -212,13 +212,15 @@ static bool object_from_cache(struct pipeline_job *c, struct run_state *st)
 static void object_to_cache(struct pipeline_job *c, struct run_state *st)
 {
 	char *meta = cJSON_PrintUnformatted(st->diagnostics);
+	struct cache_entry e = {.ns = "object",
+				.key = c->object_key,
+				.data = st->object,
+				.size = st->object_size,
+				.meta = meta};
 
-	if (cache_blob_put(c->s->cache, st->object, st->object_size, st->object_digest)) {
+	if (cache_put(c->s->cache, &e, 1))
 		eucc_warn("cannot store object %s in the cache", c->object_key);
-		eucc_sha256_hex(st->object, st->object_size, st->object_digest);
-	} else if (cache_key_put(c->s->cache, "object", c->object_key, st->object_digest, meta)) {
-		eucc_warn("cannot record object %s in the cache", c->object_key);
-	}
+	memcpy(st->object_digest, e.digest, EUCC_SHA256_HEX);
 	if (registry_push(c->s, "object", c->object_key, st->object, st->object_size, meta))
 		st->object_shared = "pushed";
 	free(meta);
@@ -273,20 +275,6 @@ static int get_object(struct pipeline_job *c, struct run_state *st, struct eucc_
 	compile_result_free(&res);
 	flight_end(&c->s->compile_flights, c->object_key);
 	return ret;
-}
-
-static int add_kernel(struct pipeline_job *c, struct run_state *st, const struct btf_kernel *k)
-{
-	struct kernel_step ks = {.s = c->s,
-				 .view = st->view,
-				 .object_digest = st->object_digest,
-				 .pkg = st->pkg,
-				 .kernels = st->kernels,
-				 .manifest_kernels = st->manifest_kernels,
-				 .kernel_cache = st->kernel_cache,
-				 .kernel_shared = st->kernel_shared};
-
-	return pipeline_kernel_add(&ks, k);
 }
 
 static cJSON *toolchain_json(struct pipeline_job *c)
@@ -434,8 +422,18 @@ static int run_checks(struct pipeline_job *c, struct run_state *st, struct eucc_
 	st->manifest_kernels = cJSON_CreateArray();
 	if (!ret)
 		ret = pkg_writer_new(&st->pkg);
-	for (size_t i = 0; !ret && i < c->nkernels; i++)
-		ret = add_kernel(c, st, &c->kernels[i]);
+	if (!ret) {
+		struct kernel_step ks = {.s = c->s,
+					 .view = st->view,
+					 .object_digest = st->object_digest,
+					 .pkg = st->pkg,
+					 .kernels = st->kernels,
+					 .manifest_kernels = st->manifest_kernels,
+					 .kernel_cache = st->kernel_cache,
+					 .kernel_shared = st->kernel_shared};
+
+		ret = pipeline_kernels_add(&ks, c->kernels, c->nkernels);
+	}
 	st->check_ns = eucc_now_ns() - t0;
 	histogram_observe(&c->s->metrics.stages[STAGE_CHECK], st->check_ns);
 	if (ret && !err->message[0])

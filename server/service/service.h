@@ -103,6 +103,8 @@ void flight_table_init(struct flight_table *t);
 void flight_table_destroy(struct flight_table *t);
 /* True: the caller leads and must call flight_end. False: it waited for a leader (recheck). */
 bool flight_begin(struct flight_table *t, const char *key);
+/* True: the caller leads, as flight_begin. False at once when another leads @key now. */
+bool flight_try_begin(struct flight_table *t, const char *key);
 void flight_end(struct flight_table *t, const char *key);
 
 /* ---- a short-lived memo of hot answers ------------------------------------------------------ */

@@ -79,16 +79,31 @@ expect_eq "16 identical answers, one package" \
 	"$(for i in $(seq 16); do jq -r .package.digest "$TMP/flight.$i"; done | sort -u | wc -l)" 1
 expect_eq "16 identical requests: one compile" "$(( $(metric eucc_compiles_total) - before ))" 1
 
-# 8 distinct compiles at once on 2 workers: all succeed.
+# 8 distinct compiles at once on 2 workers: all succeed. They make one object (a -D flag the
+# program does not read), so their kernels' checks are shared: each of the 5 is made once,
+# whichever request gets to it first, and every package holds the same BTFs.
+sed 's|return 0;|return 0; /* distinct */|' "$CORE/basic.bpf.c" >"$TMP/distinct.bpf.c"
+before=$(metric eucc_kernel_checks_total)
 pids=()
 for i in $(seq 8); do
-	curl -s -o /dev/null -w '%{http_code}\n' -H 'Content-Type: application/json' \
-		--data-binary "$(body d$i "$CORE/basic.bpf.c" '["5.10","6.1"]' "| .cflags = [\"-DD=$i\"]")" \
+	curl -s -o "$TMP/distinct.$i" -w '%{http_code}\n' -H 'Content-Type: application/json' \
+		--data-binary "$(body distinct "$TMP/distinct.bpf.c" "[\"4.19\",\"5.10\",\"6.1\",\"6.12\",\"$LOCAL\"]" \
+			"| .cflags = [\"-DD=$i\"]")" \
 		"$URL/v1/compile" >"$TMP/distinct.$i.code" &
 	pids+=($!)
 done
 wait "${pids[@]}"
 expect_eq "8 distinct compiles" "$(cat "$TMP"/distinct.*.code | sort | uniq -c | awk '{print $1"x"$2}')" 8x200
+expect_eq "8 compiles of one object: each kernel checked once" \
+	"$(($(metric eucc_kernel_checks_total) - before))" 5
+expect_eq "8 compiles of one object: the same kernels in every answer" \
+	"$(for i in $(seq 8); do jq -c '[.kernels[] | [.release, .status]]' "$TMP/distinct.$i"; done | sort -u | wc -l)" 1
+for i in $(seq 8); do
+	curl -sf "$URL$(jq -r .package.url "$TMP/distinct.$i")" | tar -xzOf - manifest.json |
+		jq -c '[.kernels[] | [.release, .btf.sha256]]'
+done >"$TMP/distinct.btfs"
+expect_eq "8 compiles of one object: the same BTFs in every package" "$(sort -u "$TMP/distinct.btfs" | wc -l)" 1
+expect_eq "8 compiles of one object: five BTFs" "$(head -n1 "$TMP/distinct.btfs" | jq length)" 5
 
 # Restart: the cache survives.
 stop_server

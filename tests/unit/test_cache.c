@@ -443,6 +443,151 @@ static void test_serve_verified(void **state)
 	assert_int_equal(cache_damaged_count(fx->c), 1);
 }
 
+/*
+ * cache_put: several blobs and their keys in one transaction, two keys sharing a blob, a blob
+ * that is there already and one whose file is damaged; an entry with a bad key names nothing.
+ */
+static void test_put_many(void **state)
+{
+	struct fx *fx = *state;
+	unsigned char d1[3000], d2[500], d3[800], bad[10] = {0};
+	char old[EUCC_SHA256_HEX], got[EUCC_SHA256_HEX], path[512], *meta;
+	struct cache_entry v[5] = {
+	    {.ns = "kernel", .key = "k1", .data = d1, .size = sizeof(d1), .meta = "{\"a\":1}"},
+	    {.ns = "kernel", .key = "k2", .data = d2, .size = sizeof(d2), .meta = "{}"},
+	    {.ns = "kernel", .key = "k3", .data = d1, .size = sizeof(d1)}, /* k1's blob */
+	    {.ns = "object", .key = "o", .data = d3, .size = sizeof(d3)},
+	    {.data = bad, .size = sizeof(bad)}, /* a blob no key names */
+	};
+	struct cache_entry wrong[2] = {
+	    {.ns = "kernel", .key = "w1", .data = d2, .size = sizeof(d2)},
+	    {.ns = "kernel", .key = "", .data = d3, .size = sizeof(d3)},
+	};
+	struct eucc_error err = {0};
+	struct cache_stats st;
+	void *back;
+	size_t len;
+
+	fx->c = open_cache(fx->dir, 0, NULL);
+	fill(d1, sizeof(d1), 1, 0);
+	fill(d2, sizeof(d2), 2, 0);
+	fill(d3, sizeof(d3), 3, 0);
+	/* d2 there already, d3 there but damaged */
+	put_key(fx->c, "old2", sizeof(d2), 2, 0, old);
+	put_key(fx->c, "old3", sizeof(d3), 3, 0, old);
+	blob_file(fx, old, path, sizeof(path));
+	overwrite(path, "damage");
+	assert_int_equal(cache_put(fx->c, v, 5), 0);
+	assert_string_equal(v[0].digest, v[2].digest);
+	assert_int_equal(cache_key_get(fx->c, "kernel", "k1", got, &meta), 0);
+	assert_string_equal(got, v[0].digest);
+	assert_string_equal(meta, "{\"a\":1}");
+	free(meta);
+	assert_int_equal(cache_key_get(fx->c, "kernel", "k3", got, &meta), 0);
+	assert_string_equal(got, v[0].digest);
+	assert_null(meta);
+	assert_int_equal(cache_key_get(fx->c, "object", "o", got, NULL), 0);
+	assert_string_equal(got, old);
+	assert_int_equal(cache_blob_read(fx->c, got, &back, &len), 0); /* rewritten whole */
+	assert_int_equal(len, sizeof(d3));
+	assert_memory_equal(back, d3, sizeof(d3));
+	free(back);
+	assert_int_equal(cache_damaged_count(fx->c), 1);
+	assert_int_equal(cache_blob_check(fx->c, v[4].digest), 0);
+	assert_int_equal(cache_stats(fx->c, &st, &err), 0);
+	assert_int_equal(st.blobs, 4);
+	assert_int_equal(st.blob_bytes, sizeof(d1) + sizeof(d2) + sizeof(d3) + sizeof(bad));
+	assert_int_equal(st.keys, 6);
+	/* a bad entry: nothing is named, the digests are still given */
+	assert_int_equal(cache_put(fx->c, wrong, 2), -EINVAL);
+	assert_string_equal(wrong[0].digest, v[1].digest);
+	assert_int_equal(cache_key_get(fx->c, "kernel", "w1", got, NULL), -ENOENT);
+	assert_int_equal(cache_put(fx->c, NULL, 0), 0);
+}
+
+/* What a power loss may leave of blobs written without fsync, at the same size (@zeros) or
+ * shorter (@size). */
+static void power_loss_file(const struct fx *fx, const char *digest, bool zeros, off_t size)
+{
+	char path[512], buf[4000] = {0};
+	int fd;
+
+	blob_file(fx, digest, path, sizeof(path));
+	fd = open(path, O_WRONLY | O_TRUNC);
+	assert_true(fd >= 0);
+	if (zeros)
+		assert_int_equal(write(fd, buf, (size_t)size), (ssize_t)size);
+	else
+		assert_int_equal(ftruncate(fd, size), 0);
+	close(fd);
+}
+
+/*
+ * After a power loss (blobs are not fsynced): a blob file that came back empty, torn or all
+ * zeros, or not at all, under keys the index kept. No read and no serving returns those bytes;
+ * each key is a miss, dropped, and a put of the same content makes it whole again.
+ */
+static void test_power_loss(void **state)
+{
+	struct fx *fx = *state;
+	char a[EUCC_SHA256_HEX], b[EUCC_SHA256_HEX], c[EUCC_SHA256_HEX], d[EUCC_SHA256_HEX],
+	    e[EUCC_SHA256_HEX], got[EUCC_SHA256_HEX], path[512];
+	struct cache_verify_result r;
+	struct eucc_error err = {0};
+	unsigned char data[4000];
+	void *back;
+	size_t len;
+	int fd;
+
+	fx->c = open_cache(fx->dir, 0, NULL);
+	put_key(fx->c, "a", 4000, 1, 0, a);
+	put_key(fx->c, "b", 4000, 2, 0, b);
+	put_key(fx->c, "c", 4000, 3, 0, c);
+	assert_int_equal(cache_key_put(fx->c, "artifact", c, c, NULL), 0);
+	put_key(fx->c, "d", 4000, 4, 0, d);
+	put_key(fx->c, "e", 4000, 5, 0, e);
+	/* served once before the loss: the mark of this process must not outlive it */
+	assert_int_equal(cache_blob_check(fx->c, c), 0);
+	cache_close(fx->c);
+	power_loss_file(fx, a, false, 0);    /* empty: its blocks were never written */
+	power_loss_file(fx, b, false, 1500); /* torn */
+	power_loss_file(fx, c, true, 4000);  /* the right size, zeros */
+	blob_file(fx, d, path, sizeof(path));
+	assert_int_equal(unlink(path), 0); /* the rename was lost */
+	fx->c = open_cache(fx->dir, 0, NULL);
+
+	/* the object and kernel levels: the key is found, the read refuses the bytes */
+	assert_int_equal(cache_key_get(fx->c, "object", "a", got, NULL), 0);
+	assert_int_equal(cache_blob_read(fx->c, got, &back, &len), -ENOENT);
+	assert_false(hit(fx->c, "a"));
+	assert_int_equal(cache_key_get(fx->c, "object", "b", got, NULL), 0);
+	assert_int_equal(cache_blob_read(fx->c, got, &back, &len), -ENOENT);
+	assert_false(hit(fx->c, "b"));
+	/* serving: the first open by the new process hashes */
+	assert_int_equal(cache_key_get(fx->c, "artifact", c, got, NULL), 0);
+	assert_int_equal(cache_blob_open(fx->c, got, &fd, NULL), -ENOENT);
+	assert_int_equal(cache_key_get(fx->c, "artifact", c, got, NULL), -ENOENT);
+	assert_false(hit(fx->c, "c"));
+	assert_false(hit(fx->c, "d"));
+	assert_int_equal(cache_damaged_count(fx->c), 3);
+	/* what survived is whole */
+	assert_int_equal(cache_key_get(fx->c, "object", "e", got, NULL), 0);
+	assert_int_equal(cache_blob_read(fx->c, got, &back, &len), 0);
+	fill(data, sizeof(data), 5, 0);
+	assert_int_equal(len, sizeof(data));
+	assert_memory_equal(back, data, sizeof(data));
+	free(back);
+	/* the work done again: the same content put and named again */
+	put_key(fx->c, "a", 4000, 1, 0, got);
+	assert_string_equal(got, a);
+	assert_int_equal(cache_blob_read(fx->c, a, &back, &len), 0);
+	fill(data, sizeof(data), 1, 0);
+	assert_memory_equal(back, data, sizeof(data));
+	free(back);
+	assert_int_equal(cache_verify(fx->c, &r, &err), 0);
+	assert_int_equal(r.blobs_bad + r.keys_dropped, 0);
+}
+
 static void test_reopen(void **state)
 {
 	struct fx *fx = *state;
@@ -656,6 +801,8 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_verify, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_missing_blob, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_serve_verified, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_put_many, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_power_loss, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_reopen, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_threads, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_crash, setup, teardown),

@@ -85,7 +85,8 @@ static void test_single_flight(void **state)
 	eucc_sha256_hex("other", 5, other);
 	flight_table_init(&t);
 	assert_true(flight_begin(&t, k));
-	assert_true(flight_begin(&t, other)); /* another key leads on its own */
+	assert_true(flight_begin(&t, other));  /* another key leads on its own */
+	assert_false(flight_try_begin(&t, k)); /* led: answered at once, without waiting */
 	assert_int_equal(pthread_create(&th, NULL, follower, &a), 0);
 	while (atomic_load(&a.stage) < 1)
 		usleep(1000);
@@ -95,6 +96,9 @@ static void test_single_flight(void **state)
 	assert_int_equal(pthread_join(th, NULL), 0);
 	assert_false(a.led);		  /* it waited: it must look again, not lead */
 	assert_true(flight_begin(&t, k)); /* the key is free again */
+	flight_end(&t, k);
+	assert_true(flight_try_begin(&t, k)); /* free: the caller leads */
+	assert_false(flight_try_begin(&t, k));
 	flight_end(&t, k);
 	flight_end(&t, other);
 	flight_table_destroy(&t);

@@ -42,8 +42,43 @@ struct kernel_step {
 	struct cJSON *kernel_cache;	/* gets "release": "hit" or "miss" */
 	struct cJSON *kernel_shared;	/* serve --registry: "release": "hit|pushed|miss|local" */
 };
-/* Kernel @k's check of the object, from the cache (the per-kernel key) or made once, added. */
-int pipeline_kernel_add(struct kernel_step *ks, const struct btf_kernel *k);
+/*
+ * The checks of the object against kernels @k[0..@n) (pipeline_kernels.c), each from the cache
+ * (its per-kernel key) or made once however many requests want it, those made here recorded in
+ * one cache transaction; then added to the package and the answer in the order given.
+ */
+int pipeline_kernels_add(struct kernel_step *ks, const struct btf_kernel *k, size_t n);
+
+/* One kernel's outcome: its report (status, findings) and its minimized BTF. */
+struct kernel_result {
+	char key[EUCC_SHA256_HEX]; /* the per-kernel key */
+	struct cJSON *meta;	   /* {"status", "findings"} */
+	void *min;
+	size_t min_size;
+	char digest[EUCC_SHA256_HEX]; /* of min */
+	bool hit;
+	bool led;	    /* checked here: leads its flight until pipeline_kernels_store */
+	const char *shared; /* with a registry: "hit", "pushed", "miss" */
+};
+/* The parts of one kernel's step (pipeline_kernel.c), for pipeline_kernels_add: */
+void pipeline_kernel_key(const struct kernel_step *ks, const struct btf_kernel *k,
+			 struct kernel_result *kr);
+/* From the cache: the record and its blob (false if either is missing or damaged). */
+bool pipeline_kernel_cached(struct kernel_step *ks, struct kernel_result *kr);
+/* Check @k, the caller leading kr->key's flight; the minimized BTF stays in memory. */
+int pipeline_kernel_check(struct kernel_step *ks, const struct btf_kernel *k,
+			  struct kernel_result *kr);
+/* Record the results checked here in one cache transaction (and the registry), then end their
+ * flights. */
+void pipeline_kernels_store(struct kernel_step *ks, struct kernel_result **kr, size_t n);
+/* From the cache, or checked and stored once however many requests want it (may wait);
+ * kr->key is set. */
+int pipeline_kernel_result(struct kernel_step *ks, const struct btf_kernel *k,
+			   struct kernel_result *kr);
+/* Add the result to the package (btf/<arch>/<release>.btf) and to the answer's arrays. */
+int pipeline_kernel_append(struct kernel_step *ks, const struct btf_kernel *k,
+			   struct kernel_result *kr);
+void pipeline_kernel_result_free(struct kernel_result *kr);
 /* Store package @data as an artifact and add {"package": {digest, size, url}} to @answer. */
 int pipeline_store_package(struct service *s, const void *data, size_t size, struct cJSON *answer);
 /* {"package": {digest, size, url}} of the stored package @hex to @answer. */
