@@ -15,9 +15,10 @@
 #define TMP_PATH (PATH_MAX + 32)
 
 /*
- * DIR/tmp/blob-XXXXXX with @data. Not fsynced (docs/cache.md, "Crash safety"): the rename
- * makes the whole file appear at once to every process, and what a power loss may leave torn
- * is found by the hash that every read and the first serving of a blob after a start do.
+ * DIR/tmp/blob-XXXXXX with @data, its data on disk (fdatasync) before the caller renames it
+ * into place (docs/cache.md, "Crash safety"): after a power loss a blob under its name is whole.
+ * What could still be lost is the last renames and rows, never a blob's content under its name;
+ * and every read and the first serving of a blob after a start hash it anyway.
  */
 static int temp_write(struct cache *c, const void *data, size_t size, char tmp[TMP_PATH])
 {
@@ -31,6 +32,8 @@ static int temp_write(struct cache *c, const void *data, size_t size, char tmp[T
 	}
 	ret = fs_write_all(fd, data, size);
 	if (!ret && fchmod(fd, 0644))
+		ret = -errno;
+	if (!ret && fdatasync(fd))
 		ret = -errno;
 	if (close(fd) && !ret)
 		ret = -errno;
