@@ -155,29 +155,23 @@ static int new_rel(struct strip *st, const GElf_Shdr *sh, Elf_Data *in, Elf_Data
 		return -ENOMEM;
 	out->d_size = in->d_size;
 	for (size_t i = 0; i < n; i++) {
+		GElf_Rela r = {0};
+		GElf_Rel rel;
 		size_t sym;
 
-		if (sh->sh_type == SHT_REL) {
-			GElf_Rel r;
-
-			if (!gelf_getrel(in, (int)i, &r))
-				return -EINVAL;
-			sym = GELF_R_SYM(r.r_info);
-			if (sym >= st->nsym || (sym && !st->sym_keep[sym]))
-				return -EINVAL;
-			r.r_info = GELF_R_INFO(st->sym_map[sym], GELF_R_TYPE(r.r_info));
-			gelf_update_rel(out, (int)i, &r);
-		} else {
-			GElf_Rela r;
-
-			if (!gelf_getrela(in, (int)i, &r))
-				return -EINVAL;
-			sym = GELF_R_SYM(r.r_info);
-			if (sym >= st->nsym || (sym && !st->sym_keep[sym]))
-				return -EINVAL;
-			r.r_info = GELF_R_INFO(st->sym_map[sym], GELF_R_TYPE(r.r_info));
-			gelf_update_rela(out, (int)i, &r);
-		}
+		if (sh->sh_type == SHT_REL ? !gelf_getrel(in, (int)i, &rel)
+					   : !gelf_getrela(in, (int)i, &r))
+			return -EINVAL;
+		if (sh->sh_type == SHT_REL)
+			r = (GElf_Rela){.r_offset = rel.r_offset, .r_info = rel.r_info};
+		sym = GELF_R_SYM(r.r_info);
+		if (sym >= st->nsym || (sym && !st->sym_keep[sym]))
+			return -EINVAL;
+		r.r_info = GELF_R_INFO(st->sym_map[sym], GELF_R_TYPE(r.r_info));
+		rel = (GElf_Rel){.r_offset = r.r_offset, .r_info = r.r_info};
+		if (sh->sh_type == SHT_REL ? !gelf_update_rel(out, (int)i, &rel)
+					   : !gelf_update_rela(out, (int)i, &r))
+			return -EINVAL;
 	}
 	return 0;
 }

@@ -22,23 +22,30 @@ static char *dup_or_null(const char *s, bool *oom)
 	return d;
 }
 
-void sandbox_spec_mount(struct sandbox_spec *s, enum sandbox_op op, const char *src,
-			const char *dst)
+/* The next mount of @s, the array grown if need be; NULL when out of memory. */
+static struct sandbox_mount *mount_slot(struct sandbox_spec *s)
 {
-	struct sandbox_mount *m;
-
 	if (s->nmounts == s->cap) {
 		size_t cap = s->cap ? s->cap * 2 : 32;
 		struct sandbox_mount *v = realloc(s->mounts, cap * sizeof(*v));
 
-		if (!v) {
-			s->oom = true;
-			return;
-		}
+		if (!v)
+			return NULL;
 		s->mounts = v;
 		s->cap = cap;
 	}
-	m = &s->mounts[s->nmounts++];
+	return &s->mounts[s->nmounts++];
+}
+
+void sandbox_spec_mount(struct sandbox_spec *s, enum sandbox_op op, const char *src,
+			const char *dst)
+{
+	struct sandbox_mount *m = mount_slot(s);
+
+	if (!m) {
+		s->oom = true;
+		return;
+	}
 	m->op = op;
 	m->src = dup_or_null(src, &s->oom);
 	m->dst = dup_or_null(dst, &s->oom);
@@ -321,16 +328,9 @@ static int decode_mount(struct sandbox_spec *s, int op, char **p, char *end)
 		return -EINVAL;
 	if ((op == SANDBOX_DEV || op == SANDBOX_TMPFS) != !*src)
 		return -EINVAL;
-	if (s->nmounts == s->cap) {
-		size_t cap = s->cap ? s->cap * 2 : 32;
-		struct sandbox_mount *v = realloc(s->mounts, cap * sizeof(*v));
-
-		if (!v)
-			return -ENOMEM;
-		s->mounts = v;
-		s->cap = cap;
-	}
-	m = &s->mounts[s->nmounts++];
+	m = mount_slot(s);
+	if (!m)
+		return -ENOMEM;
 	m->op = (enum sandbox_op)op;
 	m->src = *src ? src : NULL;
 	m->dst = dst;

@@ -21,6 +21,7 @@
 
 #include "btfhub.h"
 #include "store_fixture.h"
+#include "test_proc.h"
 #include "core.h"
 #include "btf_header_internal.h"
 #include "obj_internal.h"
@@ -49,19 +50,6 @@ static int teardown(void **state)
 	struct fixture *fx = *state;
 
 	return store_fixture_close(fx->dir, fx->store);
-}
-
-static int run(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static int run(const char *fmt, ...)
-{
-	char cmd[4 * PATH_MAX];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof(cmd), fmt, ap);
-	va_end(ap);
-	return system(cmd);
 }
 
 #define CFLAGS "-target bpf -O2 -g -D__TARGET_ARCH_x86 -I" EUCC_SOURCE_DIR "/client/include"
@@ -105,8 +93,9 @@ static int write_min(struct fixture *fx, const struct btf *btf, const struct btf
 	FILE *out;
 	int ret;
 
-	assert_int_equal(
-	    run("%s " CFLAGS " -I%s/stub -E %s -o %s/pre.i", EUCC_CLANG, fx->dir, src, fx->dir), 0);
+	assert_int_equal(test_run("%s " CFLAGS " -I%s/stub -E %s -o %s/pre.i", EUCC_CLANG, fx->dir,
+				  src, fx->dir),
+			 0);
 	snprintf(path, sizeof(path), "%s/pre.i", fx->dir);
 	assert_int_equal(fs_read_file(path, 1 << 26, (void **)&text, &len), 0);
 	assert_int_equal(btf_header_names_scan(text, len, &names), 0);
@@ -140,9 +129,10 @@ static bool compare_one(struct fixture *fx, const struct btf *btf,
 	char fo[PATH_MAX], mo[PATH_MAX];
 	char *full, *min;
 
-	if (run("%s " CFLAGS " -I%s/full -include-pch %s/full/vmlinux.h.pch -c %s -o %s/full.o "
-		"2>/dev/null",
-		EUCC_CLANG, fx->dir, fx->dir, src, fx->dir)) {
+	if (test_run("%s " CFLAGS
+		     " -I%s/full -include-pch %s/full/vmlinux.h.pch -c %s -o %s/full.o "
+		     "2>/dev/null",
+		     EUCC_CLANG, fx->dir, fx->dir, src, fx->dir)) {
 		printf("  %-40s %s: does not compile against the full header\n",
 		       strrchr(src, '/') + 1, release);
 		return false;
@@ -153,8 +143,8 @@ static bool compare_one(struct fixture *fx, const struct btf *btf,
 		printf("  %-40s %s: refused: %s\n", strrchr(src, '/') + 1, release, err.message);
 		return false;
 	}
-	if (run("%s " CFLAGS " -I%s/min -c %s -o %s/min.o 2>/dev/null", EUCC_CLANG, fx->dir, src,
-		fx->dir)) {
+	if (test_run("%s " CFLAGS " -I%s/min -c %s -o %s/min.o 2>/dev/null", EUCC_CLANG, fx->dir,
+		     src, fx->dir)) {
 		/* the server falls back to the full header: its object is the full one's */
 		printf("  %-40s %s: falls back to the full header\n", strrchr(src, '/') + 1,
 		       release);
@@ -186,14 +176,15 @@ static void prepare_kernel(struct fixture *fx, const char *release, struct btf *
 	assert_int_equal(btf_store_get(fx->store, release, NULL, &k, &err), 0);
 	assert_int_equal(btf_store_load(fx->store, &k, btf, &err), 0);
 	assert_int_equal(btf_store_header(fx->store, &k, header, sizeof(header), &err), 0);
-	assert_int_equal(run("mkdir -p %s/full %s/min %s/stub && ln -sf %s %s/full/vmlinux.h && "
-			     "printf '#ifndef __VMLINUX_H__\\n#define __VMLINUX_H__\\n#endif\\n' "
-			     ">%s/stub/vmlinux.h",
-			     fx->dir, fx->dir, fx->dir, header, fx->dir, fx->dir),
-			 0);
-	assert_int_equal(run("%s -target bpf -O2 -g -D__TARGET_ARCH_x86 -x c-header "
-			     "%s/full/vmlinux.h -o %s/full/vmlinux.h.pch",
-			     EUCC_CLANG, fx->dir, fx->dir),
+	assert_int_equal(
+	    test_run("mkdir -p %s/full %s/min %s/stub && ln -sf %s %s/full/vmlinux.h && "
+		     "printf '#ifndef __VMLINUX_H__\\n#define __VMLINUX_H__\\n#endif\\n' "
+		     ">%s/stub/vmlinux.h",
+		     fx->dir, fx->dir, fx->dir, header, fx->dir, fx->dir),
+	    0);
+	assert_int_equal(test_run("%s -target bpf -O2 -g -D__TARGET_ARCH_x86 -x c-header "
+				  "%s/full/vmlinux.h -o %s/full/vmlinux.h.pch",
+				  EUCC_CLANG, fx->dir, fx->dir),
 			 0);
 }
 

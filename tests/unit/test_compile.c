@@ -25,6 +25,7 @@
 #include "btfhub.h"
 #include "compile.h"
 #include "sandbox.h"
+#include "test_proc.h"
 
 #define FIXTURE_BTF EUCC_FIXTURES "/btf/debian/12/x86_64/6.1.0-47-cloud-amd64.btf.tar.xz"
 
@@ -770,37 +771,6 @@ static char *runaway_source(void)
 	return s;
 }
 
-/* Processes whose command line contains @needle. */
-static int processes_with(const char *needle)
-{
-	DIR *d = opendir("/proc");
-	struct dirent *e;
-	int count = 0;
-
-	assert_non_null(d);
-	while ((e = readdir(d))) {
-		char path[300], cmd[4096];
-		ssize_t n;
-		int fd;
-
-		if (e->d_name[0] < '0' || e->d_name[0] > '9')
-			continue;
-		snprintf(path, sizeof(path), "/proc/%s/cmdline", e->d_name);
-		fd = open(path, O_RDONLY);
-		if (fd < 0)
-			continue;
-		n = read(fd, cmd, sizeof(cmd) - 1);
-		close(fd);
-		for (ssize_t i = 0; i < n; i++)
-			if (!cmd[i])
-				cmd[i] = ' ';
-		cmd[n > 0 ? n : 0] = '\0';
-		count += strstr(cmd, needle) != NULL;
-	}
-	closedir(d);
-	return count;
-}
-
 /* Compile the runaway source under @lim; the failure must contain @why. */
 static void runaway(struct fixture *fx, const struct compile_limits *lim, const char *why,
 		    unsigned int max_ms)
@@ -817,7 +787,7 @@ static void runaway(struct fixture *fx, const struct compile_limits *lim, const 
 	assert_null(res.object);
 	assert_non_null(strstr(res.failure, why));
 	assert_true(res.wall_ms < max_ms);
-	assert_int_equal(processes_with(main), 0); /* nothing of the job survives */
+	assert_int_equal(test_processes_with(main), 0); /* nothing of the job survives */
 	assert_no_leak(&res, workdir, NULL);
 	compile_result_free(&res);
 	free(src);

@@ -24,6 +24,7 @@
 
 #include "compile_internal.h"
 #include "sandbox.h"
+#include "test_proc.h"
 
 struct fixture {
 	char dir[64];
@@ -168,34 +169,6 @@ static void test_same_view(void **state)
 	free(warm);
 }
 
-/* Processes whose command line starts with @name. */
-static int processes_named(const char *name)
-{
-	DIR *d = opendir("/proc");
-	struct dirent *e;
-	int count = 0;
-
-	while (d && (e = readdir(d))) {
-		char path[300], cmd[256];
-		ssize_t n;
-		int fd;
-
-		if (e->d_name[0] < '0' || e->d_name[0] > '9')
-			continue;
-		snprintf(path, sizeof(path), "/proc/%s/cmdline", e->d_name);
-		fd = open(path, O_RDONLY);
-		if (fd < 0)
-			continue;
-		n = read(fd, cmd, sizeof(cmd) - 1);
-		close(fd);
-		cmd[n > 0 ? n : 0] = '\0';
-		count += !strcmp(cmd, name);
-	}
-	if (d)
-		closedir(d);
-	return count;
-}
-
 /* A child left behind (SIGHUP ignored) ends with the job, both ways. */
 static void test_nothing_survives(void **state)
 {
@@ -207,7 +180,7 @@ static void test_nothing_survives(void **state)
 		assert_string_equal(out, "spawned\n");
 		free(out);
 		usleep(100 * 1000);
-		assert_int_equal(processes_named("eucc-probe-sleeper"), 0);
+		assert_int_equal(test_processes_with("eucc-probe-sleeper sleep"), 0);
 	}
 }
 

@@ -24,6 +24,7 @@
 
 #include "compile_internal.h"
 #include "store_fixture.h"
+#include "test_proc.h"
 
 #ifndef SHT_LLVM_ADDRSIG
 #define SHT_LLVM_ADDRSIG 0x6fff4c03
@@ -49,19 +50,6 @@ static int teardown(void **state)
 	struct fixture *fx = *state;
 
 	return store_fixture_close(fx->dir, fx->store);
-}
-
-static int run(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static int run(const char *fmt, ...)
-{
-	char cmd[4 * PATH_MAX];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof(cmd), fmt, ap);
-	va_end(ap);
-	return system(cmd);
 }
 
 static const char *sec_name(Elf *e, size_t shstrndx, size_t i)
@@ -246,7 +234,7 @@ static void differ(struct fixture *fx, const char *mine, const char *theirs)
 	f = fopen(b, "w");
 	fputs(theirs, f);
 	fclose(f);
-	run("diff %s %s | cut -c1-200 | head -40", b, a);
+	test_run("diff %s %s | cut -c1-200 | head -40", b, a);
 }
 
 /* One program: ours against llvm-strip's; false if it does not compile here. */
@@ -260,11 +248,11 @@ static bool compare_one(struct fixture *fx, const char *src)
 
 	snprintf(obj, sizeof(obj), "%s/raw.o", fx->dir);
 	snprintf(ref, sizeof(ref), "%s/ref.o", fx->dir);
-	if (run("%s -target bpf -O2 -g -D__TARGET_ARCH_x86 -I%s/inc -I" EUCC_SOURCE_DIR
-		"/client/include -include-pch %s/inc/vmlinux.h.pch -c %s -o %s 2>/dev/null",
-		EUCC_CLANG, fx->dir, fx->dir, src, obj))
+	if (test_run("%s -target bpf -O2 -g -D__TARGET_ARCH_x86 -I%s/inc -I" EUCC_SOURCE_DIR
+		     "/client/include -include-pch %s/inc/vmlinux.h.pch -c %s -o %s 2>/dev/null",
+		     EUCC_CLANG, fx->dir, fx->dir, src, obj))
 		return false;
-	assert_int_equal(run("%s -g %s -o %s", EUCC_LLVM_STRIP, obj, ref), 0);
+	assert_int_equal(test_run("%s -g %s -o %s", EUCC_LLVM_STRIP, obj, ref), 0);
 	raw = read_all(obj, &raw_size);
 	theirs = read_all(ref, &theirs_size);
 	assert_int_equal(compile_strip_debug(raw, raw_size, &mine, &mine_size), 0);
@@ -310,11 +298,12 @@ static void test_same_as_llvm_strip(void **state)
 
 	assert_int_equal(btf_store_get(fx->store, "6.12.100+deb12-cloud-amd64", NULL, &k, &err), 0);
 	assert_int_equal(btf_store_header(fx->store, &k, header, sizeof(header), &err), 0);
-	assert_int_equal(run("mkdir -p %s/inc && ln -sf %s %s/inc/vmlinux.h && %s -target bpf -O2 "
-			     "-g -D__TARGET_ARCH_x86 -x c-header %s/inc/vmlinux.h -o "
-			     "%s/inc/vmlinux.h.pch",
-			     fx->dir, header, fx->dir, EUCC_CLANG, fx->dir, fx->dir),
-			 0);
+	assert_int_equal(
+	    test_run("mkdir -p %s/inc && ln -sf %s %s/inc/vmlinux.h && %s -target bpf -O2 "
+		     "-g -D__TARGET_ARCH_x86 -x c-header %s/inc/vmlinux.h -o "
+		     "%s/inc/vmlinux.h.pch",
+		     fx->dir, header, fx->dir, EUCC_CLANG, fx->dir, fx->dir),
+	    0);
 	for (size_t i = 0; i < 2; i++)
 		assert_int_equal(glob(patterns[i], i ? GLOB_APPEND : 0, NULL, &g), 0);
 	for (size_t i = 0; i < g.gl_pathc; i++)
