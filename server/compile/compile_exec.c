@@ -39,25 +39,6 @@ struct run_watch {
 };
 
 /* In the child, before exec: only async-signal-safe calls. */
-static void child_limits(const struct sandbox_limits *lim)
-{
-	struct rlimit cpu = {lim->cpu_seconds, lim->cpu_seconds + 2};
-	struct rlimit as = {lim->as_bytes, lim->as_bytes};
-	struct rlimit fsize = {lim->fsize_bytes, lim->fsize_bytes};
-	struct rlimit nproc = {lim->nproc, lim->nproc};
-	struct rlimit core = {0, 0};
-
-	/* 0: no limit of that kind, as sandbox_enter reads them */
-	if (lim->cpu_seconds)
-		setrlimit(RLIMIT_CPU, &cpu);
-	if (lim->as_bytes)
-		setrlimit(RLIMIT_AS, &as);
-	if (lim->fsize_bytes)
-		setrlimit(RLIMIT_FSIZE, &fsize);
-	if (lim->nproc)
-		setrlimit(RLIMIT_NPROC, &nproc);
-	setrlimit(RLIMIT_CORE, &core);
-}
 
 /* In the child, before exec: only async-signal-safe calls. */
 static void __attribute__((noreturn))
@@ -78,7 +59,7 @@ child_exec(char *const argv[], const struct sandbox_limits *lim, int devnull, in
 		_exit(126);
 	close_range(info >= 0 ? INFO_FD + 1 : INFO_FD, ~0U, 0);
 	if (lim)
-		child_limits(lim);
+		sandbox_limits_apply(lim);
 	execve(argv[0], argv, envp);
 	_exit(127);
 }

@@ -57,6 +57,10 @@ struct sandbox_spec {
 #define SANDBOX_ENV_PATH "PATH=/usr/bin:/bin"
 #define SANDBOX_ENV_LANG "LC_ALL=C"
 
+/* Set @l on the calling process (0 fields: none of that kind; no core dumps). Only
+ * async-signal-safe calls: for a forked child before it execs. 0 or a negative errno. */
+int sandbox_limits_apply(const struct sandbox_limits *l);
+
 void sandbox_spec_mount(struct sandbox_spec *s, enum sandbox_op op, const char *src,
 			const char *dst);
 void sandbox_spec_arg(struct sandbox_spec *s, const char *fmt, ...)

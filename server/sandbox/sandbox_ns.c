@@ -293,22 +293,6 @@ static int enter_root(const char **step)
 	return 0;
 }
 
-static int set_limits(const struct sandbox_limits *l)
-{
-	struct rlimit cpu = {l->cpu_seconds, l->cpu_seconds + 2};
-	struct rlimit as = {l->as_bytes, l->as_bytes};
-	struct rlimit fsize = {l->fsize_bytes, l->fsize_bytes};
-	struct rlimit nproc = {l->nproc, l->nproc};
-	struct rlimit core = {0, 0};
-
-	if ((l->cpu_seconds && setrlimit(RLIMIT_CPU, &cpu)) ||
-	    (l->as_bytes && setrlimit(RLIMIT_AS, &as)) ||
-	    (l->fsize_bytes && setrlimit(RLIMIT_FSIZE, &fsize)) ||
-	    (l->nproc && setrlimit(RLIMIT_NPROC, &nproc)) || setrlimit(RLIMIT_CORE, &core))
-		return -errno;
-	return 0;
-}
-
 /* No capability left in any set, none to regain, no new privileges through exec. */
 static int drop_caps(void)
 {
@@ -347,7 +331,7 @@ int sandbox_enter(const struct sandbox_spec *s, uid_t outer_uid, gid_t outer_gid
 	}
 	if (!r) {
 		*step = "rlimits";
-		r = set_limits(&s->limits);
+		r = sandbox_limits_apply(&s->limits);
 	}
 	if (!r) {
 		*step = "capabilities";

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 
 #include "sandbox.h"
 
@@ -378,4 +379,22 @@ int sandbox_spec_decode(char *buf, size_t len, struct sandbox_spec *s)
 	if (r)
 		sandbox_spec_free_view(s);
 	return r;
+}
+
+/* ---- the rlimits ---------------------------------------------------------------------- */
+
+int sandbox_limits_apply(const struct sandbox_limits *l)
+{
+	struct rlimit cpu = {l->cpu_seconds, l->cpu_seconds + 2};
+	struct rlimit as = {l->as_bytes, l->as_bytes};
+	struct rlimit fsize = {l->fsize_bytes, l->fsize_bytes};
+	struct rlimit nproc = {l->nproc, l->nproc};
+	struct rlimit core = {0, 0};
+
+	if ((l->cpu_seconds && setrlimit(RLIMIT_CPU, &cpu)) ||
+	    (l->as_bytes && setrlimit(RLIMIT_AS, &as)) ||
+	    (l->fsize_bytes && setrlimit(RLIMIT_FSIZE, &fsize)) ||
+	    (l->nproc && setrlimit(RLIMIT_NPROC, &nproc)) || setrlimit(RLIMIT_CORE, &core))
+		return -errno;
+	return 0;
 }
