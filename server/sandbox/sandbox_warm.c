@@ -123,22 +123,25 @@ static int read_reply(int sock, int timeout_ms, struct warm_reply *r, int *fd)
 	return 0;
 }
 
-/* In the forked child: the tool with the preload library, fd 3 its socket. */
-static void __attribute__((noreturn)) tool_exec(const char *binary, const char *preload, int sock)
+/*
+ * In the forked child of a threaded server: the tool with its environment made before the
+ * fork (@env_preload "LD_PRELOAD=..."), fd 3 its socket. Only async-signal-safe calls.
+ */
+static void __attribute__((noreturn)) tool_exec(const char *binary, char *env_preload, int sock)
 {
-	char env_preload[PATH_MAX + 16];
 	char *const argv[] = {(char *)binary, NULL};
 	char *const envp[] = {env_preload, WARM_ENV_FD "=3", SANDBOX_ENV_PATH, SANDBOX_ENV_LANG,
 			      NULL};
 	int devnull = open("/dev/null", O_RDWR);
 	sigset_t none;
 
-	snprintf(env_preload, sizeof(env_preload), "LD_PRELOAD=%s", preload);
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	signal(SIGPIPE, SIG_DFL);
-	if (devnull < 0 || dup2(devnull, 0) < 0 || dup2(devnull, 1) < 0 || dup2(devnull, 2) < 0 ||
-	    dup2(sock, WARM_FD) < 0)
+	if (devnull < 0 || dup2(devnull, 0) < 0 || dup2(devnull, 1) < 0 || dup2(devnull, 2) < 0)
+		_exit(127);
+	/* already fd 3: dup2 would keep its close-on-exec flag */
+	if ((sock == WARM_FD ? fcntl(sock, F_SETFD, 0) : dup2(sock, WARM_FD)) < 0)
 		_exit(127);
 	close_range(WARM_FD + 1, ~0U, 0);
 	execve(binary, argv, envp);
@@ -149,9 +152,11 @@ static void __attribute__((noreturn)) tool_exec(const char *binary, const char *
 static struct warm_tool *tool_start(size_t b, const char *preload)
 {
 	struct warm_tool *t = calloc(1, sizeof(*t));
+	char env_preload[PATH_MAX + 16];
 	struct warm_reply r;
 	int sv[2];
 
+	snprintf(env_preload, sizeof(env_preload), "LD_PRELOAD=%s", preload);
 	if (!t || socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv)) {
 		free(t);
 		return NULL;
@@ -160,7 +165,7 @@ static struct warm_tool *tool_start(size_t b, const char *preload)
 	t->sock = sv[0];
 	t->pid = fork();
 	if (t->pid == 0)
-		tool_exec(binaries[b].path, preload, sv[1]);
+		tool_exec(binaries[b].path, env_preload, sv[1]);
 	close(sv[1]);
 	if (t->pid < 0) {
 		close(sv[0]);
