@@ -164,7 +164,7 @@ static int remount_submounts_ro(const char *path)
 }
 
 /* A bind of host @src at @dst (below NEWROOT): a dir or a file, read-only or not. */
-static int bind(const char *src, const char *dst, bool ro, bool try)
+static int bind_mount(const char *src, const char *dst, bool ro, bool try)
 {
 	char from[PATH_MAX], to[PATH_MAX];
 	struct stat st;
@@ -230,7 +230,7 @@ static int make_dev(const char *dst)
 	for (size_t i = 0; !r && i < sizeof(nodes) / sizeof(nodes[0]); i++) {
 		snprintf(src, sizeof(src), "/dev/%s", nodes[i]);
 		snprintf(path, sizeof(path), "%s/%s", dst, nodes[i]);
-		r = bind(src, path, false, false);
+		r = bind_mount(src, path, false, false);
 	}
 	for (size_t i = 0; !r && i < sizeof(links) / sizeof(links[0]); i++) {
 		snprintf(path, sizeof(path), "%s/%s", dst, links[i][1]);
@@ -243,11 +243,11 @@ static int apply(const struct sandbox_mount *m)
 {
 	switch (m->op) {
 	case SANDBOX_RO_BIND:
-		return bind(m->src, m->dst, true, false);
+		return bind_mount(m->src, m->dst, true, false);
 	case SANDBOX_RO_BIND_TRY:
-		return bind(m->src, m->dst, true, true);
+		return bind_mount(m->src, m->dst, true, true);
 	case SANDBOX_BIND:
-		return bind(m->src, m->dst, false, false);
+		return bind_mount(m->src, m->dst, false, false);
 	case SANDBOX_SYMLINK:
 		return make_symlink(m->src, m->dst);
 	case SANDBOX_DEV:

@@ -34,59 +34,23 @@ static main_fn tool_main;
 
 static void reply(int sock, const struct warm_reply *r, int fd)
 {
-	char cbuf[CMSG_SPACE(sizeof(int))] = {0};
-	struct iovec iov = {.iov_base = (void *)r, .iov_len = sizeof(*r)};
-	struct msghdr m = {.msg_iov = &iov, .msg_iovlen = 1};
-
-	if (fd >= 0) {
-		struct cmsghdr *c;
-
-		m.msg_control = cbuf;
-		m.msg_controllen = sizeof(cbuf);
-		c = CMSG_FIRSTHDR(&m);
-		c->cmsg_level = SOL_SOCKET;
-		c->cmsg_type = SCM_RIGHTS;
-		c->cmsg_len = CMSG_LEN(sizeof(int));
-		memcpy(CMSG_DATA(c), &fd, sizeof(int));
-	}
-	while (sendmsg(sock, &m, MSG_NOSIGNAL) < 0 && errno == EINTR)
-		;
+	warm_msg_send(sock, r, sizeof(*r), &fd, fd >= 0 ? 1 : 0);
 }
 
 /* One job message and its two fds; 0 at the server's end, -1 for a malformed one. */
 static ssize_t receive(int sock, char *buf, size_t size, int fds[2])
 {
-	char cbuf[CMSG_SPACE(2 * sizeof(int))];
-	struct iovec iov = {.iov_base = buf, .iov_len = size};
-	struct msghdr m = {
-	    .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof(cbuf)};
-	struct cmsghdr *c;
-	ssize_t n;
+	size_t nfds;
+	ssize_t n = warm_msg_recv(sock, buf, size, fds, 2, &nfds);
 
-	fds[0] = fds[1] = -1;
-	do
-		n = recvmsg(sock, &m, MSG_CMSG_CLOEXEC);
-	while (n < 0 && errno == EINTR);
-	if (n <= 0)
-		return n < 0 ? 0 : n;
-	for (c = CMSG_FIRSTHDR(&m); c; c = CMSG_NXTHDR(&m, c)) {
-		size_t nfd = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-
-		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
-			continue;
-		for (size_t i = 0; i < nfd; i++) {
-			int fd;
-
-			memcpy(&fd, CMSG_DATA(c) + i * sizeof(int), sizeof(int));
-			if (i < 2 && fds[i] < 0)
-				fds[i] = fd;
-			else
-				close(fd);
-		}
+	if (nfds < 2) {
+		if (nfds)
+			close(fds[0]);
+		fds[0] = fds[1] = -1;
 	}
-	if (fds[0] < 0 || fds[1] < 0 || (m.msg_flags & (MSG_TRUNC | MSG_CTRUNC)))
-		return -1;
-	return n;
+	if (n == 0 || (n < 0 && n != -EMSGSIZE))
+		return 0;
+	return n < 0 || nfds < 2 ? -1 : n;
 }
 
 /*

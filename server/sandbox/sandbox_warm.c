@@ -80,12 +80,10 @@ static void tool_stop(struct warm_tool *t)
 /* One reply within @timeout_ms, with its fd if it carries one; -ETIMEDOUT, -EPIPE at EOF. */
 static int read_reply(int sock, int timeout_ms, struct warm_reply *r, int *fd)
 {
-	char cbuf[CMSG_SPACE(sizeof(int))];
-	struct iovec iov = {.iov_base = r, .iov_len = sizeof(*r)};
-	struct msghdr m = {
-	    .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof(cbuf)};
 	struct pollfd p = {.fd = sock, .events = POLLIN};
 	uint64_t until = now_ms() + (uint64_t)timeout_ms;
+	size_t nfds;
+	int got = -1;
 	ssize_t n;
 
 	if (fd)
@@ -102,25 +100,14 @@ static int read_reply(int sock, int timeout_ms, struct warm_reply *r, int *fd)
 		if (pr < 0 && errno != EINTR)
 			return -errno;
 	}
-	do
-		n = recvmsg(sock, &m, MSG_CMSG_CLOEXEC);
-	while (n < 0 && errno == EINTR);
-	if (n < 0)
-		return -errno;
-	if (n != (ssize_t)sizeof(*r))
-		return -EPIPE;
-	for (struct cmsghdr *c = CMSG_FIRSTHDR(&m); c; c = CMSG_NXTHDR(&m, c)) {
-		int got;
-
-		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
-			continue;
-		memcpy(&got, CMSG_DATA(c), sizeof(int));
-		if (fd && *fd < 0)
-			*fd = got;
-		else
-			close(got);
-	}
-	return 0;
+	n = warm_msg_recv(sock, r, sizeof(*r), &got, 1, &nfds);
+	if (nfds && (!fd || n != (ssize_t)sizeof(*r)))
+		close(got);
+	else if (nfds)
+		*fd = got;
+	if (n < 0 && n != -EMSGSIZE)
+		return (int)n;
+	return n == (ssize_t)sizeof(*r) ? 0 : -EPIPE;
 }
 
 /*
@@ -233,22 +220,9 @@ static void tool_put(struct warm_tool *t, bool ok, bool broken)
 
 static int send_job(struct warm_tool *t, const char *msg, size_t len, int out_fd, int devnull)
 {
-	char cbuf[CMSG_SPACE(2 * sizeof(int))] = {0};
-	struct iovec iov = {.iov_base = (void *)msg, .iov_len = len};
-	struct msghdr m = {
-	    .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof(cbuf)};
-	struct cmsghdr *c = CMSG_FIRSTHDR(&m);
 	int fds[2] = {out_fd, devnull};
-	ssize_t n;
 
-	c->cmsg_level = SOL_SOCKET;
-	c->cmsg_type = SCM_RIGHTS;
-	c->cmsg_len = CMSG_LEN(sizeof(fds));
-	memcpy(CMSG_DATA(c), fds, sizeof(fds));
-	do
-		n = sendmsg(t->sock, &m, MSG_NOSIGNAL);
-	while (n < 0 && errno == EINTR);
-	return n == (ssize_t)len ? 0 : -EPIPE;
+	return warm_msg_send(t->sock, msg, len, fds, 2) ? -EPIPE : 0;
 }
 
 /*
@@ -285,7 +259,7 @@ int sandbox_warm_start(const struct sandbox_spec *s, const char *preload, int ou
 		       struct sandbox_warm_job *job)
 {
 	struct warm_tool *t = NULL;
-	int pidfd = -1, ret = -EPIPE;
+	int pidfd = -1, ret;
 	char *msg;
 	size_t len;
 

@@ -3,7 +3,9 @@
 #ifndef EUCC_SERVER_SANDBOX_INTERNAL_H
 #define EUCC_SERVER_SANDBOX_INTERNAL_H
 
+#include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 /* The tool's end of its socketpair with the server (SOCK_SEQPACKET): fd number, in this env. */
 #define WARM_ENV_FD "EUCC_WARM_FD"
@@ -28,5 +30,17 @@ struct warm_reply {
 	int32_t status;
 	uint64_t cpu_ms;
 };
+
+/* At most this many fds travel with one message. */
+#define WARM_MSG_FDS 2
+
+/* Send @buf with @nfds fds: 0, -EPIPE when the peer took less (or is gone), -errno. */
+int warm_msg_send(int sock, const void *buf, size_t len, const int *fds, size_t nfds);
+/*
+ * One message into @buf and its fds (close-on-exec) into fds[0..max), the fds past @max
+ * closed; *nfds says how many were kept (the caller closes them). Its length (0 at the
+ * peer's end), -EMSGSIZE for a message or fds cut short, -errno.
+ */
+ssize_t warm_msg_recv(int sock, void *buf, size_t size, int *fds, size_t max, size_t *nfds);
 
 #endif
