@@ -197,6 +197,9 @@ int fs_create_settled(const char *path, unsigned int mode);
 int fs_mkdir_p(const char *path, unsigned int mode);
 /* Write all of @data to @fd (retrying short writes and EINTR). */
 int fs_write_all(int fd, const void *data, size_t len);
+/* A new file @name under @dirfd (AT_FDCWD: @name is a path) with @data, mode 0644: -EEXIST if
+ * anything is there, never through a symlink, no fsync (job dirs: nothing to keep). */
+int fs_write_new_at(int dirfd, const char *name, const void *data, size_t len);
 /* Write @len bytes to @path via a temp file in the same dir (settled, 0644), fsync, rename,
  * fsync dir. */
 int fs_write_atomic(const char *path, const void *data, size_t len);

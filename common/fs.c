@@ -112,6 +112,16 @@ int fs_write_all(int fd, const void *data, size_t len)
 	return 0;
 }
 
+int fs_write_new_at(int dirfd, const char *name, const void *data, size_t len)
+{
+	int fd = openat(dirfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+	int ret = fd < 0 ? -errno : fs_write_all(fd, data, len);
+
+	if (fd >= 0 && close(fd) && !ret)
+		ret = -errno;
+	return ret;
+}
+
 static void fsync_parent(const char *path)
 {
 	char dir[PATH_MAX];

@@ -206,10 +206,7 @@ static int write_source(int srcfd, const struct compile_source *s)
 		dirfd = fd;
 		name = slash + 1;
 	}
-	fd = openat(dirfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
-	r = fd < 0 ? -errno : fs_write_all(fd, s->data, s->size);
-	if (fd >= 0 && close(fd) && !r)
-		r = -errno;
+	r = fs_write_new_at(dirfd, name, s->data, s->size);
 	if (dirfd != srcfd)
 		close(dirfd);
 	return r;
@@ -217,15 +214,12 @@ static int write_source(int srcfd, const struct compile_source *s)
 
 static int prepare_workdir(const struct compile_job *job, struct eucc_error *err)
 {
-	int wfd, srcfd, outfd, fd, r = 0;
+	int wfd, srcfd, outfd, r = 0;
 
 	wfd = open(job->workdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (wfd < 0)
 		return eucc_error_set(err, -errno, EUCC_E_INTERNAL, "job dir: %s", strerror(errno));
-	fd = openat(wfd, PCH_SOURCE, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
-	r = fd < 0 ? -errno : fs_write_all(fd, pch_source, sizeof(pch_source) - 1);
-	if (fd >= 0)
-		close(fd);
+	r = fs_write_new_at(wfd, PCH_SOURCE, pch_source, sizeof(pch_source) - 1);
 	if (r) {
 		close(wfd);
 		return eucc_error_set(err, r, EUCC_E_INTERNAL, "job dir: %s", strerror(-r));
@@ -311,17 +305,17 @@ static struct sandbox_limits sandbox_limits_of(const struct compile_limits *lim)
 
 /* Run @sp (its argv set) in the job's sandbox view with @lim. */
 static int run_in_sandbox(const struct compile_job *job, const struct compile_limits *lim,
-			  struct sandbox_spec *sp, struct run_result *rr, bool *warm,
-			  struct eucc_error *err)
+			  struct sandbox_spec *sp, struct run_result *rr, struct eucc_error *err)
 {
 	const struct compile_toolchain *tc;
+	bool warm;
 	int r = job_toolchain(job, &tc, err);
 
 	if (r)
 		return r;
 	sandbox_view(job, tc, sp);
 	sp->limits = sandbox_limits_of(lim);
-	r = run_sandboxed(sp, job->warm_preload, lim->wall_seconds, rr, warm);
+	r = run_sandboxed(sp, job->warm_preload, lim->wall_seconds, rr, &warm);
 	if (r == -ENOMEM)
 		return eucc_error_set(err, -ENOMEM, EUCC_E_INTERNAL, "out of memory");
 	if (r)
@@ -495,7 +489,6 @@ static int compile_steps(const struct compile_job *job, const struct compile_lim
 	const struct compile_toolchain *tc;
 	struct sandbox_spec clang = {0};
 	const char *tarch;
-	bool warm;
 	int r;
 
 	r = check_job(job, &tarch, err);
@@ -506,7 +499,7 @@ static int compile_steps(const struct compile_job *job, const struct compile_lim
 	if (r)
 		return r;
 	clang_argv(job, tc, tarch, &clang);
-	r = run_in_sandbox(job, lim, &clang, rr, &warm, err);
+	r = run_in_sandbox(job, lim, &clang, rr, err);
 	sandbox_spec_free(&clang);
 	if (!r && job->preprocess)
 		return read_preprocessed(job, lim, rr, res, err);
@@ -622,7 +615,6 @@ int compile_pch_build(const struct compile_toolchain *tc, const char *vmlinux_h,
 	struct sandbox_spec cmd = {0};
 	struct run_result *rr;
 	const char *tarch;
-	bool warm;
 	int r;
 
 	limits_or_defaults(&job.limits, &lim);
@@ -652,7 +644,7 @@ int compile_pch_build(const struct compile_toolchain *tc, const char *vmlinux_h,
 		sandbox_spec_arg(&cmd, SANDBOX_PCH_SRC);
 		sandbox_spec_arg(&cmd, "-o");
 		sandbox_spec_arg(&cmd, SANDBOX_OUT "/vmlinux.h.pch");
-		r = run_in_sandbox(&job, &lim, &cmd, rr, &warm, err);
+		r = run_in_sandbox(&job, &lim, &cmd, rr, err);
 		sandbox_spec_free(&cmd);
 	}
 	if (!r && (rr->timed_out || !WIFEXITED(rr->status) || WEXITSTATUS(rr->status)))

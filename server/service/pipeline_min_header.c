@@ -39,17 +39,6 @@ static void min_dir_done(struct min_dir *d)
 	close(d->lock);
 }
 
-/* The stub in a fresh job dir: no other reader, nothing to keep after a crash, no fsync. */
-static int write_stub(const char *path)
-{
-	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
-	int ret = fd < 0 ? -errno : fs_write_all(fd, stub_header, sizeof(stub_header) - 1);
-
-	if (fd >= 0 && close(fd) && !ret)
-		ret = -errno;
-	return ret;
-}
-
 /* clang -E of the job's sources against the stub; NULL text if it did not preprocess. */
 static int preprocess(struct pipeline_job *c, const struct compile_job *base, char **text,
 		      size_t *len, struct eucc_error *err)
@@ -63,7 +52,7 @@ static int preprocess(struct pipeline_job *c, const struct compile_job *base, ch
 	ret = min_dir_make(c, &d, err);
 	if (ret)
 		return ret;
-	ret = write_stub(d.header);
+	ret = fs_write_new_at(AT_FDCWD, d.header, stub_header, sizeof(stub_header) - 1);
 	if (ret) {
 		eucc_error_set(err, ret, EUCC_E_IO, "cannot write the stub header: %s",
 			       strerror(-ret));
